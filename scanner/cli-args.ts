@@ -1,0 +1,123 @@
+/** Command-line parsing: every mistake is a message naming the argument, and exit status 2. */
+import { parseArgs } from 'node:util';
+import { PlatformFilter } from './core/platform-filter';
+import { S3Location, parseS3Uri } from './report/upload-s3';
+
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_TIMEOUT_S = 30;
+
+export const HELP = `Usage: npm run scan -- --input <file> --out <dir> [options]
+
+Tells, for every image reference in the input file, whether the same image
+(by image ID, per platform) is already in the Amazon ECR registry of the
+current AWS account and region. Reads manifests only, never layers.
+
+Options:
+  --input <file>              image references, one a line (default: input.txt)
+  --out <dir>                 where report.json, report.txt, report.md and
+                              missing.txt are written (default: report)
+  --s3-uri s3://bucket/prefix also upload the report files there (repeatable)
+  --platform os/arch[/variant]
+                              compare only these platforms (repeatable)
+  --concurrency <n>           parallel requests, n >= 1 (default: ${DEFAULT_CONCURRENCY})
+  --timeout <seconds>         timeout of each registry request (default: ${DEFAULT_TIMEOUT_S})
+  --insecure-registry <host[:port]>
+                              allow plain HTTP to this registry (repeatable);
+                              loopback registries always use plain HTTP
+  --execution-id <id>         pipeline execution, recorded in report.json
+  --source-revision <rev>     input revision, recorded in report.json
+  --quiet                     no progress lines (warnings still go to stderr)
+  -h, --help                  this text
+
+Environment: AWS_REGION / AWS_PROFILE / AWS_ACCESS_KEY_ID… select the ECR
+registry; AWS_ENDPOINT_URL_ECR and AWS_ENDPOINT_URL_S3 override endpoints;
+registry credentials come from $DOCKER_CONFIG/config.json, else
+~/.docker/config.json.
+
+Exit status: 0 every source compared; 1 report written, some sources are
+errors; 2 nothing scanned (bad arguments, unreadable input, unwritable
+--out, ECR inventory failed) or the upload failed.
+`;
+
+export interface CliOptions {
+  help: boolean;
+  inputPath: string;
+  outDir: string;
+  s3Locations: S3Location[];
+  platforms: PlatformFilter;
+  concurrency: number;
+  timeoutMs: number;
+  insecureRegistries: string[];
+  executionId?: string;
+  sourceRevision?: string;
+  quiet: boolean;
+}
+
+export class UsageError extends Error {}
+
+function positiveInteger(value: string, option: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new UsageError(`${option} must be a whole number >= 1, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function positiveNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a number > 0, got "${value}"`);
+  return n;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        input: { type: 'string' },
+        out: { type: 'string' },
+        's3-uri': { type: 'string', multiple: true },
+        platform: { type: 'string', multiple: true },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
+        'execution-id': { type: 'string' },
+        'source-revision': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  let platforms: PlatformFilter;
+  let s3Locations: S3Location[];
+  try {
+    platforms = new PlatformFilter(v.platform ?? []);
+    s3Locations = (v['s3-uri'] ?? []).map(parseS3Uri);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const insecureRegistries = v['insecure-registry'] ?? [];
+  for (const host of insecureRegistries) {
+    if (!/^[A-Za-z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/.test(host)) {
+      throw new UsageError(`--insecure-registry expects host[:port], got "${host}"`);
+    }
+  }
+  return {
+    help: v.help ?? false,
+    inputPath: v.input ?? 'input.txt',
+    outDir: v.out ?? 'report',
+    s3Locations,
+    platforms,
+    concurrency: v.concurrency !== undefined ? positiveInteger(v.concurrency, '--concurrency') : DEFAULT_CONCURRENCY,
+    timeoutMs: (v.timeout !== undefined ? positiveNumber(v.timeout, '--timeout') : DEFAULT_TIMEOUT_S) * 1000,
+    insecureRegistries,
+    ...(v['execution-id'] ? { executionId: v['execution-id'] } : {}),
+    ...(v['source-revision'] ? { sourceRevision: v['source-revision'] } : {}),
+    quiet: v.quiet ?? false,
+  };
+}

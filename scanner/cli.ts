@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/** The scanner's command line: parse arguments, run one scan, print the summary, exit with the contract's status. */
+import { createEcrClient, createS3Client } from './aws-clients';
+import { HELP, parseCliArgs, UsageError } from './cli-args';
+import { stderrLogger } from './core/progress';
+import { loadDockerConfig } from './registry/docker-config';
+import { RegistryEndpoints } from './registry/endpoint';
+import { ExitCode, runScan, ScanResult } from './scan';
+
+function summaryText(result: ScanResult): string {
+  const r = result.report;
+  if (!r) return '';
+  const s = r.summary;
+  const lines = [`${s.sources} source(s): ${s.present} present, ${s.partial} partial, ${s.absent} absent, ${s.error} error`];
+  for (const ecr of r.ecr) lines.push(`ECR ${ecr.accountId} ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images`);
+  lines.push(...result.files.map((f) => `wrote ${f}`), ...result.uploaded.map((u) => `uploaded ${u}`));
+  return `${lines.join('\n')}\n`;
+}
+
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let options;
+  try {
+    options = parseCliArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`error: ${err.message}\nRun with --help for usage.\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const logger = stderrLogger(options.quiet);
+  const dockerConfig = loadDockerConfig();
+  for (const w of dockerConfig.warnings) logger.warn(w);
+  let s3: ReturnType<typeof createS3Client> | undefined;
+  const result = await runScan({
+    inputPath: options.inputPath,
+    outDir: options.outDir,
+    s3Locations: options.s3Locations,
+    concurrency: options.concurrency,
+    platforms: options.platforms,
+    endpoints: new RegistryEndpoints(options.insecureRegistries),
+    credentials: dockerConfig.lookup,
+    timeoutMs: options.timeoutMs,
+    provenance: {
+      ...(options.executionId ? { executionId: options.executionId } : {}),
+      ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),
+    },
+    ecrClient: createEcrClient,
+    s3Client: () => (s3 ??= createS3Client()),
+    logger,
+  });
+  process.stdout.write(summaryText(result));
+  return result.exitCode;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,73 @@
+/** Compares resolved source images with the ECR inventory by image ID, per platform. Pure functions. */
+import { EcrInventory, EcrPlatformImage, SourceImage } from './types';
+
+export type MatchedBy = 'manifest' | 'imageId';
+export type SourceStatus = 'present' | 'partial' | 'absent' | 'error';
+
+export interface EcrMatch {
+  uri: string;
+  repository: string;
+  tags: string[];
+  manifestDigest: string;
+  imageId: string;
+  matchedBy: MatchedBy;
+}
+
+export interface MatchedImage extends SourceImage {
+  matches: EcrMatch[];
+}
+
+export interface EcrIndex {
+  registryHost: string;
+  byImageId: Map<string, EcrPlatformImage[]>;
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com`, with the China partition's own suffix. */
+export function ecrRegistryHost(accountId: string, region: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+export function indexInventory(inventories: readonly EcrInventory[]): EcrIndex[] {
+  return inventories.map((inventory) => {
+    const byImageId = new Map<string, EcrPlatformImage[]>();
+    for (const image of inventory.platformImages) {
+      const list = byImageId.get(image.imageId);
+      if (list) list.push(image);
+      else byImageId.set(image.imageId, [image]);
+    }
+    return { registryHost: ecrRegistryHost(inventory.accountId, inventory.region), byImageId };
+  });
+}
+
+function toMatch(source: SourceImage, ecr: EcrPlatformImage, registryHost: string): EcrMatch {
+  const ref = ecr.tags.length > 0 ? `:${ecr.tags[0]}` : `@${ecr.manifestDigest}`;
+  return {
+    uri: `${registryHost}/${ecr.repository}${ref}`,
+    repository: ecr.repository,
+    tags: ecr.tags,
+    manifestDigest: ecr.manifestDigest,
+    imageId: ecr.imageId,
+    matchedBy: ecr.manifestDigest === source.manifestDigest ? 'manifest' : 'imageId',
+  };
+}
+
+function byStrength(a: EcrMatch, b: EcrMatch): number {
+  if (a.matchedBy !== b.matchedBy) return a.matchedBy === 'manifest' ? -1 : 1;
+  return a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0;
+}
+
+export function matchImages(images: readonly SourceImage[], indexes: readonly EcrIndex[]): MatchedImage[] {
+  return images.map((image) => ({
+    ...image,
+    matches: indexes
+      .flatMap((index) => (index.byImageId.get(image.imageId) ?? []).map((ecr) => toMatch(image, ecr, index.registryHost)))
+      .sort(byStrength),
+  }));
+}
+
+/** Status of a source whose images were all compared: errors are decided before matching. */
+export function statusOf(images: readonly MatchedImage[]): Exclude<SourceStatus, 'error'> {
+  const found = images.filter((i) => i.matches.length > 0).length;
+  if (images.length > 0 && found === images.length) return 'present';
+  return found > 0 ? 'partial' : 'absent';
+}

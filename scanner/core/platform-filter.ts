@@ -1,0 +1,35 @@
+/** The `--platform os/arch[/variant]` option: which platform images take part in the comparison. */
+import { formatPlatform, Platform } from '../oci/manifest';
+
+export class PlatformFilter {
+  private readonly wanted: Platform[];
+
+  constructor(specs: readonly string[]) {
+    this.wanted = specs.map(parsePlatformSpec);
+  }
+
+  get isRestricted(): boolean {
+    return this.wanted.length > 0;
+  }
+
+  /** A filter without variant accepts every variant (`linux/arm` takes `linux/arm/v7`), as Docker matches loosely. */
+  accepts(platform: Platform): boolean {
+    if (this.wanted.length === 0) return true;
+    return this.wanted.some(
+      (w) => w.os === platform.os && w.architecture === platform.architecture && (w.variant === undefined || w.variant === platform.variant),
+    );
+  }
+
+  describe(): string {
+    return this.wanted.map(formatPlatform).join(', ');
+  }
+}
+
+export function parsePlatformSpec(spec: string): Platform {
+  const parts = spec.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/.test(p))) {
+    throw new RangeError(`invalid --platform "${spec}": expected os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm64/v8`);
+  }
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}

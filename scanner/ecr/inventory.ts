@@ -1,0 +1,242 @@
+/**
+ * Lists every image of every repository in the account's ECR registry and
+ * reads each manifest once (BatchGetImage, 100 at a time) to learn its image
+ * ID. API calls from all repositories share one concurrency bound.
+ */
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  ImageDetail,
+} from '@aws-sdk/client-ecr';
+import { Limiter } from '../core/limiter';
+import { EcrInventory, EcrPlatformImage } from '../core/types';
+import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
+import { ManifestSummary, summarizeManifest } from './manifest-summary';
+
+const REPOSITORIES_PAGE = 1000;
+const IMAGES_PAGE = 1000;
+const BATCH_GET_MAX = 100;
+
+export interface DigestCache {
+  get(digest: string): ManifestSummary | undefined;
+  set(digest: string, summary: ManifestSummary): void;
+}
+
+export interface InventoryProgress {
+  repositoriesListed: number;
+  listingDone: boolean;
+  repositoriesDone: number;
+  images: number;
+  manifestsFetched: number;
+  manifestsFromCache: number;
+}
+
+export interface InventoryOptions {
+  client: ECRClient;
+  concurrency: number;
+  cache?: DigestCache;
+  onProgress?: (progress: Readonly<InventoryProgress>) => void;
+  onWarning?: (message: string) => void;
+}
+
+/** The inventory cannot be trusted; the scan stops with exit status 2. */
+export class EcrInventoryError extends Error {}
+
+type EcrOperation = 'DescribeRepositories' | 'DescribeImages' | 'BatchGetImage';
+
+class RepositoryVanished extends Error {}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string }).name ?? '';
+}
+
+function explain(err: unknown, operation: EcrOperation, repository?: string): Error {
+  const name = errorName(err);
+  const where = repository ? ` on repository ${repository}` : '';
+  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnrecognizedClientException') {
+    return new EcrInventoryError(
+      `ECR ${operation} was denied${where}: the scanner needs the IAM permission ecr:${operation} ` +
+        `(also ecr:DescribeRepositories, ecr:DescribeImages, ecr:BatchGetImage). AWS said: ${(err as Error).message}`,
+    );
+  }
+  if (name === 'CredentialsProviderError' || /credential/i.test((err as Error).message ?? '')) {
+    return new EcrInventoryError(`no AWS credentials for ECR ${operation}: ${(err as Error).message}`);
+  }
+  return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`);
+}
+
+interface RepositoryImages {
+  repository: string;
+  images: Array<{ digest: string; tags: string[] }>;
+  summaries: Map<string, ManifestSummary>;
+}
+
+/** Child manifests of an index inherit its tags, so a match on a child can name the tag a user pushed. */
+function platformImagesOf(repo: RepositoryImages): EcrPlatformImage[] {
+  const inheritedTags = new Map<string, Set<string>>();
+  const addTags = (digest: string, tags: string[], depth: number) => {
+    const summary = repo.summaries.get(digest);
+    if (!summary || depth > 3) return;
+    if (summary.kind === 'index') {
+      for (const child of summary.children) addTags(child, tags, depth + 1);
+    } else if (depth > 0 && tags.length > 0) {
+      let set = inheritedTags.get(digest);
+      if (!set) inheritedTags.set(digest, (set = new Set()));
+      for (const t of tags) set.add(t);
+    }
+  };
+  for (const image of repo.images) if (image.tags.length > 0) addTags(image.digest, image.tags, 0);
+
+  const result: EcrPlatformImage[] = [];
+  for (const image of repo.images) {
+    const summary = repo.summaries.get(image.digest);
+    if (summary?.kind !== 'image') continue;
+    const own = [...image.tags].sort();
+    const inherited = [...(inheritedTags.get(image.digest) ?? [])].filter((t) => !own.includes(t)).sort();
+    result.push({ repository: repo.repository, manifestDigest: image.digest, imageId: summary.imageId, tags: [...own, ...inherited] });
+  }
+  return result;
+}
+
+export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
+  const { client, cache } = options;
+  const limiter = new Limiter(options.concurrency);
+  const warn = options.onWarning ?? (() => undefined);
+  const progress: InventoryProgress = {
+    repositoriesListed: 0,
+    listingDone: false,
+    repositoriesDone: 0,
+    images: 0,
+    manifestsFetched: 0,
+    manifestsFromCache: 0,
+  };
+  const report = () => options.onProgress?.(progress);
+  const skippedRepositories: string[] = [];
+  const platformImages: EcrPlatformImage[] = [];
+  let accountId: string | undefined;
+  let vanishedImages = 0;
+  let unreadable = 0;
+
+  const describeImages = async (repository: string): Promise<ImageDetail[]> => {
+    const details: ImageDetail[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await limiter.run(() =>
+        client.send(new DescribeImagesCommand({ repositoryName: repository, maxResults: IMAGES_PAGE, ...(token ? { nextToken: token } : {}) })),
+      );
+      details.push(...(page.imageDetails ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return details;
+  };
+
+  const batchGet = async (repository: string, digests: string[], summaries: Map<string, ManifestSummary>) => {
+    const response = await limiter.run(() =>
+      client.send(
+        new BatchGetImageCommand({
+          repositoryName: repository,
+          imageIds: digests.map((imageDigest) => ({ imageDigest })),
+          acceptedMediaTypes: [...ACCEPTED_MANIFEST_TYPES],
+        }),
+      ),
+    );
+    for (const image of response.images ?? []) {
+      const digest = image.imageId?.imageDigest;
+      if (!digest || image.imageManifest === undefined) continue;
+      const summary = summarizeManifest(Buffer.from(image.imageManifest, 'utf8'), image.imageManifestMediaType);
+      if (summary.kind === 'other') unreadable++;
+      summaries.set(digest, summary);
+      cache?.set(digest, summary);
+      progress.manifestsFetched++;
+    }
+    for (const failure of response.failures ?? []) {
+      // Deleted since DescribeImages: it is no longer in ECR, so leaving it out is the truth.
+      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') vanishedImages++;
+      else warn(`ECR could not return ${repository}@${failure.imageId?.imageDigest ?? '?'}: ${failure.failureCode ?? ''} ${failure.failureReason ?? ''}`.trim());
+    }
+  };
+
+  const readRepository = async (repository: string): Promise<void> => {
+    try {
+      let details: ImageDetail[];
+      try {
+        details = await describeImages(repository);
+      } catch (err) {
+        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+        throw explain(err, 'DescribeImages', repository);
+      }
+      const repo: RepositoryImages = { repository, images: [], summaries: new Map() };
+      const missing: string[] = [];
+      for (const detail of details) {
+        if (!detail.imageDigest) continue;
+        repo.images.push({ digest: detail.imageDigest, tags: detail.imageTags ?? [] });
+        const cached = cache?.get(detail.imageDigest);
+        if (cached) {
+          repo.summaries.set(detail.imageDigest, cached);
+          progress.manifestsFromCache++;
+        } else missing.push(detail.imageDigest);
+      }
+      progress.images += repo.images.length;
+      const batches: string[][] = [];
+      for (let i = 0; i < missing.length; i += BATCH_GET_MAX) batches.push(missing.slice(i, i + BATCH_GET_MAX));
+      try {
+        await Promise.all(batches.map((batch) => batchGet(repository, batch, repo.summaries)));
+      } catch (err) {
+        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+        throw explain(err, 'BatchGetImage', repository);
+      }
+      platformImages.push(...platformImagesOf(repo));
+    } catch (err) {
+      if (!(err instanceof RepositoryVanished)) throw err;
+      skippedRepositories.push(repository);
+      warn(`repository ${repository} was deleted while the scan read it; skipped`);
+    } finally {
+      progress.repositoriesDone++;
+      report();
+    }
+  };
+
+  const repositoryTasks: Promise<void>[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const token = nextToken;
+      const page = await limiter.run(() =>
+        client.send(new DescribeRepositoriesCommand({ maxResults: REPOSITORIES_PAGE, ...(token ? { nextToken: token } : {}) })),
+      );
+      for (const repository of page.repositories ?? []) {
+        if (!repository.repositoryName) continue;
+        accountId ??= repository.registryId;
+        progress.repositoriesListed++;
+        const task = readRepository(repository.repositoryName);
+        // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
+        task.catch(() => undefined);
+        repositoryTasks.push(task);
+      }
+      report();
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (err) {
+    await Promise.allSettled(repositoryTasks);
+    throw explain(err, 'DescribeRepositories');
+  }
+  progress.listingDone = true;
+  await Promise.all(repositoryTasks);
+  report();
+  if (vanishedImages > 0) warn(`${vanishedImages} image(s) were deleted while the scan read them; left out`);
+  if (unreadable > 0) warn(`${unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+
+  const region = await client.config.region();
+  skippedRepositories.sort();
+  return {
+    accountId: accountId ?? 'unknown',
+    region,
+    repositories: progress.repositoriesListed - skippedRepositories.length,
+    images: progress.images,
+    skippedRepositories,
+    platformImages,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Typed views of the manifests we read: OCI and Docker v2 image manifests and
+ * indexes. Parsing is strict about the fields identity depends on and lenient
+ * about everything else.
+ */
+import { INDEX_MEDIA_TYPES, IMAGE_MEDIA_TYPES, MediaType, SCHEMA1_MEDIA_TYPES } from './media-types';
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: Platform;
+  annotations?: Record<string, string>;
+}
+
+export interface ImageManifest {
+  kind: 'image';
+  mediaType: string;
+  config: Descriptor;
+}
+
+export interface ImageIndex {
+  kind: 'index';
+  mediaType: string;
+  manifests: Descriptor[];
+}
+
+export type Manifest = ImageManifest | ImageIndex;
+
+export class ManifestError extends Error {}
+
+/** Annotation buildx puts on attestation manifests inside an index. */
+export const REFERENCE_TYPE_ANNOTATION = 'vnd.docker.reference.type';
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringField(obj: Json, key: string, where: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value === '') throw new ManifestError(`${where}: missing "${key}"`);
+  return value;
+}
+
+function parsePlatform(value: unknown): Platform | undefined {
+  if (!isObject(value)) return undefined;
+  const os = typeof value.os === 'string' ? value.os : '';
+  const architecture = typeof value.architecture === 'string' ? value.architecture : '';
+  const variant = typeof value.variant === 'string' && value.variant !== '' ? value.variant : undefined;
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+function parseDescriptor(value: unknown, where: string): Descriptor {
+  if (!isObject(value)) throw new ManifestError(`${where}: not an object`);
+  const digest = stringField(value, 'digest', where);
+  if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) throw new ManifestError(`${where}: invalid digest "${digest}"`);
+  const annotations = isObject(value.annotations)
+    ? Object.fromEntries(Object.entries(value.annotations).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    : undefined;
+  const platform = parsePlatform(value.platform);
+  return {
+    mediaType: typeof value.mediaType === 'string' ? value.mediaType : '',
+    digest,
+    size: typeof value.size === 'number' ? value.size : 0,
+    ...(platform ? { platform } : {}),
+    ...(annotations ? { annotations } : {}),
+  };
+}
+
+/**
+ * Parses manifest bytes. The media type comes from the document when it names
+ * one (OCI makes the field optional), else from the HTTP Content-Type, else
+ * from its shape.
+ */
+export function parseManifest(bytes: Uint8Array, contentType?: string): Manifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (err) {
+    throw new ManifestError(`manifest is not valid JSON (${(err as Error).message}); the response may be truncated`);
+  }
+  if (!isObject(doc)) throw new ManifestError('manifest is not a JSON object');
+  const declared = typeof doc.mediaType === 'string' ? doc.mediaType : undefined;
+  const header = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (doc.schemaVersion === 1 || SCHEMA1_MEDIA_TYPES.includes(declared ?? '') || SCHEMA1_MEDIA_TYPES.includes(header ?? '')) {
+    throw new ManifestError(
+      'Docker schema 1 manifest: this legacy format has no image ID; re-push the image with a current client to compare it',
+    );
+  }
+  const shapeType = Array.isArray(doc.manifests) ? MediaType.ociIndex : isObject(doc.config) ? MediaType.ociManifest : undefined;
+  const mediaType = declared ?? (header && [...INDEX_MEDIA_TYPES, ...IMAGE_MEDIA_TYPES].includes(header) ? header : shapeType);
+  if (mediaType === undefined) throw new ManifestError('document is neither an image manifest nor an index');
+
+  if (INDEX_MEDIA_TYPES.includes(mediaType)) {
+    if (!Array.isArray(doc.manifests)) throw new ManifestError('index has no "manifests" list');
+    return { kind: 'index', mediaType, manifests: doc.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`)) };
+  }
+  if (IMAGE_MEDIA_TYPES.includes(mediaType)) {
+    return { kind: 'image', mediaType, config: parseDescriptor(doc.config, 'config') };
+  }
+  throw new ManifestError(`unsupported manifest media type "${mediaType}"`);
+}
+
+export function formatPlatform(platform: Platform): string {
+  return [platform.os, platform.architecture, platform.variant].filter((p) => p).join('/');
+}
+
+/** Index entries that are not runnable images: buildx attestations and `unknown/unknown` placeholders. */
+export function isAttestation(descriptor: Descriptor): boolean {
+  if (descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] !== undefined) return true;
+  return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
+}
+
+/** Reads os/architecture/variant from an image config blob. */
+export function parseConfigPlatform(bytes: Uint8Array): Platform {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new ManifestError('image config is not valid JSON');
+  }
+  const platform = parsePlatform(doc);
+  if (!platform || !platform.os || !platform.architecture) throw new ManifestError('image config names no os/architecture');
+  return platform;
+}

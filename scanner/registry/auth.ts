@@ -1,0 +1,131 @@
+/**
+ * Authorization for one registry: learns its challenge once, then asks for a
+ * Bearer token per scope (cached until it expires and shared by concurrent
+ * requests) or sends Basic credentials.
+ */
+import { Challenge } from './challenge';
+import { Credentials } from './docker-config';
+import { HttpOptions, httpGet } from './http';
+
+export class AuthError extends Error {}
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+}
+
+const TOKEN_MAX_BYTES = 1024 * 1024;
+const DEFAULT_TOKEN_LIFETIME_S = 60;
+/** Ask again a little before expiry so a token does not lapse mid-request. */
+const EXPIRY_MARGIN_MS = 5_000;
+
+export function basicHeader(credentials: Credentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
+export interface TokenRequestOptions extends Pick<HttpOptions, 'timeoutMs' | 'retry' | 'onRetry'> {
+  allowUrl: (url: URL) => boolean;
+}
+
+export class RegistryAuthorizer {
+  private challenge: Challenge | undefined;
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
+  /** Number of token requests made, for the benchmark's "token reuse" figure. */
+  tokenRequests = 0;
+
+  constructor(
+    readonly registry: string,
+    private readonly credentials: Credentials | undefined,
+    private readonly http: TokenRequestOptions,
+  ) {}
+
+  get knowsChallenge(): boolean {
+    return this.challenge !== undefined;
+  }
+
+  /** The Authorization header for a scope, or undefined while no challenge has been seen. */
+  async header(scope: string): Promise<string | undefined> {
+    const challenge = this.challenge;
+    if (!challenge) return undefined;
+    if (challenge.scheme === 'basic') {
+      if (!this.credentials) {
+        throw new AuthError(`${this.registry} requires a login (Basic auth) and no credentials for it are in the Docker config.json`);
+      }
+      return basicHeader(this.credentials);
+    }
+    if (challenge.scheme === 'bearer') return `Bearer ${(await this.token(challenge, scope)).value}`;
+    throw new AuthError(`${this.registry} asks for unsupported authentication scheme "${challenge.scheme}"`);
+  }
+
+  /** Records a 401's challenge; `rejected` drops the cached token for the scope so the next header is fresh. */
+  learn(challenge: Challenge, scope: string): void {
+    this.challenge = challenge;
+    const key = this.tokenKey(challenge, scope);
+    this.tokens.delete(key);
+  }
+
+  private tokenKey(challenge: Challenge, scope: string): string {
+    return `${challenge.params.realm ?? ''} ${challenge.params.service ?? ''} ${scope}`;
+  }
+
+  private token(challenge: Challenge, scope: string): Promise<CachedToken> {
+    const key = this.tokenKey(challenge, scope);
+    const cached = this.tokens.get(key);
+    if (cached) {
+      return cached.then((token) => {
+        if (token.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return token;
+        if (this.tokens.get(key) === cached) this.tokens.delete(key);
+        return this.token(challenge, scope);
+      });
+    }
+    const pending = this.fetchToken(challenge, scope);
+    this.tokens.set(key, pending);
+    // A failed request must not poison the cache for the rest of the run.
+    pending.catch(() => {
+      if (this.tokens.get(key) === pending) this.tokens.delete(key);
+    });
+    return pending;
+  }
+
+  private async fetchToken(challenge: Challenge, scope: string): Promise<CachedToken> {
+    const realm = challenge.params.realm;
+    if (!realm) throw new AuthError(`${this.registry} sent a Bearer challenge without a realm`);
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new AuthError(`${this.registry} sent a Bearer challenge with an invalid realm`);
+    }
+    if (!this.http.allowUrl(url)) {
+      throw new AuthError(`refusing token realm ${url.origin} for ${this.registry}: plain HTTP to a host that must use TLS`);
+    }
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    url.searchParams.set('scope', scope);
+    this.tokenRequests++;
+    const headers: Record<string, string> = {};
+    if (this.credentials) headers.Authorization = basicHeader(this.credentials);
+    let response;
+    try {
+      response = await httpGet(url, { ...this.http, headers, maxBytes: TOKEN_MAX_BYTES });
+    } catch (err) {
+      throw new AuthError(`token server ${url.host} for ${this.registry}: ${(err as Error).message}`);
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new AuthError(
+        `token server ${url.host} refused ${this.credentials ? 'the credentials from config.json' : 'anonymous access'} for ${this.registry} (HTTP ${response.status})`,
+      );
+    }
+    if (response.status !== 200) throw new AuthError(`token server ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+    let doc: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      doc = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      throw new AuthError(`token server ${url.host} for ${this.registry} returned a response that is not JSON`);
+    }
+    const value = typeof doc.token === 'string' && doc.token ? doc.token : typeof doc.access_token === 'string' ? doc.access_token : '';
+    if (!value) throw new AuthError(`token server ${url.host} for ${this.registry} returned no token`);
+    const lifetime = typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : DEFAULT_TOKEN_LIFETIME_S;
+    return { value, expiresAt: Date.now() + lifetime * 1000 };
+  }
+}
+

@@ -1,0 +1,167 @@
+/**
+ * One scan, start to finish: read input.txt, resolve every source and
+ * inventory ECR at the same time, match, write the report, upload it.
+ * Returns the contract's exit status instead of exiting, so tests and the
+ * demo drive exactly what the CLI runs.
+ */
+import { readFile } from 'node:fs/promises';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mapLimited } from './core/limiter';
+import { indexInventory } from './core/match';
+import { PlatformFilter } from './core/platform-filter';
+import { Logger, PhaseProgress } from './core/progress';
+import { resolveSource } from './core/resolve';
+import { EcrInventory, ResolvedSource } from './core/types';
+import { DigestCache, EcrInventoryError, inventoryEcr } from './ecr/inventory';
+import { parseInput, ValidSource } from './input/input-file';
+import { RegistryClient } from './registry/client';
+import { CredentialStore } from './registry/docker-config';
+import { RegistryEndpoints } from './registry/endpoint';
+import { RetryPolicy } from './registry/http';
+import { Limiter } from './core/limiter';
+import { buildReport } from './report/build-report';
+import { renderReportFiles } from './report/render';
+import { Report, ReportProvenance } from './report/report-types';
+import { S3Location, UploadError, formatS3Location, uploadReportFiles } from './report/upload-s3';
+import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
+
+export type ExitCode = 0 | 1 | 2;
+
+export interface ScanOptions {
+  inputPath: string;
+  outDir: string;
+  s3Locations: S3Location[];
+  concurrency: number;
+  platforms: PlatformFilter;
+  endpoints: RegistryEndpoints;
+  credentials: CredentialStore;
+  timeoutMs: number;
+  registryRetry?: RetryPolicy;
+  provenance?: ReportProvenance;
+  ecrClient: () => ECRClient;
+  s3Client: () => S3Client;
+  cache?: DigestCache;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface ScanResult {
+  exitCode: ExitCode;
+  report?: Report;
+  files: string[];
+  uploaded: string[];
+  message?: string;
+}
+
+async function readInputFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code ?? (err as Error).message;
+    throw new InputFileError(`cannot read input file ${path}: ${why}`);
+  }
+}
+
+class InputFileError extends Error {}
+
+export async function runScan(options: ScanOptions): Promise<ScanResult> {
+  const { logger } = options;
+  const startedAt = Date.now();
+  const fail = (message: string): ScanResult => {
+    logger.warn(message);
+    return { exitCode: 2, files: [], uploaded: [], message };
+  };
+
+  let bytes: Buffer;
+  try {
+    bytes = await readInputFile(options.inputPath);
+    await ensureWritableDir(options.outDir);
+  } catch (err) {
+    if (err instanceof InputFileError || err instanceof OutputDirError) return fail(err.message);
+    throw err;
+  }
+
+  const { entries } = parseInput(bytes);
+  const valid = entries.filter((e): e is ValidSource => e.kind === 'reference');
+  for (const e of entries) if (e.kind === 'invalid') logger.warn(`line ${e.line}: ${e.error}`);
+  logger.info(`input: ${entries.length} source(s) from ${options.inputPath} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`);
+
+  const registry = new RegistryClient({
+    credentials: options.credentials,
+    endpoints: options.endpoints,
+    limiter: new Limiter(options.concurrency),
+    timeoutMs: options.timeoutMs,
+    ...(options.registryRetry ? { retry: options.registryRetry } : {}),
+    onRetry: (message) => logger.info(`registry: ${message}`),
+  });
+
+  const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
+  let resolvedCount = 0;
+  const resolving = mapLimited(valid, options.concurrency, async (entry) => {
+    const result = await resolveSource(registry, entry.reference, options.platforms);
+    resolvedCount++;
+    sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
+    return [entry.canonical, result] as const;
+  });
+
+  // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
+  const inventories: EcrInventory[] = [];
+  if (valid.length > 0) {
+    const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
+    try {
+      inventories.push(
+        await inventoryEcr({
+          client: options.ecrClient(),
+          concurrency: options.concurrency,
+          ...(options.cache ? { cache: options.cache } : {}),
+          onWarning: (m) => logger.warn(m),
+          onProgress: (p) =>
+            ecrProgress.update(
+              `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
+                `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
+              p.listingDone && p.repositoriesDone === p.repositoriesListed,
+            ),
+        }),
+      );
+    } catch (err) {
+      await resolving.catch(() => undefined);
+      if (err instanceof EcrInventoryError) return fail(err.message);
+      throw err;
+    }
+  }
+  const resolved = new Map<string, ResolvedSource>(await resolving);
+
+  const report = buildReport({
+    entries,
+    resolved,
+    inventories,
+    indexes: indexInventory(inventories),
+    generatedAt: (options.now ?? (() => new Date()))(),
+    ...(options.provenance ? { provenance: options.provenance } : {}),
+    ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),
+  });
+  for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
+
+  const files = renderReportFiles(report);
+  let written: string[];
+  try {
+    written = await writeReportFiles(options.outDir, files);
+  } catch (err) {
+    return fail(`cannot write the report to ${options.outDir}: ${(err as Error).message}`);
+  }
+  const uploaded: string[] = [];
+  for (const location of options.s3Locations) {
+    try {
+      uploaded.push(...(await uploadReportFiles(options.s3Client(), location, files)));
+      logger.info(`uploaded the report to ${formatS3Location(location)}`);
+    } catch (err) {
+      if (!(err instanceof UploadError)) throw err;
+      logger.warn(`${err.message}; the local report in ${options.outDir} is complete`);
+      return { exitCode: 2, report, files: written, uploaded, message: err.message };
+    }
+  }
+  return { exitCode: report.summary.error > 0 ? 1 : 0, report, files: written, uploaded };
+}
