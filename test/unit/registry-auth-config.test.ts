@@ -1,0 +1,78 @@
+import { parseChallenge } from '../../scanner/registry/challenge';
+import { parseDockerConfig, registryKey } from '../../scanner/registry/docker-config';
+import { isLoopback, RegistryEndpoints } from '../../scanner/registry/endpoint';
+import { parseRetryAfter } from '../../scanner/registry/http';
+
+describe('WWW-Authenticate parsing', () => {
+  test('Bearer with quoted params', () => {
+    expect(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
+    });
+  });
+  test('Basic and unquoted values', () => {
+    expect(parseChallenge('Basic realm=registry')).toEqual({ scheme: 'basic', params: { realm: 'registry' } });
+    expect(parseChallenge(null)).toBeUndefined();
+  });
+});
+
+describe('Docker config.json', () => {
+  const auth = Buffer.from('alice:p@ss:word').toString('base64');
+  const config = parseDockerConfig(
+    JSON.stringify({
+      auths: {
+        'https://index.docker.io/v1/': { auth },
+        'registry.example.com:5000': { username: 'bob', password: 'pw' },
+        'https://ghcr.io': { auth: '' },
+      },
+      credsStore: 'desktop',
+    }),
+    '/x/config.json',
+  );
+  test('auth and username/password entries, Docker Hub aliases', () => {
+    expect(config.lookup('docker.io')).toEqual({ username: 'alice', password: 'p@ss:word' });
+    expect(config.lookup('registry.example.com:5000')).toEqual({ username: 'bob', password: 'pw' });
+    expect(config.lookup('ghcr.io')).toBeUndefined();
+  });
+  test('warnings name the problem, never the secret', () => {
+    expect(config.warnings.join('\n')).toMatch(/credential helpers/);
+    expect(config.warnings.join('\n')).not.toContain(auth);
+  });
+  test('invalid JSON is a warning, not a crash', () => {
+    expect(parseDockerConfig('{', 'c.json').warnings[0]).toMatch(/not valid JSON/);
+  });
+  test('registryKey', () => {
+    expect(registryKey('https://registry-1.docker.io/v2/')).toBe('docker.io');
+    expect(registryKey('http://LOCALHOST:5000')).toBe('localhost:5000');
+  });
+});
+
+describe('endpoints: plain HTTP only for loopback and --insecure-registry', () => {
+  const endpoints = new RegistryEndpoints(['10.0.0.5:5000', 'internal.example']);
+  test.each([
+    ['docker.io', 'https://registry-1.docker.io/'],
+    ['public.ecr.aws', 'https://public.ecr.aws/'],
+    ['localhost:5000', 'http://localhost:5000/'],
+    ['127.0.0.1:5000', 'http://127.0.0.1:5000/'],
+    ['[::1]:5000', 'http://[::1]:5000/'],
+    ['10.0.0.5:5000', 'http://10.0.0.5:5000/'],
+    ['10.0.0.5:6000', 'https://10.0.0.5:6000/'],
+    ['internal.example:443', 'http://internal.example:443/'],
+    ['localhost.example.com', 'https://localhost.example.com/'],
+    ['127.0.0.1.nip.io', 'https://127.0.0.1.nip.io/'],
+  ])('%s -> %s', (registry, url) => {
+    expect(endpoints.baseUrl(registry).toString()).toBe(url);
+  });
+  test('redirect targets', () => {
+    expect(endpoints.allowsUrl(new URL('http://evil.example/x'))).toBe(false);
+    expect(endpoints.allowsUrl(new URL('https://evil.example/x'))).toBe(true);
+    expect(isLoopback('127.1.2.3:80')).toBe(true);
+  });
+});
+
+test('Retry-After in seconds or as an HTTP date', () => {
+  expect(parseRetryAfter('3')).toBe(3000);
+  expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+  expect(parseRetryAfter('soon')).toBeUndefined();
+  expect(parseRetryAfter(null)).toBeUndefined();
+});
