@@ -1,0 +1,56 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../scanner/aws-clients';
+import { parseS3Uri, uploadReportFiles, UploadError } from '../scanner/report/upload-s3';
+import { startS3Server, S3ServerHandle } from './support/s3-server';
+
+const files = [
+  { name: 'report.json', contentType: 'application/json', body: '{"schemaVersion":1}\n' },
+  { name: 'missing.txt', contentType: 'text/plain; charset=utf-8', body: 'nginx\n' },
+];
+
+describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => {
+  let s3: S3ServerHandle;
+  beforeAll(async () => {
+    s3 = await startS3Server(['reports']);
+  });
+  afterAll(async () => {
+    await s3?.stop();
+  });
+
+  const env = () => ({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+
+  test('files land under the prefix with their content types', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env());
+    try {
+      const c = createS3Client();
+      const uploaded = await uploadReportFiles(c, parseS3Uri('s3://reports/runs/1'), files);
+      expect(uploaded).toEqual(['s3://reports/runs/1/report.json', 's3://reports/runs/1/missing.txt']);
+      const got = await c.send(new GetObjectCommand({ Bucket: 'reports', Key: 'runs/1/missing.txt' }));
+      expect(await got.Body?.transformToString()).toBe('nginx\n');
+      expect(got.ContentType).toMatch(/text\/plain/);
+      c.destroy();
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test('a missing bucket is an UploadError naming the object', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env());
+    try {
+      const c = createS3Client();
+      await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(UploadError);
+      await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(/s3:\/\/no-such-bucket\/p\/report.json.*NoSuchBucket/);
+      c.destroy();
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test('parseS3Uri', () => {
+    expect(parseS3Uri('s3://b-1')).toEqual({ bucket: 'b-1', prefix: '' });
+    expect(parseS3Uri('s3://b-1/a/b/')).toEqual({ bucket: 'b-1', prefix: 'a/b/' });
+    expect(() => parseS3Uri('https://b/x')).toThrow(/expected s3:\/\/bucket/);
+  });
+});
