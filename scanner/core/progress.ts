@@ -20,6 +20,7 @@ export function stderrLogger(quiet = false): Logger {
 /** Prints a phase's progress at most every `intervalMs`, and always its final state. */
 export class PhaseProgress {
   private lastPrinted = 0;
+  private finished = false;
 
   constructor(
     private readonly logger: Logger,
@@ -30,7 +31,8 @@ export class PhaseProgress {
 
   update(text: string, final = false): void {
     const now = Date.now();
-    if (!final && now - this.lastPrinted < this.intervalMs) return;
+    if (this.finished || (!final && now - this.lastPrinted < this.intervalMs)) return;
+    this.finished = final;
     this.lastPrinted = now;
     this.logger.info(`[${((now - this.startedAt) / 1000).toFixed(1)}s] ${this.phase}: ${text}${final ? ' (done)' : ''}`);
   }

@@ -16,8 +16,12 @@ type S3rverConstructor = new (options: {
   silent: boolean;
   configureBuckets: Array<{ name: string }>;
 }) => S3rverInstance;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as S3rverConstructor;
+// s3rver verifies SigV4 signatures against its own key registry; adding our
+// (sentinel) test keys there keeps signature checking on.
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+};
 
 export interface S3ServerHandle {
   endpoint: string;
@@ -25,7 +29,11 @@ export interface S3ServerHandle {
   stop(): Promise<void>;
 }
 
-export async function startS3Server(buckets: string[]): Promise<S3ServerHandle> {
+export async function startS3Server(
+  buckets: string[],
+  accessKeys: Array<{ accessKeyId: string; secretAccessKey: string }> = [],
+): Promise<S3ServerHandle> {
+  for (const key of accessKeys) DUMMY_ACCOUNT.createKeyPair(key.accessKeyId, key.secretAccessKey);
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',

@@ -1,0 +1,219 @@
+/**
+ * The scan end to end through the real command line: images built by the
+ * test, pushed by skopeo into Debian's docker-registry, an ECR emulator
+ * holding what that registry holds, and s3rver for the upload.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Report, ReportSource } from '../../scanner/report/report-types';
+import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../support/ecr-emulator';
+import { buildImage, buildIndex, withConfig, writeOciLayout } from '../support/oci-layout';
+import { RegistryHandle, startRegistry } from '../support/registry';
+import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli } from '../support/run-cli';
+import { S3ServerHandle, startS3Server } from '../support/s3-server';
+import { pushLayout } from '../support/skopeo';
+
+const ACCOUNT = '123456789012';
+const ECR_HOST = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
+
+const same = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/same', content: 'same\n' }] });
+const twin = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/twin', content: 'twin\n' }] });
+const lonely = buildImage({ os: 'linux', architecture: 'arm64', variant: 'v8', files: [{ path: 'app/lonely', content: 'lonely\n' }] });
+const relabelled = withConfig(same, { labels: { rebuilt: 'yes' } });
+const partAmd = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/part', content: 'amd\n' }] });
+const partArm = buildImage({ os: 'linux', architecture: 'arm64', variant: 'v8', files: [{ path: 'app/part', content: 'arm\n' }] });
+const partial = buildIndex([partAmd, partArm], { attest: 'all' });
+const fullAmd = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/full', content: 'amd\n' }] });
+const fullArm = buildImage({ os: 'linux', architecture: 'arm', variant: 'v7', files: [{ path: 'app/full', content: 'arm\n' }] });
+const full = buildIndex([fullAmd, fullArm], { attest: 'all' });
+
+const INPUT = [
+  '# sources to migrate',
+  'SRC/same:oci', // replaced below with the registry host
+  'SRC/twin:1',
+  'SRC/lonely:1',
+  'SRC/partial:1',
+  'SRC/full:1',
+  'SRC/relabelled:1',
+  'Not A Reference',
+  'SRC/lonely:no-such-tag',
+  'SRC/twin:1   # the same reference again',
+  '',
+].join('\n');
+
+let work = '';
+let registry: RegistryHandle | undefined;
+let ecr: EcrEmulator | undefined;
+let s3: S3ServerHandle | undefined;
+let run: CliRun;
+let report: Report;
+const out = () => join(work, 'out');
+const source = (line: number): ReportSource => {
+  const s = report.sources.find((x) => x.line === line);
+  if (!s) throw new Error(`no entry for line ${line}`);
+  return s;
+};
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'scan-scenarios-'));
+  const layout = join(work, 'layout');
+  await writeOciLayout(layout, [
+    { tag: 'same', target: same },
+    { tag: 'twin', target: twin },
+    { tag: 'lonely', target: lonely },
+    { tag: 'relabelled', target: relabelled },
+    { tag: 'partial', target: partial },
+    { tag: 'part-amd', target: partAmd },
+    { tag: 'full', target: full },
+  ]);
+  registry = await startRegistry();
+  const host = registry.host;
+  const push = (tag: string, destination: string, extra: { format?: 'oci' | 'v2s2'; all?: boolean } = {}) =>
+    pushLayout({ layoutDir: layout, tag, destination: `${host}/${destination}`, ...extra });
+  // Source side.
+  await push('same', 'src/same:oci');
+  await push('twin', 'src/twin:1');
+  await push('lonely', 'src/lonely:1');
+  await push('relabelled', 'src/relabelled:1');
+  await push('partial', 'src/partial:1', { all: true });
+  await push('full', 'src/full:1', { all: true });
+  // What ECR holds: the same image re-pushed as Docker v2s2, a byte-identical
+  // image under two tags and untagged elsewhere, one platform of a multi-arch
+  // image, and a whole index under a tag.
+  await push('same', 'ecr/mirror:v2s2', { format: 'v2s2' });
+  await push('twin', 'ecr/twin:1');
+  await push('twin', 'ecr/twin:stable');
+  await push('twin', 'ecr/twin-untagged:tmp');
+  await push('part-amd', 'ecr/partial:amd64-only');
+  await push('full', 'ecr/full:release', { all: true });
+
+  const content = await loadFromRegistry(registry.url, [
+    { repository: 'ecr/mirror', ecrRepository: 'mirror' },
+    { repository: 'ecr/twin', ecrRepository: 'twin' },
+    { repository: 'ecr/twin-untagged', ecrRepository: 'twin-untagged' },
+    { repository: 'ecr/partial', ecrRepository: 'partial' },
+    { repository: 'ecr/full', ecrRepository: 'full' },
+  ]);
+  // Small pages, so every paginated call really pages.
+  ecr = await startEcrEmulator({ accountId: ACCOUNT, repositories: content, pageSize: { DescribeRepositories: 2, DescribeImages: 2 } });
+  ecr.store.createRepository('empty');
+  expect(ecr.store.untagImage('twin-untagged', 'tmp')).toBe(true);
+  s3 = await startS3Server(['reports'], [FAKE_AWS_KEYS]);
+
+  const input = join(work, 'input.txt');
+  await writeFile(input, INPUT.replace(/SRC\//g, `${host}/src/`));
+  run = await runCli(['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--execution-id', 'exec-1'], {
+    ...FAKE_AWS,
+    HOME: work,
+    DOCKER_CONFIG: join(work, 'docker'),
+    AWS_ENDPOINT_URL_ECR: ecr.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  });
+  report = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8')) as Report;
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled([registry?.stop(), ecr?.stop(), s3?.stop()]);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test('exit status 1 because of the error lines; summary on stdout, progress on stderr', () => {
+  if (run.code !== 1) process.stdout.write(run.stderr);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain('8 source(s): 3 present, 1 partial, 2 absent, 2 error');
+  expect(run.stderr).toMatch(/ecr: 6\/6 repositories, \d+ images, \d+ manifests read \(done\)/);
+  expect(run.stderr).toMatch(/sources: 7\/7 resolved \(done\)/);
+});
+
+test('the same image as OCI in the source and v2s2 in ECR is present by imageId', () => {
+  const s = source(2);
+  expect(s.status).toBe('present');
+  expect(s.images).toHaveLength(1);
+  expect(s.images[0]).toMatchObject({ platform: 'linux/amd64', imageId: same.configDigest, manifestDigest: same.manifestDigest });
+  expect(s.images[0]!.matches).toEqual([
+    expect.objectContaining({ uri: `${ECR_HOST}/mirror:v2s2`, repository: 'mirror', tags: ['v2s2'], imageId: same.configDigest, matchedBy: 'imageId' }),
+  ]);
+  expect(s.images[0]!.matches[0]!.manifestDigest).not.toBe(same.manifestDigest);
+});
+
+test('a byte-identical push under two tags and untagged elsewhere is present by manifest', () => {
+  const s = source(3);
+  expect(s.status).toBe('present');
+  expect(s.duplicateLines).toEqual([10]);
+  expect(s.images[0]!.matches).toEqual([
+    expect.objectContaining({ uri: `${ECR_HOST}/twin-untagged@${twin.manifestDigest}`, tags: [], matchedBy: 'manifest' }),
+    expect.objectContaining({ uri: `${ECR_HOST}/twin:1`, tags: ['1', 'stable'], matchedBy: 'manifest', manifestDigest: twin.manifestDigest }),
+  ]);
+});
+
+test('an image not in ECR is absent', () => {
+  expect(source(4)).toMatchObject({ status: 'absent', digest: lonely.manifestDigest, images: [{ platform: 'linux/arm64/v8', matches: [] }] });
+});
+
+test('a multi-arch source with one platform in ECR is partial; the attestation is not a platform', () => {
+  const s = source(5);
+  expect(s.status).toBe('partial');
+  expect(s.digest).toBe(partial.indexDigest);
+  expect(s.images.map((i) => [i.platform, i.matches.map((m) => m.uri)])).toEqual([
+    ['linux/amd64', [`${ECR_HOST}/partial:amd64-only`]],
+    ['linux/arm64/v8', []],
+  ]);
+});
+
+test('a multi-arch source present through an ECR index reports the index tag on each platform', () => {
+  const s = source(6);
+  expect(s.status).toBe('present');
+  expect(s.images.map((i) => [i.platform, i.matches.map((m) => [m.uri, m.tags, m.matchedBy])])).toEqual([
+    ['linux/amd64', [[`${ECR_HOST}/full:release`, ['release'], 'manifest']]],
+    ['linux/arm/v7', [[`${ECR_HOST}/full:release`, ['release'], 'manifest']]],
+  ]);
+});
+
+test('the same layers under another config is absent: no false positive', () => {
+  expect(source(7)).toMatchObject({ status: 'absent', images: [{ imageId: relabelled.configDigest, matches: [] }] });
+});
+
+test('an invalid line and a missing tag are errors with their line numbers', () => {
+  expect(source(8)).toMatchObject({ status: 'error', input: 'Not A Reference', error: expect.stringMatching(/whitespace/) });
+  expect(source(9)).toMatchObject({ status: 'error', error: expect.stringMatching(/tag no-such-tag not found.*404/) });
+  expect(run.stderr).toMatch(/line 8: invalid reference/);
+});
+
+test('every non-comment line is accounted for once; summary equals the entries', () => {
+  const lines = report.sources.flatMap((s) => [s.line, ...(s.duplicateLines ?? [])]).sort((a, b) => a - b);
+  expect(lines).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  expect(report.summary).toEqual({ sources: 8, present: 3, partial: 1, absent: 2, error: 2 });
+  expect(report.ecr).toEqual([{ accountId: ACCOUNT, region: 'us-east-1', repositories: 6, images: expect.any(Number) }]);
+  expect(report.provenance).toEqual({ executionId: 'exec-1' });
+});
+
+test('report.txt, report.md and missing.txt say the same', async () => {
+  const txt = await readFile(join(out(), 'report.txt'), 'utf8');
+  expect(txt).toContain(`Source image URIs:\n${registry!.host}/src/same:oci\nImage present at ECR URIs:\n\t${ECR_HOST}/mirror:v2s2\nStatus: present`);
+  expect(txt).toContain('Status: partial (1 of 2 platforms in ECR: linux/arm64/v8 missing)');
+  const md = await readFile(join(out(), 'report.md'), 'utf8');
+  expect(md).toContain('| 8 | 3 | 1 | 2 | 2 |');
+  const missing = await readFile(join(out(), 'missing.txt'), 'utf8');
+  const host = registry!.host;
+  expect(missing).toBe(`${host}/src/lonely:1\n${host}/src/partial:1\n${host}/src/relabelled:1\n`);
+});
+
+test('the same files were uploaded to S3', async () => {
+  const client = new S3Client({ region: 'us-east-1', endpoint: s3!.endpoint, forcePathStyle: true, credentials: FAKE_AWS_KEYS });
+  try {
+    for (const name of ['report.json', 'report.txt', 'report.md', 'missing.txt']) {
+      const got = await client.send(new GetObjectCommand({ Bucket: 'reports', Key: `run-1/${name}` }));
+      expect(await got.Body!.transformToString()).toBe(await readFile(join(out(), name), 'utf8'));
+    }
+  } finally {
+    client.destroy();
+  }
+});
+
+test('the ECR emulator was paged through and manifests read in batches', () => {
+  expect(ecr!.calls.DescribeRepositories).toBe(3);
+  expect(ecr!.calls.DescribeImages).toBeGreaterThan(6);
+  expect(ecr!.calls.BatchGetImage).toBeGreaterThanOrEqual(5);
+});
