@@ -19,7 +19,7 @@ async function manifestAt(client: RegistryClient, ref: ImageReference, reference
   try {
     return { digest: fetched.digest, manifest: parseManifest(fetched.bytes, fetched.contentType) };
   } catch (err) {
-    if (err instanceof ManifestError) throw new ResolveError(`${fetched.digest}: ${err.message}`);
+    if (err instanceof ManifestError) throw new ResolveError(`manifest ${fetched.digest}: ${err.message}`);
     throw err;
   }
 }

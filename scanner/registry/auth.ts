@@ -30,6 +30,8 @@ export interface TokenRequestOptions extends Pick<HttpOptions, 'timeoutMs' | 're
 export class RegistryAuthorizer {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, Promise<CachedToken>>();
+  /** Tokens the registry turned down; a cached one of these is replaced, not reused. */
+  private readonly rejected = new Set<string>();
   /** Number of token requests made, for the benchmark's "token reuse" figure. */
   tokenRequests = 0;
 
@@ -57,11 +59,14 @@ export class RegistryAuthorizer {
     throw new AuthError(`${this.registry} asks for unsupported authentication scheme "${challenge.scheme}"`);
   }
 
-  /** Records a 401's challenge; `rejected` drops the cached token for the scope so the next header is fresh. */
-  learn(challenge: Challenge, scope: string): void {
+  /**
+   * Records a 401's challenge. Only a token the registry actually turned down
+   * is dropped: concurrent first requests all get a 401 and must still share
+   * one token request.
+   */
+  learn(challenge: Challenge, sentAuthorization: string | undefined): void {
     this.challenge = challenge;
-    const key = this.tokenKey(challenge, scope);
-    this.tokens.delete(key);
+    if (sentAuthorization?.startsWith('Bearer ')) this.rejected.add(sentAuthorization.slice('Bearer '.length));
   }
 
   private tokenKey(challenge: Challenge, scope: string): string {
@@ -73,7 +78,7 @@ export class RegistryAuthorizer {
     const cached = this.tokens.get(key);
     if (cached) {
       return cached.then((token) => {
-        if (token.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return token;
+        if (token.expiresAt - EXPIRY_MARGIN_MS > Date.now() && !this.rejected.has(token.value)) return token;
         if (this.tokens.get(key) === cached) this.tokens.delete(key);
         return this.token(challenge, scope);
       });

@@ -70,11 +70,12 @@ export class RegistryClient {
     const url = new URL(`/v2/${repository}/${path}`, this.options.endpoints.baseUrl(registry));
     const scope = `repository:${repository}:pull`;
     const authorizer = this.authorizer(registry);
+    let sentAuthorization: string | undefined;
     const attempt = async (): Promise<HttpResponse> => {
       const headers: Record<string, string> = {};
       if (accept) headers.Accept = accept;
-      const authorization = await authorizer.header(scope);
-      if (authorization) headers.Authorization = authorization;
+      sentAuthorization = await authorizer.header(scope);
+      if (sentAuthorization) headers.Authorization = sentAuthorization;
       this.requests++;
       return httpGet(url, {
         headers,
@@ -93,7 +94,7 @@ export class RegistryClient {
           if (!challenge) {
             throw new RegistryError(`${registry} answered 401 Unauthorized without an authentication challenge (no WWW-Authenticate header)`);
           }
-          authorizer.learn(challenge, scope);
+          authorizer.learn(challenge, sentAuthorization);
           response = await attempt();
           if (response.status === 401) {
             throw new RegistryError(`${registry} refused access to ${repository} (HTTP 401 after authenticating); check the credentials in config.json`);

@@ -63,11 +63,20 @@ function backoff(policy: RetryPolicy, attempt: number): number {
   return Math.round(exp / 2 + Math.random() * (exp / 2));
 }
 
-function describeNetworkError(err: unknown, url: URL): HttpError {
+const CONNECTION_PHRASES: Readonly<Record<string, string>> = {
+  ECONNRESET: 'the connection was reset by the server (ECONNRESET)',
+  ECONNREFUSED: 'the connection was refused (ECONNREFUSED): is the registry running on that port?',
+  EPIPE: 'the connection was closed while sending (EPIPE)',
+  UND_ERR_SOCKET: 'the connection closed before the response was complete (response cut short)',
+  ETIMEDOUT: 'the connection timed out (ETIMEDOUT)',
+  EHOSTUNREACH: 'the host is unreachable (EHOSTUNREACH)',
+};
+
+function describeNetworkError(err: unknown, url: URL, timeoutMs: number): HttpError {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code ?? (err as { code?: string }).code ?? '';
   if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-    return new HttpError(`request to ${url.host} timed out`, 'timeout');
+    return new HttpError(`request to ${url.host} timed out after ${timeoutMs / 1000} s`, 'timeout');
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new HttpError(`registry host ${url.hostname} does not resolve (DNS ${code})`, 'dns');
@@ -75,7 +84,7 @@ function describeNetworkError(err: unknown, url: URL): HttpError {
   if (/CERT|SELF_SIGNED|TLS|SSL/.test(code)) {
     return new HttpError(`TLS verification failed for ${url.host}: ${code}`, 'tls');
   }
-  const detail = code || cause?.message || (err as Error).message;
+  const detail = CONNECTION_PHRASES[code] ?? (code || cause?.message || (err as Error).message);
   return new HttpError(`connection to ${url.host} failed: ${detail}`, 'network');
 }
 
@@ -112,7 +121,7 @@ async function fetchOnce(start: URL, options: HttpOptions): Promise<HttpResponse
     try {
       response = await fetch(url, { headers, redirect: 'manual', signal });
     } catch (err) {
-      throw describeNetworkError(err, url);
+      throw describeNetworkError(err, url, options.timeoutMs);
     }
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
@@ -137,7 +146,7 @@ async function fetchOnce(start: URL, options: HttpOptions): Promise<HttpResponse
       return { status: response.status, headers: response.headers, body, url: url.toString() };
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      throw describeNetworkError(err, url);
+      throw describeNetworkError(err, url, options.timeoutMs);
     }
   }
 }

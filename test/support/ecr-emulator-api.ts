@@ -1,0 +1,418 @@
+/**
+ * The ECR operations the emulator answers, with the request and response
+ * shapes of ECR's AWS JSON 1.1 API (botocore's ecr/2015-09-21/service-2.json).
+ * Handlers are synchronous and pure over the store; HTTP, faults and timing
+ * live in ecr-emulator.ts.
+ */
+import { EcrStore, Repository, StoredImage, isValidDigest } from './ecr-emulator-store';
+
+export const ECR_OPERATIONS = ['DescribeRepositories', 'DescribeImages', 'BatchGetImage', 'ListImages'] as const;
+export type EcrOperation = (typeof ECR_OPERATIONS)[number];
+export type PagedOperation = Exclude<EcrOperation, 'BatchGetImage'>;
+
+export function isEcrOperation(name: string): name is EcrOperation {
+  return (ECR_OPERATIONS as readonly string[]).includes(name);
+}
+
+/** An error ECR would answer with: `{"__type": code, "message": ...}` and an HTTP status. */
+export class EcrServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export interface ApiContext {
+  accountId: string;
+  region: string;
+  /** Server-side page size caps: the page is min(requested or 100, cap). */
+  pageSize: Partial<Record<PagedOperation, number>>;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+const MAX_IMAGE_IDS = 100;
+
+function invalid(message: string): EcrServiceError {
+  return new EcrServiceError('InvalidParameterException', message);
+}
+
+function constraint(field: string, text: string): EcrServiceError {
+  return invalid(`Invalid parameter at '${field}' failed to satisfy constraint: '${text}'`);
+}
+
+function optionalString(input: JsonObject, field: string): string | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new EcrServiceError('SerializationException', `${field} must be a string`);
+  return value;
+}
+
+function requiredString(input: JsonObject, field: string): string {
+  const value = optionalString(input, field);
+  if (value === undefined) throw constraint(field, 'Member must not be null');
+  return value;
+}
+
+function optionalList(input: JsonObject, field: string): unknown[] | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new EcrServiceError('SerializationException', `${field} must be a list`);
+  return value;
+}
+
+function stringList(input: JsonObject, field: string, max: number): string[] | undefined {
+  const list = optionalList(input, field);
+  if (list === undefined) return undefined;
+  if (list.length < 1) throw constraint(field, 'Member must have length greater than or equal to 1');
+  if (list.length > max) throw constraint(field, `Member must have length less than or equal to ${max}`);
+  if (!list.every((v) => typeof v === 'string')) throw new EcrServiceError('SerializationException', `${field} must hold strings`);
+  return list as string[];
+}
+
+function pageLimit(input: JsonObject, cap: number | undefined): number {
+  const value = input.maxResults;
+  let requested = DEFAULT_PAGE;
+  if (value !== undefined && value !== null) {
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      throw new EcrServiceError('SerializationException', 'maxResults must be an integer');
+    }
+    if (value < 1) throw constraint('maxResults', 'Member must have value greater than or equal to 1');
+    if (value > MAX_PAGE) throw constraint('maxResults', `Member must have value less than or equal to ${MAX_PAGE}`);
+    requested = value;
+  }
+  return Math.max(1, Math.min(requested, cap ?? MAX_PAGE));
+}
+
+/** Where a page ends. Opaque to clients; tied to operation, repository incarnation and filter so misuse is caught. */
+interface PageToken {
+  op: string;
+  repo: number;
+  pos: number;
+  sub?: number;
+  filter?: string;
+}
+
+function encodeToken(token: PageToken): string {
+  return Buffer.from(JSON.stringify(token), 'utf8').toString('base64');
+}
+
+function decodeToken(raw: string | undefined, expect: Omit<PageToken, 'pos' | 'sub'>): PageToken | undefined {
+  if (raw === undefined) return undefined;
+  let token: PageToken | undefined;
+  try {
+    token = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as PageToken;
+  } catch {
+    token = undefined;
+  }
+  if (
+    !token ||
+    token.op !== expect.op ||
+    token.repo !== expect.repo ||
+    token.filter !== expect.filter ||
+    !Number.isInteger(token.pos) ||
+    token.pos < 0
+  ) {
+    throw constraint('nextToken', 'Invalid NextToken');
+  }
+  return token;
+}
+
+const epochSeconds = (ms: number): number => ms / 1000;
+
+class Api {
+  constructor(
+    private readonly store: EcrStore,
+    private readonly ctx: ApiContext,
+  ) {}
+
+  /** A foreign registryId behaves like a registry that has no repositories for us. */
+  private registryOf(input: JsonObject): { id: string; ours: boolean } {
+    const id = optionalString(input, 'registryId');
+    if (id === undefined) return { id: this.ctx.accountId, ours: true };
+    if (!/^[0-9]{12}$/.test(id)) throw constraint('registryId', "Member must satisfy regular expression pattern: '[0-9]{12}'");
+    return { id, ours: id === this.ctx.accountId };
+  }
+
+  private notFound(name: string, registryId: string): EcrServiceError {
+    return new EcrServiceError(
+      'RepositoryNotFoundException',
+      `The repository with name '${name}' does not exist in the registry with id '${registryId}'`,
+    );
+  }
+
+  private repositoryFor(input: JsonObject): { repo: Repository; registryId: string } {
+    const registry = this.registryOf(input);
+    const name = requiredString(input, 'repositoryName');
+    const repo = registry.ours ? this.store.repository(name) : undefined;
+    if (!repo) throw this.notFound(name, registry.id);
+    return { repo, registryId: registry.id };
+  }
+
+  private repositoryJson(repo: Repository): JsonObject {
+    const { accountId, region } = this.ctx;
+    return {
+      repositoryArn: `arn:aws:ecr:${region}:${accountId}:repository/${repo.name}`,
+      registryId: accountId,
+      repositoryName: repo.name,
+      repositoryUri: `${accountId}.dkr.ecr.${region}.amazonaws.com/${repo.name}`,
+      createdAt: epochSeconds(repo.createdAt.getTime()),
+      imageTagMutability: 'MUTABLE',
+      imageScanningConfiguration: { scanOnPush: false },
+      encryptionConfiguration: { encryptionType: 'AES256' },
+    };
+  }
+
+  private imageDetail(repo: Repository, image: StoredImage, registryId: string): JsonObject {
+    const detail: JsonObject = {
+      registryId,
+      repositoryName: repo.name,
+      imageDigest: image.digest,
+    };
+    if (image.tags.length > 0) detail.imageTags = [...image.tags];
+    detail.imageSizeInBytes = repo.sizeOf(image);
+    detail.imagePushedAt = epochSeconds(image.pushedAtMs);
+    detail.imageManifestMediaType = image.mediaType;
+    const artifact = repo.artifactMediaTypeOf(image);
+    if (artifact !== undefined) detail.artifactMediaType = artifact;
+    return detail;
+  }
+
+  /**
+   * Fills one page from slot `start`, then looks ahead so the last page never
+   * carries a nextToken that leads to an empty page.
+   */
+  private page<T>(
+    count: number,
+    start: number,
+    limit: number,
+    matches: (pos: number) => boolean,
+    build: (pos: number) => T,
+  ): { items: T[]; next: number | undefined } {
+    const items: T[] = [];
+    let pos = start;
+    for (; pos < count && items.length < limit; pos++) if (matches(pos)) items.push(build(pos));
+    let ahead = pos;
+    while (ahead < count && !matches(ahead)) ahead++;
+    return { items, next: ahead < count ? pos : undefined };
+  }
+
+  DescribeRepositories(input: JsonObject): JsonObject {
+    const registry = this.registryOf(input);
+    const names = stringList(input, 'repositoryNames', MAX_PAGE);
+    if (names) {
+      if (input.maxResults !== undefined || input.nextToken !== undefined) {
+        throw invalid("Invalid parameter: 'maxResults' and 'nextToken' cannot be used together with 'repositoryNames'");
+      }
+      const repositories = [...new Set(names)].map((name) => {
+        const repo = registry.ours ? this.store.repository(name) : undefined;
+        if (!repo) throw this.notFound(name, registry.id);
+        return this.repositoryJson(repo);
+      });
+      return { repositories };
+    }
+    const limit = pageLimit(input, this.ctx.pageSize.DescribeRepositories);
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'DescribeRepositories', repo: 0 });
+    if (!registry.ours) return { repositories: [] };
+    const { items, next } = this.page(
+      this.store.repositorySlotCount,
+      token?.pos ?? 0,
+      limit,
+      (pos) => this.store.repositorySlot(pos) !== undefined,
+      (pos) => this.repositoryJson(this.store.repositorySlot(pos) as Repository),
+    );
+    const out: JsonObject = { repositories: items };
+    if (next !== undefined) out.nextToken = encodeToken({ op: 'DescribeRepositories', repo: 0, pos: next });
+    return out;
+  }
+
+  private tagStatus(input: JsonObject, allowImageStatus: boolean): { tagStatus: string; noImages: boolean } {
+    const filter = input.filter;
+    if (filter === undefined || filter === null) return { tagStatus: 'ANY', noImages: false };
+    if (typeof filter !== 'object') throw new EcrServiceError('SerializationException', 'filter must be a structure');
+    const f = filter as JsonObject;
+    const tagStatus = optionalString(f, 'tagStatus') ?? 'ANY';
+    if (!['TAGGED', 'UNTAGGED', 'ANY'].includes(tagStatus)) {
+      throw constraint('filter.tagStatus', 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]');
+    }
+    // Every emulated image is ACTIVE; asking only for archived ones finds nothing.
+    const imageStatus = allowImageStatus ? (optionalString(f, 'imageStatus') ?? 'ACTIVE') : 'ACTIVE';
+    return { tagStatus, noImages: imageStatus === 'ARCHIVED' || imageStatus === 'ACTIVATING' };
+  }
+
+  private imageIds(input: JsonObject, required: boolean): Array<{ imageDigest?: string; imageTag?: string }> | undefined {
+    const list = optionalList(input, 'imageIds');
+    if (list === undefined) {
+      if (required) throw constraint('imageIds', 'Member must not be null');
+      return undefined;
+    }
+    if (list.length < 1) throw constraint('imageIds', 'Member must have length greater than or equal to 1');
+    if (list.length > MAX_IMAGE_IDS) {
+      throw constraint('imageIds', `Member must have length less than or equal to ${MAX_IMAGE_IDS}`);
+    }
+    return list.map((raw) => {
+      if (!raw || typeof raw !== 'object') throw new EcrServiceError('SerializationException', 'imageIds must hold structures');
+      const id = raw as JsonObject;
+      return { imageDigest: optionalString(id, 'imageDigest'), imageTag: optionalString(id, 'imageTag') };
+    });
+  }
+
+  DescribeImages(input: JsonObject): JsonObject {
+    const { repo, registryId } = this.repositoryFor(input);
+    const ids = this.imageIds(input, false);
+    const { tagStatus, noImages } = this.tagStatus(input, true);
+    if (ids) {
+      if (input.maxResults !== undefined || input.nextToken !== undefined) {
+        throw invalid("Invalid parameter: 'maxResults' and 'nextToken' cannot be used together with 'imageIds'");
+      }
+      const seen = new Set<string>();
+      const imageDetails: JsonObject[] = [];
+      for (const id of ids) {
+        const image = this.lookup(repo, id);
+        if (!image) {
+          throw new EcrServiceError(
+            'ImageNotFoundException',
+            `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} ` +
+              `does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+          );
+        }
+        if (seen.has(image.digest)) continue;
+        seen.add(image.digest);
+        imageDetails.push(this.imageDetail(repo, image, registryId));
+      }
+      return { imageDetails };
+    }
+    const limit = pageLimit(input, this.ctx.pageSize.DescribeImages);
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'DescribeImages', repo: repo.id, filter: tagStatus });
+    if (noImages) return { imageDetails: [] };
+    const matches = (pos: number): boolean => {
+      const image = repo.slot(pos);
+      if (!image) return false;
+      if (tagStatus === 'TAGGED') return image.tags.length > 0;
+      if (tagStatus === 'UNTAGGED') return image.tags.length === 0;
+      return true;
+    };
+    const { items, next } = this.page(repo.slotCount, token?.pos ?? 0, limit, matches, (pos) =>
+      this.imageDetail(repo, repo.slot(pos) as StoredImage, registryId),
+    );
+    const out: JsonObject = { imageDetails: items };
+    if (next !== undefined) {
+      out.nextToken = encodeToken({ op: 'DescribeImages', repo: repo.id, pos: next, filter: tagStatus });
+    }
+    return out;
+  }
+
+  ListImages(input: JsonObject): JsonObject {
+    const { repo } = this.repositoryFor(input);
+    const { tagStatus } = this.tagStatus(input, false);
+    const limit = pageLimit(input, this.ctx.pageSize.ListImages);
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'ListImages', repo: repo.id, filter: tagStatus });
+    // ECR lists a tagged image once per tag and an untagged one once, by digest alone.
+    const entriesOf = (image: StoredImage): JsonObject[] => {
+      if (image.tags.length === 0) return tagStatus === 'TAGGED' ? [] : [{ imageDigest: image.digest }];
+      return tagStatus === 'UNTAGGED' ? [] : image.tags.map((imageTag) => ({ imageDigest: image.digest, imageTag }));
+    };
+    const imageIds: JsonObject[] = [];
+    let pos = token?.pos ?? 0;
+    let sub = token?.sub ?? 0;
+    // The token is only set when another entry exists, so the last page never points at an empty one.
+    let next: { pos: number; sub: number } | undefined;
+    for (; pos < repo.slotCount; pos++, sub = 0) {
+      const image = repo.slot(pos);
+      if (!image) continue;
+      const entries = entriesOf(image);
+      for (; sub < entries.length; sub++) {
+        if (imageIds.length === limit) {
+          next = { pos, sub };
+          break;
+        }
+        imageIds.push(entries[sub]);
+      }
+      if (next) break;
+    }
+    const out: JsonObject = { imageIds };
+    if (next) out.nextToken = encodeToken({ op: 'ListImages', repo: repo.id, pos: next.pos, sub: next.sub, filter: tagStatus });
+    return out;
+  }
+
+  private lookup(repo: Repository, id: { imageDigest?: string; imageTag?: string }): StoredImage | undefined {
+    if (id.imageDigest !== undefined) {
+      const image = repo.byDigestOrUndefined(id.imageDigest);
+      return image && (id.imageTag === undefined || image.tags.includes(id.imageTag)) ? image : undefined;
+    }
+    return id.imageTag === undefined ? undefined : repo.byTagOrUndefined(id.imageTag);
+  }
+
+  BatchGetImage(input: JsonObject): JsonObject {
+    const { repo, registryId } = this.repositoryFor(input);
+    const ids = this.imageIds(input, true) ?? [];
+    const accepted = stringList(input, 'acceptedMediaTypes', MAX_IMAGE_IDS);
+    const images: JsonObject[] = [];
+    const failures: JsonObject[] = [];
+    const seen = new Set<string>();
+    for (const id of ids) {
+      const key = `${id.imageDigest ?? ''}\n${id.imageTag ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const requested: JsonObject = {};
+      if (id.imageDigest !== undefined) requested.imageDigest = id.imageDigest;
+      if (id.imageTag !== undefined) requested.imageTag = id.imageTag;
+      const fail = (failureCode: string, failureReason: string) => failures.push({ imageId: requested, failureCode, failureReason });
+      if (id.imageDigest === undefined && id.imageTag === undefined) {
+        fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
+        continue;
+      }
+      if (id.imageDigest !== undefined && !isValidDigest(id.imageDigest)) {
+        fail('InvalidImageDigest', "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'");
+        continue;
+      }
+      if (id.imageTag !== undefined && (id.imageTag.length < 1 || id.imageTag.length > 300)) {
+        fail('InvalidImageTag', 'Invalid request parameters: image tag length should be between 1 and 300');
+        continue;
+      }
+      const byDigest = id.imageDigest !== undefined ? repo.byDigestOrUndefined(id.imageDigest) : undefined;
+      if (byDigest && id.imageTag !== undefined && !byDigest.tags.includes(id.imageTag)) {
+        fail('ImageTagDoesNotMatchDigest', 'Invalid request parameters: given tag and digest do not match');
+        continue;
+      }
+      const image = this.lookup(repo, id);
+      if (!image) {
+        fail('ImageNotFound', 'Requested image not found');
+        continue;
+      }
+      // ECR converts only schema2 to schema1 (by tag); other formats outside the accepted list are not returned.
+      if (accepted && !accepted.includes(image.mediaType)) {
+        fail('ImageNotFound', `Requested image not found: manifest media type ${image.mediaType} is not in acceptedMediaTypes`);
+        continue;
+      }
+      images.push({
+        registryId,
+        repositoryName: repo.name,
+        imageId: { imageDigest: image.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) },
+        imageManifest: repo.manifestOf(image).toString('utf8'),
+        imageManifestMediaType: image.mediaType,
+      });
+    }
+    return { images, failures };
+  }
+}
+
+export function runOperation(store: EcrStore, ctx: ApiContext, operation: EcrOperation, input: JsonObject): JsonObject {
+  const api = new Api(store, ctx);
+  switch (operation) {
+    case 'DescribeRepositories':
+      return api.DescribeRepositories(input);
+    case 'DescribeImages':
+      return api.DescribeImages(input);
+    case 'ListImages':
+      return api.ListImages(input);
+    case 'BatchGetImage':
+      return api.BatchGetImage(input);
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * An Amazon ECR emulator for tests, the benchmark and the demo: ECR's AWS JSON
+ * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages) on
+ * 127.0.0.1, backed by an in-memory store, with knobs for what real ECR does
+ * to clients under load or misconfiguration: small pages, latency,
+ * throttling, injected errors, and changes between two calls.
+ *
+ * Signatures are not verified (there is no secret to verify them with), but an
+ * Authorization header scoped to service `ecr` and the emulator's region is
+ * required, so a client that forgets to sign or signs for the wrong region
+ * fails here as it would against AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiContext, EcrOperation, EcrServiceError, JsonObject, PagedOperation, isEcrOperation, runOperation } from './ecr-emulator-api';
+import { DistributionContent, DistributionRegistry } from './ecr-emulator-distribution';
+import { EcrStore, EcrStoreContent, EcrStoreHandle } from './ecr-emulator-store';
+import { SyntheticStore } from './ecr-emulator-synthetic';
+import { Throttle, ThrottleOptions } from './ecr-emulator-throttle';
+
+export { ECR_OPERATIONS, EcrServiceError } from './ecr-emulator-api';
+export type { EcrOperation, JsonObject, PagedOperation } from './ecr-emulator-api';
+export { DistributionRegistry } from './ecr-emulator-distribution';
+export type { DistributionContent, DistributionManifest } from './ecr-emulator-distribution';
+export { loadFromRegistry } from './ecr-emulator-load';
+export type { LoadFromRegistryOptions, RegistryMapping } from './ecr-emulator-load';
+export { manifestImage, sha256Digest } from './ecr-emulator-store';
+export type { CreateRepositoryOptions, EcrImage, EcrStoreContent, EcrStoreHandle } from './ecr-emulator-store';
+export { syntheticStore } from './ecr-emulator-synthetic';
+export type { PlantedImage, SyntheticKind, SyntheticStore, SyntheticStoreOptions } from './ecr-emulator-synthetic';
+export type { ThrottleOptions } from './ecr-emulator-throttle';
+
+const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
+const JSON_TYPE = 'application/x-amz-json-1.1';
+
+/** An error to answer instead of the operation's result. */
+export interface EcrFault {
+  /** `__type` of the answer, e.g. 'AccessDeniedException', 'ServerException', 'ThrottlingException'. */
+  code: string;
+  /** Default: a message in the style ECR and IAM use for that code. */
+  message?: string;
+  /** Default: 500 for ServerException, 503 for ServiceUnavailableException, else 400. */
+  status?: number;
+  /** Only calls naming one of these repositories (repositoryName, or repositoryNames for DescribeRepositories). */
+  repositories?: string[];
+  /** Let this many matching calls through first. */
+  after?: number;
+  /** Fault this many matching calls, then let them through. Default: all. */
+  times?: number;
+}
+
+export interface EcrCallInfo {
+  operation: EcrOperation;
+  input: JsonObject;
+  /** 1-based number of this call among calls of the same operation since start or resetCalls(). */
+  callNumber: number;
+  /** From the `amz-sdk-request: attempt=N` header both the JS SDK and botocore send; 1 when absent. */
+  attempt: number;
+}
+
+/** Runs before the operation is answered; may change the store, or return a fault to answer with. */
+export type EcrCallHook = (call: EcrCallInfo) => void | EcrFault | undefined | Promise<void | EcrFault | undefined>;
+
+export interface EcrCallRecord extends EcrCallInfo {
+  status: number;
+  errorCode?: string;
+  durationMs: number;
+}
+
+export interface EcrCallCounts {
+  DescribeRepositories: number;
+  DescribeImages: number;
+  BatchGetImage: number;
+  ListImages: number;
+  /** All operation calls, including throttled and faulted ones. */
+  total: number;
+  throttled: number;
+  /** Answered with an injected fault (options.faults, setFault or a hook). */
+  faulted: number;
+  /** Refused before reaching an operation: no Authorization, unknown target, bad JSON. */
+  rejected: number;
+}
+
+export interface EcrEmulatorOptions {
+  /** Default '123456789012'. */
+  accountId?: string;
+  /** Default 'us-east-1'. */
+  region?: string;
+  repositories?: EcrStoreContent;
+  synthetic?: SyntheticStore;
+  /** Server-side page caps: a page holds min(maxResults or 100, cap) items. */
+  pageSize?: Partial<Record<PagedOperation, number>>;
+  /** Added before each answer; a function can vary it by operation. */
+  latencyMs?: number | ((operation: EcrOperation) => number);
+  throttle?: ThrottleOptions;
+  faults?: Partial<Record<EcrOperation, EcrFault | EcrFault[]>>;
+  beforeOperation?: EcrCallHook;
+  /** Serve a read-only OCI distribution API (requests without X-Amz-Target) from this content. */
+  distribution?: DistributionContent;
+  /** Keep a record of every call in `log`. Default true. */
+  recordCalls?: boolean;
+}
+
+export interface EcrEmulator {
+  /** 'http://127.0.0.1:PORT', for ECRClient({ endpoint }), AWS_ENDPOINT_URL_ECR or `aws --endpoint-url`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly accountId: string;
+  readonly region: string;
+  readonly calls: Readonly<EcrCallCounts>;
+  readonly log: readonly EcrCallRecord[];
+  readonly inFlight: number;
+  /** Peak number of operation requests in flight at once since start or resetCalls(). */
+  readonly maxConcurrent: number;
+  readonly store: EcrStoreHandle;
+  /** The source-registry side; present when options.distribution was given. */
+  readonly distribution: DistributionRegistry | undefined;
+  /** Zeroes calls, log and maxConcurrent; also restarts fault and everyNth counting. */
+  resetCalls(): void;
+  /** Registers a hook for one operation or all ('*'); returns a function that removes it. */
+  onCall(operation: EcrOperation | '*', hook: EcrCallHook): () => void;
+  setFaults(operation: EcrOperation, faults: EcrFault | EcrFault[] | undefined): void;
+  setThrottle(options: ThrottleOptions | undefined): void;
+  setLatency(latencyMs: number | ((operation: EcrOperation) => number)): void;
+  setPageSize(operation: PagedOperation, size: number | undefined): void;
+  stop(): Promise<void>;
+}
+
+const zeroCounts = (): EcrCallCounts => ({
+  DescribeRepositories: 0,
+  DescribeImages: 0,
+  BatchGetImage: 0,
+  ListImages: 0,
+  total: 0,
+  throttled: 0,
+  faulted: 0,
+  rejected: 0,
+});
+
+function defaultStatus(code: string): number {
+  if (code === 'ServerException' || code === 'InternalFailure') return 500;
+  if (code === 'ServiceUnavailableException') return 503;
+  return 400;
+}
+
+function repositoriesNamed(operation: EcrOperation, input: JsonObject): string[] {
+  if (operation === 'DescribeRepositories') {
+    return Array.isArray(input.repositoryNames) ? input.repositoryNames.filter((n): n is string => typeof n === 'string') : [];
+  }
+  return typeof input.repositoryName === 'string' ? [input.repositoryName] : [];
+}
+
+interface ArmedFault {
+  fault: EcrFault;
+  matched: number;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promise<EcrEmulator> {
+  const accountId = options.accountId ?? '123456789012';
+  const region = options.region ?? 'us-east-1';
+  if (!/^[0-9]{12}$/.test(accountId)) throw new Error(`accountId must be 12 digits, got ${accountId}`);
+
+  const store = new EcrStore();
+  for (const repo of options.synthetic?.repositories ?? []) store.addGeneratedRepository(repo.name, repo.source, repo.createdAt);
+  if (options.repositories) store.load(options.repositories);
+  const distribution = options.distribution ? new DistributionRegistry(options.distribution) : undefined;
+
+  const ctx: ApiContext = { accountId, region, pageSize: { ...options.pageSize } };
+  let latency = options.latencyMs ?? 0;
+  let throttleOptions = options.throttle;
+  let throttle = throttleOptions ? new Throttle(throttleOptions) : undefined;
+  const faults = new Map<EcrOperation, ArmedFault[]>();
+  const setFaults = (operation: EcrOperation, spec: EcrFault | EcrFault[] | undefined) => {
+    const list = spec === undefined ? [] : Array.isArray(spec) ? spec : [spec];
+    faults.set(operation, list.map((fault) => ({ fault, matched: 0 })));
+  };
+  for (const [operation, spec] of Object.entries(options.faults ?? {})) setFaults(operation as EcrOperation, spec);
+
+  const hooks: Array<{ operation: EcrOperation | '*'; hook: EcrCallHook }> = [];
+  if (options.beforeOperation) hooks.push({ operation: '*', hook: options.beforeOperation });
+  const record = options.recordCalls ?? true;
+
+  let counts = zeroCounts();
+  let log: EcrCallRecord[] = [];
+  let inFlight = 0;
+  let peak = 0;
+
+  const defaultMessage = (operation: EcrOperation, code: string, input: JsonObject): string => {
+    switch (code) {
+      case 'AccessDeniedException': {
+        const name = repositoriesNamed(operation, input)[0];
+        const resource = `arn:aws:ecr:${region}:${accountId}:repository/${name ?? '*'}`;
+        return (
+          `User: arn:aws:sts::${accountId}:assumed-role/ecr-scanner/scan-session is not authorized to perform: ` +
+          `ecr:${operation} on resource: ${resource} because no identity-based policy allows the ecr:${operation} action`
+        );
+      }
+      case 'ThrottlingException':
+        return 'Rate exceeded';
+      case 'ServerException':
+        return 'We encountered an internal error. Please try again.';
+      default:
+        return `${code} injected by the ECR emulator for ${operation}`;
+    }
+  };
+
+  const toError = (operation: EcrOperation, fault: EcrFault, input: JsonObject): EcrServiceError =>
+    new EcrServiceError(fault.code, fault.message ?? defaultMessage(operation, fault.code, input), fault.status ?? defaultStatus(fault.code));
+
+  const injectedFault = (operation: EcrOperation, input: JsonObject): EcrFault | undefined => {
+    const named = repositoriesNamed(operation, input);
+    for (const armed of faults.get(operation) ?? []) {
+      const { fault } = armed;
+      if (fault.repositories && !named.some((n) => fault.repositories?.includes(n))) continue;
+      armed.matched++;
+      const after = fault.after ?? 0;
+      if (armed.matched <= after) continue;
+      if (fault.times !== undefined && armed.matched > after + fault.times) continue;
+      return fault;
+    }
+    return undefined;
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    res.writeHead(status, {
+      'Content-Type': JSON_TYPE,
+      'Content-Length': bytes.length,
+      'x-amzn-RequestId': randomUUID(),
+    });
+    res.end(bytes);
+  };
+  const sendError = (res: ServerResponse, error: EcrServiceError): void =>
+    send(res, error.status, { __type: error.code, message: error.message });
+
+  /** Refuses what AWS refuses before it looks at the operation: unsigned requests or a wrong credential scope. */
+  const checkAuthorization = (req: IncomingMessage): EcrServiceError | undefined => {
+    const auth = req.headers.authorization;
+    if (!auth) return new EcrServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    const scope = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+    if (!scope) return undefined;
+    if (scope[2] !== 'ecr') {
+      return new EcrServiceError('InvalidSignatureException', `Credential should be scoped to correct service: 'ecr'. `);
+    }
+    if (scope[1] !== region) {
+      return new EcrServiceError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${scope[1]}'. `);
+    }
+    return undefined;
+  };
+
+  const handleEcr = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
+    const body = await readBody(req);
+    const reject = (error: EcrServiceError) => {
+      counts.rejected++;
+      sendError(res, error);
+    };
+    const authError = checkAuthorization(req);
+    if (authError) return reject(authError);
+    const [prefix, name] = target.split('.');
+    if (req.method !== 'POST' || prefix !== TARGET_PREFIX || !name || !isEcrOperation(name)) {
+      return reject(new EcrServiceError('UnknownOperationException', `The ECR emulator does not implement ${target}`));
+    }
+    let input: JsonObject;
+    try {
+      const parsed: unknown = body.length ? JSON.parse(body.toString('utf8')) : {};
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      input = parsed as JsonObject;
+    } catch {
+      return reject(new EcrServiceError('SerializationException', 'Request body is not a JSON object'));
+    }
+
+    const operation = name;
+    const started = performance.now();
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    counts[operation]++;
+    counts.total++;
+    const attemptHeader = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
+    const call: EcrCallInfo = { operation, input, callNumber: counts[operation], attempt: attemptHeader ? Number(attemptHeader[1]) : 1 };
+    // A call that straddles resetCalls() is counted in the period it started in, and logged in neither.
+    const countsAtStart = counts;
+    let status = 200;
+    let errorCode: string | undefined;
+    try {
+      const delay = typeof latency === 'function' ? latency(operation) : latency;
+      if (delay > 0) await sleep(delay);
+      let fault: EcrFault | undefined;
+      for (const { operation: op, hook } of [...hooks]) {
+        if (op !== '*' && op !== operation) continue;
+        fault = (await hook(call)) ?? undefined;
+        if (fault) break;
+      }
+      if (!fault && throttle?.shouldThrottle(operation)) {
+        countsAtStart.throttled++;
+        throw new EcrServiceError('ThrottlingException', 'Rate exceeded');
+      }
+      fault ??= injectedFault(operation, input);
+      if (fault) {
+        if (fault.code === 'ThrottlingException') countsAtStart.throttled++;
+        countsAtStart.faulted++;
+        throw toError(operation, fault, input);
+      }
+      send(res, 200, runOperation(store, ctx, operation, input));
+    } catch (err) {
+      const error =
+        err instanceof EcrServiceError
+          ? err
+          : new EcrServiceError('ServerException', `ECR emulator failure: ${(err as Error)?.stack ?? String(err)}`, 500);
+      status = error.status;
+      errorCode = error.code;
+      sendError(res, error);
+    } finally {
+      inFlight--;
+      if (record && countsAtStart === counts) {
+        log.push({ ...call, status, ...(errorCode ? { errorCode } : {}), durationMs: performance.now() - started });
+      }
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      handleEcr(req, res, target).catch((err: unknown) => {
+        if (!res.headersSent) sendError(res, new EcrServiceError('ServerException', String(err), 500));
+      });
+      return;
+    }
+    if (distribution?.handle(req, res)) return;
+    req.resume();
+    counts.rejected++;
+    sendError(res, new EcrServiceError('UnknownOperationException', 'Missing X-Amz-Target header'));
+  });
+  // Longer than SDK agents keep idle sockets, so the server never closes a socket a client is about to reuse.
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    accountId,
+    region,
+    get calls() {
+      return counts;
+    },
+    get log() {
+      return log;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    get maxConcurrent() {
+      return peak;
+    },
+    store,
+    distribution,
+    resetCalls() {
+      counts = zeroCounts();
+      log = [];
+      peak = inFlight;
+      for (const list of faults.values()) for (const armed of list) armed.matched = 0;
+      throttle = throttleOptions ? new Throttle(throttleOptions) : undefined;
+    },
+    onCall(operation, hook) {
+      const entry = { operation, hook };
+      hooks.push(entry);
+      return () => {
+        const i = hooks.indexOf(entry);
+        if (i >= 0) hooks.splice(i, 1);
+      };
+    },
+    setFaults,
+    setThrottle(next) {
+      throttleOptions = next;
+      throttle = next ? new Throttle(next) : undefined;
+    },
+    setLatency(next) {
+      latency = next;
+    },
+    setPageSize(operation, size) {
+      if (size === undefined) delete ctx.pageSize[operation];
+      else ctx.pageSize[operation] = size;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

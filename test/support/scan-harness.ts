@@ -1,0 +1,105 @@
+/**
+ * Runs one scan in-process (the same runScan the CLI calls) against test
+ * servers, and checks the report invariants every scan must keep.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { S3Client } from '@aws-sdk/client-s3';
+import { PlatformFilter } from '../../scanner/core/platform-filter';
+import { Logger } from '../../scanner/core/progress';
+import { DigestCache } from '../../scanner/ecr/inventory';
+import { parseInput } from '../../scanner/input/input-file';
+import { CredentialStore } from '../../scanner/registry/docker-config';
+import { RegistryEndpoints } from '../../scanner/registry/endpoint';
+import { RetryPolicy } from '../../scanner/registry/http';
+import { Report } from '../../scanner/report/report-types';
+import { parseS3Uri } from '../../scanner/report/upload-s3';
+import { runScan, ScanResult } from '../../scanner/scan';
+import { FAKE_AWS_KEYS } from './run-cli';
+
+export const FAST_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 3000 };
+
+export interface HarnessOptions {
+  input: string | Buffer;
+  ecrEndpoint: string;
+  s3Endpoint?: string;
+  s3Uris?: string[];
+  credentials?: CredentialStore;
+  timeoutMs?: number;
+  concurrency?: number;
+  platforms?: string[];
+  cache?: DigestCache;
+  ecrMaxAttempts?: number;
+}
+
+export interface HarnessRun extends ScanResult {
+  stderr: string;
+  outDir: string;
+  /** The files as written, by name. */
+  written: Record<string, string>;
+}
+
+export function ecrClientFor(endpoint: string, maxAttempts = 10): ECRClient {
+  return new ECRClient({ endpoint, region: 'us-east-1', credentials: FAKE_AWS_KEYS, retryMode: 'standard', maxAttempts });
+}
+
+export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'scan-harness-'));
+  const lines: string[] = [];
+  const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`) };
+  const ecr = ecrClientFor(options.ecrEndpoint, options.ecrMaxAttempts);
+  const s3 = options.s3Endpoint
+    ? new S3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', credentials: FAKE_AWS_KEYS, forcePathStyle: true, maxAttempts: 3 })
+    : undefined;
+  try {
+    const inputPath = join(dir, 'input.txt');
+    await writeFile(inputPath, options.input);
+    const outDir = join(dir, 'out');
+    const result = await runScan({
+      inputPath,
+      outDir,
+      s3Locations: (options.s3Uris ?? []).map(parseS3Uri),
+      concurrency: options.concurrency ?? 4,
+      platforms: new PlatformFilter(options.platforms ?? []),
+      endpoints: new RegistryEndpoints(),
+      credentials: options.credentials ?? (() => undefined),
+      timeoutMs: options.timeoutMs ?? 5000,
+      registryRetry: FAST_RETRY,
+      ecrClient: () => ecr,
+      s3Client: () => {
+        if (!s3) throw new Error('no S3 endpoint given to the harness');
+        return s3;
+      },
+      ...(options.cache ? { cache: options.cache } : {}),
+      logger,
+    });
+    const written: Record<string, string> = {};
+    for (const path of result.files) written[path.slice(outDir.length + 1)] = await readFile(path, 'utf8');
+    return { ...result, stderr: lines.join('\n'), outDir, written };
+  } finally {
+    ecr.destroy();
+    s3?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The invariants of issue 5: every non-comment line is accounted for exactly
+ * once; every entry has a status; the summary counts equal the entries.
+ */
+export function expectReportInvariants(report: Report, input: string | Buffer): void {
+  const { entries } = parseInput(Buffer.isBuffer(input) ? input : Buffer.from(input));
+  const expectedLines = entries.flatMap((e) => (e.kind === 'reference' ? [e.line, ...e.duplicateLines] : [e.line])).sort((a, b) => a - b);
+  const reportedLines = report.sources.flatMap((s) => [s.line, ...(s.duplicateLines ?? [])]).sort((a, b) => a - b);
+  expect(reportedLines).toEqual(expectedLines);
+  expect(new Set(reportedLines).size).toBe(reportedLines.length);
+  const counts = { present: 0, partial: 0, absent: 0, error: 0 };
+  for (const s of report.sources) {
+    expect(['present', 'partial', 'absent', 'error']).toContain(s.status);
+    counts[s.status]++;
+    if (s.status === 'error') expect(typeof s.error).toBe('string');
+  }
+  expect(report.summary).toEqual({ sources: report.sources.length, ...counts });
+}
