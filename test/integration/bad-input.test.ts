@@ -1,0 +1,179 @@
+/**
+ * Bad input (issue 5): each case gives a clear message naming the line or
+ * argument, the rest is still scanned, and the exit status follows the
+ * contract. Argument and file errors go through the real CLI.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Report } from '../../scanner/report/report-types';
+import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../support/ecr-emulator';
+import { buildImage, writeOciLayout } from '../support/oci-layout';
+import { RegistryHandle, startRegistry } from '../support/registry';
+import { FAKE_AWS, runCli } from '../support/run-cli';
+import { expectReportInvariants, scanOnce } from '../support/scan-harness';
+import { pushLayout } from '../support/skopeo';
+
+const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app', content: 'bad-input\n' }] });
+let work = '';
+let registry: RegistryHandle;
+let ecr: EcrEmulator;
+let good = '';
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'bad-input-'));
+  await writeOciLayout(join(work, 'layout'), [{ tag: 'app', target: image }]);
+  registry = await startRegistry();
+  await pushLayout({ layoutDir: join(work, 'layout'), tag: 'app', destination: `${registry.host}/team/app:1` });
+  ecr = await startEcrEmulator({ repositories: await loadFromRegistry(registry.url, [{ repository: 'team/app', ecrRepository: 'app' }]) });
+  good = `${registry.host}/team/app:1`;
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([ecr?.stop(), registry?.stop()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+async function scan(input: string | Buffer) {
+  const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint });
+  expectReportInvariants(run.report!, input);
+  return run;
+}
+
+describe('input lines', () => {
+  test('an empty file: report with 0 sources, exit 0, no AWS call needed', async () => {
+    const calls = ecr.calls.total;
+    const run = await scan('');
+    expect(run.exitCode).toBe(0);
+    expect(run.report!.summary.sources).toBe(0);
+    expect(ecr.calls.total).toBe(calls);
+    expect(Object.keys(run.written).sort()).toEqual(['missing.txt', 'report.json', 'report.md', 'report.txt']);
+  });
+
+  test('a file of only comments: report with 0 sources, exit 0', async () => {
+    const run = await scan('# nothing yet\n   # really\n\n');
+    expect(run.exitCode).toBe(0);
+    expect(run.report!.sources).toEqual([]);
+  });
+
+  test('binary garbage: each line an error, the valid line still scanned', async () => {
+    const garbage = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x0a]), Buffer.from(`${good}\n`), Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a])]);
+    const run = await scan(garbage);
+    expect(run.exitCode).toBe(1);
+    expect(run.report!.sources.map((s) => [s.line, s.status])).toEqual([[1, 'error'], [2, 'present'], [3, 'error']]);
+    expect(run.report!.sources[0]!.error).toMatch(/control characters/);
+    expect(run.report!.sources[2]!.error).toMatch(/not valid UTF-8/);
+  });
+
+  test('a line of 10,000 characters: an error naming the line, echo shortened', async () => {
+    const run = await scan(`${good}\n${'x'.repeat(10_000)}\n`);
+    expect(run.exitCode).toBe(1);
+    const bad = run.report!.sources[1]!;
+    expect(bad).toMatchObject({ line: 2, status: 'error', error: expect.stringMatching(/10000 characters long/) });
+    expect(bad.input.length).toBeLessThan(300);
+    expect(run.stderr).toMatch(/line 2: invalid reference/);
+  });
+
+  test('10,000 lines: every one accounted for, each distinct reference fetched once', async () => {
+    const lines = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? good : `${registry.host}/team/app@sha256:${image.manifestDigest.slice(7)}`));
+    const run = await scan(lines.join('\n'));
+    expect(run.exitCode).toBe(0);
+    expect(run.report!.sources).toHaveLength(2);
+    expect(run.report!.sources.every((s) => s.status === 'present')).toBe(true);
+  });
+
+  test.each([
+    ['uppercase in a repository path', 'docker.io/Team/App:1', /must be lowercase/],
+    ['a digest of the wrong length', 'nginx@sha256:abcdef', /invalid digest|64 hex/],
+    ['an unknown digest algorithm', `nginx@md5:${'a'.repeat(32)}`, /unsupported digest algorithm "md5"/],
+    ['spaces inside a reference', 'nginx: 1.25', /whitespace/],
+  ])('%s: error for that line, the rest scanned', async (_name, bad, message) => {
+    const run = await scan(`${good}\n${bad}\n`);
+    expect(run.exitCode).toBe(1);
+    expect(run.report!.sources.map((s) => s.status)).toEqual(['present', 'error']);
+    expect(run.report!.sources[1]).toMatchObject({ line: 2, input: bad, error: expect.stringMatching(message) });
+  });
+
+  test('tag and digest together: the digest decides, as in Docker', async () => {
+    const run = await scan(`${registry.host}/team/app:no-such-tag@${image.manifestDigest}\n`);
+    expect(run.exitCode).toBe(0);
+    expect(run.report!.sources[0]).toMatchObject({ status: 'present', digest: image.manifestDigest });
+  });
+
+  test('invalid UTF-8: that line an error, the rest scanned', async () => {
+    const input = Buffer.concat([Buffer.from(`${good}\n`), Buffer.from([0x6e, 0x67, 0x69, 0x6e, 0x78, 0xc3, 0x28, 0x0a])]);
+    const run = await scan(input);
+    expect(run.exitCode).toBe(1);
+    expect(run.report!.sources[1]).toMatchObject({ line: 2, status: 'error', error: 'line is not valid UTF-8' });
+  });
+
+  test('a registry host that does not resolve: error naming the host', async () => {
+    const run = await scan(`registry.does-not-exist.invalid/team/app:1\n${good}\n`);
+    expect(run.exitCode).toBe(1);
+    expect(run.report!.sources[0]).toMatchObject({ status: 'error', error: expect.stringMatching(/registry\.does-not-exist\.invalid does not resolve/) });
+    expect(run.report!.sources[1]!.status).toBe('present');
+  });
+});
+
+describe('command line and files (real CLI)', () => {
+  const env = () => ({ ...FAKE_AWS, HOME: work, DOCKER_CONFIG: join(work, 'no-docker'), AWS_ENDPOINT_URL_ECR: ecr.endpoint });
+  const inputFile = async () => {
+    const path = join(work, 'input.txt');
+    await writeFile(path, `${good}\n`);
+    return path;
+  };
+
+  test('missing input file: exit 2, message names the file', async () => {
+    const run = await runCli(['--input', join(work, 'nope.txt'), '--out', join(work, 'o1')], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read input file .*nope\.txt: no such file/);
+  });
+
+  test('unreadable input file: exit 2, message names the file', async () => {
+    // Root reads any file whatever its mode, so the test uses something no one can read as a file.
+    const dir = join(work, 'a-directory');
+    await mkdir(dir, { recursive: true });
+    const run = await runCli(['--input', dir, '--out', join(work, 'o2')], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read input file .*a-directory: it is a directory/);
+  });
+
+  test('--out not writable: exit 2 before any scanning', async () => {
+    const blocker = join(work, 'a-file');
+    await writeFile(blocker, '');
+    const calls = ecr.calls.total;
+    const run = await runCli(['--input', await inputFile(), '--out', join(blocker, 'out')], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--out .*a-file\/out is not writable: (ENOTDIR|EEXIST)/);
+    expect(ecr.calls.total).toBe(calls);
+  });
+
+  test.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--concurrency', '0'], /--concurrency must be a whole number >= 1, got "0"/],
+    [['--concurrency', 'many'], /--concurrency must be a whole number >= 1/],
+    [['--platform', 'linux'], /invalid --platform "linux"/],
+    [['--s3-uri', 'bucket/prefix'], /invalid --s3-uri "bucket\/prefix"/],
+    [['--timeout', '0'], /--timeout must be a number > 0, got "0"/],
+    [['stray-positional'], /Unexpected argument 'stray-positional'/],
+  ])('bad argument %j: exit 2 with a message naming it', async (args, message) => {
+    const run = await runCli(['--input', 'input.txt', '--out', join(work, 'o3'), ...args], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toMatch(/--help/);
+  });
+
+  test('--help prints usage and exits 0', async () => {
+    const run = await runCli(['--help'], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: npm run scan -- --input <file> --out <dir>/);
+  });
+
+  test('a good run through the CLI: exit 0 and the report on disk', async () => {
+    const out = join(work, 'o4');
+    const run = await runCli(['--input', await inputFile(), '--out', out], env());
+    expect(run.code).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.summary).toMatchObject({ sources: 1, present: 1 });
+  });
+});
