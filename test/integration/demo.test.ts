@@ -21,7 +21,7 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
     expect(run.stdout).toContain(`${join(out, 'report.md')}`);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.sources.map((s) => s.status)).toEqual(['present', 'present', 'partial', 'absent', 'error', 'error']);
-    expect(report.sources[0]!.duplicateLines).toEqual([9]);
+    expect(report.sources[0]!.duplicateLines).toEqual([8]);
     expect(report.sources[1]!.images[0]!.matches[0]!.matchedBy).toBe('imageId');
     expect(await readFile(join(out, 'missing.txt'), 'utf8')).toMatch(/demo\/db:16\n.*demo\/tool:1\.36\n$/);
   } finally {
