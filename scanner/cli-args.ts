@@ -1,6 +1,7 @@
 /** Command-line parsing: every mistake is a message naming the argument, and exit status 2. */
 import { parseArgs } from 'node:util';
 import { PlatformFilter } from './core/platform-filter';
+import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
 import { S3Location, parseS3Uri } from './report/upload-s3';
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -24,6 +25,9 @@ Options:
   --insecure-registry <host[:port]>
                               allow plain HTTP to this registry (repeatable);
                               loopback registries always use plain HTTP
+  --cache <file | s3://bucket/key>
+                              keep ECR manifest summaries between runs so a
+                              re-scan reads only new manifests (default: off)
   --execution-id <id>         pipeline execution, recorded in report.json
   --source-revision <rev>     input revision, recorded in report.json
   --quiet                     no progress lines (warnings still go to stderr)
@@ -48,6 +52,7 @@ export interface CliOptions {
   concurrency: number;
   timeoutMs: number;
   insecureRegistries: string[];
+  cacheLocation?: CacheLocation;
   executionId?: string;
   sourceRevision?: string;
   quiet: boolean;
@@ -83,6 +88,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
+        cache: { type: 'string' },
         'execution-id': { type: 'string' },
         'source-revision': { type: 'string' },
         quiet: { type: 'boolean' },
@@ -95,9 +101,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const v = parsed.values;
   let platforms: PlatformFilter;
   let s3Locations: S3Location[];
+  let cacheLocation: CacheLocation | undefined;
   try {
     platforms = new PlatformFilter(v.platform ?? []);
     s3Locations = (v['s3-uri'] ?? []).map(parseS3Uri);
+    cacheLocation = v.cache !== undefined ? parseCacheLocation(v.cache) : undefined;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -116,6 +124,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     concurrency: v.concurrency !== undefined ? positiveInteger(v.concurrency, '--concurrency') : DEFAULT_CONCURRENCY,
     timeoutMs: (v.timeout !== undefined ? positiveNumber(v.timeout, '--timeout') : DEFAULT_TIMEOUT_S) * 1000,
     insecureRegistries,
+    ...(cacheLocation ? { cacheLocation } : {}),
     ...(v['execution-id'] ? { executionId: v['execution-id'] } : {}),
     ...(v['source-revision'] ? { sourceRevision: v['source-revision'] } : {}),
     quiet: v.quiet ?? false,

@@ -43,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     endpoints: new RegistryEndpoints(options.insecureRegistries),
     credentials: dockerConfig.lookup,
     timeoutMs: options.timeoutMs,
+    ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
     provenance: {
       ...(options.executionId ? { executionId: options.executionId } : {}),
       ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),

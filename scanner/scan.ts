@@ -13,7 +13,9 @@ import { PlatformFilter } from './core/platform-filter';
 import { Logger, PhaseProgress } from './core/progress';
 import { resolveSource } from './core/resolve';
 import { EcrInventory, ResolvedSource } from './core/types';
-import { DigestCache, EcrInventoryError, inventoryEcr } from './ecr/inventory';
+import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
+import { MemoryDigestCache } from './ecr/digest-cache';
+import { EcrInventoryError, inventoryEcr } from './ecr/inventory';
 import { parseInput, ValidSource } from './input/input-file';
 import { RegistryClient } from './registry/client';
 import { CredentialStore } from './registry/docker-config';
@@ -41,7 +43,8 @@ export interface ScanOptions {
   provenance?: ReportProvenance;
   ecrClient: () => ECRClient;
   s3Client: () => S3Client;
-  cache?: DigestCache;
+  /** Where the digest cache is kept between runs; none when absent. */
+  cacheLocation?: CacheLocation;
   logger: Logger;
   now?: () => Date;
 }
@@ -109,14 +112,21 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
   const inventories: EcrInventory[] = [];
+  let cache: MemoryDigestCache | undefined;
   if (valid.length > 0) {
+    if (options.cacheLocation) {
+      const loaded = await loadCache(options.cacheLocation, options.s3Client);
+      for (const w of loaded.warnings) logger.warn(w);
+      cache = loaded.cache;
+      logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
+    }
     const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
     try {
       inventories.push(
         await inventoryEcr({
           client: options.ecrClient(),
           concurrency: options.concurrency,
-          ...(options.cache ? { cache: options.cache } : {}),
+          ...(cache ? { cache } : {}),
           onWarning: (m) => logger.warn(m),
           onProgress: (p) =>
             ecrProgress.update(
@@ -133,6 +143,10 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     }
   }
   const resolved = new Map<string, ResolvedSource>(await resolving);
+  if (cache && options.cacheLocation) {
+    const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
+    if (warning) logger.warn(warning);
+  }
 
   const report = buildReport({
     entries,

@@ -9,7 +9,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PlatformFilter } from '../../scanner/core/platform-filter';
 import { Logger } from '../../scanner/core/progress';
-import { DigestCache } from '../../scanner/ecr/inventory';
+import { CacheLocation } from '../../scanner/ecr/cache-store';
 import { parseInput } from '../../scanner/input/input-file';
 import { CredentialStore } from '../../scanner/registry/docker-config';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';
@@ -30,7 +30,7 @@ export interface HarnessOptions {
   timeoutMs?: number;
   concurrency?: number;
   platforms?: string[];
-  cache?: DigestCache;
+  cacheLocation?: CacheLocation;
   ecrMaxAttempts?: number;
 }
 
@@ -72,7 +72,7 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
         if (!s3) throw new Error('no S3 endpoint given to the harness');
         return s3;
       },
-      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
       logger,
     });
     const written: Record<string, string> = {};
