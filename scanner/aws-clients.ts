@@ -10,12 +10,20 @@ export const ECR_RETRY_MODE = 'standard';
 export const ECR_MAX_ATTEMPTS = 10;
 const S3_MAX_ATTEMPTS = 5;
 
-export function createEcrClient(): ECRClient {
-  return new ECRClient({ retryMode: ECR_RETRY_MODE, maxAttempts: ECR_MAX_ATTEMPTS });
+/** The SDK's own AWS_RETRY_MODE / AWS_MAX_ATTEMPTS win when set, so an operator can still choose. */
+export function createEcrClient(env: NodeJS.ProcessEnv = process.env): ECRClient {
+  const client = new ECRClient({
+    ...(env.AWS_RETRY_MODE ? {} : { retryMode: ECR_RETRY_MODE }),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: ECR_MAX_ATTEMPTS }),
+  });
+  // The logger middleware copies every response through a sensitive-data filter for a
+  // logger we never configure: measured at ~4% of CPU for 100,000 images.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }
 
 /** An S3 endpoint override (an S3-compatible server) generally needs path-style addressing. */
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   const overridden = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
-  return new S3Client({ maxAttempts: S3_MAX_ATTEMPTS, ...(overridden ? { forcePathStyle: true } : {}) });
+  return new S3Client({ ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }), ...(overridden ? { forcePathStyle: true } : {}) });
 }

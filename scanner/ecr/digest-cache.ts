@@ -13,15 +13,21 @@ const FORMAT = 'ecr-duplicate-scanner/digest-cache';
 const VERSION = 1;
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
 
-/** Compact on disk: 100,000 entries stay a few megabytes. */
-type StoredEntry = { i: string } | { x: string[] } | { o: string };
-
-interface CacheFile {
+/**
+ * On disk: a header line, then the entries as one JSON object on the second
+ * line. The header's checksum covers the entries' exact bytes, so checking it
+ * needs no re-serialisation. An image is stored as its image ID string, an
+ * index as the array of its children, anything else as `{ "o": reason }`:
+ * 100,000 entries stay around 10 MB.
+ */
+interface CacheHeader {
   format: typeof FORMAT;
   version: typeof VERSION;
+  entries: number;
   checksum: string;
-  entries: Record<string, StoredEntry>;
 }
+
+type StoredEntry = string | string[] | { o: string };
 
 export interface LoadedCache {
   cache: MemoryDigestCache;
@@ -32,25 +38,27 @@ export interface LoadedCache {
 function toStored(summary: ManifestSummary): StoredEntry {
   switch (summary.kind) {
     case 'image':
-      return { i: summary.imageId };
+      return summary.imageId;
     case 'index':
-      return { x: summary.children };
+      return summary.children;
     default:
       return { o: summary.reason };
   }
 }
 
 function fromStored(entry: unknown): ManifestSummary | undefined {
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  const e = entry as Record<string, unknown>;
-  if (typeof e.i === 'string' && DIGEST_RE.test(e.i)) return { kind: 'image', imageId: e.i };
-  if (Array.isArray(e.x) && e.x.every((d) => typeof d === 'string' && DIGEST_RE.test(d))) return { kind: 'index', children: e.x as string[] };
-  if (typeof e.o === 'string') return { kind: 'other', reason: e.o };
+  if (typeof entry === 'string') return DIGEST_RE.test(entry) ? { kind: 'image', imageId: entry } : undefined;
+  if (Array.isArray(entry)) {
+    return entry.every((d) => typeof d === 'string' && DIGEST_RE.test(d)) ? { kind: 'index', children: entry as string[] } : undefined;
+  }
+  if (typeof entry === 'object' && entry !== null && typeof (entry as { o?: unknown }).o === 'string') {
+    return { kind: 'other', reason: (entry as { o: string }).o };
+  }
   return undefined;
 }
 
-function checksumOf(entries: Record<string, StoredEntry>): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify(entries)).digest('hex')}`;
+function checksumOf(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 export class MemoryDigestCache implements DigestCache {
@@ -69,7 +77,6 @@ export class MemoryDigestCache implements DigestCache {
   }
 
   set(digest: string, summary: ManifestSummary): void {
-    if (!DIGEST_RE.test(digest)) return;
     if (!this.entries.has(digest)) this.added++;
     this.entries.set(digest, summary);
     this.used.add(digest);
@@ -84,13 +91,15 @@ export class MemoryDigestCache implements DigestCache {
    * drop out, so the cache stays the size of the registry.
    */
   serialize(): string {
-    const entries: Record<string, StoredEntry> = {};
-    for (const digest of [...this.used].sort()) {
+    // Built as one string: an object with 100,000 keys is far slower to assemble and stringify.
+    const parts: string[] = [];
+    for (const digest of this.used) {
       const summary = this.entries.get(digest);
-      if (summary) entries[digest] = toStored(summary);
+      if (summary) parts.push(`${JSON.stringify(digest)}:${JSON.stringify(toStored(summary))}`);
     }
-    const file: CacheFile = { format: FORMAT, version: VERSION, checksum: checksumOf(entries), entries };
-    return JSON.stringify(file);
+    const body = `{${parts.join(',')}}`;
+    const header: CacheHeader = { format: FORMAT, version: VERSION, entries: parts.length, checksum: checksumOf(body) };
+    return `${JSON.stringify(header)}\n${body}\n`;
   }
 
   /** True when saving would change the stored file: new entries, or entries to drop. */
@@ -103,19 +112,26 @@ export function parseDigestCache(text: string | undefined, where: string): Loade
   const cache = new MemoryDigestCache();
   if (text === undefined || text === '') return { cache, warnings: [] };
   const ignore = (why: string): LoadedCache => ({ cache, warnings: [`digest cache ${where} ignored (${why}); it will be rebuilt`] });
-  let doc: unknown;
+  const newline = text.indexOf('\n');
+  let header: Partial<CacheHeader>;
   try {
-    doc = JSON.parse(text);
+    header = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Partial<CacheHeader>;
   } catch {
     return ignore('not valid JSON, perhaps truncated');
   }
-  const file = doc as Partial<CacheFile>;
-  if (typeof doc !== 'object' || doc === null || file.format !== FORMAT) return ignore('not a digest cache file');
-  if (file.version !== VERSION) return ignore(`format version ${String(file.version)}, expected ${VERSION}`);
-  if (typeof file.entries !== 'object' || file.entries === null) return ignore('no entries');
-  if (file.checksum !== checksumOf(file.entries)) return ignore('checksum mismatch: the file was changed or damaged');
+  if (typeof header !== 'object' || header === null || header.format !== FORMAT) return ignore('not a digest cache file');
+  if (header.version !== VERSION) return ignore(`format version ${String(header.version)}, expected ${VERSION}`);
+  const body = newline === -1 ? '' : text.slice(newline + 1).replace(/\n$/, '');
+  if (header.checksum !== checksumOf(body)) return ignore('checksum mismatch: the file was changed, damaged or truncated');
+  let entries: unknown;
+  try {
+    entries = JSON.parse(body);
+  } catch {
+    return ignore('entries are not valid JSON');
+  }
+  if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return ignore('no entries');
   let invalid = 0;
-  for (const [digest, entry] of Object.entries(file.entries)) {
+  for (const [digest, entry] of Object.entries(entries)) {
     const summary = DIGEST_RE.test(digest) ? fromStored(entry) : undefined;
     if (summary) cache.load(digest, summary);
     else invalid++;

@@ -84,8 +84,9 @@ test('a cache in S3 works the same way', async () => {
 });
 
 describe.each([
-  ['corrupt (one character changed)', (text: string) => text.replace(/"i":"sha256:([0-9a-f])/, (_m, c: string) => `"i":"sha256:${c === 'a' ? 'b' : 'a'}`), /checksum mismatch/],
-  ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), /not valid JSON/],
+  ['corrupt (one character changed)', (text: string) => text.replace(/":"sha256:([0-9a-f])/, (_m, c: string) => `":"sha256:${c === 'a' ? 'b' : 'a'}`), /checksum mismatch/],
+  ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), /checksum mismatch/],
+  ['cut inside its header', (text: string) => text.slice(0, 30), /not valid JSON/],
   ['foreign', () => JSON.stringify({ name: 'some other tool', entries: [] }), /not a digest cache file/],
   ['binary', () => '\u0000\u0001garbage', /not valid JSON/],
 ])('a %s cache file', (_name, damage, warning) => {
