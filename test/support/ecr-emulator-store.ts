@@ -22,12 +22,16 @@ export interface EcrImage {
   sizeInBytes?: number;
 }
 
+/** An image without its manifest: cheap to list even for generated repositories. */
+export type EcrImageSummary = Omit<EcrImage, 'manifest'>;
+
 /** repositoryName -> images, the shape startEcrEmulator and loadFromRegistry exchange. */
 export type EcrStoreContent = Record<string, EcrImage[]>;
 
 /** An image produced on demand from its slot number, so large synthetic stores stay small in memory. */
 export interface GeneratedImage {
-  manifest: Buffer;
+  /** A string is hashed as UTF-8 without first becoming a Buffer, which matters at 100,000 images. */
+  manifest: Buffer | string;
   mediaType: string;
   tags: string[];
   sizeInBytes: number;
@@ -142,7 +146,7 @@ export class Repository {
       if (!ref) {
         if (slot < 0 || slot >= source.count) throw new Error(`${this.name}: slot ${slot} out of range`);
         const generated = source.generate(slot, reference);
-        ref = { digest: sha256Digest(generated.manifest), size: generated.manifest.length };
+        ref = { digest: sha256Digest(generated.manifest), size: Buffer.byteLength(generated.manifest) };
         refs[slot] = ref;
       }
       return ref;
@@ -150,7 +154,7 @@ export class Repository {
     for (let slot = 0; slot < source.count; slot++) {
       const generated = source.generate(slot, reference);
       let ref = refs[slot];
-      if (!ref) refs[slot] = ref = { digest: sha256Digest(generated.manifest), size: generated.manifest.length };
+      if (!ref) refs[slot] = ref = { digest: sha256Digest(generated.manifest), size: Buffer.byteLength(generated.manifest) };
       this.insert({
         digest: ref.digest,
         mediaType: generated.mediaType,
@@ -200,7 +204,8 @@ export class Repository {
     if (image.manifestBytes) return image.manifestBytes;
     const source = this.source;
     if (!source || image.lazySlot === undefined) throw new Error(`${this.name}@${image.digest}: no manifest`);
-    return source.generate(image.lazySlot, (slot) => this.references[slot]).manifest;
+    const manifest = source.generate(image.lazySlot, (slot) => this.references[slot]).manifest;
+    return typeof manifest === 'string' ? Buffer.from(manifest, 'utf8') : manifest;
   }
 
   artifactMediaTypeOf(image: StoredImage): string | undefined {
@@ -315,6 +320,8 @@ export interface EcrStoreHandle {
   repositoryNames(): string[];
   /** Current images of a repository with their manifests (generated ones included); undefined if it does not exist. */
   images(repository: string): EcrImage[] | undefined;
+  /** Like images() without the manifests; lists a generated repository without regenerating them. */
+  summaries(repository: string): EcrImageSummary[] | undefined;
 }
 
 export class EcrStore implements EcrStoreHandle {
@@ -394,6 +401,18 @@ export class EcrStore implements EcrStoreHandle {
       digest: image.digest,
       mediaType: image.mediaType,
       manifest: repo.manifestOf(image),
+      tags: [...image.tags],
+      pushedAt: new Date(image.pushedAtMs),
+      sizeInBytes: repo.sizeOf(image),
+    }));
+  }
+
+  summaries(repository: string): EcrImageSummary[] | undefined {
+    const repo = this.repository(repository);
+    if (!repo) return undefined;
+    return repo.images().map((image) => ({
+      digest: image.digest,
+      mediaType: image.mediaType,
       tags: [...image.tags],
       pushedAt: new Date(image.pushedAtMs),
       sizeInBytes: repo.sizeOf(image),

@@ -55,26 +55,38 @@ const SALT_CONFIG = 3;
 const SALT_LAYER = 4;
 const SALT_SIZE = 5;
 
+/**
+ * 32-bit multiply without Math.imul: under jest (whose sandbox hands modules
+ * another realm's Math) Math.imul calls made generating 100,000 images about
+ * three times slower; plain arithmetic is fast everywhere.
+ */
+function mul32(a: number, b: number): number {
+  return ((a & 0xffff) * b + ((((a >>> 16) * b) & 0xffff) << 16)) | 0;
+}
+
 /** A 32-bit avalanche hash of four integers (murmur3-style finalisers), so any slot is computable on its own. */
 function mix(a: number, b: number, c: number, d: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  let h = mul32(a ^ 0x9e3779b9, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h ^ b, 0xc2b2ae35);
+  h = mul32(h ^ b, 0xc2b2ae35);
   h ^= h >>> 16;
-  h = Math.imul(h ^ c, 0x27d4eb2f);
+  h = mul32(h ^ c, 0x27d4eb2f);
   h ^= h >>> 15;
-  h = Math.imul(h ^ d, 0x165667b1);
+  h = mul32(h ^ d, 0x165667b1);
   h ^= h >>> 16;
   return h >>> 0;
 }
 
-const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+// Number#toString(16) costs microseconds per digest; a byte table keeps 100,000 images well under a second.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex8 = (n: number): string => HEX[n >>> 24] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
 
 /** A digest-shaped value; ending in repository and slot numbers makes it unique without a hash. */
 function fakeDigest(seed: number, repo: number, slot: number, salt: number, part = 0): string {
-  let hex = '';
-  for (let k = 0; k < 6; k++) hex += hex8(mix(seed, repo, slot, salt * 64 + part * 8 + k));
-  return `sha256:${hex}${hex8(repo + salt * 0x1000000)}${hex8(slot * 16 + part)}`;
+  const base = mix(seed, repo, slot, salt * 64 + part);
+  let hex = 'sha256:';
+  for (let k = 0; k < 6; k++) hex += hex8(mix(base, k, salt, part));
+  return `${hex}${hex8((repo + salt * 0x1000000) >>> 0)}${hex8((slot * 16 + part) >>> 0)}`;
 }
 
 interface Layout {
@@ -131,6 +143,13 @@ export function syntheticStore(options: SyntheticStoreOptions): SyntheticStore {
     return roll === 0 ? [`v1.${slot}`, `build-${slot}`] : [`v1.${slot}`];
   };
 
+  const baseLayers = new Map<number, string>();
+  const baseLayer = (repo: number): string => {
+    let digest = baseLayers.get(repo);
+    if (!digest) baseLayers.set(repo, (digest = fakeDigest(seed, repo, 0, SALT_LAYER, 0)));
+    return digest;
+  };
+
   const imageManifest = (repo: number, slot: number, oci: boolean): { json: string; size: number } => {
     const layers = 1 + (mix(seed, repo, slot, SALT_SIZE) % 3);
     const layerType = oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -139,7 +158,7 @@ export function syntheticStore(options: SyntheticStoreOptions): SyntheticStore {
     for (let k = 0; k < layers; k++) {
       // Layer 0 is a base layer shared by the whole repository, as in real registries.
       const size = 1024 + (mix(seed, repo, k === 0 ? 0 : slot, SALT_SIZE * 8 + k) % 50_000_000);
-      const digest = k === 0 ? fakeDigest(seed, repo, 0, SALT_LAYER, 0) : fakeDigest(seed, repo, slot, SALT_LAYER, k);
+      const digest = k === 0 ? baseLayer(repo) : fakeDigest(seed, repo, slot, SALT_LAYER, k);
       total += size;
       layerJson += `${k ? ',' : ''}{"mediaType":"${layerType}","digest":"${digest}","size":${size}}`;
     }
@@ -169,11 +188,11 @@ export function syntheticStore(options: SyntheticStoreOptions): SyntheticStore {
         });
         const type = shape.oci ? MediaType.ociIndex : MediaType.dockerManifestList;
         const json = `{"schemaVersion":2,"mediaType":"${type}","manifests":[${children.join(',')}]}`;
-        return { manifest: Buffer.from(json, 'utf8'), mediaType: type, tags, sizeInBytes: size, pushedAt };
+        return { manifest: json, mediaType: type, tags, sizeInBytes: size, pushedAt };
       }
       const { json, size } = imageManifest(repo, slot, shape.oci);
       return {
-        manifest: Buffer.from(json, 'utf8'),
+        manifest: json,
         mediaType: shape.oci ? MediaType.ociManifest : MediaType.dockerManifest,
         tags,
         sizeInBytes: size,

@@ -26,7 +26,7 @@ export type { DistributionContent, DistributionManifest } from './ecr-emulator-d
 export { loadFromRegistry } from './ecr-emulator-load';
 export type { LoadFromRegistryOptions, RegistryMapping } from './ecr-emulator-load';
 export { manifestImage, sha256Digest } from './ecr-emulator-store';
-export type { CreateRepositoryOptions, EcrImage, EcrStoreContent, EcrStoreHandle } from './ecr-emulator-store';
+export type { CreateRepositoryOptions, EcrImage, EcrImageSummary, EcrStoreContent, EcrStoreHandle } from './ecr-emulator-store';
 export { syntheticStore } from './ecr-emulator-synthetic';
 export type { PlantedImage, SyntheticKind, SyntheticStore, SyntheticStoreOptions } from './ecr-emulator-synthetic';
 export type { ThrottleOptions } from './ecr-emulator-throttle';
@@ -55,7 +55,7 @@ export interface EcrCallInfo {
   input: JsonObject;
   /** 1-based number of this call among calls of the same operation since start or resetCalls(). */
   callNumber: number;
-  /** From the `amz-sdk-request: attempt=N` header both the JS SDK and botocore send; 1 when absent. */
+  /** From the `amz-sdk-request: attempt=N` header the JS SDK sends; 1 when absent (awscli 2.9's botocore does not send it). */
   attempt: number;
 }
 
@@ -283,8 +283,6 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
 
     const operation = name;
     const started = performance.now();
-    inFlight++;
-    peak = Math.max(peak, inFlight);
     counts[operation]++;
     counts.total++;
     const attemptHeader = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
@@ -322,7 +320,6 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       errorCode = error.code;
       sendError(res, error);
     } finally {
-      inFlight--;
       if (record && countsAtStart === counts) {
         log.push({ ...call, status, ...(errorCode ? { errorCode } : {}), durationMs: performance.now() - started });
       }
@@ -332,6 +329,10 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
   const server: Server = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
+      // Counted from arrival to the end of the answer, so overlapping client requests show even with no latency.
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      res.once('close', () => inFlight--);
       handleEcr(req, res, target).catch((err: unknown) => {
         if (!res.headersSent) sendError(res, new EcrServiceError('ServerException', String(err), 500));
       });

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { Descriptor, Platform } from '../../scanner/oci/manifest';
 import { MediaType } from '../../scanner/oci/media-types';
 
 /** Layer and attestation media types are not manifest kinds the scanner reads, so they live here. */
@@ -29,11 +30,8 @@ export const ATTESTATION_REFERENCE_DIGEST = 'vnd.docker.reference.digest';
 /** Fixed so two builds of the same spec give the same image ID. */
 const DEFAULT_CREATED = '2024-01-01T00:00:00Z';
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+// The scanner's own OCI types, so fixtures and scanner cannot drift apart.
+export type { Descriptor, Platform } from '../../scanner/oci/manifest';
 
 export interface LayerFile {
   /** Relative path inside the image, e.g. `etc/app/version`. */
@@ -49,14 +47,6 @@ export interface Blob {
   digest: string;
   size: number;
   bytes: Buffer;
-}
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  platform?: Platform;
-  annotations?: Record<string, string>;
 }
 
 export interface BuiltLayer extends Blob {
