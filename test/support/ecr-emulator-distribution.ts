@@ -71,8 +71,14 @@ export class DistributionRegistry {
   /** Answers a /v2/ request; returns false when the path is not part of the distribution API. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = decodeURIComponent(url.pathname);
-    if (!path.startsWith('/v2/')) return false;
+    if (!url.pathname.startsWith('/v2/')) return false;
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      this.error(res, 400, 'NAME_INVALID', 'malformed percent-encoding in path');
+      return true;
+    }
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) {
       this.error(res, 405, 'UNSUPPORTED', 'this registry is read-only');
@@ -129,7 +135,8 @@ export class DistributionRegistry {
     if (last !== null) all = all.filter((t) => t > last);
     const n = url.searchParams.get('n');
     let page = all;
-    if (n !== null && Number(n) >= 0 && Number(n) < all.length) {
+    // n=0 would produce an endless chain of empty pages; treat it like no limit.
+    if (n !== null && Number(n) > 0 && Number(n) < all.length) {
       page = all.slice(0, Number(n));
       const next = `/v2/${name}/tags/list?n=${Number(n)}&last=${encodeURIComponent(page[page.length - 1] ?? '')}`;
       res.setHeader('Link', `<${next}>; rel="next"`);
