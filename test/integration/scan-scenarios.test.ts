@@ -218,3 +218,40 @@ test('the ECR emulator was paged through and manifests read in batches', () => {
   expect(ecr!.calls.DescribeImages).toBe(0);
   expect(ecr!.calls.BatchGetImage).toBeGreaterThanOrEqual(5);
 });
+
+describe('--platform restricts the comparison', () => {
+  const scanWith = async (platforms: string[]) => {
+    const input = join(work, `platform-input-${platforms.join('_').replace(/\//g, '-')}.txt`);
+    await writeFile(input, `${registry!.host}/src/partial:1\n${registry!.host}/src/lonely:1\n`);
+    const dir = join(work, `platform-out-${platforms.length}-${platforms.join('_').replace(/\//g, '-')}`);
+    const r = await runCli(['--input', input, '--out', dir, '--quiet', ...platforms.flatMap((p) => ['--platform', p])], {
+      ...FAKE_AWS,
+      HOME: work,
+      DOCKER_CONFIG: join(work, 'docker'),
+      AWS_ENDPOINT_URL_ECR: ecr!.endpoint,
+    });
+    return { run: r, report: JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report };
+  };
+
+  test('linux/amd64 only: the partial source becomes present; an arm64-only image is an error naming the filter', async () => {
+    const { run: r, report: rep } = await scanWith(['linux/amd64']);
+    expect(r.code).toBe(1);
+    expect(rep.platforms).toEqual(['linux/amd64']);
+    expect(rep.sources[0]).toMatchObject({ status: 'present', images: [{ platform: 'linux/amd64' }] });
+    expect(rep.sources[1]).toMatchObject({ status: 'error', error: 'the image is linux/arm64/v8, which --platform linux/amd64 excludes' });
+  });
+
+  test('linux/arm64 (any variant): the partial source is absent, the arm64 image compared', async () => {
+    const { run: r, report: rep } = await scanWith(['linux/arm64']);
+    expect(r.code).toBe(0);
+    expect(rep.sources.map((s) => [s.status, s.images.map((i) => i.platform)])).toEqual([
+      ['absent', ['linux/arm64/v8']],
+      ['absent', ['linux/arm64/v8']],
+    ]);
+  });
+
+  test('a platform no source has: errors that list what the index offers', async () => {
+    const { report: rep } = await scanWith(['linux/s390x']);
+    expect(rep.sources[0]!.error).toBe('no platform of the index (linux/amd64, linux/arm64/v8) matches --platform linux/s390x');
+  });
+});
