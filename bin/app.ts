@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The CDK app: settings from context, the scanner bundled now (so a deploy ships
+ * the scanner as it is in this checkout), one stack, cdk-nag's AWS Solutions rules.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, readConfig } from '../lib/config';
+import { EcrDuplicateScannerStack } from '../lib/ecr-duplicate-scanner-stack';
+import { bundleScanner } from '../scripts/bundle-scanner';
+
+async function main(): Promise<void> {
+  const app = new App();
+  const config = readConfig(app.node);
+  const bundle = await bundleScanner();
+  new EcrDuplicateScannerStack(app, config.stackName, {
+    config,
+    scannerBundleDir: bundle.dir,
+    description: 'ECR duplicate image scanner: input.txt -> CodePipeline -> CodeBuild (Lambda) -> reports in S3',
+  });
+  // cdk-nag 3 is a policy validation plugin: its findings print at the end of synth,
+  // an error fails it, and all of them land in cdk.out/validation-report.json.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  app.synth();
+}
+
+main().catch((err: unknown) => {
+  // A bad context value is the user's to fix: the message, not a stack trace.
+  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,109 @@
+import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { ScannerConfig } from './config';
+import { CodeCommitInput } from './input/codecommit-input';
+import { ConnectionInput } from './input/connection-input';
+import { S3Input } from './input/s3-input';
+import { ScanInput } from './input/scan-input';
+import { acknowledgeNag } from './nag';
+import { ReportStore } from './report-store';
+import { ScanPipeline } from './scan-pipeline';
+import { ScanProject } from './scan-project';
+import { ScannerArtifact } from './scanner-artifact';
+import { SecureBucket } from './secure-bucket';
+
+/** Sample input.txt and README committed to a new CodeCommit repository. */
+export const SEED_DIRECTORY = join(__dirname, '..', 'seed');
+/** Pipeline artifacts are only needed while an execution runs (and for a retry soon after). */
+export const ARTIFACT_RETENTION_DAYS = 30;
+
+export interface EcrDuplicateScannerStackProps extends StackProps {
+  /** The app's settings, from `readConfig` (lib/config.ts), which holds their defaults. No default. */
+  readonly config: ScannerConfig;
+  /** Directory of the bundled scanner and scan.sh (scripts/bundle-scanner.ts). No default. */
+  readonly scannerBundleDir: string;
+  /**
+   * Directory committed to a new CodeCommit repository.
+   * @default SEED_DIRECTORY (seed/ in this repository)
+   */
+  readonly seedDirectory?: string;
+}
+
+/**
+ * input.txt in a repository or bucket -> CodePipeline (Source, Scan) -> reports in
+ * the output bucket. Environment-agnostic: it synthesizes without an account.
+ */
+export class EcrDuplicateScannerStack extends Stack {
+  readonly reports: ReportStore;
+  readonly input: ScanInput;
+  readonly scan: ScanProject;
+  readonly pipeline: ScanPipeline;
+
+  constructor(scope: Construct, id: string, props: EcrDuplicateScannerStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    // The audit trail of the reports, so it lives and expires with them.
+    const accessLogs = new SecureBucket(this, 'AccessLogs', { expireAfterDays: config.reportRetentionDays, removalPolicy: reportRemoval });
+    acknowledgeNag(
+      accessLogs,
+      'AwsSolutions-S1',
+      'This is the server access log bucket of the other buckets; logging it into itself would log its own log deliveries without end.',
+    );
+
+    this.reports = new ReportStore(this, 'Reports', {
+      prefix: config.reportPrefix,
+      retentionDays: config.reportRetentionDays,
+      removalPolicy: reportRemoval,
+      accessLogsBucket: accessLogs,
+    });
+    const artifactBucket = new SecureBucket(this, 'Artifacts', {
+      expireAfterDays: ARTIFACT_RETENTION_DAYS,
+      removalPolicy: RemovalPolicy.DESTROY,
+      accessLogsBucket: accessLogs,
+    });
+
+    this.input = this.createInput(config, accessLogs, props.seedDirectory ?? SEED_DIRECTORY);
+    const scanner = new ScannerArtifact(this, 'Scanner', { bundleDir: props.scannerBundleDir });
+    this.scan = new ScanProject(this, 'Scan', {
+      reports: this.reports,
+      artifactBucket,
+      inputFile: config.inputFile,
+      ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
+    });
+    this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner, scan: this.scan });
+
+    for (const [name, output] of Object.entries(this.input.outputs)) {
+      new CfnOutput(this, name, { value: output.value, description: output.description });
+    }
+    new CfnOutput(this, 'OutputBucketName', { value: this.reports.bucket.bucketName, description: 'Bucket holding the reports' });
+    new CfnOutput(this, 'LatestReportUri', { value: this.reports.latestUri, description: 'The newest report' });
+    new CfnOutput(this, 'DownloadLatestReportCommand', {
+      value: `aws s3 cp --recursive ${this.reports.latestUri} ./report`,
+      description: 'Downloads the newest report into ./report',
+    });
+    new CfnOutput(this, 'PipelineConsoleUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${this.pipeline.pipeline.pipelineName}/view?region=${this.region}`,
+      description: 'The pipeline in the AWS console: runs, their status and logs',
+    });
+  }
+
+  private createInput(config: ScannerConfig, accessLogs: SecureBucket, seedDirectory: string): ScanInput {
+    const source = config.source;
+    switch (source.kind) {
+      case 'codecommit':
+        return new CodeCommitInput(this, 'Input', { repositoryName: source.repositoryName, branch: source.branch, seedDirectory });
+      case 's3':
+        return new S3Input(this, 'Input', {
+          objectKey: source.objectKey,
+          inputFile: config.inputFile,
+          noncurrentVersionRetentionDays: config.reportRetentionDays,
+          accessLogsBucket: accessLogs,
+        });
+      case 'connection':
+        return new ConnectionInput(this, 'Input', { connectionArn: source.connectionArn, owner: source.owner, repo: source.repo, branch: source.branch });
+    }
+  }
+}

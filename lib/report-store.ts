@@ -1,0 +1,79 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { SecureBucket } from './secure-bucket';
+
+export interface ReportStoreProps {
+  /**
+   * Key prefix of everything the scanner writes, without leading or trailing `/`.
+   * @default 'reports'
+   */
+  readonly prefix?: string;
+  /**
+   * Days after which a report (and an older version of one) expires.
+   * @default 365
+   */
+  readonly retentionDays?: number;
+  /**
+   * What happens to the bucket, and the reports in it, when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Bucket that receives the output bucket's server access logs: who read which report.
+   * @default no access logs
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+}
+
+/**
+ * The output bucket and the layout of the scanner's objects in it:
+ * `<prefix>/<UTC timestamp>-<execution id>/` per run, `<prefix>/latest/` for the
+ * newest run, and one digest cache object.
+ */
+export class ReportStore extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly prefix: string;
+  /** Key of the scanner's digest cache, read and rewritten by every run. */
+  readonly cacheKey: string;
+
+  constructor(scope: Construct, id: string, props: ReportStoreProps = {}) {
+    super(scope, id);
+    this.prefix = (props.prefix ?? 'reports').replace(/^\/+|\/+$/g, '');
+    this.cacheKey = `${this.prefix}/cache/digest-cache.json`;
+    // Versioned so that a run overwriting latest/ (or a mistaken delete) loses nothing
+    // until the retention period has passed for the older version too.
+    this.bucket = new SecureBucket(this, 'Bucket', {
+      versioned: true,
+      expireAfterDays: props.retentionDays ?? 365,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
+    });
+  }
+
+  /** `s3://bucket/<prefix>/cache/digest-cache.json`, the scanner's `--cache`. */
+  get cacheUri(): string {
+    return `s3://${this.bucket.bucketName}/${this.cacheKey}`;
+  }
+
+  /** `s3://bucket/<prefix>/latest/`: what the newest run wrote. */
+  get latestUri(): string {
+    return `s3://${this.bucket.bucketName}/${this.prefix}/latest/`;
+  }
+
+  /** Lets the grantee put objects under the prefix and nowhere else: no read, list or delete. */
+  grantWriteReports(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${this.prefix}/*`)] });
+  }
+
+  /**
+   * Lets the grantee read and replace the digest cache object and no other.
+   * Without s3:ListBucket a missing cache reads as 403 AccessDenied rather than
+   * 404 NoSuchKey: the first run warns that it cannot read the cache and goes on
+   * without it, as the scanner does for any cache failure.
+   */
+  grantCacheReadWrite(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject'], resourceArns: [this.bucket.arnForObjects(this.cacheKey)] });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Bundles the scanner into one CommonJS file that plain `node` runs with no
+ * node_modules, so the CodeBuild project installs nothing: the AWS SDK v3 and
+ * every other dependency are inside. `buildspec/scan.sh` is copied next to it
+ * because the pipeline ships both to the build as one artifact.
+ *
+ *     npx tsx scripts/bundle-scanner.ts [outDir]     (default dist/scanner)
+ */
+import * as esbuild from 'esbuild';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '..');
+
+export const DEFAULT_BUNDLE_DIR = join(REPO_ROOT, 'dist', 'scanner');
+/** The file names the stack and scan.sh expect inside the bundle directory. */
+export const BUNDLE_ENTRY = 'cli.js';
+export const BUNDLE_SCRIPT = 'scan.sh';
+
+export interface BundleResult {
+  dir: string;
+  entry: string;
+  /** Size of the bundled JavaScript in bytes (without the source map). */
+  bytes: number;
+  /** What the bundle still imports at run time; Node built-ins only, or the build would need node_modules. */
+  externalImports: string[];
+}
+
+export async function bundleScanner(outDir: string = DEFAULT_BUNDLE_DIR): Promise<BundleResult> {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  // Only the files this script writes: the directory may be one the caller chose.
+  for (const name of [BUNDLE_ENTRY, `${BUNDLE_ENTRY}.map`, BUNDLE_SCRIPT]) rmSync(join(dir, name), { force: true });
+  const entry = join(dir, BUNDLE_ENTRY);
+  const result = await esbuild.build({
+    entryPoints: [join(REPO_ROOT, 'scanner', 'cli.ts')],
+    outfile: entry,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    // The SDK's ES module builds tree-shake to about two thirds of its CommonJS builds.
+    mainFields: ['module', 'main'],
+    minify: true,
+    // Minified stack traces are unreadable; scan.sh runs node with --enable-source-maps.
+    // Without sourcesContent the map gives file:line and stays small.
+    sourcemap: 'external',
+    sourcesContent: false,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const externalImports = [
+    ...new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path))),
+  ].sort();
+  const script = join(dir, BUNDLE_SCRIPT);
+  copyFileSync(join(REPO_ROOT, 'buildspec', BUNDLE_SCRIPT), script);
+  chmodSync(script, 0o755);
+  return { dir, entry, bytes: statSync(entry).size, externalImports };
+}
+
+if (require.main === module) {
+  bundleScanner(process.argv[2]).then(
+    (r) => process.stdout.write(`bundled ${r.entry} (${(r.bytes / 1024).toFixed(0)} KiB)\n`),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * buildspec/scan.yml's command under bash, with the variables CodeBuild would set and
+ * a stand-in scanner that records its arguments: what the Scan stage asks of the
+ * scanner, and that its exit status becomes the build's.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './synth';
+
+const buildspec = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8');
+// The buildspec has one phase with a list of commands; no YAML library is needed to read it.
+const commands = [...buildspec.matchAll(/^ {6}- (.+)$/gm)].map((m) => m[1]!);
+
+let scannerDir: string;
+let srcDir: string;
+
+beforeAll(() => {
+  scannerDir = mkdtempSync(join(tmpdir(), 'codebuild-scanner-'));
+  srcDir = mkdtempSync(join(tmpdir(), 'codebuild-src-'));
+  copyFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), join(scannerDir, 'scan.sh'));
+  writeFileSync(
+    join(scannerDir, 'cli.js'),
+    `require('fs').writeFileSync(process.env.FAKE_OUT, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv }));
+     process.exit(Number(process.env.FAKE_EXIT || 0));\n`,
+  );
+  writeFileSync(join(srcDir, 'input.txt'), 'nginx:1.27\n');
+});
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  argv?: string[];
+  execArgv?: string[];
+}
+
+function runBuild(env: Record<string, string | undefined>): Run {
+  const record = join(mkdtempSync(join(tmpdir(), 'scan-record-')), 'run.json');
+  const vars: Record<string, string> = { PATH: process.env.PATH ?? '', FAKE_OUT: record };
+  for (const [k, v] of Object.entries({
+    CODEBUILD_SRC_DIR: srcDir,
+    CODEBUILD_SRC_DIR_Scanner: scannerDir,
+    OUTPUT_BUCKET: 'reports-bucket',
+    REPORT_PREFIX: 'reports',
+    INPUT_FILE: 'input.txt',
+    PIPELINE_EXECUTION_ID: '3f1c0c5e-0000-4000-8000-1234567890ab',
+    SOURCE_REVISION: 'abc123',
+    SCAN_TIMESTAMP: '20260122T101500Z',
+    REPORT_DIR: mkdtempSync(join(tmpdir(), 'scan-report-')),
+    ...env,
+  })) {
+    if (v !== undefined) vars[k] = v;
+  }
+  // Commands run one after another and the first non-zero status fails the build, as in CodeBuild.
+  const r = spawnSync('bash', ['-c', `set -e\n${commands.join('\n')}`], { env: vars, encoding: 'utf8' });
+  let recorded: { argv: string[]; execArgv: string[] } | undefined;
+  try {
+    recorded = JSON.parse(readFileSync(record, 'utf8'));
+  } catch {
+    recorded = undefined;
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ...(recorded ?? {}) };
+}
+
+test('the buildspec runs scan.sh from the Scanner artifact and nothing else', () => {
+  expect(commands).toEqual(['bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"']);
+  // Lambda compute takes no runtime-versions, and the build installs nothing.
+  const yaml = buildspec.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+  expect(yaml).toBe('version: 0.2\nphases:\n  build:\n    commands:\n      - bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"\n');
+});
+
+test('the scanner gets the input, a local report dir, both S3 locations and the provenance', () => {
+  const reportDir = mkdtempSync(join(tmpdir(), 'scan-report-'));
+  const r = runBuild({ REPORT_DIR: reportDir });
+  expect(r.status).toBe(0);
+  expect(r.argv).toEqual([
+    '--input', join(srcDir, 'input.txt'),
+    '--out', reportDir,
+    '--s3-uri', 's3://reports-bucket/reports/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/',
+    '--s3-uri', 's3://reports-bucket/reports/latest/',
+    '--execution-id', '3f1c0c5e-0000-4000-8000-1234567890ab',
+    '--source-revision', 'abc123',
+    '--cache', 's3://reports-bucket/reports/cache/digest-cache.json',
+  ]);
+  expect(r.execArgv).toEqual(['--enable-source-maps']);
+});
+
+test.each([0, 1, 2])('the scanner\'s exit status %i is the build\'s', (code) => {
+  const r = runBuild({ FAKE_EXIT: String(code) });
+  expect(r.status).toBe(code);
+  expect(r.stdout).toContain(`scanner exited with ${code}`);
+});
+
+test('concurrency, a nested prefix and an absolute input path', () => {
+  const r = runBuild({ SCAN_CONCURRENCY: '48', REPORT_PREFIX: '/team/scans/', INPUT_FILE: join(srcDir, 'input.txt') });
+  expect(r.status).toBe(0);
+  expect(r.argv).toEqual(expect.arrayContaining(['--concurrency', '48', '--input', join(srcDir, 'input.txt')]));
+  expect(r.argv).toContain('s3://reports-bucket/team/scans/latest/');
+  expect(r.argv).toContain('s3://reports-bucket/team/scans/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/');
+});
+
+test('the digest cache: the object CodeBuild names, else the one beside the reports, or none', () => {
+  const cacheOf = (r: Run): string | undefined => (r.argv!.includes('--cache') ? r.argv![r.argv!.indexOf('--cache') + 1] : undefined);
+  expect(cacheOf(runBuild({ DIGEST_CACHE_URI: 's3://other/c.json' }))).toBe('s3://other/c.json');
+  expect(cacheOf(runBuild({ REPORT_PREFIX: 'team/scans' }))).toBe('s3://reports-bucket/team/scans/cache/digest-cache.json');
+  expect(cacheOf(runBuild({ DIGEST_CACHE_URI: 'off' }))).toBeUndefined();
+});
+
+test('outside a pipeline: build number or "local" as the run id, the resolved source version as the revision', () => {
+  const inBuild = runBuild({ PIPELINE_EXECUTION_ID: undefined, SOURCE_REVISION: undefined, CODEBUILD_BUILD_NUMBER: '17', CODEBUILD_RESOLVED_SOURCE_VERSION: 'def456' });
+  expect(inBuild.argv).toEqual(expect.arrayContaining(['--execution-id', 'build-17', '--source-revision', 'def456']));
+  const local = runBuild({ PIPELINE_EXECUTION_ID: undefined, SOURCE_REVISION: undefined });
+  expect(local.argv).toEqual(expect.arrayContaining(['--execution-id', 'local']));
+  expect(local.argv).not.toContain('--source-revision');
+});
+
+test('an execution id with unsafe characters is cleaned for the key, kept as is in the report', () => {
+  const r = runBuild({ PIPELINE_EXECUTION_ID: 'a b/../c' });
+  expect(r.argv).toContain('s3://reports-bucket/reports/20260122T101500Z-a-b-..-c/');
+  expect(r.argv).toEqual(expect.arrayContaining(['--execution-id', 'a b/../c']));
+});
+
+test('the timestamp defaults to now, in UTC basic ISO form', () => {
+  const r = runBuild({ SCAN_TIMESTAMP: undefined });
+  const run = r.argv!.find((a) => a.startsWith('s3://') && !a.endsWith('/latest/'))!;
+  expect(run).toMatch(/^s3:\/\/reports-bucket\/reports\/\d{8}T\d{6}Z-3f1c0c5e-/);
+});
+
+test('without REPORT_DIR the local report goes to a new directory under TMPDIR', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'scan-tmp-'));
+  const r = runBuild({ REPORT_DIR: undefined, TMPDIR: tmp });
+  const out = r.argv![r.argv!.indexOf('--out') + 1]!;
+  expect(out.startsWith(`${tmp}/ecr-scan.`)).toBe(true);
+});
+
+test('missing settings fail with 2 before the scanner runs', () => {
+  const noBucket = runBuild({ OUTPUT_BUCKET: undefined });
+  expect(noBucket.status).toBe(2);
+  expect(noBucket.stderr).toContain('OUTPUT_BUCKET is not set');
+  expect(noBucket.argv).toBeUndefined();
+  const emptyDir = mkdtempSync(join(tmpdir(), 'no-scanner-'));
+  mkdirSync(join(emptyDir, 'x'));
+  copyFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), join(emptyDir, 'scan.sh'));
+  const noBundle = runBuild({ CODEBUILD_SRC_DIR_Scanner: emptyDir });
+  expect(noBundle.status).toBe(2);
+  expect(noBundle.stderr).toContain('scanner bundle');
+});

@@ -1,0 +1,129 @@
+/** Synthesizes the stack the way bin/app.ts does, with cdk.json's context plus overrides. */
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConfig } from '../../lib/config';
+import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+export function cdkJsonContext(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+}
+
+/**
+ * A bundle directory with the real scan.sh and a placeholder cli.js: the template
+ * does not depend on the scanner's code (bundle.test.ts checks the real bundle).
+ */
+export function placeholderBundleDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'scanner-bundle-'));
+  writeFileSync(join(dir, 'cli.js'), '// placeholder\n');
+  copyFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), join(dir, 'scan.sh'));
+  return dir;
+}
+
+export interface Synthesized {
+  app: App;
+  stack: EcrDuplicateScannerStack;
+  template: Template;
+  /** Cloud assembly directory: templates, assets, validation-report.json. */
+  outdir: string;
+}
+
+export const CONNECTION_CONTEXT = {
+  source: 'connection',
+  connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+  repository: 'example-org/image-lists',
+  branch: 'release',
+} as const;
+
+/** Builds and synthesizes one app, with cdk-nag registered as bin/app.ts registers it. */
+export function synth(overrides: Record<string, unknown> = {}, bundleDir = placeholderBundleDir()): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+  mkdirSync(outdir, { recursive: true });
+  const app = new App({ outdir, context: { ...cdkJsonContext(), ...overrides } });
+  const config = readConfig(app.node);
+  const stack = new EcrDuplicateScannerStack(app, config.stackName, { config, scannerBundleDir: bundleDir });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  const template = Template.fromStack(stack);
+  return { app, stack, template, outdir };
+}
+
+type Json = Record<string, any>;
+
+/** Every statement of every IAM policy (identity and bucket policies) in the template, with where it is. */
+export function allStatements(template: Template): { where: string; statement: Json }[] {
+  const out: { where: string; statement: Json }[] = [];
+  for (const [id, r] of Object.entries(template.toJSON().Resources as Record<string, Json>)) {
+    const docs: Json[] = [];
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::S3::BucketPolicy') docs.push(r.Properties.PolicyDocument);
+    if (r.Type === 'AWS::IAM::Role') {
+      docs.push(r.Properties.AssumeRolePolicyDocument);
+      for (const p of r.Properties.Policies ?? []) docs.push(p.PolicyDocument);
+    }
+    if (r.Type === 'AWS::IAM::ManagedPolicy') docs.push(r.Properties.PolicyDocument);
+    for (const doc of docs) for (const statement of doc.Statement) out.push({ where: id, statement });
+  }
+  return out;
+}
+
+export function asArray<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** The one resource of a type whose logical ID starts with `prefix`. */
+export function logicalIdOf(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} ${prefix}*, found ${ids.join(', ') || 'none'}`);
+  return ids[0]!;
+}
+
+/**
+ * A CloudFormation value as readable text: `{"Ref": "X"}` -> `${X}`,
+ * `{"Fn::GetAtt": ["X", "Arn"]}` -> `${X.Arn}`, `Fn::Join` concatenated.
+ */
+export function flat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const v = value as Json;
+  if (v && typeof v === 'object') {
+    if ('Ref' in v) return `\${${v.Ref}}`;
+    if ('Fn::GetAtt' in v) return `\${${(v['Fn::GetAtt'] as string[]).join('.')}}`;
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map(flat).join(sep);
+    }
+    if ('Fn::Sub' in v && typeof v['Fn::Sub'] === 'string') return v['Fn::Sub'] as string;
+  }
+  return JSON.stringify(value);
+}
+
+export interface FlatStatement {
+  Effect: string;
+  Action: string[];
+  Resource: string[];
+  Condition?: Json;
+}
+
+export function flatStatement(s: Json): FlatStatement {
+  return {
+    Effect: s.Effect,
+    Action: asArray<string>(s.Action).slice().sort(),
+    Resource: asArray(s.Resource).map(flat).sort(),
+    ...(s.Condition ? { Condition: s.Condition } : {}),
+  };
+}
+
+/** The statements of every identity policy attached to a role, inline or separate. */
+export function roleStatements(template: Template, roleId: string): FlatStatement[] {
+  const out: FlatStatement[] = [];
+  for (const r of Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Json>)) {
+    if ((r.Properties.Roles ?? []).some((ref: Json) => ref.Ref === roleId)) out.push(...r.Properties.PolicyDocument.Statement.map(flatStatement));
+  }
+  const role = template.toJSON().Resources[roleId] as Json;
+  for (const p of role.Properties.Policies ?? []) out.push(...p.PolicyDocument.Statement.map(flatStatement));
+  return out;
+}
