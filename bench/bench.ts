@@ -12,10 +12,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { Report } from '../scanner/report/report-types';
+import { bundleScanner } from '../scripts/bundle-scanner';
 import { EcrEmulator, startEcrEmulator, ThrottleOptions } from '../test/support/ecr-emulator';
-import { FAKE_AWS, REPO_ROOT } from '../test/support/run-cli';
+import { FAKE_AWS } from '../test/support/run-cli';
 import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../test/support/synthetic-world';
 
 interface RunResult {
@@ -42,12 +42,6 @@ const REPOS = Number(values.repositories);
 const IMAGES = Number(values.images);
 const LATENCY = Number(values.latency);
 const PEER_IMAGES = Number(values['peer-images']);
-
-async function bundleScanner(dir: string): Promise<string> {
-  const outfile = join(dir, 'scanner.js');
-  await build({ entryPoints: [join(REPO_ROOT, 'scanner', 'cli.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: !process.env.BENCH_CPU_PROF, outfile, logLevel: 'error' });
-  return outfile;
-}
 
 async function runScanner(bundle: string, emulator: EcrEmulator, input: string, dir: string, extra: string[], env: Record<string, string> = {}): Promise<RunResult> {
   const out = join(dir, `out-${Date.now()}`);
@@ -131,7 +125,8 @@ async function main(): Promise<void> {
   const rows: Array<[string, string]> = [];
   const emulators: EcrEmulator[] = [];
   try {
-    const bundle = await bundleScanner(dir);
+    // The same bundle CodeBuild runs.
+    const { entry: bundle } = await bundleScanner(join(dir, 'scanner'));
     const concurrency = values.concurrency ? ['--concurrency', values.concurrency] : [];
     const world = syntheticWorld({ repositories: REPOS, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
     const ecr = await startEcrEmulator({ synthetic: world.store, distribution: world.distribution, latencyMs: LATENCY, recordCalls: false });

@@ -3,7 +3,8 @@
  * pipeline. It is an optimisation, so every failure here is a warning.
  */
 import { readFile } from 'node:fs/promises';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { putObject } from '../report/upload-s3';
 import { writeFileAtomic } from '../report/write-local';
 import { LoadedCache, MemoryDigestCache, parseDigestCache } from './digest-cache';
 
@@ -60,7 +61,7 @@ export async function saveCache(location: CacheLocation, cache: MemoryDigestCach
   const body = cache.serialize();
   try {
     if (location.kind === 'file') await writeFileAtomic(location.path, body);
-    else await s3().send(new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: body, ContentType: 'application/json' }));
+    else await s3().send(putObject(location.bucket, location.key, body, 'application/json'));
     return undefined;
   } catch (err) {
     return `cannot save digest cache ${describeCacheLocation(location)}: ${(err as Error).message}`;
