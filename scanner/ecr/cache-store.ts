@@ -51,7 +51,10 @@ export async function loadCache(location: CacheLocation, s3: () => S3Client): Pr
   try {
     return parseDigestCache(await readText(location, s3), where);
   } catch (err) {
-    return { cache: new MemoryDigestCache(), warnings: [`cannot read digest cache ${where} (${(err as Error).message}); continuing without it`] };
+    // Without s3:ListBucket, S3 answers a missing object with AccessDenied, so on a first run that is expected.
+    const denied = location.kind === 's3' && (err as { name?: string }).name === 'AccessDenied';
+    const why = denied ? 'AccessDenied: not created yet, or not readable by this role' : (err as Error).message;
+    return { cache: new MemoryDigestCache(), warnings: [`cannot read digest cache ${where} (${why}); starting a new one`] };
   }
 }
 
