@@ -41,6 +41,7 @@ export interface RegistryStats {
 export class RegistryClient {
   private readonly authorizers = new Map<string, RegistryAuthorizer>();
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
+  private readonly blobs = new Map<string, Promise<Buffer>>();
   private requests = 0;
 
   constructor(private readonly options: RegistryClientOptions) {}
@@ -158,7 +159,18 @@ export class RegistryClient {
     return manifest;
   }
 
-  async getBlob(registry: string, repository: string, digest: string, maxBytes = CONFIG_MAX_BYTES): Promise<Buffer> {
+  /** Fetches a blob (a config, never a layer) at most once per run. */
+  getBlob(registry: string, repository: string, digest: string, maxBytes = CONFIG_MAX_BYTES): Promise<Buffer> {
+    const key = `${registry}/${repository}@${digest}`;
+    let pending = this.blobs.get(key);
+    if (!pending) {
+      pending = this.fetchBlob(registry, repository, digest, maxBytes);
+      this.blobs.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchBlob(registry: string, repository: string, digest: string, maxBytes: number): Promise<Buffer> {
     const response = await this.get(registry, repository, `blobs/${digest}`, undefined, maxBytes);
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, digest, 'blob');
     if (!matchesDigest(response.body, digest)) {

@@ -140,4 +140,8 @@ test('one token per repository scope, shared by concurrent requests', async () =
   const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, concurrency: 8 });
   expect(run.report!.summary).toMatchObject({ sources: 3, present: 3 });
   expect(tokens.requests.length - before).toBe(1);
+  // Each digest at most once per run: the manifest by digest and the config blob.
+  const served = gated.requests.filter((r) => r.outcome !== 'challenged').map((r) => r.path);
+  expect(served.filter((p) => p === `/v2/team/app/manifests/${image.manifestDigest}`).length).toBeLessThanOrEqual(1);
+  expect(served.filter((p) => p === `/v2/team/app/blobs/${image.configDigest}`)).toHaveLength(1);
 });
