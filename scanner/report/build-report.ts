@@ -1,0 +1,61 @@
+/** Assembles report.json from the input entries, their resolutions and the ECR inventories. */
+import { EcrIndex, matchImages, statusOf } from '../core/match';
+import { EcrInventory, ResolvedSource } from '../core/types';
+import { SourceEntry } from '../input/input-file';
+import { Report, ReportProvenance, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
+
+export interface BuildReportInput {
+  entries: readonly SourceEntry[];
+  /** Resolution of each valid entry, by its canonical reference. */
+  resolved: ReadonlyMap<string, ResolvedSource>;
+  inventories: readonly EcrInventory[];
+  indexes: readonly EcrIndex[];
+  generatedAt: Date;
+  provenance?: ReportProvenance;
+  platforms?: string[];
+}
+
+function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
+  if (entry.kind === 'invalid') {
+    return { line: entry.line, input: entry.input, status: 'error', error: entry.error, images: [] };
+  }
+  const base = {
+    line: entry.line,
+    ...(entry.duplicateLines.length > 0 ? { duplicateLines: entry.duplicateLines } : {}),
+    input: entry.input,
+    reference: entry.canonical,
+  };
+  const resolution = input.resolved.get(entry.canonical);
+  if (!resolution) return { ...base, status: 'error', error: 'internal error: source was not resolved', images: [] };
+  if (!resolution.ok) {
+    return { ...base, ...(resolution.digest ? { digest: resolution.digest } : {}), status: 'error', error: resolution.error, images: [] };
+  }
+  const images = matchImages(resolution.images, input.indexes);
+  return { ...base, digest: resolution.digest, status: statusOf(images), images };
+}
+
+export function summarize(sources: readonly ReportSource[]): ReportSummary {
+  const summary: ReportSummary = { sources: sources.length, present: 0, partial: 0, absent: 0, error: 0 };
+  for (const s of sources) summary[s.status]++;
+  return summary;
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => sourceOf(e, input));
+  const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    generatedAt: input.generatedAt.toISOString(),
+    ...(provenance ? { provenance } : {}),
+    ...(input.platforms && input.platforms.length > 0 ? { platforms: input.platforms } : {}),
+    ecr: input.inventories.map((inv) => ({
+      accountId: inv.accountId,
+      region: inv.region,
+      repositories: inv.repositories,
+      images: inv.images,
+      ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
+    })),
+    summary: summarize(sources),
+    sources,
+  };
+}

@@ -1,0 +1,80 @@
+/** The human-readable report files, all derived from report.json so they never disagree with it. */
+import { Report, ReportSource } from './report-types';
+
+function uniqueUris(source: ReportSource): string[] {
+  return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
+}
+
+function statusLine(source: ReportSource): string {
+  const found = source.images.filter((i) => i.matches.length > 0).length;
+  switch (source.status) {
+    case 'error':
+      return `error: ${source.error ?? 'unknown error'}`;
+    case 'partial':
+      return `partial (${found} of ${source.images.length} platforms in ECR: ${source.images
+        .filter((i) => i.matches.length === 0)
+        .map((i) => i.platform)
+        .join(', ')} missing)`;
+    default:
+      return source.status;
+  }
+}
+
+/** The original solution's layout, one block a source, with a status line added. */
+export function renderText(report: Report): string {
+  const blocks = report.sources.map((source) => {
+    const lines = ['Source image URIs:', source.input, 'Image present at ECR URIs:'];
+    for (const uri of uniqueUris(source)) lines.push(`\t${uri}`);
+    lines.push(`Status: ${statusLine(source)}`);
+    return lines.join('\n');
+  });
+  return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';
+}
+
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/([`*_[\]<>])/g, '\\$1');
+}
+
+export function renderMarkdown(report: Report): string {
+  const s = report.summary;
+  const out: string[] = ['# ECR duplicate image report', '', `Generated ${report.generatedAt}.`, ''];
+  for (const ecr of report.ecr) {
+    out.push(`ECR registry ${ecr.accountId} in ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images.`);
+    if (ecr.skippedRepositories) out.push(`Skipped (deleted during the scan): ${ecr.skippedRepositories.map(cell).join(', ')}.`);
+  }
+  if (report.platforms) out.push(`Compared platforms: ${report.platforms.join(', ')}.`);
+  out.push('', '| Sources | Present | Partial | Absent | Error |', '|---:|---:|---:|---:|---:|');
+  out.push(`| ${s.sources} | ${s.present} | ${s.partial} | ${s.absent} | ${s.error} |`, '');
+  if (report.sources.length > 0) {
+    out.push('| Line | Source | Status | Platforms in ECR | Found at |', '|---:|---|---|---|---|');
+    for (const source of report.sources) {
+      const found = source.images.filter((i) => i.matches.length > 0).map((i) => i.platform);
+      const where = uniqueUris(source).map(cell).join('<br>');
+      const status = source.status === 'error' ? `error: ${cell(source.error ?? '')}` : source.status;
+      out.push(`| ${source.line} | ${cell(source.input)} | ${status} | ${found.join(', ')} | ${where} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** What still has to be migrated: sources with at least one platform missing from ECR. */
+export function renderMissing(report: Report): string {
+  const lines = report.sources.filter((s) => s.status === 'absent' || s.status === 'partial').map((s) => s.input);
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+export interface ReportFile {
+  name: string;
+  contentType: string;
+  body: string;
+}
+
+export function renderReportFiles(report: Report): ReportFile[] {
+  return [
+    { name: 'report.json', contentType: 'application/json', body: `${JSON.stringify(report, null, 2)}\n` },
+    { name: 'report.txt', contentType: 'text/plain; charset=utf-8', body: renderText(report) },
+    { name: 'report.md', contentType: 'text/markdown; charset=utf-8', body: renderMarkdown(report) },
+    { name: 'missing.txt', contentType: 'text/plain; charset=utf-8', body: renderMissing(report) },
+  ];
+}

@@ -1,0 +1,56 @@
+/** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
+import { EcrMatch, SourceStatus } from '../core/match';
+
+export const SCHEMA_VERSION = 1;
+
+export interface ReportImage {
+  platform: string;
+  manifestDigest: string;
+  imageId: string;
+  matches: EcrMatch[];
+}
+
+export interface ReportSource {
+  line: number;
+  duplicateLines?: number[];
+  input: string;
+  /** Canonical reference; absent when the line is not a valid reference. */
+  reference?: string;
+  digest?: string;
+  status: SourceStatus;
+  error?: string;
+  images: ReportImage[];
+}
+
+export interface ReportEcr {
+  accountId: string;
+  region: string;
+  repositories: number;
+  images: number;
+  skippedRepositories?: string[];
+}
+
+export interface ReportSummary {
+  sources: number;
+  present: number;
+  partial: number;
+  absent: number;
+  error: number;
+}
+
+/** Where a pipeline run came from, so a report can be traced to the commit that asked for it. */
+export interface ReportProvenance {
+  executionId?: string;
+  sourceRevision?: string;
+}
+
+export interface Report {
+  schemaVersion: typeof SCHEMA_VERSION;
+  generatedAt: string;
+  provenance?: ReportProvenance;
+  /** The --platform restriction in force, when there was one. */
+  platforms?: string[];
+  ecr: ReportEcr[];
+  summary: ReportSummary;
+  sources: ReportSource[];
+}

@@ -1,0 +1,41 @@
+/** Writes report files so a reader never sees a half-written one: temporary file, then rename. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ReportFile } from './render';
+
+export class OutputDirError extends Error {}
+
+/** Called before scanning, so an unwritable --out fails in a second rather than after the whole scan. */
+export async function ensureWritableDir(dir: string): Promise<void> {
+  const probe = join(dir, `.write-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (err) {
+    throw new OutputDirError(`--out ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export async function writeFileAtomic(path: string, body: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(temp, body, { mode: 0o644 });
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+export async function writeReportFiles(dir: string, files: readonly ReportFile[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const paths: string[] = [];
+  for (const file of files) {
+    const path = join(dir, file.name);
+    await writeFileAtomic(path, file.body);
+    paths.push(path);
+  }
+  return paths;
+}
