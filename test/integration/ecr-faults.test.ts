@@ -5,6 +5,8 @@
  * and a failed upload is exit 2 with the local files complete.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Report } from '../../scanner/report/report-types';
@@ -156,8 +158,24 @@ describe('upload', () => {
 
   test('an upload that keeps failing: retried, exit 2, local files complete', async () => {
     const ecr = await emulator();
-    // A closed port: every attempt fails to connect, so the SDK retries and then gives up.
-    const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, s3Endpoint: 'http://127.0.0.1:9', s3Uris: ['s3://reports/x/'] });
+    // An S3 endpoint that answers every request with 503 SlowDown, counting them.
+    let attempts = 0;
+    const failing = createServer((req, res) => {
+      attempts++;
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+    let run;
+    try {
+      run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, s3Endpoint: endpoint, s3Uris: ['s3://reports/x/'] });
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
+    // The harness's S3 client makes 3 attempts, as the CLI's makes 5: the failure was retried before it was reported.
+    expect(attempts).toBe(3);
     expect(run.exitCode).toBe(2);
     expect(run.message).toMatch(/upload of s3:\/\/reports\/x\/report.json failed/);
     expect(run.stderr).toMatch(/the local report in .* is complete/);
