@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Report } from '../scanner/report/report-types';
 import { bundleScanner } from '../scripts/bundle-scanner';
 import { EcrEmulator, startEcrEmulator, ThrottleOptions } from '../test/support/ecr-emulator';
-import { FAKE_AWS } from '../test/support/run-cli';
+import { FAKE_AWS, ISOLATED_AWS_ENV } from '../test/support/run-cli';
 import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../test/support/synthetic-world';
 
 interface RunResult {
@@ -56,10 +56,8 @@ async function runScanner(bundle: string, emulator: EcrEmulator, input: string, 
         PATH: process.env.PATH ?? '',
         HOME: dir,
         ...FAKE_AWS,
+        ...ISOLATED_AWS_ENV,
         AWS_ENDPOINT_URL_ECR: emulator.endpoint,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         DOCKER_CONFIG: dir,
         BENCH_RUSAGE_FILE: rusage,
         ...env,
@@ -106,7 +104,7 @@ function runPeer(endpoint: string, sourcesFile: string): Promise<{ wallMs: numbe
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [join(__dirname, 'peer-loop.sh'), endpoint, sourcesFile], {
-      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...FAKE_AWS, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...FAKE_AWS, ...ISOLATED_AWS_ENV },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -5,7 +5,6 @@
  * the run's prefix and latest/, and the exit status must follow the rule:
  * uploaded even with errored sources, then the stage fails.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { bundleScanner } from '../../scripts/bundle-scanner';
 import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../support/ecr-emulator';
 import { buildImage, writeOciLayout } from '../support/oci-layout';
 import { RegistryHandle, startRegistry } from '../support/registry';
-import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT } from '../support/run-cli';
+import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT, runProcess } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { pushLayout } from '../support/skopeo';
 
@@ -51,39 +50,27 @@ afterAll(async () => {
 async function build(input: string, env: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
   const src = await mkdtemp(join(work, 'src-'));
   await writeFile(join(src, 'input.txt'), input);
-  return new Promise((resolve, reject) => {
-    // Async spawn: the emulators answer on this process's event loop.
-    const child = spawn('bash', ['-c', `set -e\n${commands.join('\n')}`], {
-      cwd: src,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: work,
-        ...FAKE_AWS,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_ENDPOINT_URL_ECR: ecr.endpoint,
-        AWS_ENDPOINT_URL_S3: s3.endpoint,
-        DOCKER_CONFIG: join(work, 'no-docker'),
-        // What CodeBuild and the project set.
-        CODEBUILD_SRC_DIR: src,
-        CODEBUILD_SRC_DIR_Scanner: scannerDir,
-        CODEBUILD_BUILD_NUMBER: '7',
-        CODEBUILD_RESOLVED_SOURCE_VERSION: 'f00dfeed',
-        OUTPUT_BUCKET: 'scan-output',
-        REPORT_PREFIX: 'reports',
-        INPUT_FILE: 'input.txt',
-        PIPELINE_EXECUTION_ID: 'exec-0001',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, output }));
+  const run = await runProcess('bash', ['-c', `set -e\n${commands.join('\n')}`], {
+    cwd: src,
+    env: {
+      HOME: work,
+      ...FAKE_AWS,
+      AWS_ENDPOINT_URL_ECR: ecr.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      DOCKER_CONFIG: join(work, 'no-docker'),
+      // What CodeBuild and the project set.
+      CODEBUILD_SRC_DIR: src,
+      CODEBUILD_SRC_DIR_Scanner: scannerDir,
+      CODEBUILD_BUILD_NUMBER: '7',
+      CODEBUILD_RESOLVED_SOURCE_VERSION: 'f00dfeed',
+      OUTPUT_BUCKET: 'scan-output',
+      REPORT_PREFIX: 'reports',
+      INPUT_FILE: 'input.txt',
+      PIPELINE_EXECUTION_ID: 'exec-0001',
+      ...env,
+    },
   });
+  return { status: run.code, output: run.stdout + run.stderr };
 }
 
 async function keys(prefix: string): Promise<string[]> {

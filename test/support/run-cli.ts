@@ -11,29 +11,31 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Keeps the developer's own AWS configuration and instance metadata out of every child process. */
+export const ISOLATED_AWS_ENV = {
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
 /**
- * Only the variables given (plus PATH) reach the child, so no developer
- * credentials or AWS config leak into a test and none is needed.
+ * Runs a command with only the variables given (plus PATH and the isolation
+ * above). Asynchronous on purpose: the servers a test started answer on this
+ * process's event loop, which a synchronous spawn would block.
  */
-export function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+export function runProcess(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [join(REPO_ROOT, 'scanner', 'cli.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...env,
-      },
+    const child = spawn(command, [...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...ISOLATED_AWS_ENV, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
@@ -43,6 +45,11 @@ export function runCli(args: readonly string[], env: Record<string, string>, tim
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The scanner's real command line, run from the repository root. */
+export function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+  return runProcess(TSX, [join(REPO_ROOT, 'scanner', 'cli.ts'), ...args], { cwd: REPO_ROOT, env, timeoutMs });
 }
 
 /** Fake AWS identity for the emulators; the SDK signs requests with it, nothing checks the signature. */
