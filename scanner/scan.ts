@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
-import { mapLimited } from './core/limiter';
+import { Limiter, mapLimited } from './core/limiter';
 import { indexInventory } from './core/match';
 import { PlatformFilter } from './core/platform-filter';
 import { Logger, PhaseProgress } from './core/progress';
@@ -21,7 +21,6 @@ import { RegistryClient } from './registry/client';
 import { CredentialStore } from './registry/docker-config';
 import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
-import { Limiter } from './core/limiter';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './report/render';
 import { Report, ReportProvenance } from './report/report-types';
@@ -57,6 +56,8 @@ export interface ScanResult {
   message?: string;
 }
 
+class InputFileError extends Error {}
+
 async function readInputFile(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
@@ -67,8 +68,6 @@ async function readInputFile(path: string): Promise<Buffer> {
     throw new InputFileError(`cannot read input file ${path}: ${why}`);
   }
 }
-
-class InputFileError extends Error {}
 
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { logger } = options;
