@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { putObject } from '../report/upload-s3';
+import { putObject, splitS3Uri } from '../report/upload-s3';
 import { writeFileAtomic } from '../report/write-local';
 import { LoadedCache, MemoryDigestCache, parseDigestCache } from './digest-cache';
 
@@ -15,9 +15,11 @@ export type CacheLocation = { kind: 'file'; path: string } | { kind: 's3'; bucke
 
 export function parseCacheLocation(value: string): CacheLocation {
   if (value.startsWith('s3://')) {
-    const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+[^/])$/.exec(value);
-    if (!match) throw new RangeError(`invalid --cache "${value}": expected s3://bucket/key (an object, not a prefix)`);
-    return { kind: 's3', bucket: match[1]!, key: match[2]! };
+    const parts = splitS3Uri(value);
+    if (!parts || parts.path === '' || parts.path.endsWith('/')) {
+      throw new RangeError(`invalid --cache "${value}": expected s3://bucket/key (an object, not a prefix)`);
+    }
+    return { kind: 's3', bucket: parts.bucket, key: parts.path };
   }
   if (value.trim() === '') throw new RangeError('--cache needs a file path or s3://bucket/key');
   return { kind: 'file', path: value };

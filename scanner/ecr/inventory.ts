@@ -68,7 +68,8 @@ function explain(err: unknown, operation: EcrOperation, repository?: string): Er
 
 interface RepositoryImages {
   repository: string;
-  images: Array<{ digest: string; tags: string[] }>;
+  /** Every listed manifest digest with its own tags. */
+  tagsByDigest: Map<string, string[]>;
   summaries: Map<string, ManifestSummary>;
 }
 
@@ -86,15 +87,15 @@ function platformImagesOf(repo: RepositoryImages): EcrPlatformImage[] {
       for (const t of tags) set.add(t);
     }
   };
-  for (const image of repo.images) if (image.tags.length > 0) addTags(image.digest, image.tags, 0);
+  for (const [digest, tags] of repo.tagsByDigest) if (tags.length > 0) addTags(digest, tags, 0);
 
   const result: EcrPlatformImage[] = [];
-  for (const image of repo.images) {
-    const summary = repo.summaries.get(image.digest);
+  for (const [digest, tags] of repo.tagsByDigest) {
+    const summary = repo.summaries.get(digest);
     if (summary?.kind !== 'image') continue;
-    const own = [...image.tags].sort();
-    const inherited = [...(inheritedTags.get(image.digest) ?? [])].filter((t) => !own.includes(t)).sort();
-    result.push({ repository: repo.repository, manifestDigest: image.digest, imageId: summary.imageId, tags: [...own, ...inherited] });
+    const own = [...tags].sort();
+    const inherited = [...(inheritedTags.get(digest) ?? [])].filter((t) => !own.includes(t)).sort();
+    result.push({ repository: repo.repository, manifestDigest: digest, imageId: summary.imageId, tags: [...own, ...inherited] });
   }
   return result;
 }
@@ -170,24 +171,23 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
 
   const readRepository = async (repository: string): Promise<void> => {
     try {
-      let listed: Map<string, string[]>;
+      let tagsByDigest: Map<string, string[]>;
       try {
-        listed = await listImages(repository);
+        tagsByDigest = await listImages(repository);
       } catch (err) {
         if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
         throw explain(err, 'ListImages', repository);
       }
-      const repo: RepositoryImages = { repository, images: [], summaries: new Map() };
+      const repo: RepositoryImages = { repository, tagsByDigest, summaries: new Map() };
       const missing: string[] = [];
-      for (const [digest, tags] of listed) {
-        repo.images.push({ digest, tags });
+      for (const digest of tagsByDigest.keys()) {
         const cached = cache?.get(digest);
         if (cached) {
           repo.summaries.set(digest, cached);
           progress.manifestsFromCache++;
         } else missing.push(digest);
       }
-      progress.images += repo.images.length;
+      progress.images += tagsByDigest.size;
       const batches: string[][] = [];
       for (let i = 0; i < missing.length; i += BATCH_GET_MAX) batches.push(missing.slice(i, i + BATCH_GET_MAX));
       try {

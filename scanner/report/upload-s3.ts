@@ -10,12 +10,18 @@ export interface S3Location {
 
 export class UploadError extends Error {}
 
-export function parseS3Uri(uri: string): S3Location {
+/** Splits `s3://bucket[/path]`, checking the bucket name; undefined when it is not one. */
+export function splitS3Uri(uri: string): { bucket: string; path: string } | undefined {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!match) throw new RangeError(`invalid --s3-uri "${uri}": expected s3://bucket[/prefix]`);
-  let prefix = (match[2] ?? '').replace(/^\/+/, '');
+  return match ? { bucket: match[1]!, path: (match[2] ?? '').replace(/^\/+/, '') } : undefined;
+}
+
+export function parseS3Uri(uri: string): S3Location {
+  const parts = splitS3Uri(uri);
+  if (!parts) throw new RangeError(`invalid --s3-uri "${uri}": expected s3://bucket[/prefix]`);
+  let prefix = parts.path;
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
-  return { bucket: match[1]!, prefix };
+  return { bucket: parts.bucket, prefix };
 }
 
 export function formatS3Location(location: S3Location): string {

@@ -324,6 +324,16 @@ export interface EcrStoreHandle {
   summaries(repository: string): EcrImageSummary[] | undefined;
 }
 
+function summaryOf(repo: Repository, image: StoredImage): EcrImageSummary {
+  return {
+    digest: image.digest,
+    mediaType: image.mediaType,
+    tags: [...image.tags],
+    pushedAt: new Date(image.pushedAtMs),
+    sizeInBytes: repo.sizeOf(image),
+  };
+}
+
 export class EcrStore implements EcrStoreHandle {
   private readonly repositories: Array<Repository | undefined> = [];
   private readonly byName = new Map<string, number>();
@@ -397,25 +407,12 @@ export class EcrStore implements EcrStoreHandle {
   images(repository: string): EcrImage[] | undefined {
     const repo = this.repository(repository);
     if (!repo) return undefined;
-    return repo.images().map((image) => ({
-      digest: image.digest,
-      mediaType: image.mediaType,
-      manifest: repo.manifestOf(image),
-      tags: [...image.tags],
-      pushedAt: new Date(image.pushedAtMs),
-      sizeInBytes: repo.sizeOf(image),
-    }));
+    return repo.images().map((image) => ({ ...summaryOf(repo, image), manifest: repo.manifestOf(image) }));
   }
 
   summaries(repository: string): EcrImageSummary[] | undefined {
     const repo = this.repository(repository);
     if (!repo) return undefined;
-    return repo.images().map((image) => ({
-      digest: image.digest,
-      mediaType: image.mediaType,
-      tags: [...image.tags],
-      pushedAt: new Date(image.pushedAtMs),
-      sizeInBytes: repo.sizeOf(image),
-    }));
+    return repo.images().map((image) => summaryOf(repo, image));
   }
 }
