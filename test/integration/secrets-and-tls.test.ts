@@ -126,7 +126,7 @@ describe('TLS', () => {
     try {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     } catch (err) {
-      throw new Error(`the TLS test needs the openssl command (Debian package openssl): ${(err as Error).message}`);
+      throw new Error(`the TLS test needs the openssl command (Debian package openssl): ${(err as Error).message}`, { cause: err });
     }
     server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
       hits++;

@@ -16,9 +16,11 @@ type S3rverConstructor = new (options: {
   silent: boolean;
   configureBuckets: Array<{ name: string }>;
 }) => S3rverInstance;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no types; the constructor type above stands in
 const S3rver = require('s3rver') as S3rverConstructor;
 // s3rver verifies SigV4 signatures against its own key registry; adding our
 // (sentinel) test keys there keeps signature checking on.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of s3rver, typed just above
 const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
   DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
 };
