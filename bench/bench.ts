@@ -23,7 +23,14 @@ interface RunResult {
   code: number | null;
   maxRssMb: number;
   cpuMs: number;
-  calls: { DescribeRepositories: number; ListImages: number; DescribeImages: number; BatchGetImage: number; total: number; throttled: number };
+  calls: {
+    DescribeRepositories: number;
+    ListImages: number;
+    DescribeImages: number;
+    BatchGetImage: number;
+    total: number;
+    throttled: number;
+  };
   report: Report | undefined;
   stderr: string;
 }
@@ -43,7 +50,14 @@ const IMAGES = Number(values.images);
 const LATENCY = Number(values.latency);
 const PEER_IMAGES = Number(values['peer-images']);
 
-async function runScanner(bundle: string, emulator: EcrEmulator, input: string, dir: string, extra: string[], env: Record<string, string> = {}): Promise<RunResult> {
+async function runScanner(
+  bundle: string,
+  emulator: EcrEmulator,
+  input: string,
+  dir: string,
+  extra: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   const out = join(dir, `out-${Date.now()}`);
   const rusage = join(dir, `rusage-${Date.now()}.json`);
   emulator.resetCalls();
@@ -51,19 +65,23 @@ async function runScanner(bundle: string, emulator: EcrEmulator, input: string, 
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each scanner run there.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const child = spawn(process.execPath, [...profile, '--require', join(__dirname, 'rusage-preload.cjs'), bundle, '--input', input, '--out', out, '--quiet', ...extra], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        ...FAKE_AWS,
-        ...ISOLATED_AWS_ENV,
-        AWS_ENDPOINT_URL_ECR: emulator.endpoint,
-        DOCKER_CONFIG: dir,
-        BENCH_RUSAGE_FILE: rusage,
-        ...env,
+    const child = spawn(
+      process.execPath,
+      [...profile, '--require', join(__dirname, 'rusage-preload.cjs'), bundle, '--input', input, '--out', out, '--quiet', ...extra],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          ...FAKE_AWS,
+          ...ISOLATED_AWS_ENV,
+          AWS_ENDPOINT_URL_ECR: emulator.endpoint,
+          DOCKER_CONFIG: dir,
+          BENCH_RUSAGE_FILE: rusage,
+          ...env,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
@@ -83,7 +101,14 @@ async function runScanner(bundle: string, emulator: EcrEmulator, input: string, 
     code,
     maxRssMb: usage.maxRssKb / 1024,
     cpuMs: usage.userMs + usage.systemMs,
-    calls: { DescribeRepositories: c.DescribeRepositories, ListImages: c.ListImages, DescribeImages: c.DescribeImages, BatchGetImage: c.BatchGetImage, total: c.total, throttled: c.throttled },
+    calls: {
+      DescribeRepositories: c.DescribeRepositories,
+      ListImages: c.ListImages,
+      DescribeImages: c.DescribeImages,
+      BatchGetImage: c.BatchGetImage,
+      total: c.total,
+      throttled: c.throttled,
+    },
     report,
     stderr,
   };
@@ -94,9 +119,17 @@ function foundExactlyPlanted(report: Report | undefined, world: SyntheticWorld, 
   if (!report) return false;
   return world.sourcePaths.every((path, i) => {
     const source = report.sources[i];
-    const expected = world.expected.get(path)!.filter((p) => repositories.has(p.repository)).map((p) => p.repository).sort();
+    const expected = world.expected
+      .get(path)!
+      .filter((p) => repositories.has(p.repository))
+      .map((p) => p.repository)
+      .sort();
     const found = (source?.images[0]?.matches ?? []).map((m) => m.repository).sort();
-    return source !== undefined && JSON.stringify(found) === JSON.stringify(expected) && source.status === (expected.length ? 'present' : 'absent');
+    return (
+      source !== undefined &&
+      JSON.stringify(found) === JSON.stringify(expected) &&
+      source.status === (expected.length ? 'present' : 'absent')
+    );
   });
 }
 
@@ -127,7 +160,12 @@ async function main(): Promise<void> {
     const { entry: bundle } = await bundleScanner(join(dir, 'scanner'));
     const concurrency = values.concurrency ? ['--concurrency', values.concurrency] : [];
     const world = syntheticWorld({ repositories: REPOS, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
-    const ecr = await startEcrEmulator({ synthetic: world.store, distribution: world.distribution, latencyMs: LATENCY, recordCalls: false });
+    const ecr = await startEcrEmulator({
+      synthetic: world.store,
+      distribution: world.distribution,
+      latencyMs: LATENCY,
+      recordCalls: false,
+    });
     emulators.push(ecr);
     const host = new URL(ecr.endpoint).host;
     const input = join(dir, 'input.txt');
@@ -142,11 +180,20 @@ async function main(): Promise<void> {
     rows.push(
       ['ECR images', `${world.store.imageCount} in ${REPOS} repositories, ${LATENCY} ms per call`],
       ['cold: wall time', s(cold.wallMs)],
-      ['cold: DescribeRepositories / image listing / BatchGetImage', `${cold.calls.DescribeRepositories} / ${cold.calls.ListImages + cold.calls.DescribeImages} / ${cold.calls.BatchGetImage}`],
-      ['lower bound (listing pages as DescribeImages pages)', `${bound.describeRepositories} / ${bound.describeImages} / ${bound.batchGetImage} = ${bound.total}`],
+      [
+        'cold: DescribeRepositories / image listing / BatchGetImage',
+        `${cold.calls.DescribeRepositories} / ${cold.calls.ListImages + cold.calls.DescribeImages} / ${cold.calls.BatchGetImage}`,
+      ],
+      [
+        'lower bound (listing pages as DescribeImages pages)',
+        `${bound.describeRepositories} / ${bound.describeImages} / ${bound.batchGetImage} = ${bound.total}`,
+      ],
       ['cold: calls / lower bound', `${cold.calls.total} / ${bound.total} = ${(cold.calls.total / bound.total).toFixed(3)}`],
       ['cold: peak RSS, scanner CPU time', `${cold.maxRssMb.toFixed(0)} MB, ${s(cold.cpuMs)}`],
-      ['cold: exit status, found exactly the planted matches', `${cold.code}, ${foundExactlyPlanted(cold.report, world, allRepos) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches)`],
+      [
+        'cold: exit status, found exactly the planted matches',
+        `${cold.code}, ${foundExactlyPlanted(cold.report, world, allRepos) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches)`,
+      ],
       ['re-scan with cache: wall time (share of cold)', `${s(warm.wallMs)} (${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}%)`],
       ['re-scan with cache: BatchGetImage calls', String(warm.calls.BatchGetImage)],
       ['re-scan with cache: peak RSS, scanner CPU time', `${warm.maxRssMb.toFixed(0)} MB, ${s(warm.cpuMs)}`],
@@ -156,7 +203,12 @@ async function main(): Promise<void> {
     if (PEER_IMAGES > 0) {
       const peerRepos = Math.max(1, Math.round(PEER_IMAGES / IMAGES));
       const peerWorld = syntheticWorld({ repositories: peerRepos, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
-      const peerEcr = await startEcrEmulator({ synthetic: peerWorld.store, distribution: peerWorld.distribution, latencyMs: LATENCY, recordCalls: false });
+      const peerEcr = await startEcrEmulator({
+        synthetic: peerWorld.store,
+        distribution: peerWorld.distribution,
+        latencyMs: LATENCY,
+        recordCalls: false,
+      });
       emulators.push(peerEcr);
       const peerHost = new URL(peerEcr.endpoint).host;
       const peerInput = join(dir, 'peer-input.txt');
@@ -177,7 +229,12 @@ async function main(): Promise<void> {
         ['token bucket 100/s, burst 20', { ratePerSecond: 100, burst: 20 }],
       ];
       const small = syntheticWorld({ repositories: 40, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
-      const smallEcr = await startEcrEmulator({ synthetic: small.store, distribution: small.distribution, latencyMs: LATENCY, recordCalls: false });
+      const smallEcr = await startEcrEmulator({
+        synthetic: small.store,
+        distribution: small.distribution,
+        latencyMs: LATENCY,
+        recordCalls: false,
+      });
       emulators.push(smallEcr);
       const smallInput = join(dir, 'small-input.txt');
       await writeFile(smallInput, small.sourcePaths.map((p) => `${new URL(smallEcr.endpoint).host}/${p}:1`).join('\n'));
@@ -185,7 +242,10 @@ async function main(): Promise<void> {
         for (const mode of ['standard', 'adaptive']) {
           smallEcr.setThrottle(throttle);
           const r = await runScanner(bundle, smallEcr, smallInput, dir, [...concurrency], { AWS_RETRY_MODE: mode });
-          rows.push([`throttled (${name}), ${small.store.imageCount} images, retry mode ${mode}`, `${s(r.wallMs)}, ${r.calls.throttled} throttled, exit ${r.code}, ${foundExactlyPlanted(r.report, small, repoSet(40)) ? 'correct' : 'WRONG'}`]);
+          rows.push([
+            `throttled (${name}), ${small.store.imageCount} images, retry mode ${mode}`,
+            `${s(r.wallMs)}, ${r.calls.throttled} throttled, exit ${r.code}, ${foundExactlyPlanted(r.report, small, repoSet(40)) ? 'correct' : 'WRONG'}`,
+          ]);
         }
       }
     }

@@ -73,10 +73,7 @@ const MAX_CONCURRENCY = 256;
 
 function isGitBranch(name: string): boolean {
   // The subset of git-check-ref-format that is also safe in an EventBridge pattern and a URL.
-  return (
-    /^[A-Za-z0-9._/-]{1,200}$/.test(name) &&
-    !/^[-/.]|\/\/|\.\.|\/\.|[/.]$|\.lock$/.test(name)
-  );
+  return /^[A-Za-z0-9._/-]{1,200}$/.test(name) && !/^[-/.]|\/\/|\.\.|\/\.|[/.]$|\.lock$/.test(name);
 }
 
 export function readConfig(context: ContextSource): ScannerConfig {
@@ -107,7 +104,12 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const keyPath = (key: string, value: string, what: string): string =>
     check(key, value, KEY_PATH.test(value), `expected ${what} of segments [A-Za-z0-9._-] separated by "/" (no leading "/", "." or "..")`);
 
-  const stackName = check('stackName', text('stackName'), STACK_NAME.test(text('stackName')), 'expected a CloudFormation stack name: a letter, then letters, digits or "-", at most 128');
+  const stackName = check(
+    'stackName',
+    text('stackName'),
+    STACK_NAME.test(text('stackName')),
+    'expected a CloudFormation stack name: a letter, then letters, digits or "-", at most 128',
+  );
   const inputFile = keyPath('inputFile', text('inputFile'), 'a relative path');
   const reportPrefix = keyPath('reportPrefix', text('reportPrefix').replace(/^\/+|\/+$/g, ''), 'a key prefix');
   const reportRetentionDays = integer('reportRetentionDays', text('reportRetentionDays'), 1, MAX_RETENTION_DAYS);
@@ -127,21 +129,32 @@ export function readConfig(context: ContextSource): ScannerConfig {
   switch (kind) {
     case 'codecommit': {
       const name = text('repositoryName');
-      check('repositoryName', name, CODECOMMIT_NAME.test(name) && !name.endsWith('.git'), 'expected a CodeCommit repository name: 1-100 of [A-Za-z0-9._-], not ending in .git');
+      check(
+        'repositoryName',
+        name,
+        CODECOMMIT_NAME.test(name) && !name.endsWith('.git'),
+        'expected a CodeCommit repository name: 1-100 of [A-Za-z0-9._-], not ending in .git',
+      );
       source = { kind, repositoryName: name, branch: branch() };
       break;
     }
     case 's3': {
       const objectKey = keyPath('inputObjectKey', text('inputObjectKey'), 'an S3 key');
       // CodeBuild unzips its input artifacts; a bare input.txt would fail the build before the scan.
-      check('inputObjectKey', objectKey, objectKey.endsWith('.zip'), 'expected a key ending in .zip (CodePipeline hands the object to CodeBuild, which unzips it)');
+      check(
+        'inputObjectKey',
+        objectKey,
+        objectKey.endsWith('.zip'),
+        'expected a key ending in .zip (CodePipeline hands the object to CodeBuild, which unzips it)',
+      );
       source = { kind, objectKey };
       break;
     }
     case 'connection': {
       const arn = raw('connectionArn');
       const repository = raw('repository');
-      if (arn === undefined) problems.push('connectionArn: required with source=connection (the ARN of an existing, AVAILABLE CodeConnections connection)');
+      if (arn === undefined)
+        problems.push('connectionArn: required with source=connection (the ARN of an existing, AVAILABLE CodeConnections connection)');
       else check('connectionArn', arn, CONNECTION_ARN.test(arn), 'expected arn:aws:codeconnections:<region>:<account>:connection/<id>');
       if (repository === undefined) problems.push('repository: required with source=connection, as owner/repo');
       else check('repository', repository, REPOSITORY_PATH.test(repository), 'expected owner/repo');

@@ -103,7 +103,12 @@ export class EcrDuplicateScannerStack extends Stack {
           accessLogsBucket: accessLogs,
         });
       case 'connection':
-        return new ConnectionInput(this, 'Input', { connectionArn: source.connectionArn, owner: source.owner, repo: source.repo, branch: source.branch });
+        return new ConnectionInput(this, 'Input', {
+          connectionArn: source.connectionArn,
+          owner: source.owner,
+          repo: source.repo,
+          branch: source.branch,
+        });
     }
   }
 }

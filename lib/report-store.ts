@@ -74,6 +74,10 @@ export class ReportStore extends Construct {
    * without it, as the scanner does for any cache failure.
    */
   grantCacheReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject'], resourceArns: [this.bucket.arnForObjects(this.cacheKey)] });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resourceArns: [this.bucket.arnForObjects(this.cacheKey)],
+    });
   }
 }

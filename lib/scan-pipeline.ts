@@ -81,7 +81,14 @@ export class ScanPipeline extends Construct {
         scope,
         'AwsSolutions-IAM5',
         "CDK's grants to the pipeline and its source actions: read/write on the pipeline's own artifact bucket, where CodePipeline writes artifacts under random keys, and, for the Scanner action, read on the CDK bootstrap bucket limited to the one asset object (plus the bucket-level Get/List CodePipeline's S3 source uses to check versioning). No other bucket or object.",
-        ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*', bucketArnFinding(props.artifactBucket, '/*')],
+        [
+          'Action::s3:GetObject*',
+          'Action::s3:GetBucket*',
+          'Action::s3:List*',
+          'Action::s3:DeleteObject*',
+          'Action::s3:Abort*',
+          bucketArnFinding(props.artifactBucket, '/*'),
+        ],
       );
     }
   }

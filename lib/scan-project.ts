@@ -88,7 +88,9 @@ export class ScanProject extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       // Only CodeBuild acting for this account may assume it (confused-deputy guard).
-      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
       description: 'Scan stage: reads ECR metadata, writes reports under one prefix',
     });
     this.logGroup.grantWrite(this.role);

@@ -78,7 +78,9 @@ export class SecureBucket extends s3.Bucket {
       lifecycleRules,
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-      ...(props.accessLogsBucket ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: `s3-access-logs/${logPath}/` } : {}),
+      ...(props.accessLogsBucket
+        ? { serverAccessLogsBucket: props.accessLogsBucket, serverAccessLogsPrefix: `s3-access-logs/${logPath}/` }
+        : {}),
     });
     if (props.eventBridgeEnabled) {
       // The bucket's own CloudFormation property, not the L2 `eventBridgeEnabled`, which

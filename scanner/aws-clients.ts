@@ -25,5 +25,8 @@ export function createEcrClient(env: NodeJS.ProcessEnv = process.env): ECRClient
 /** An S3 endpoint override (an S3-compatible server) generally needs path-style addressing. */
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   const overridden = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
-  return new S3Client({ ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }), ...(overridden ? { forcePathStyle: true } : {}) });
+  return new S3Client({
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
+    ...(overridden ? { forcePathStyle: true } : {}),
+  });
 }

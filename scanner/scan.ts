@@ -64,7 +64,13 @@ async function readInputFile(path: string): Promise<Buffer> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code ?? (err as Error).message;
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (code ?? (err as Error).message);
     throw new InputFileError(`cannot read input file ${path}: ${why}`);
   }
 }
@@ -89,7 +95,9 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { entries } = parseInput(bytes);
   const valid = entries.filter((e): e is ValidSource => e.kind === 'reference');
   for (const e of entries) if (e.kind === 'invalid') logger.warn(`line ${e.line}: ${e.error}`);
-  logger.info(`input: ${entries.length} source(s) from ${options.inputPath} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`);
+  logger.info(
+    `input: ${entries.length} source(s) from ${options.inputPath} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`,
+  );
 
   const registry = new RegistryClient({
     credentials: options.credentials,

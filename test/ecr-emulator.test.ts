@@ -184,7 +184,9 @@ describe('ECR emulator with @aws-sdk/client-ecr', () => {
   });
 
   test('DescribeImages filters by tag status, and by imageIds without paging', async () => {
-    const untagged = await sdk.send(new DescribeImagesCommand({ repositoryName: 'team/app', filter: { tagStatus: 'UNTAGGED' }, maxResults: 1000 }));
+    const untagged = await sdk.send(
+      new DescribeImagesCommand({ repositoryName: 'team/app', filter: { tagStatus: 'UNTAGGED' }, maxResults: 1000 }),
+    );
     expect(untagged.imageDetails?.map((d) => d.imageDigest)).toEqual([content['team/app'][2].digest, content['team/app'][3].digest]);
     expect(untagged.nextToken).toBeDefined();
     const byId = await sdk.send(new DescribeImagesCommand({ repositoryName: 'team/app', imageIds: [{ imageTag: 'latest' }] }));
@@ -372,7 +374,9 @@ describe('ECR emulator with @aws-sdk/client-ecr', () => {
     expect(scratch.calls.faulted).toBe(2);
 
     // A hook can fault one particular call.
-    const off = scratch.onCall('DescribeRepositories', ({ callNumber }) => (callNumber === 1 ? { code: 'ExpiredTokenException', message: 'The security token included in the request is expired' } : undefined));
+    const off = scratch.onCall('DescribeRepositories', ({ callNumber }) =>
+      callNumber === 1 ? { code: 'ExpiredTokenException', message: 'The security token included in the request is expired' } : undefined,
+    );
     const expired = await errorOf(c.send(new DescribeRepositoriesCommand({})));
     off();
     expect(expired.name).toBe('ExpiredTokenException');
@@ -486,12 +490,9 @@ describe('ECR emulator with Debian awscli v2', () => {
   });
 
   test('describe-images paginates automatically and matches the SDK', async () => {
-    const cli = await awsJson<{ imageDetails: Array<{ imageDigest: string; imageTags?: string[]; imageManifestMediaType: string; imageSizeInBytes: number }> }>(
-      'ecr',
-      'describe-images',
-      '--repository-name',
-      'team/app',
-    );
+    const cli = await awsJson<{
+      imageDetails: Array<{ imageDigest: string; imageTags?: string[]; imageManifestMediaType: string; imageSizeInBytes: number }>;
+    }>('ecr', 'describe-images', '--repository-name', 'team/app');
     expect(ecr.calls.DescribeImages).toBe(3);
     const viaSdk = await allImages(sdk, 'team/app');
     const shape = (d: { imageDigest?: string; imageTags?: string[]; imageManifestMediaType?: string; imageSizeInBytes?: number }) => ({
@@ -506,7 +507,10 @@ describe('ECR emulator with Debian awscli v2', () => {
 
   test('batch-get-image returns the same manifests as the SDK', async () => {
     const digests = content['team/app'].map((i) => i.digest);
-    const cli = await awsJson<{ images: Array<{ imageId: { imageDigest: string }; imageManifest: string; imageManifestMediaType: string }>; failures: unknown[] }>(
+    const cli = await awsJson<{
+      images: Array<{ imageId: { imageDigest: string }; imageManifest: string; imageManifestMediaType: string }>;
+      failures: unknown[];
+    }>(
       'ecr',
       'batch-get-image',
       '--repository-name',
@@ -609,7 +613,12 @@ describe('source registry side: distribution API and loadFromRegistry', () => {
 
     const target = await emulator({ repositories: loaded });
     const described = await allImages(client(target.endpoint), 'mirror/app');
-    expect(described.filter((d) => !d.imageTags).map((d) => d.imageDigest).sort()).toEqual([amd.digest, arm.digest].sort());
+    expect(
+      described
+        .filter((d) => !d.imageTags)
+        .map((d) => d.imageDigest)
+        .sort(),
+    ).toEqual([amd.digest, arm.digest].sort());
 
     // The broken index names a child the registry does not have; ECR would refuse that index.
     await expect(loadFromRegistry(source.endpoint, [{ repository: 'library/broken' }])).rejects.toThrow(/does not have/);

@@ -17,7 +17,12 @@ describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => 
     await s3?.stop();
   });
 
-  const env = () => ({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+  const env = () => ({
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  });
 
   test('files land under the prefix with their content types', async () => {
     const saved = { ...process.env };
@@ -41,7 +46,9 @@ describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => 
     try {
       const c = createS3Client();
       await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(UploadError);
-      await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(/s3:\/\/no-such-bucket\/p\/report.json.*NoSuchBucket/);
+      await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(
+        /s3:\/\/no-such-bucket\/p\/report.json.*NoSuchBucket/,
+      );
       c.destroy();
     } finally {
       process.env = saved;

@@ -53,8 +53,14 @@ export class CodeCommitInput extends Construct implements ScanInput {
     });
     this.revision = this.action.variables.commitId;
     this.outputs = {
-      InputCloneUrlHttps: { value: this.repository.repositoryCloneUrlHttp, description: `git clone URL (HTTPS); commit input.txt to ${branch}` },
-      InputCloneUrlGrc: { value: this.repository.repositoryCloneUrlGrc, description: `git clone URL for git-remote-codecommit; commit input.txt to ${branch}` },
+      InputCloneUrlHttps: {
+        value: this.repository.repositoryCloneUrlHttp,
+        description: `git clone URL (HTTPS); commit input.txt to ${branch}`,
+      },
+      InputCloneUrlGrc: {
+        value: this.repository.repositoryCloneUrlGrc,
+        description: `git clone URL for git-remote-codecommit; commit input.txt to ${branch}`,
+      },
     };
   }
 }

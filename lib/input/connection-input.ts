@@ -53,7 +53,10 @@ export class ConnectionInput extends Construct implements ScanInput {
     });
     this.revision = this.action.variables.commitId;
     this.outputs = {
-      InputRepository: { value: `${props.owner}/${props.repo}@${branch}`, description: 'Repository and branch whose input.txt is scanned on every push' },
+      InputRepository: {
+        value: `${props.owner}/${props.repo}@${branch}`,
+        description: 'Repository and branch whose input.txt is scanned on every push',
+      },
     };
   }
 }

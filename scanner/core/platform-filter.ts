@@ -16,7 +16,8 @@ export class PlatformFilter {
   accepts(platform: Platform): boolean {
     if (this.wanted.length === 0) return true;
     return this.wanted.some(
-      (w) => w.os === platform.os && w.architecture === platform.architecture && (w.variant === undefined || w.variant === platform.variant),
+      (w) =>
+        w.os === platform.os && w.architecture === platform.architecture && (w.variant === undefined || w.variant === platform.variant),
     );
   }
 

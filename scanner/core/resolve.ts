@@ -55,7 +55,9 @@ async function imagesOf(
   if (children.length === 0) {
     const offered = platformEntries.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)).join(', ');
     throw new ResolveError(
-      platformEntries.length === 0 ? 'the index lists no platform images' : `no platform of the index (${offered}) matches --platform ${filter.describe()}`,
+      platformEntries.length === 0
+        ? 'the index lists no platform images'
+        : `no platform of the index (${offered}) matches --platform ${filter.describe()}`,
     );
   }
   const nested = await Promise.all(

@@ -7,9 +7,7 @@ export interface SourceImage {
   imageId: string;
 }
 
-export type ResolvedSource =
-  | { ok: true; digest: string; images: SourceImage[] }
-  | { ok: false; digest?: string; error: string };
+export type ResolvedSource = { ok: true; digest: string; images: SourceImage[] } | { ok: false; digest?: string; error: string };
 
 /** An image manifest found in ECR (never an index: indexes contribute their tags to their children). */
 export interface EcrPlatformImage {

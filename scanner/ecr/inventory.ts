@@ -3,12 +3,7 @@
  * reads each manifest once (BatchGetImage, 100 at a time) to learn its image
  * ID. API calls from all repositories share one concurrency bound.
  */
-import {
-  BatchGetImageCommand,
-  DescribeRepositoriesCommand,
-  ECRClient,
-  ListImagesCommand,
-} from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
 import { Limiter } from '../core/limiter';
 import { EcrInventory, EcrPlatformImage } from '../core/types';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
@@ -165,7 +160,10 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     for (const failure of response.failures ?? []) {
       // Deleted since ListImages: it is no longer in ECR, so leaving it out is the truth.
       if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') vanishedImages++;
-      else warn(`ECR could not return ${repository}@${failure.imageId?.imageDigest ?? '?'}: ${failure.failureCode ?? ''} ${failure.failureReason ?? ''}`.trim());
+      else
+        warn(
+          `ECR could not return ${repository}@${failure.imageId?.imageDigest ?? '?'}: ${failure.failureCode ?? ''} ${failure.failureReason ?? ''}`.trim(),
+        );
     }
   };
 

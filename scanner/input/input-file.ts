@@ -84,7 +84,12 @@ export function parseInput(bytes: Buffer): ParsedInput {
     contentLines++;
     // eslint-disable-next-line no-control-regex -- control characters are exactly what this line looks for
     if (/[\u0000-\u001f\u007f]/.test(content)) {
-      entries.push({ kind: 'invalid', line, input: echo(JSON.stringify(content).slice(1, -1)), error: 'line contains control characters; is this a text file?' });
+      entries.push({
+        kind: 'invalid',
+        line,
+        input: echo(JSON.stringify(content).slice(1, -1)),
+        error: 'line contains control characters; is this a text file?',
+      });
       return;
     }
     let reference: ImageReference;

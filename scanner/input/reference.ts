@@ -53,8 +53,7 @@ export function validateDigest(digest: string): void {
 function splitDomain(name: string): { registry: string; path: string } {
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
-  const looksLikeHost =
-    slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
+  const looksLikeHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
   let registry = looksLikeHost ? first : DOCKER_HUB;
   let path = looksLikeHost ? name.slice(slash + 1) : name;
   if (registry === LEGACY_DOCKER_HUB) registry = DOCKER_HUB;
@@ -111,4 +110,3 @@ export function formatReference(ref: ImageReference): string {
   if (ref.digest !== undefined) text += `@${ref.digest}`;
   return text;
 }
-

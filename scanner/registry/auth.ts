@@ -133,4 +133,3 @@ export class RegistryAuthorizer {
     return { value, expiresAt: Date.now() + lifetime * 1000 };
   }
 }
-

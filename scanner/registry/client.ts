@@ -59,7 +59,8 @@ export class RegistryClient {
         timeoutMs: this.options.timeoutMs,
         ...(this.options.retry ? { retry: this.options.retry } : {}),
         allowUrl: (url) => this.options.endpoints.allowsUrl(url),
-        onRetry: (info) => this.options.onRetry?.(`retrying token request to ${new URL(info.url).host} in ${info.delayMs} ms (${info.reason})`),
+        onRetry: (info) =>
+          this.options.onRetry?.(`retrying token request to ${new URL(info.url).host} in ${info.delayMs} ms (${info.reason})`),
       });
       this.authorizers.set(registry, authorizer);
     }
@@ -67,7 +68,13 @@ export class RegistryClient {
   }
 
   /** GET with authorization: a 401 teaches the challenge and the request is made once more with credentials. */
-  private async get(registry: string, repository: string, path: string, accept: string | undefined, maxBytes: number): Promise<HttpResponse> {
+  private async get(
+    registry: string,
+    repository: string,
+    path: string,
+    accept: string | undefined,
+    maxBytes: number,
+  ): Promise<HttpResponse> {
     const url = new URL(`/v2/${repository}/${path}`, this.options.endpoints.baseUrl(registry));
     const scope = `repository:${repository}:pull`;
     const authorizer = this.authorizer(registry);
@@ -93,12 +100,16 @@ export class RegistryClient {
         if (response.status === 401) {
           const challenge = parseChallenge(response.headers.get('www-authenticate'));
           if (!challenge) {
-            throw new RegistryError(`${registry} answered 401 Unauthorized without an authentication challenge (no WWW-Authenticate header)`);
+            throw new RegistryError(
+              `${registry} answered 401 Unauthorized without an authentication challenge (no WWW-Authenticate header)`,
+            );
           }
           authorizer.learn(challenge, sentAuthorization);
           response = await attempt();
           if (response.status === 401) {
-            throw new RegistryError(`${registry} refused access to ${repository} (HTTP 401 after authenticating); check the credentials in config.json`);
+            throw new RegistryError(
+              `${registry} refused access to ${repository} (HTTP 401 after authenticating); check the credentials in config.json`,
+            );
           }
         }
         return response;

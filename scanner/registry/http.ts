@@ -132,7 +132,10 @@ async function fetchOnce(start: URL, options: HttpOptions): Promise<HttpResponse
         throw new HttpError(`redirect to unsupported scheme ${next.protocol}`, 'redirect');
       }
       if (options.allowUrl && !options.allowUrl(next)) {
-        throw new HttpError(`refused redirect from ${url.host} to ${next.protocol}//${next.host}: plain HTTP is only used for loopback and --insecure-registry hosts`, 'redirect');
+        throw new HttpError(
+          `refused redirect from ${url.host} to ${next.protocol}//${next.host}: plain HTTP is only used for loopback and --insecure-registry hosts`,
+          'redirect',
+        );
       }
       // Credentials are for the origin that asked for them (blob storage behind a registry has its own signed URLs).
       if (next.origin !== url.origin) {

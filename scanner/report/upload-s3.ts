@@ -40,9 +40,7 @@ export async function uploadReportFiles(client: S3Client, location: S3Location, 
   for (const file of files) {
     const key = `${location.prefix}${file.name}`;
     try {
-      await client.send(
-        putObject(location.bucket, key, file.body, file.contentType),
-      );
+      await client.send(putObject(location.bucket, key, file.body, file.contentType));
     } catch (err) {
       const name = (err as { name?: string }).name ?? 'Error';
       throw new UploadError(`upload of s3://${location.bucket}/${key} failed: ${name}: ${(err as Error).message}`);

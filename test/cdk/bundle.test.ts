@@ -56,7 +56,11 @@ test('plain node runs it from an empty directory and prints --help', () => {
 });
 
 test('a bad argument exits 2 as the contract says', () => {
-  const r = spawnSync(process.execPath, [join(isolated, 'cli.js'), '--concurrency', '0'], { cwd: isolated, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  const r = spawnSync(process.execPath, [join(isolated, 'cli.js'), '--concurrency', '0'], {
+    cwd: isolated,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
   expect(r.status).toBe(2);
   expect(r.stderr).toContain('--concurrency');
 });

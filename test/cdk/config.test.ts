@@ -32,8 +32,16 @@ test('defaults with no context at all', () => {
 });
 
 test('-c values arrive as strings and are parsed', () => {
-  const c = readConfig(ctx({ reportRetentionDays: '30', scanConcurrency: '8', outputBucketRemovalPolicy: 'DESTROY', reportPrefix: '/a/b/', source: 'S3' }));
-  expect(c).toMatchObject({ reportRetentionDays: 30, scanConcurrency: 8, outputBucketRemovalPolicy: 'destroy', reportPrefix: 'a/b', source: { kind: 's3', objectKey: 'input.zip' } });
+  const c = readConfig(
+    ctx({ reportRetentionDays: '30', scanConcurrency: '8', outputBucketRemovalPolicy: 'DESTROY', reportPrefix: '/a/b/', source: 'S3' }),
+  );
+  expect(c).toMatchObject({
+    reportRetentionDays: 30,
+    scanConcurrency: 8,
+    outputBucketRemovalPolicy: 'destroy',
+    reportPrefix: 'a/b',
+    source: { kind: 's3', objectKey: 'input.zip' },
+  });
 });
 
 test('an empty -c value means the default', () => {
@@ -42,8 +50,20 @@ test('an empty -c value means the default', () => {
 });
 
 test('connection: owner and repo from repository', () => {
-  const c = readConfig(ctx({ source: 'connection', connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc', repository: 'org/repo' }));
-  expect(c.source).toEqual({ kind: 'connection', connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc', owner: 'org', repo: 'repo', branch: 'main' });
+  const c = readConfig(
+    ctx({
+      source: 'connection',
+      connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc',
+      repository: 'org/repo',
+    }),
+  );
+  expect(c.source).toEqual({
+    kind: 'connection',
+    connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc',
+    owner: 'org',
+    repo: 'repo',
+    branch: 'main',
+  });
 });
 
 test.each([
@@ -62,9 +82,18 @@ test.each([
   [{ scanConcurrency: '0' }, 'scanConcurrency'],
   [{ source: 's3', inputObjectKey: 'input.txt' }, 'inputObjectKey: expected a key ending in .zip'],
   [{ source: 'connection', repository: 'org/repo' }, 'connectionArn: required with source=connection'],
-  [{ source: 'connection', connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc' }, 'repository: required with source=connection, as owner/repo'],
-  [{ source: 'connection', connectionArn: 'arn:aws:iam::123456789012:role/x', repository: 'org/repo' }, 'connectionArn: expected arn:aws:codeconnections'],
-  [{ source: 'connection', connectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/abc', repository: 'justrepo' }, 'repository: expected owner/repo'],
+  [
+    { source: 'connection', connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc' },
+    'repository: required with source=connection, as owner/repo',
+  ],
+  [
+    { source: 'connection', connectionArn: 'arn:aws:iam::123456789012:role/x', repository: 'org/repo' },
+    'connectionArn: expected arn:aws:codeconnections',
+  ],
+  [
+    { source: 'connection', connectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/abc', repository: 'justrepo' },
+    'repository: expected owner/repo',
+  ],
 ])('rejects %j', (values, message) => {
   if (message === undefined) {
     // An empty prefix falls back to the default rather than writing at the bucket root.

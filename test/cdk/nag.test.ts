@@ -28,7 +28,8 @@ function acknowledgements(root: IConstruct): { id: string; reason: string; path:
     for (const m of c.node.metadata) {
       if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
       // Stored as { "<namespace>::<rule id>": reason }.
-      for (const [key, reason] of Object.entries(m.data as Record<string, string>)) out.push({ id: key.replace(/^[^:]+::/, ''), reason, path: c.node.path });
+      for (const [key, reason] of Object.entries(m.data as Record<string, string>))
+        out.push({ id: key.replace(/^[^:]+::/, ''), reason, path: c.node.path });
     }
   }
   return out;
@@ -42,18 +43,24 @@ describe.each(VARIANTS)('%s', (_name, context) => {
 
   test('the synth-time validation report has no cdk-nag finding, error or warning', () => {
     const report = JSON.parse(readFileSync(join(s.outdir, 'validation-report.json'), 'utf8')) as Json;
-    const findings = (report.pluginReports as Json[]).flatMap((r) => (r.violations ?? []).map((v: Json) => `${r.pluginName ?? r.summary?.pluginName}: ${v.ruleName} (${v.severity})`));
+    const findings = (report.pluginReports as Json[]).flatMap((r) =>
+      (r.violations ?? []).map((v: Json) => `${r.pluginName ?? r.summary?.pluginName}: ${v.ruleName} (${v.severity})`),
+    );
     expect(findings).toEqual([]);
   });
 
   test('and no annotation from CDK itself: no error, warning or info', () => {
     const a = Annotations.fromStack(s.stack);
-    expect([...a.findError('*', Match.anyValue()), ...a.findWarning('*', Match.anyValue()), ...a.findInfo('*', Match.anyValue())]).toEqual([]);
+    expect([...a.findError('*', Match.anyValue()), ...a.findWarning('*', Match.anyValue()), ...a.findInfo('*', Match.anyValue())]).toEqual(
+      [],
+    );
   });
 
   test('checked directly: no unacknowledged error or warning', () => {
     const result = new AwsSolutionsChecks(s.app).validateScope(s.app);
-    const findings = result.violations.map((v) => `${v.ruleName} ${v.severity}: ${v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId).join(', ')}`);
+    const findings = result.violations.map(
+      (v) => `${v.ruleName} ${v.severity}: ${v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId).join(', ')}`,
+    );
     expect(findings).toEqual([]);
     expect(result.success).toBe(true);
   });

@@ -67,7 +67,10 @@ function runBuild(env: Record<string, string | undefined>): Run {
 test('the buildspec runs scan.sh from the Scanner artifact and nothing else', () => {
   expect(commands).toEqual(['bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"']);
   // Lambda compute takes no runtime-versions, and the build installs nothing.
-  const yaml = buildspec.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+  const yaml = buildspec
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join('\n');
   expect(yaml).toBe('version: 0.2\nphases:\n  build:\n    commands:\n      - bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"\n');
 });
 
@@ -76,18 +79,25 @@ test('the scanner gets the input, a local report dir, both S3 locations and the 
   const r = runBuild({ REPORT_DIR: reportDir });
   expect(r.status).toBe(0);
   expect(r.argv).toEqual([
-    '--input', join(srcDir, 'input.txt'),
-    '--out', reportDir,
-    '--s3-uri', 's3://reports-bucket/reports/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/',
-    '--s3-uri', 's3://reports-bucket/reports/latest/',
-    '--execution-id', '3f1c0c5e-0000-4000-8000-1234567890ab',
-    '--source-revision', 'abc123',
-    '--cache', 's3://reports-bucket/reports/cache/digest-cache.json',
+    '--input',
+    join(srcDir, 'input.txt'),
+    '--out',
+    reportDir,
+    '--s3-uri',
+    's3://reports-bucket/reports/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/',
+    '--s3-uri',
+    's3://reports-bucket/reports/latest/',
+    '--execution-id',
+    '3f1c0c5e-0000-4000-8000-1234567890ab',
+    '--source-revision',
+    'abc123',
+    '--cache',
+    's3://reports-bucket/reports/cache/digest-cache.json',
   ]);
   expect(r.execArgv).toEqual(['--enable-source-maps']);
 });
 
-test.each([0, 1, 2])('the scanner\'s exit status %i is the build\'s', (code) => {
+test.each([0, 1, 2])("the scanner's exit status %i is the build's", (code) => {
   const r = runBuild({ FAKE_EXIT: String(code) });
   expect(r.status).toBe(code);
   expect(r.stdout).toContain(`scanner exited with ${code}`);
@@ -109,7 +119,12 @@ test('the digest cache: the object CodeBuild names, else the one beside the repo
 });
 
 test('outside a pipeline: build number or "local" as the run id, the resolved source version as the revision', () => {
-  const inBuild = runBuild({ PIPELINE_EXECUTION_ID: undefined, SOURCE_REVISION: undefined, CODEBUILD_BUILD_NUMBER: '17', CODEBUILD_RESOLVED_SOURCE_VERSION: 'def456' });
+  const inBuild = runBuild({
+    PIPELINE_EXECUTION_ID: undefined,
+    SOURCE_REVISION: undefined,
+    CODEBUILD_BUILD_NUMBER: '17',
+    CODEBUILD_RESOLVED_SOURCE_VERSION: 'def456',
+  });
   expect(inBuild.argv).toEqual(expect.arrayContaining(['--execution-id', 'build-17', '--source-revision', 'def456']));
   const local = runBuild({ PIPELINE_EXECUTION_ID: undefined, SOURCE_REVISION: undefined });
   expect(local.argv).toEqual(expect.arrayContaining(['--execution-id', 'local']));

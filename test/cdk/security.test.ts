@@ -33,11 +33,13 @@ describe.each(VARIANTS)('%s', (_name, context) => {
     }
   });
 
-  test('the only Deny statements are the buckets\' TLS guards', () => {
+  test("the only Deny statements are the buckets' TLS guards", () => {
     for (const { statement } of allStatements(s.template)) {
       if (statement.Effect !== 'Deny') continue;
       expect(statement.Condition).toEqual(
-        expect.objectContaining(statement.Condition.Bool ? { Bool: { 'aws:SecureTransport': 'false' } } : { NumericLessThan: { 's3:TlsVersion': 1.2 } }),
+        expect.objectContaining(
+          statement.Condition.Bool ? { Bool: { 'aws:SecureTransport': 'false' } } : { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+        ),
       );
     }
   });
@@ -47,8 +49,15 @@ describe.each(VARIANTS)('%s', (_name, context) => {
     expect(buckets.length).toBeGreaterThanOrEqual(3);
     for (const [id, bucket] of buckets) {
       const p = bucket.Properties;
-      expect(p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toMatch(/^(AES256|aws:kms)$/);
-      expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toMatch(
+        /^(AES256|aws:kms)$/,
+      );
+      expect(p.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
       expect(p.AccessControl).toBeUndefined();
       expect(p.WebsiteConfiguration).toBeUndefined();
@@ -114,7 +123,10 @@ describe.each(VARIANTS)('%s', (_name, context) => {
 
   test('no plain-text environment variable of CodeBuild looks like a secret', () => {
     const vars: Json[] = [];
-    for (const [, p] of ofType('AWS::CodeBuild::Project')) vars.push(...(p.Properties.Environment.EnvironmentVariables ?? []).map((v: Json) => ({ name: v.Name, type: v.Type, value: v.Value })));
+    for (const [, p] of ofType('AWS::CodeBuild::Project'))
+      vars.push(
+        ...(p.Properties.Environment.EnvironmentVariables ?? []).map((v: Json) => ({ name: v.Name, type: v.Type, value: v.Value })),
+      );
     for (const [, pipeline] of ofType('AWS::CodePipeline::Pipeline')) {
       for (const stage of pipeline.Properties.Stages as Json[]) {
         for (const action of stage.Actions as Json[]) {

@@ -34,9 +34,16 @@ describe('source=s3', () => {
     expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(p.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
     expect(p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
-    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-    expect(p.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 365 } })]));
+    expect(p.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 365 } })]),
+    );
     expect(p.LifecycleConfiguration.Rules.some((r: Json) => r.ExpirationInDays !== undefined)).toBe(false);
     expect(flat(p.LoggingConfiguration.LogFilePrefix)).toBe('s3-access-logs/Input/Bucket/');
   });
@@ -88,7 +95,9 @@ describe('source=s3', () => {
   test('another key and input path', () => {
     const other = synth({ source: 's3', inputObjectKey: 'scans/images.zip', inputFile: 'lists/images.txt' });
     const b = logicalIdOf(other.template, 'AWS::S3::Bucket', 'InputBucket');
-    expect(flat(other.template.toJSON().Outputs.InputUploadCommand.Value)).toBe(`zip images.zip lists/images.txt && aws s3 cp images.zip s3://\${${b}}/scans/images.zip`);
+    expect(flat(other.template.toJSON().Outputs.InputUploadCommand.Value)).toBe(
+      `zip images.zip lists/images.txt && aws s3 cp images.zip s3://\${${b}}/scans/images.zip`,
+    );
     other.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { object: { key: ['scans/images.zip'] } } } });
   });
 });
@@ -126,7 +135,11 @@ describe('source=connection', () => {
     const roleId = logicalIdOf(t, 'AWS::IAM::Role', 'InputActionRole');
     const use = roleStatements(t, roleId).filter((st) => st.Action.some((a) => a.endsWith(':UseConnection')));
     expect(use).toEqual([
-      { Effect: 'Allow', Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'], Resource: [CONNECTION_CONTEXT.connectionArn] },
+      {
+        Effect: 'Allow',
+        Action: ['codeconnections:UseConnection', 'codestar-connections:UseConnection'],
+        Resource: [CONNECTION_CONTEXT.connectionArn],
+      },
     ]);
   });
 
@@ -140,13 +153,23 @@ describe('source=connection', () => {
 
   test('the build role gets nothing from the connection (no full clone)', () => {
     const roleId = logicalIdOf(t, 'AWS::IAM::Role', 'ScanRole');
-    expect(roleStatements(t, roleId).flatMap((st) => st.Action).filter((a) => a.includes('connection'))).toEqual([]);
+    expect(
+      roleStatements(t, roleId)
+        .flatMap((st) => st.Action)
+        .filter((a) => a.includes('connection')),
+    ).toEqual([]);
   });
 
   test('outputs: the repository and branch', () => {
     const o = t.toJSON().Outputs as Record<string, Json>;
     expect(o.InputRepository!.Value).toBe('example-org/image-lists@release');
-    expect(Object.keys(o).sort()).toEqual(['DownloadLatestReportCommand', 'InputRepository', 'LatestReportUri', 'OutputBucketName', 'PipelineConsoleUrl']);
+    expect(Object.keys(o).sort()).toEqual([
+      'DownloadLatestReportCommand',
+      'InputRepository',
+      'LatestReportUri',
+      'OutputBucketName',
+      'PipelineConsoleUrl',
+    ]);
   });
 
   test('GitLab subgroups: owner is everything before the last slash', () => {

@@ -9,7 +9,16 @@ type Json = Record<string, any>;
 
 let s: Synthesized;
 let t: Template;
-let ids: { reports: string; artifacts: string; accessLogs: string; logs: string; role: string; project: string; pipeline: string; repo: string };
+let ids: {
+  reports: string;
+  artifacts: string;
+  accessLogs: string;
+  logs: string;
+  role: string;
+  project: string;
+  pipeline: string;
+  repo: string;
+};
 
 beforeAll(() => {
   s = synth();
@@ -35,23 +44,45 @@ describe('buckets', () => {
 
   test.each(['reports', 'artifacts', 'accessLogs'] as const)('%s: SSE-S3, all public access blocked, ACLs disabled', (name) => {
     const p = resource(ids[name]).Properties;
-    expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(p.AccessControl).toBeUndefined();
   });
 
-  test.each(['reports', 'artifacts', 'accessLogs'] as const)('%s: bucket policy denies plain HTTP and TLS < 1.2 on the bucket and its objects', (name) => {
-    const id = ids[name];
-    const [policy] = Object.values(t.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } })) as Json[];
-    const both = [{ 'Fn::GetAtt': [id, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] }];
-    expect(policy!.Properties.PolicyDocument.Statement).toEqual(
-      expect.arrayContaining([
-        { Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: both },
-        { Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } }, Resource: both },
-      ]),
-    );
-  });
+  test.each(['reports', 'artifacts', 'accessLogs'] as const)(
+    '%s: bucket policy denies plain HTTP and TLS < 1.2 on the bucket and its objects',
+    (name) => {
+      const id = ids[name];
+      const [policy] = Object.values(t.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } })) as Json[];
+      const both = [{ 'Fn::GetAtt': [id, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] }];
+      expect(policy!.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: both,
+          },
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            Resource: both,
+          },
+        ]),
+      );
+    },
+  );
 
   test('output bucket: versioned, reports and older versions expire after 365 days, retained with the stack', () => {
     const r = resource(ids.reports);
@@ -71,7 +102,9 @@ describe('buckets', () => {
   test('artifact bucket: objects expire after 30 days, emptied and deleted with the stack', () => {
     const r = resource(ids.artifacts);
     expect(r.Properties.VersioningConfiguration).toBeUndefined();
-    expect(r.Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30 })]));
+    expect(r.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30 })]),
+    );
     expect(r.DeletionPolicy).toBe('Delete');
     t.resourcePropertiesCountIs('Custom::S3AutoDeleteObjects', { BucketName: { Ref: ids.artifacts } }, 1);
     expect(flat(r.Properties.LoggingConfiguration.DestinationBucketName)).toBe(`\${${ids.accessLogs}}`);
@@ -136,7 +169,9 @@ describe('build role', () => {
   });
 
   test('the project is created after the policy, so the first build has its permissions', () => {
-    expect(resource(ids.project).DependsOn).toEqual(expect.arrayContaining([ids.role, logicalIdOf(t, 'AWS::IAM::Policy', 'ScanRoleDefaultPolicy')]));
+    expect(resource(ids.project).DependsOn).toEqual(
+      expect.arrayContaining([ids.role, logicalIdOf(t, 'AWS::IAM::Policy', 'ScanRoleDefaultPolicy')]),
+    );
   });
 });
 
@@ -317,18 +352,27 @@ describe('settings from context', () => {
   });
 
   test('repository, branch and input file', () => {
-    other.template.hasResourceProperties('AWS::CodeCommit::Repository', { RepositoryName: 'team-b-images', Code: Match.objectLike({ BranchName: 'develop' }) });
-    other.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: Match.objectLike({ referenceName: ['develop'] }) }) });
+    other.template.hasResourceProperties('AWS::CodeCommit::Repository', {
+      RepositoryName: 'team-b-images',
+      Code: Match.objectLike({ BranchName: 'develop' }),
+    });
+    other.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ referenceName: ['develop'] }) }),
+    });
     const vars = other.template.toJSON().Resources[o.project].Properties.Environment.EnvironmentVariables as Json[];
     expect(vars).toEqual(expect.arrayContaining([{ Name: 'INPUT_FILE', Type: 'PLAINTEXT', Value: 'lists/images.txt' }]));
   });
 
   test('prefix (slashes trimmed) moves every grant, the environment and the outputs', () => {
-    const resources = roleStatementsOf(other, o.role).filter((st) => st.Action.some((a) => a === 's3:PutObject')).flatMap((st) => st.Resource);
+    const resources = roleStatementsOf(other, o.role)
+      .filter((st) => st.Action.some((a) => a === 's3:PutObject'))
+      .flatMap((st) => st.Resource);
     expect(resources).toEqual([`\${${o.reports}.Arn}/ecr/scans/*`, `\${${o.reports}.Arn}/ecr/scans/cache/digest-cache.json`]);
     const vars = other.template.toJSON().Resources[o.project].Properties.Environment.EnvironmentVariables as Json[];
     expect(vars).toEqual(expect.arrayContaining([{ Name: 'REPORT_PREFIX', Type: 'PLAINTEXT', Value: 'ecr/scans' }]));
-    expect(flat(other.template.toJSON().Outputs.DownloadLatestReportCommand.Value)).toBe(`aws s3 cp --recursive s3://\${${o.reports}}/ecr/scans/latest/ ./report`);
+    expect(flat(other.template.toJSON().Outputs.DownloadLatestReportCommand.Value)).toBe(
+      `aws s3 cp --recursive s3://\${${o.reports}}/ecr/scans/latest/ ./report`,
+    );
   });
 
   test('retention days and destroy policy', () => {

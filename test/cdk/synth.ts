@@ -121,7 +121,8 @@ export function flatStatement(s: Json): FlatStatement {
 export function roleStatements(template: Template, roleId: string): FlatStatement[] {
   const out: FlatStatement[] = [];
   for (const r of Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Json>)) {
-    if ((r.Properties.Roles ?? []).some((ref: Json) => ref.Ref === roleId)) out.push(...r.Properties.PolicyDocument.Statement.map(flatStatement));
+    if ((r.Properties.Roles ?? []).some((ref: Json) => ref.Ref === roleId))
+      out.push(...r.Properties.PolicyDocument.Statement.map(flatStatement));
   }
   const role = template.toJSON().Resources[roleId] as Json;
   for (const p of role.Properties.Policies ?? []) out.push(...p.PolicyDocument.Statement.map(flatStatement));

@@ -57,10 +57,18 @@ describe('input lines', () => {
   });
 
   test('binary garbage: each line an error, the valid line still scanned', async () => {
-    const garbage = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x0a]), Buffer.from(`${good}\n`), Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a])]);
+    const garbage = Buffer.concat([
+      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x0a]),
+      Buffer.from(`${good}\n`),
+      Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a]),
+    ]);
     const run = await scan(garbage);
     expect(run.exitCode).toBe(1);
-    expect(run.report!.sources.map((s) => [s.line, s.status])).toEqual([[1, 'error'], [2, 'present'], [3, 'error']]);
+    expect(run.report!.sources.map((s) => [s.line, s.status])).toEqual([
+      [1, 'error'],
+      [2, 'present'],
+      [3, 'error'],
+    ]);
     expect(run.report!.sources[0]!.error).toMatch(/control characters/);
     expect(run.report!.sources[2]!.error).toMatch(/not valid UTF-8/);
   });
@@ -75,7 +83,9 @@ describe('input lines', () => {
   });
 
   test('10,000 lines: every one accounted for, each distinct reference fetched once', async () => {
-    const lines = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? good : `${registry.host}/team/app@sha256:${image.manifestDigest.slice(7)}`));
+    const lines = Array.from({ length: 10_000 }, (_, i) =>
+      i % 3 === 0 ? good : `${registry.host}/team/app@sha256:${image.manifestDigest.slice(7)}`,
+    );
     const run = await scan(lines.join('\n'));
     expect(run.exitCode).toBe(0);
     expect(run.report!.sources).toHaveLength(2);
@@ -110,7 +120,10 @@ describe('input lines', () => {
   test('a registry host that does not resolve: error naming the host', async () => {
     const run = await scan(`registry.does-not-exist.invalid/team/app:1\n${good}\n`);
     expect(run.exitCode).toBe(1);
-    expect(run.report!.sources[0]).toMatchObject({ status: 'error', error: expect.stringMatching(/registry\.does-not-exist\.invalid does not resolve/) });
+    expect(run.report!.sources[0]).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/registry\.does-not-exist\.invalid does not resolve/),
+    });
     expect(run.report!.sources[1]!.status).toBe('present');
   });
 });

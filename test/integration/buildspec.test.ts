@@ -96,7 +96,10 @@ test('a clean run: exit 0, reports under the run prefix and latest/, provenance 
 });
 
 test('errored sources: the report is uploaded, then the build fails with 1', async () => {
-  const run = await build(`${registry.host}/team/app:1\nNot Valid\n`, { SCAN_TIMESTAMP: '20261123T110000Z', PIPELINE_EXECUTION_ID: 'exec-0002' });
+  const run = await build(`${registry.host}/team/app:1\nNot Valid\n`, {
+    SCAN_TIMESTAMP: '20261123T110000Z',
+    PIPELINE_EXECUTION_ID: 'exec-0002',
+  });
   expect(run.status).toBe(1);
   expect(await keys('reports/20261123T110000Z-exec-0002/')).toHaveLength(4);
   const latest = JSON.parse(await object('reports/latest/report.json'));

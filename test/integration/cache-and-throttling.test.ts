@@ -84,7 +84,11 @@ test('a cache in S3 works the same way', async () => {
 });
 
 describe.each([
-  ['corrupt (one character changed)', (text: string) => text.replace(/":"sha256:([0-9a-f])/, (_m, c: string) => `":"sha256:${c === 'a' ? 'b' : 'a'}`), /checksum mismatch/],
+  [
+    'corrupt (one character changed)',
+    (text: string) => text.replace(/":"sha256:([0-9a-f])/, (_m, c: string) => `":"sha256:${c === 'a' ? 'b' : 'a'}`),
+    /checksum mismatch/,
+  ],
   ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), /checksum mismatch/],
   ['cut inside its header', (text: string) => text.slice(0, 30), /not valid JSON/],
   ['foreign', () => JSON.stringify({ name: 'some other tool', entries: [] }), /not a digest cache file/],

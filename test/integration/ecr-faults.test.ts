@@ -44,7 +44,8 @@ beforeAll(async () => {
     { tag: 'multi', target: multi },
   ]);
   registry = await startRegistry();
-  const push = (tag: string, dest: string, all = false) => pushLayout({ layoutDir: layout, tag, destination: `${registry.host}/${dest}`, all });
+  const push = (tag: string, dest: string, all = false) =>
+    pushLayout({ layoutDir: layout, tag, destination: `${registry.host}/${dest}`, all });
   await push('a', 'src/a:1');
   await push('multi', 'src/multi:1', true);
   // Eight ECR repositories so throttling and paging have something to bite on.
@@ -164,7 +165,9 @@ describe('upload', () => {
       attempts++;
       req.resume();
       res.writeHead(503, { 'Content-Type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+      );
     });
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
     const endpoint = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;

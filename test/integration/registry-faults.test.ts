@@ -53,7 +53,12 @@ beforeEach(() => {
 const MANIFEST = /\/v2\/team\/app\/manifests\//;
 const badManifest = (doc: object): Behaviour => {
   const body = Buffer.from(JSON.stringify(doc));
-  return { kind: 'status', status: 200, headers: { 'Content-Type': MediaType.ociManifest, 'Docker-Content-Digest': sha256Digest(body) }, body };
+  return {
+    kind: 'status',
+    status: 200,
+    headers: { 'Content-Type': MediaType.ociManifest, 'Docker-Content-Digest': sha256Digest(body) },
+    body,
+  };
 };
 
 interface FaultCase {
@@ -66,23 +71,105 @@ interface FaultCase {
 }
 
 const cases: FaultCase[] = [
-  { name: '401 without a challenge', via: () => open, arrange: () => open.setBehaviour(onPath(MANIFEST, { kind: 'unauthorized-no-challenge' })), error: /401 Unauthorized without an authentication challenge/ },
+  {
+    name: '401 without a challenge',
+    via: () => open,
+    arrange: () => open.setBehaviour(onPath(MANIFEST, { kind: 'unauthorized-no-challenge' })),
+    error: /401 Unauthorized without an authentication challenge/,
+  },
   { name: 'token endpoint fails', via: () => gated, arrange: () => tokens.setMode('fail'), error: /token server .* answered HTTP 500/ },
   { name: 'token endpoint returns no token', via: () => gated, arrange: () => tokens.setMode('no-token'), error: /returned no token/ },
-  { name: '404 for the tag', via: () => gated, arrange: () => open.setBehaviour(undefined), error: /tag gone not found in .*team\/app \(HTTP 404\)/ },
-  { name: '429 with Retry-After, then success', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 429, headers: { 'Retry-After': '1' } }, { times: 1 })) },
-  { name: '500 then success', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 500 }, { times: 1 })) },
-  { name: '500 forever', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 500 })), error: /failed with HTTP 500 after retries/ },
-  { name: 'connection reset once, then success', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'reset' }, { times: 1 })) },
-  { name: 'connection reset every time', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'reset' })), error: /connection to .* failed/ },
-  { name: 'a response slower than the timeout', via: () => gated, timeoutMs: 300, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'delay', ms: 1500 })), error: /timed out/ },
-  { name: 'truncated body (connection closed mid-JSON)', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'truncate' })), error: /cut short|failed/ },
-  { name: 'truncated JSON in a complete response', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 200, headers: { 'Content-Type': MediaType.ociManifest }, body: '{"schemaVersion":2,"config":{"dig' })), error: /not valid JSON.*truncated/ },
-  { name: 'manifest bytes that do not hash to the digest', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'corrupt' })), error: /do not hash to sha256:/ },
-  { name: 'a manifest over the size cap', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'huge' })), error: /over the 4194304-byte limit/ },
-  { name: 'a manifest over the cap without Content-Length', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'huge', declareLength: false })), error: /over the 4194304-byte limit/ },
-  { name: 'an unknown media type', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, badManifest({ schemaVersion: 2, mediaType: 'application/vnd.example.unknown+json' }))), error: /unsupported manifest media type "application\/vnd.example.unknown\+json"/ },
-  { name: 'a schema 1 manifest', via: () => gated, arrange: () => gated.setBehaviour(onPath(MANIFEST, badManifest({ schemaVersion: 1, name: 'team/app', tag: '1', fsLayers: [] }))), error: /schema 1/ },
+  {
+    name: '404 for the tag',
+    via: () => gated,
+    arrange: () => open.setBehaviour(undefined),
+    error: /tag gone not found in .*team\/app \(HTTP 404\)/,
+  },
+  {
+    name: '429 with Retry-After, then success',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 429, headers: { 'Retry-After': '1' } }, { times: 1 })),
+  },
+  {
+    name: '500 then success',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 500 }, { times: 1 })),
+  },
+  {
+    name: '500 forever',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 500 })),
+    error: /failed with HTTP 500 after retries/,
+  },
+  {
+    name: 'connection reset once, then success',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'reset' }, { times: 1 })),
+  },
+  {
+    name: 'connection reset every time',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'reset' })),
+    error: /connection to .* failed/,
+  },
+  {
+    name: 'a response slower than the timeout',
+    via: () => gated,
+    timeoutMs: 300,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'delay', ms: 1500 })),
+    error: /timed out/,
+  },
+  {
+    name: 'truncated body (connection closed mid-JSON)',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'truncate' })),
+    error: /cut short|failed/,
+  },
+  {
+    name: 'truncated JSON in a complete response',
+    via: () => gated,
+    arrange: () =>
+      gated.setBehaviour(
+        onPath(MANIFEST, {
+          kind: 'status',
+          status: 200,
+          headers: { 'Content-Type': MediaType.ociManifest },
+          body: '{"schemaVersion":2,"config":{"dig',
+        }),
+      ),
+    error: /not valid JSON.*truncated/,
+  },
+  {
+    name: 'manifest bytes that do not hash to the digest',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'corrupt' })),
+    error: /do not hash to sha256:/,
+  },
+  {
+    name: 'a manifest over the size cap',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'huge' })),
+    error: /over the 4194304-byte limit/,
+  },
+  {
+    name: 'a manifest over the cap without Content-Length',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'huge', declareLength: false })),
+    error: /over the 4194304-byte limit/,
+  },
+  {
+    name: 'an unknown media type',
+    via: () => gated,
+    arrange: () =>
+      gated.setBehaviour(onPath(MANIFEST, badManifest({ schemaVersion: 2, mediaType: 'application/vnd.example.unknown+json' }))),
+    error: /unsupported manifest media type "application\/vnd.example.unknown\+json"/,
+  },
+  {
+    name: 'a schema 1 manifest',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, badManifest({ schemaVersion: 1, name: 'team/app', tag: '1', fsLayers: [] }))),
+    error: /schema 1/,
+  },
   {
     name: 'a redirect to another host (Authorization must not follow)',
     via: () => gated,
@@ -135,7 +222,11 @@ test('Authorization is sent to the registry but not to the redirect target on an
 });
 
 test('one token per repository scope, shared by concurrent requests', async () => {
-  const input = [`${gated.host}/team/app:1`, `${gated.host}/team/app@${image.manifestDigest}`, `${gated.host}/team/app:1@${image.manifestDigest}`].join('\n');
+  const input = [
+    `${gated.host}/team/app:1`,
+    `${gated.host}/team/app@${image.manifestDigest}`,
+    `${gated.host}/team/app:1@${image.manifestDigest}`,
+  ].join('\n');
   const before = tokens.requests.length;
   const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, concurrency: 8 });
   expect(run.report!.summary).toMatchObject({ sources: 3, present: 3 });

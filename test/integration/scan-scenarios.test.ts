@@ -133,7 +133,13 @@ test('the same image as OCI in the source and v2s2 in ECR is present by imageId'
   expect(s.images).toHaveLength(1);
   expect(s.images[0]).toMatchObject({ platform: 'linux/amd64', imageId: same.configDigest, manifestDigest: same.manifestDigest });
   expect(s.images[0]!.matches).toEqual([
-    expect.objectContaining({ uri: `${ECR_HOST}/mirror:v2s2`, repository: 'mirror', tags: ['v2s2'], imageId: same.configDigest, matchedBy: 'imageId' }),
+    expect.objectContaining({
+      uri: `${ECR_HOST}/mirror:v2s2`,
+      repository: 'mirror',
+      tags: ['v2s2'],
+      imageId: same.configDigest,
+      matchedBy: 'imageId',
+    }),
   ]);
   expect(s.images[0]!.matches[0]!.manifestDigest).not.toBe(same.manifestDigest);
 });
@@ -144,12 +150,21 @@ test('a byte-identical push under two tags and untagged elsewhere is present by 
   expect(s.duplicateLines).toEqual([10]);
   expect(s.images[0]!.matches).toEqual([
     expect.objectContaining({ uri: `${ECR_HOST}/twin-untagged@${twin.manifestDigest}`, tags: [], matchedBy: 'manifest' }),
-    expect.objectContaining({ uri: `${ECR_HOST}/twin:1`, tags: ['1', 'stable'], matchedBy: 'manifest', manifestDigest: twin.manifestDigest }),
+    expect.objectContaining({
+      uri: `${ECR_HOST}/twin:1`,
+      tags: ['1', 'stable'],
+      matchedBy: 'manifest',
+      manifestDigest: twin.manifestDigest,
+    }),
   ]);
 });
 
 test('an image not in ECR is absent', () => {
-  expect(source(4)).toMatchObject({ status: 'absent', digest: lonely.manifestDigest, images: [{ platform: 'linux/arm64/v8', matches: [] }] });
+  expect(source(4)).toMatchObject({
+    status: 'absent',
+    digest: lonely.manifestDigest,
+    images: [{ platform: 'linux/arm64/v8', matches: [] }],
+  });
 });
 
 test('a multi-arch source with one platform in ECR is partial; the attestation is not a platform', () => {
@@ -191,7 +206,9 @@ test('every non-comment line is accounted for once; summary equals the entries',
 
 test('report.txt, report.md and missing.txt say the same', async () => {
   const txt = await readFile(join(out(), 'report.txt'), 'utf8');
-  expect(txt).toContain(`Source image URIs:\n${registry!.host}/src/same:oci\nImage present at ECR URIs:\n\t${ECR_HOST}/mirror:v2s2\nStatus: present`);
+  expect(txt).toContain(
+    `Source image URIs:\n${registry!.host}/src/same:oci\nImage present at ECR URIs:\n\t${ECR_HOST}/mirror:v2s2\nStatus: present`,
+  );
   expect(txt).toContain('Status: partial (1 of 2 platforms in ECR: linux/arm64/v8 missing)');
   const md = await readFile(join(out(), 'report.md'), 'utf8');
   expect(md).toContain('| 8 | 3 | 1 | 2 | 2 |');

@@ -66,7 +66,9 @@ beforeAll(async () => {
   const input = join(work, 'input.txt');
   await writeFile(
     input,
-    [`${locked.host}/team/app:1`, `${gated.host}/team/app:1`, `${refusing.host}/team/app:1`, `${locked.host}/team/app:missing`, ''].join('\n'),
+    [`${locked.host}/team/app:1`, `${gated.host}/team/app:1`, `${refusing.host}/team/app:1`, `${locked.host}/team/app:missing`, ''].join(
+      '\n',
+    ),
   );
   run = await runCli(['--input', input, '--out', join(work, 'out'), '--s3-uri', 's3://reports/r/'], {
     ...FAKE_AWS,
@@ -106,7 +108,12 @@ test('no sentinel appears in stdout, stderr or any report file, local or uploade
     .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
   expect(local).toHaveLength(4);
   expect(uploaded.length).toBeGreaterThanOrEqual(4);
-  const haystacks = { stdout: run.stdout, stderr: run.stderr, ...Object.fromEntries(local.map((t, i) => [`local-${i}`, t])), ...Object.fromEntries(uploaded.map((t, i) => [`s3-${i}`, t])) };
+  const haystacks = {
+    stdout: run.stdout,
+    stderr: run.stderr,
+    ...Object.fromEntries(local.map((t, i) => [`local-${i}`, t])),
+    ...Object.fromEntries(uploaded.map((t, i) => [`s3-${i}`, t])),
+  };
   for (const [where, text] of Object.entries(haystacks)) {
     for (const secret of sentinels) {
       if (text.includes(secret)) throw new Error(`${where} contains the sentinel ${secret}`);
@@ -124,7 +131,27 @@ describe('TLS', () => {
     const dir = join(work, 'tls');
     await mkdir(dir, { recursive: true });
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
     } catch (err) {
       throw new Error(`the TLS test needs the openssl command (Debian package openssl): ${(err as Error).message}`, { cause: err });
     }
@@ -148,7 +175,11 @@ describe('TLS', () => {
   });
 
   test('the scanner never turns verification off', () => {
-    const grep = spawnSync('grep', ['-rlE', 'rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED|checkServerIdentity|insecureHTTPParser', join(REPO_ROOT, 'scanner')], { encoding: 'utf8' });
+    const grep = spawnSync(
+      'grep',
+      ['-rlE', 'rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED|checkServerIdentity|insecureHTTPParser', join(REPO_ROOT, 'scanner')],
+      { encoding: 'utf8' },
+    );
     // grep exits 1 when nothing matches, 2 on error.
     expect({ status: grep.status, files: grep.stdout.trim() }).toEqual({ status: 1, files: '' });
   });

@@ -123,7 +123,9 @@ export async function loadFromRegistry(
         const image = depth < 4 ? await fetchManifest(reader, repository, child) : undefined;
         if (!image) {
           if (options.missingChildren === 'skip') continue;
-          throw new Error(`${repository}: index ${index.digest} names ${child}, which the registry does not have; ECR would refuse that index`);
+          throw new Error(
+            `${repository}: index ${index.digest} names ${child}, which the registry does not have; ECR would refuse that index`,
+          );
         }
         byDigest.set(image.digest, image);
         if (INDEX_MEDIA_TYPES.includes(image.mediaType)) await addChildren(image, depth + 1);

@@ -131,8 +131,7 @@ export function syntheticStore(options: SyntheticStoreOptions): SyntheticStore {
     return { kind: 'image', oci: (mix(seed, repo, slot, SALT_FORMAT) & 1) === 0, platform: 0 };
   };
 
-  const configDigest = (repo: number, slot: number): string =>
-    planted.get(`${repo}:${slot}`) ?? fakeDigest(seed, repo, slot, SALT_CONFIG);
+  const configDigest = (repo: number, slot: number): string => planted.get(`${repo}:${slot}`) ?? fakeDigest(seed, repo, slot, SALT_CONFIG);
 
   const tagsOf = (repo: number, slot: number, kind: SyntheticKind): string[] => {
     if (kind === 'child') return [];

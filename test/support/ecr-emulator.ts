@@ -184,7 +184,10 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
   const faults = new Map<EcrOperation, ArmedFault[]>();
   const setFaults = (operation: EcrOperation, spec: EcrFault | EcrFault[] | undefined) => {
     const list = spec === undefined ? [] : Array.isArray(spec) ? spec : [spec];
-    faults.set(operation, list.map((fault) => ({ fault, matched: 0 })));
+    faults.set(
+      operation,
+      list.map((fault) => ({ fault, matched: 0 })),
+    );
   };
   for (const [operation, spec] of Object.entries(options.faults ?? {})) setFaults(operation as EcrOperation, spec);
 
@@ -217,7 +220,11 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
   };
 
   const toError = (operation: EcrOperation, fault: EcrFault, input: JsonObject): EcrServiceError =>
-    new EcrServiceError(fault.code, fault.message ?? defaultMessage(operation, fault.code, input), fault.status ?? defaultStatus(fault.code));
+    new EcrServiceError(
+      fault.code,
+      fault.message ?? defaultMessage(operation, fault.code, input),
+      fault.status ?? defaultStatus(fault.code),
+    );
 
   const injectedFault = (operation: EcrOperation, input: JsonObject): EcrFault | undefined => {
     const named = repositoriesNamed(operation, input);

@@ -108,11 +108,7 @@ test('built images are self-consistent: diff_id is the tar digest, blobs hash to
 test('the index lists both platforms and a buildx-style attestation for amd64', () => {
   const index = parse<IndexJson>(multi.index);
   expect(index.mediaType).toBe(MediaType.ociIndex);
-  expect(index.manifests.map((m) => m.digest)).toEqual([
-    amd64.manifestDigest,
-    arm64.manifestDigest,
-    multi.attestations[0].manifestDigest,
-  ]);
+  expect(index.manifests.map((m) => m.digest)).toEqual([amd64.manifestDigest, arm64.manifestDigest, multi.attestations[0].manifestDigest]);
   const attestation = index.manifests[2];
   expect(attestation.platform).toEqual({ architecture: 'unknown', os: 'unknown' });
   expect(attestation.annotations).toEqual({
@@ -195,9 +191,7 @@ test('the gate proxy challenges, accepts a token from the token server, and inje
       expect(challenged.status).toBe(401);
       await challenged.arrayBuffer();
       const challenge = challenged.headers.get('www-authenticate') ?? '';
-      expect(challenge).toBe(
-        `Bearer realm="${tokens.url}/token",service="test-registry",scope="repository:gated/app:pull"`,
-      );
+      expect(challenge).toBe(`Bearer realm="${tokens.url}/token",service="test-registry",scope="repository:gated/app:pull"`);
 
       const tokenRes = await fetch(`${tokens.realm}?service=test-registry&scope=${encodeURIComponent('repository:gated/app:pull')}`);
       const body = (await tokenRes.json()) as { token: string; access_token: string; expires_in: number };

@@ -215,11 +215,7 @@ export async function startGateProxy(opts: GateProxyOptions): Promise<GateProxy>
   const timers = new Set<NodeJS.Timeout>();
 
   /** Sends the request on to the registry; `respond` decides what reaches the client. */
-  const toUpstream = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    respond: (up: IncomingMessage) => void,
-  ): void => {
+  const toUpstream = (req: IncomingMessage, res: ServerResponse, respond: (up: IncomingMessage) => void): void => {
     // Host stays the proxy's, so the registry's upload Locations point back through us.
     const headers = endToEnd(req.headers, opts.bearer ? ['authorization'] : []);
     const up = httpRequest(
@@ -294,9 +290,7 @@ export async function startGateProxy(opts: GateProxyOptions): Promise<GateProxy>
       case 'status': {
         req.resume();
         const body =
-          b.body === undefined
-            ? errorBody(b.status === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN', `injected ${b.status}`)
-            : Buffer.from(b.body);
+          b.body === undefined ? errorBody(b.status === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN', `injected ${b.status}`) : Buffer.from(b.body);
         res.writeHead(b.status, {
           'Content-Type': 'application/json',
           'Content-Length': String(body.length),
@@ -376,8 +370,7 @@ export async function startGateProxy(opts: GateProxyOptions): Promise<GateProxy>
       const scope = requiredScope(gateReq.method, gateReq.path);
       const token = bearerToken(req.headers);
       const ok =
-        token !== undefined &&
-        opts.bearer.ledger.allows(token, scope && { type: scope.type, name: scope.name, action: scope.action });
+        token !== undefined && opts.bearer.ledger.allows(token, scope && { type: scope.type, name: scope.name, action: scope.action });
       if (!ok) {
         counts.challenged++;
         record.outcome = 'challenged';

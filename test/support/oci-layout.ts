@@ -278,10 +278,7 @@ export function buildImage(spec: ImageSpec): BuiltImage {
  * the image ID differs while every layer digest matches: the case where a
  * layer-based comparison would give a false "already there".
  */
-export function withConfig(
-  image: BuiltImage,
-  change: { labels?: Readonly<Record<string, string>>; created?: string },
-): BuiltImage {
+export function withConfig(image: BuiltImage, change: { labels?: Readonly<Record<string, string>>; created?: string }): BuiltImage {
   const config = imageConfig({ platform: image.platform, layers: image.layers, labels: change.labels, created: change.created });
   if (sha256Digest(config) === image.configDigest) {
     throw new Error('withConfig: the change leaves the config identical; pass different labels or created');

@@ -24,7 +24,11 @@ export const ISOLATED_AWS_ENV = {
  * above). Asynchronous on purpose: the servers a test started answer on this
  * process's event loop, which a synchronous spawn would block.
  */
-export function runProcess(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs?: number },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
       cwd: options.cwd,

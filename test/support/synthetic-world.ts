@@ -48,7 +48,11 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
     // Spread the planted images over the registry; every third one twice, in two repositories.
     const places = i % 3 === 0 ? [i * 7, i * 7 + Math.floor(repositories / 2)] : [i * 7];
     for (const [n, r] of places.entries()) {
-      const p = { repository: name(r % repositories), imageIndex: plantSlot(n, imagesPerRepository), configDigest: images[i]!.configDigest };
+      const p = {
+        repository: name(r % repositories),
+        imageIndex: plantSlot(n, imagesPerRepository),
+        configDigest: images[i]!.configDigest,
+      };
       plant.push(p);
       expected.get(sourcePaths[i]!)!.push(p);
     }
@@ -56,7 +60,10 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
   const store = syntheticStore({ repositories, imagesPerRepository, seed: options.seed ?? 42, plant });
   const distribution: DistributionContent = {
     repositories: Object.fromEntries(
-      images.map((img, i) => [sourcePaths[i]!, [{ digest: img.manifestDigest, mediaType: MediaType.ociManifest, manifest: img.manifest, tags: ['1'] }]]),
+      images.map((img, i) => [
+        sourcePaths[i]!,
+        [{ digest: img.manifestDigest, mediaType: MediaType.ociManifest, manifest: img.manifest, tags: ['1'] }],
+      ]),
     ),
     blobs: Object.fromEntries(images.map((img) => [img.configDigest, img.config])),
   };
@@ -64,7 +71,10 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
 }
 
 /** ceil(R/1000) DescribeRepositories + per repository ceil(n/1000) listing pages (DescribeImages in the issue, ListImages here) + ceil(n/100) BatchGetImage. */
-export function apiLowerBound(repositories: number, imagesPerRepository: number): { describeRepositories: number; describeImages: number; batchGetImage: number; total: number } {
+export function apiLowerBound(
+  repositories: number,
+  imagesPerRepository: number,
+): { describeRepositories: number; describeImages: number; batchGetImage: number; total: number } {
   const describeRepositories = Math.max(1, Math.ceil(repositories / 1000));
   const describeImages = repositories * Math.max(1, Math.ceil(imagesPerRepository / 1000));
   const batchGetImage = repositories * Math.ceil(imagesPerRepository / 100);

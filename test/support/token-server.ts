@@ -170,7 +170,10 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       path: url.pathname + url.search,
       ...(url.searchParams.has('service') ? { service: url.searchParams.get('service') ?? '' } : {}),
       // Clients ask for several scopes by repeating the parameter, some by space-separating them.
-      scopes: url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter((s) => s !== ''),
+      scopes: url.searchParams
+        .getAll('scope')
+        .flatMap((s) => s.split(' '))
+        .filter((s) => s !== ''),
       headers: { ...req.headers },
       outcome: 'bad-request',
     };
@@ -193,9 +196,14 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
       subject = basicUser(req.headers.authorization, opts.basicAuth);
       if (subject === undefined) {
         record.outcome = 'unauthorized';
-        sendJson(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad or missing credentials' }] }, {
-          'WWW-Authenticate': 'Basic realm="test-token-server"',
-        });
+        sendJson(
+          res,
+          401,
+          { errors: [{ code: 'UNAUTHORIZED', message: 'bad or missing credentials' }] },
+          {
+            'WWW-Authenticate': 'Basic realm="test-token-server"',
+          },
+        );
         return;
       }
     }

@@ -33,7 +33,11 @@ describe('parseInput', () => {
   test('invalid UTF-8 is an error entry for that line only', () => {
     const bytes = Buffer.concat([Buffer.from('nginx\n'), Buffer.from([0x66, 0xff, 0xfe, 0x0a]), Buffer.from('redis\n')]);
     const { entries } = parse(bytes);
-    expect(entries.map((e) => [e.line, e.kind])).toEqual([[1, 'reference'], [2, 'invalid'], [3, 'reference']]);
+    expect(entries.map((e) => [e.line, e.kind])).toEqual([
+      [1, 'reference'],
+      [2, 'invalid'],
+      [3, 'reference'],
+    ]);
     expect(entries[1]).toMatchObject({ error: 'line is not valid UTF-8' });
   });
 

@@ -6,12 +6,26 @@ const bytes = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 
 describe('parseManifest', () => {
   test('OCI image manifest gives its config digest', () => {
-    const m = parseManifest(bytes({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: d('a'), size: 1 }, layers: [] }));
+    const m = parseManifest(
+      bytes({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: d('a'), size: 1 },
+        layers: [],
+      }),
+    );
     expect(m).toMatchObject({ kind: 'image', config: { digest: d('a') } });
   });
 
   test('Docker v2 schema 2 manifest', () => {
-    const m = parseManifest(bytes({ schemaVersion: 2, mediaType: MediaType.dockerManifest, config: { mediaType: MediaType.dockerConfig, digest: d('b'), size: 1 }, layers: [] }));
+    const m = parseManifest(
+      bytes({
+        schemaVersion: 2,
+        mediaType: MediaType.dockerManifest,
+        config: { mediaType: MediaType.dockerConfig, digest: d('b'), size: 1 },
+        layers: [],
+      }),
+    );
     expect(m).toMatchObject({ kind: 'image', mediaType: MediaType.dockerManifest, config: { digest: d('b') } });
   });
 
@@ -27,7 +41,13 @@ describe('parseManifest', () => {
         mediaType: MediaType.dockerManifestList,
         manifests: [
           { mediaType: MediaType.dockerManifest, digest: d('1'), size: 1, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
-          { mediaType: MediaType.ociManifest, digest: d('2'), size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+          {
+            mediaType: MediaType.ociManifest,
+            digest: d('2'),
+            size: 1,
+            platform: { os: 'unknown', architecture: 'unknown' },
+            annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+          },
         ],
       }),
     );
@@ -41,7 +61,12 @@ describe('parseManifest', () => {
     ['schema 1 by schemaVersion', bytes({ schemaVersion: 1, name: 'x', fsLayers: [] }), undefined, /schema 1/],
     ['schema 1 by content type', bytes({ signatures: [] }), MediaType.dockerSchema1Signed, /schema 1/],
     ['truncated JSON', Buffer.from('{"schemaVersion": 2, "config": {"dig'), undefined, /not valid JSON/],
-    ['unknown media type', bytes({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' }), undefined, /unsupported manifest media type/],
+    [
+      'unknown media type',
+      bytes({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' }),
+      undefined,
+      /unsupported manifest media type/,
+    ],
     ['not an object', bytes([1, 2]), undefined, /not a JSON object/],
     ['config without digest', bytes({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: {} }), undefined, /missing "digest"/],
     ['index without manifests', bytes({ schemaVersion: 2, mediaType: MediaType.ociIndex }), undefined, /no "manifests"/],
@@ -51,7 +76,11 @@ describe('parseManifest', () => {
   });
 
   test('config platform', () => {
-    expect(parseConfigPlatform(bytes({ os: 'linux', architecture: 'arm64', variant: 'v8', rootfs: {} }))).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
+    expect(parseConfigPlatform(bytes({ os: 'linux', architecture: 'arm64', variant: 'v8', rootfs: {} }))).toEqual({
+      os: 'linux',
+      architecture: 'arm64',
+      variant: 'v8',
+    });
     expect(() => parseConfigPlatform(bytes({}))).toThrow(/os\/architecture/);
   });
 });

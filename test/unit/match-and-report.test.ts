@@ -52,11 +52,24 @@ describe('matching', () => {
 describe('report', () => {
   const { entries } = parseInput(Buffer.from('nginx:1\nBad Line\nredis\nnginx:1\nbusybox\n'));
   const resolved = new Map<string, ResolvedSource>([
-    ['docker.io/library/nginx:1', { ok: true, digest: d('f'), images: [{ platform: 'linux/amd64', manifestDigest: d('1'), imageId: d('a') }] }],
-    ['docker.io/library/redis:latest', { ok: true, digest: d('e'), images: [{ platform: 'linux/amd64', manifestDigest: d('7'), imageId: d('c') }] }],
+    [
+      'docker.io/library/nginx:1',
+      { ok: true, digest: d('f'), images: [{ platform: 'linux/amd64', manifestDigest: d('1'), imageId: d('a') }] },
+    ],
+    [
+      'docker.io/library/redis:latest',
+      { ok: true, digest: d('e'), images: [{ platform: 'linux/amd64', manifestDigest: d('7'), imageId: d('c') }] },
+    ],
     ['docker.io/library/busybox:latest', { ok: false, error: 'tag latest not found' }],
   ]);
-  const report = buildReport({ entries, resolved, inventories: [inventory], indexes, generatedAt: new Date(0), provenance: { executionId: 'e-1' } });
+  const report = buildReport({
+    entries,
+    resolved,
+    inventories: [inventory],
+    indexes,
+    generatedAt: new Date(0),
+    provenance: { executionId: 'e-1' },
+  });
 
   test('every non-comment line is accounted for and the summary adds up', () => {
     expect(report.sources.map((s) => [s.line, s.status])).toEqual([
