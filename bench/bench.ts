@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Report } from '../scanner/report/report-types';
 import { bundleScanner } from '../scripts/bundle-scanner';
-import { EcrEmulator, startEcrEmulator, ThrottleOptions } from '../test/support/ecr-emulator';
+import { EcrEmulator, startEcrEmulator, ThrottleOptions } from '../emulator/ecr/emulator';
 import { FAKE_AWS, ISOLATED_AWS_ENV } from '../test/support/run-cli';
 import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../test/support/synthetic-world';
 

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../scanner/cli';
-import { startEcrEmulator } from '../test/support/ecr-emulator';
+import { startEcrEmulator } from '../emulator/ecr/emulator';
 import { demoContent } from './sample-content';
 
 async function runDemo(outDir: string): Promise<number> {

@@ -3,8 +3,8 @@
  * attestation, like a buildx push) and an ECR registry that already holds some
  * of them in other forms. Built in memory, deterministically.
  */
-import { DistributionContent, DistributionManifest, EcrImage, EcrStoreContent } from '../test/support/ecr-emulator';
-import { BuiltImage, BuiltIndex, buildImage, buildIndex, sha256Digest } from '../test/support/oci-layout';
+import { DistributionContent, DistributionManifest, EcrImage, EcrStoreContent } from '../emulator/ecr/emulator';
+import { BuiltImage, BuiltIndex, buildImage, buildIndex, sha256Digest } from '../emulator/oci-layout';
 import { MediaType } from '../scanner/oci/media-types';
 
 const image = (name: string, architecture: string, variant?: string): BuiltImage =>

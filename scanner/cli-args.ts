@@ -1,6 +1,6 @@
 /** Command-line parsing: every mistake is a message naming the argument, and exit status 2. */
 import { parseArgs } from 'node:util';
-import { PlatformFilter } from './core/platform-filter';
+import { PlatformFilter } from './oci/platform';
 import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
 import { S3Location, parseS3Uri } from './report/upload-s3';
 

@@ -2,7 +2,7 @@
 /** The scanner's command line: parse arguments, run one scan, print the summary, exit with the contract's status. */
 import { createEcrClient, createS3Client } from './aws-clients';
 import { HELP, parseCliArgs, UsageError } from './cli-args';
-import { stderrLogger } from './core/progress';
+import { stderrLogger } from './log/progress';
 import { loadDockerConfig } from './registry/docker-config';
 import { RegistryEndpoints } from './registry/endpoint';
 import { ExitCode, runScan, ScanResult } from './scan';

@@ -7,12 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
-import { Limiter, mapLimited } from './core/limiter';
-import { indexInventory } from './core/match';
-import { PlatformFilter } from './core/platform-filter';
-import { Logger, PhaseProgress } from './core/progress';
-import { resolveSource } from './core/resolve';
-import { EcrInventory, ResolvedSource } from './core/types';
+import { mapLimited } from './concurrency/limiter';
+import { indexInventory } from './match/match';
+import { PlatformFilter } from './oci/platform';
+import { Logger, PhaseProgress } from './log/progress';
+import { resolveSource } from './source/resolve';
+import { EcrInventory } from './ecr/types';
+import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
 import { MemoryDigestCache } from './ecr/digest-cache';
 import { EcrInventoryError, inventoryEcr } from './ecr/inventory';
@@ -102,7 +103,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const registry = new RegistryClient({
     credentials: options.credentials,
     endpoints: options.endpoints,
-    limiter: new Limiter(options.concurrency),
+    concurrencyPerHost: options.concurrency,
     timeoutMs: options.timeoutMs,
     ...(options.registryRetry ? { retry: options.registryRetry } : {}),
     onRetry: (message) => logger.info(`registry: ${message}`),

@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { DigestCache } from './inventory';
 import { ManifestSummary } from './manifest-summary';
+import { isVerifiableDigest } from '../oci/digest';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
 const VERSION = 1;
-const DIGEST_RE = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
 
 /**
  * On disk: a header line, then the entries as one JSON object on the second
@@ -47,9 +47,9 @@ function toStored(summary: ManifestSummary): StoredEntry {
 }
 
 function fromStored(entry: unknown): ManifestSummary | undefined {
-  if (typeof entry === 'string') return DIGEST_RE.test(entry) ? { kind: 'image', imageId: entry } : undefined;
+  if (typeof entry === 'string') return isVerifiableDigest(entry) ? { kind: 'image', imageId: entry } : undefined;
   if (Array.isArray(entry)) {
-    return entry.every((d) => typeof d === 'string' && DIGEST_RE.test(d)) ? { kind: 'index', children: entry as string[] } : undefined;
+    return entry.every((d) => typeof d === 'string' && isVerifiableDigest(d)) ? { kind: 'index', children: entry as string[] } : undefined;
   }
   if (typeof entry === 'object' && entry !== null && typeof (entry as { o?: unknown }).o === 'string') {
     return { kind: 'other', reason: (entry as { o: string }).o };

@@ -4,8 +4,8 @@
  * ID. API calls from all repositories share one concurrency bound.
  */
 import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
-import { Limiter } from '../core/limiter';
-import { EcrInventory, EcrPlatformImage } from '../core/types';
+import { Limiter } from '../concurrency/limiter';
+import { EcrInventory, EcrPlatformImage } from './types';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { ManifestSummary, summarizeManifest } from './manifest-summary';
 

@@ -2,7 +2,7 @@
  * Turns the bytes of input.txt into source entries: one per distinct
  * reference, invalid lines kept as errors, so every line is accounted for.
  */
-import { formatReference, ImageReference, parseReference, ReferenceError } from './reference';
+import { formatReference, ImageReference, parseReference, ReferenceError } from '../oci/reference';
 
 export interface ValidSource {
   kind: 'reference';

@@ -3,13 +3,9 @@
  * indexes. Parsing is strict about the fields identity depends on and lenient
  * about everything else.
  */
+import { isOciDigest } from './digest';
+import { Platform, parsePlatformObject } from './platform';
 import { INDEX_MEDIA_TYPES, IMAGE_MEDIA_TYPES, MediaType, SCHEMA1_MEDIA_TYPES } from './media-types';
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
 
 export interface Descriptor {
   mediaType: string;
@@ -50,22 +46,14 @@ function stringField(obj: Json, key: string, where: string): string {
   return value;
 }
 
-function parsePlatform(value: unknown): Platform | undefined {
-  if (!isObject(value)) return undefined;
-  const os = typeof value.os === 'string' ? value.os : '';
-  const architecture = typeof value.architecture === 'string' ? value.architecture : '';
-  const variant = typeof value.variant === 'string' && value.variant !== '' ? value.variant : undefined;
-  return { os, architecture, ...(variant ? { variant } : {}) };
-}
-
 function parseDescriptor(value: unknown, where: string): Descriptor {
   if (!isObject(value)) throw new ManifestError(`${where}: not an object`);
   const digest = stringField(value, 'digest', where);
-  if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)) throw new ManifestError(`${where}: invalid digest "${digest}"`);
+  if (!isOciDigest(digest)) throw new ManifestError(`${where}: invalid digest "${digest}"`);
   const annotations = isObject(value.annotations)
     ? Object.fromEntries(Object.entries(value.annotations).filter((e): e is [string, string] => typeof e[1] === 'string'))
     : undefined;
-  const platform = parsePlatform(value.platform);
+  const platform = parsePlatformObject(value.platform);
   return {
     mediaType: typeof value.mediaType === 'string' ? value.mediaType : '',
     digest,
@@ -109,10 +97,6 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): Manifest
   throw new ManifestError(`unsupported manifest media type "${mediaType}"`);
 }
 
-export function formatPlatform(platform: Platform): string {
-  return [platform.os, platform.architecture, platform.variant].filter((p) => p).join('/');
-}
-
 /** Index entries that are not runnable images: buildx attestations and `unknown/unknown` placeholders. */
 export function isAttestation(descriptor: Descriptor): boolean {
   if (descriptor.annotations?.[REFERENCE_TYPE_ANNOTATION] !== undefined) return true;
@@ -127,7 +111,7 @@ export function parseConfigPlatform(bytes: Uint8Array): Platform {
   } catch {
     throw new ManifestError('image config is not valid JSON');
   }
-  const platform = parsePlatform(doc);
+  const platform = parsePlatformObject(doc);
   if (!platform || !platform.os || !platform.architecture) throw new ManifestError('image config names no os/architecture');
   return platform;
 }

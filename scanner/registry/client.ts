@@ -3,7 +3,7 @@
  * manifests by tag or digest and, rarely, a config blob. Every byte read is
  * bounded and checked against the digest that names it.
  */
-import { Limiter } from '../core/limiter';
+import { Limiter } from '../concurrency/limiter';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { digestOf, matchesDigest } from '../oci/digest';
 import { parseChallenge } from './challenge';
@@ -27,7 +27,8 @@ export interface FetchedManifest {
 export interface RegistryClientOptions {
   credentials: CredentialStore;
   endpoints: RegistryEndpoints;
-  limiter: Limiter;
+  /** Requests in flight to one registry host at most; each host has its own budget, so a slow one does not starve the rest. */
+  concurrencyPerHost: number;
   timeoutMs: number;
   retry?: RetryPolicy;
   onRetry?: (message: string) => void;
@@ -40,6 +41,7 @@ export interface RegistryStats {
 
 export class RegistryClient {
   private readonly authorizers = new Map<string, RegistryAuthorizer>();
+  private readonly limiters = new Map<string, Limiter>();
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
   private readonly blobs = new Map<string, Promise<Buffer>>();
   private requests = 0;
@@ -50,6 +52,15 @@ export class RegistryClient {
     let tokenRequests = 0;
     for (const a of this.authorizers.values()) tokenRequests += a.tokenRequests;
     return { requests: this.requests, tokenRequests };
+  }
+
+  private limiter(registry: string): Limiter {
+    let limiter = this.limiters.get(registry);
+    if (!limiter) {
+      limiter = new Limiter(this.options.concurrencyPerHost);
+      this.limiters.set(registry, limiter);
+    }
+    return limiter;
   }
 
   private authorizer(registry: string): RegistryAuthorizer {
@@ -94,7 +105,7 @@ export class RegistryClient {
         onRetry: (info) => this.options.onRetry?.(`retrying ${registry}/${repository} in ${info.delayMs} ms (${info.reason})`),
       });
     };
-    return this.options.limiter.run(async () => {
+    return this.limiter(registry).run(async () => {
       try {
         let response = await attempt();
         if (response.status === 401) {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER_HUB } from '../input/reference';
+import { canonicalRegistry } from '../oci/reference';
 
 export interface Credentials {
   username: string;
@@ -21,16 +21,8 @@ export interface LoadedDockerConfig {
   warnings: string[];
 }
 
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
-
 /** `https://index.docker.io/v1/` and `registry.example.com` both name a registry; reduce keys to host[:port]. */
-export function registryKey(key: string): string {
-  const host = key
-    .replace(/^[a-z]+:\/\//i, '')
-    .replace(/\/.*$/, '')
-    .toLowerCase();
-  return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
-}
+export const registryKey = canonicalRegistry;
 
 function decodeEntry(entry: unknown): Credentials | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;

@@ -1,8 +1,5 @@
 /** Where a registry named in a reference is spoken to, and over which scheme. */
-import { DOCKER_HUB } from '../input/reference';
-
-/** Docker Hub's API host differs from the name used in references. */
-const DOCKER_HUB_API = 'registry-1.docker.io';
+import { registryApiHost } from '../oci/reference';
 
 function hostname(hostPort: string): string {
   if (hostPort.startsWith('[')) return hostPort.slice(0, hostPort.indexOf(']') + 1);
@@ -31,7 +28,7 @@ export class RegistryEndpoints {
   }
 
   baseUrl(registry: string): URL {
-    const host = registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
+    const host = registryApiHost(registry);
     return new URL(`${this.allowsPlainHttp(host) ? 'http' : 'https'}://${host}`);
   }
 

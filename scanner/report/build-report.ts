@@ -1,6 +1,7 @@
 /** Assembles report.json from the input entries, their resolutions and the ECR inventories. */
-import { EcrIndex, matchImages, statusOf } from '../core/match';
-import { EcrInventory, ResolvedSource } from '../core/types';
+import { EcrIndex, matchImages, statusOf } from '../match/match';
+import { EcrInventory } from '../ecr/types';
+import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
 import { Report, ReportProvenance, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
 

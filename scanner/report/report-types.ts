@@ -1,5 +1,5 @@
 /** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
-import { EcrMatch, SourceStatus } from '../core/match';
+import { EcrMatch, SourceStatus } from '../match/match';
 
 export const SCHEMA_VERSION = 1;
 

@@ -10,7 +10,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CacheLocation } from '../../scanner/ecr/cache-store';
 import { parseDigestCache } from '../../scanner/ecr/digest-cache';
 import { Report } from '../../scanner/report/report-types';
-import { EcrEmulator, startEcrEmulator } from '../support/ecr-emulator';
+import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { FAKE_AWS_KEYS } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { expectReportInvariants, scanOnce } from '../support/scan-harness';

@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../support/ecr-emulator';
+import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { Behaviour, GateProxy, onPath, startGateProxy } from '../support/gate-proxy';
-import { buildImage, sha256Digest, writeOciLayout } from '../support/oci-layout';
+import { buildImage, sha256Digest, writeOciLayout } from '../../emulator/oci-layout';
 import { RegistryHandle, startRegistry } from '../support/registry';
 import { expectReportInvariants, scanOnce } from '../support/scan-harness';
 import { pushLayout } from '../support/skopeo';

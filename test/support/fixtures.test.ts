@@ -19,7 +19,7 @@ import {
   sha256Digest,
   withConfig,
   writeOciLayout,
-} from './oci-layout';
+} from '../../emulator/oci-layout';
 import { REGISTRY_TEST_PASSWORD, REGISTRY_TEST_USERNAME, startRegistry, type RegistryHandle } from './registry';
 import { inspectRaw, pushLayout } from './skopeo';
 import { startTokenServer } from './token-server';

@@ -1,5 +1,6 @@
-import { ecrRegistryHost, indexInventory, matchImages, statusOf } from '../../scanner/core/match';
-import { EcrInventory, ResolvedSource } from '../../scanner/core/types';
+import { ecrRegistryHost, indexInventory, matchImages, statusOf } from '../../scanner/match/match';
+import { EcrInventory } from '../../scanner/ecr/types';
+import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../../scanner/input/input-file';
 import { buildReport } from '../../scanner/report/build-report';
 import { renderMarkdown, renderMissing, renderText } from '../../scanner/report/render';

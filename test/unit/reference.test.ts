@@ -1,4 +1,4 @@
-import { formatReference, parseReference, ReferenceError } from '../../scanner/input/reference';
+import { formatReference, parseReference, ReferenceError } from '../../scanner/oci/reference';
 
 const D = 'sha256:' + 'a'.repeat(64);
 

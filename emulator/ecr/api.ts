@@ -4,7 +4,7 @@
  * Handlers are synchronous and pure over the store; HTTP, faults and timing
  * live in ecr-emulator.ts.
  */
-import { EcrStore, Repository, StoredImage, isValidDigest } from './ecr-emulator-store';
+import { EcrStore, Repository, StoredImage, isValidDigest } from './store';
 
 export const ECR_OPERATIONS = ['DescribeRepositories', 'DescribeImages', 'BatchGetImage', 'ListImages'] as const;
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];

@@ -5,7 +5,7 @@
  * untagged images of the same repository.
  */
 import { ACCEPTED_MANIFEST_TYPES, INDEX_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../scanner/oci/media-types';
-import { EcrImage, EcrStoreContent, indexChildren, sha256Digest } from './ecr-emulator-store';
+import { EcrImage, EcrStoreContent, indexChildren, sha256Digest } from './store';
 
 export interface RegistryMapping {
   /** Repository name in the source registry. */

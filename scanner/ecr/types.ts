@@ -1,13 +1,4 @@
-/** Data that flows between the scanner's stages: resolved sources, the ECR inventory, matches. */
-
-/** One runnable image of a source: a platform manifest and its config digest. */
-export interface SourceImage {
-  platform: string;
-  manifestDigest: string;
-  imageId: string;
-}
-
-export type ResolvedSource = { ok: true; digest: string; images: SourceImage[] } | { ok: false; digest?: string; error: string };
+/** What the inventory of one ECR registry yields: every platform image with its repository and tags. */
 
 /** An image manifest found in ECR (never an index: indexes contribute their tags to their children). */
 export interface EcrPlatformImage {

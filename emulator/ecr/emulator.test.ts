@@ -20,7 +20,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCEPTED_MANIFEST_TYPES, MediaType } from '../scanner/oci/media-types';
+import { ACCEPTED_MANIFEST_TYPES, MediaType } from '../../scanner/oci/media-types';
 import {
   EcrEmulator,
   EcrImage,
@@ -30,7 +30,7 @@ import {
   sha256Digest,
   startEcrEmulator,
   syntheticStore,
-} from './support/ecr-emulator';
+} from './emulator';
 
 const AWS_CLI = '/usr/bin/aws';
 const credentials = { accessKeyId: 'AKIDECREMULATOR', secretAccessKey: 'emulator-secret-key' };

@@ -4,7 +4,7 @@
  * deliberately small: anonymous, no uploads, tags/list pagination by n/last.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sha256Digest } from './ecr-emulator-store';
+import { sha256Digest } from './store';
 
 export interface DistributionManifest {
   digest: string;

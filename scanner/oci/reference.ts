@@ -5,12 +5,30 @@
  * `docker pull` would pull.
  */
 
+import { DigestError, validateDigest } from './digest';
+
+/** Docker Hub as references name it. */
 export const DOCKER_HUB = 'docker.io';
+/** Where Docker Hub's registry API answers: references say docker.io, the API lives elsewhere. */
+export const DOCKER_HUB_API = 'registry-1.docker.io';
 const LEGACY_DOCKER_HUB = 'index.docker.io';
+/** Every name that config.json files and old clients use for Docker Hub. */
+const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([DOCKER_HUB, LEGACY_DOCKER_HUB, DOCKER_HUB_API, 'registry.hub.docker.com']);
 const NAME_TOTAL_LENGTH_MAX = 255;
 
-/** Digest algorithms we can verify, with the length of their hex encoding. */
-export const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha512: 128 };
+/** Reduces a registry name or URL (`https://index.docker.io/v1/`, `Registry.Example.com:5000`) to its host[:port], Docker Hub's aliases to `docker.io`. */
+export function canonicalRegistry(nameOrUrl: string): string {
+  const host = nameOrUrl
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
+  return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
+}
+
+/** The host the registry API of a reference's registry answers on. */
+export function registryApiHost(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
+}
 
 export interface ImageReference {
   /** Registry host as written after normalisation, with port (`docker.io`, `localhost:5000`). */
@@ -33,21 +51,6 @@ const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
 const DOMAIN_RE = new RegExp(`^${HOST}(?::[0-9]+)?$`);
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
-const DIGEST_RE = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-
-/** Checks an `algorithm:hex` digest the way the OCI image spec defines it for the algorithms we support. */
-export function validateDigest(digest: string): void {
-  if (!DIGEST_RE.test(digest)) throw new ReferenceError(`invalid digest "${digest}"`);
-  const [algorithm, hex] = digest.split(':') as [string, string];
-  const expected = DIGEST_HEX_LENGTH[algorithm];
-  if (expected === undefined) {
-    throw new ReferenceError(`unsupported digest algorithm "${algorithm}" (expected sha256 or sha512)`);
-  }
-  if (hex.length !== expected) {
-    throw new ReferenceError(`${algorithm} digest must have ${expected} hex characters, got ${hex.length}`);
-  }
-  if (!/^[a-f0-9]+$/.test(hex)) throw new ReferenceError(`digest "${digest}" must be lowercase hex`);
-}
 
 /** Splits off the registry the way Docker does: the first component is a host only if it looks like one. */
 function splitDomain(name: string): { registry: string; path: string } {
@@ -73,7 +76,12 @@ export function parseReference(text: string): ImageReference {
   if (at !== -1) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    validateDigest(digest);
+    try {
+      validateDigest(digest);
+    } catch (err) {
+      if (err instanceof DigestError) throw new ReferenceError(err.message, { cause: err });
+      throw err;
+    }
   }
 
   // A tag is the text after the last ':' that is not followed by '/', so a registry port is not a tag.

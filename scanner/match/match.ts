@@ -1,5 +1,6 @@
 /** Compares resolved source images with the ECR inventory by image ID, per platform. Pure functions. */
-import { EcrInventory, EcrPlatformImage, SourceImage } from './types';
+import { EcrInventory, EcrPlatformImage } from '../ecr/types';
+import { SourceImage } from '../source/types';
 
 export type MatchedBy = 'manifest' | 'imageId';
 export type SourceStatus = 'present' | 'partial' | 'absent' | 'error';

@@ -1,5 +1,26 @@
-/** The `--platform os/arch[/variant]` option: which platform images take part in the comparison. */
-import { formatPlatform, Platform } from '../oci/manifest';
+/** The platform of an image (os/architecture/variant), its text form, and the `--platform` filter over it. */
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export function formatPlatform(platform: Platform): string {
+  return [platform.os, platform.architecture, platform.variant].filter((p) => p).join('/');
+}
+
+/** Reads the platform fields of an index entry or config; undefined when it is not an object. */
+export function parsePlatformObject(value: unknown): Platform | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  const os = typeof v.os === 'string' ? v.os : '';
+  const architecture = typeof v.architecture === 'string' ? v.architecture : '';
+  const variant = typeof v.variant === 'string' && v.variant !== '' ? v.variant : undefined;
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+/** Which platform images take part in the comparison (`--platform os/arch[/variant]`, repeatable). */
 
 export class PlatformFilter {
   private readonly wanted: Platform[];

@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Descriptor, Platform } from '../../scanner/oci/manifest';
-import { MediaType } from '../../scanner/oci/media-types';
+import type { Descriptor } from '../scanner/oci/manifest';
+import type { Platform } from '../scanner/oci/platform';
+import { MediaType } from '../scanner/oci/media-types';
 
 /** Layer and attestation media types are not manifest kinds the scanner reads, so they live here. */
 export const LayerMediaType = {
@@ -31,7 +32,8 @@ export const ATTESTATION_REFERENCE_DIGEST = 'vnd.docker.reference.digest';
 const DEFAULT_CREATED = '2024-01-01T00:00:00Z';
 
 // The scanner's own OCI types, so fixtures and scanner cannot drift apart.
-export type { Descriptor, Platform } from '../../scanner/oci/manifest';
+export type { Descriptor } from '../scanner/oci/manifest';
+export type { Platform } from '../scanner/oci/platform';
 
 export interface LayerFile {
   /** Relative path inside the image, e.g. `etc/app/version`. */

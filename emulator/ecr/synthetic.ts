@@ -6,7 +6,7 @@
  * only digests and tags stay in memory.
  */
 import { MediaType } from '../../scanner/oci/media-types';
-import { GeneratedImage, LazyImageSource, SlotReference } from './ecr-emulator-store';
+import { GeneratedImage, LazyImageSource, SlotReference } from './store';
 
 export interface PlantedImage {
   repository: string;

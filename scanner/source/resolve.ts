@@ -3,10 +3,11 @@
  * an index becomes its platform entries; a platform manifest reads its
  * config blob only to learn its platform.
  */
-import { ImageReference } from '../input/reference';
-import { formatPlatform, isAttestation, Manifest, ManifestError, parseConfigPlatform, parseManifest, Platform } from '../oci/manifest';
+import { ImageReference } from '../oci/reference';
+import { isAttestation, Manifest, ManifestError, parseConfigPlatform, parseManifest } from '../oci/manifest';
+import { formatPlatform, Platform } from '../oci/platform';
 import { RegistryClient, RegistryError } from '../registry/client';
-import { PlatformFilter } from './platform-filter';
+import { PlatformFilter } from '../oci/platform';
 import { ResolvedSource, SourceImage } from './types';
 
 /** Indexes of indexes exist but are rare; a bound keeps a malicious registry from looping us. */

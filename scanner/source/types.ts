@@ -1,0 +1,10 @@
+/** What resolving a source reference yields: its platform images and their image IDs. */
+
+/** One runnable image of a source: a platform manifest and its config digest. */
+export interface SourceImage {
+  platform: string;
+  manifestDigest: string;
+  imageId: string;
+}
+
+export type ResolvedSource = { ok: true; digest: string; images: SourceImage[] } | { ok: false; digest?: string; error: string };
