@@ -110,6 +110,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
   const report = () => options.onProgress?.(progress);
   const skippedRepositories: string[] = [];
   const platformImages: EcrPlatformImage[] = [];
+  const manifestsByDigest = new Map<string, ManifestSummary>();
   let accountId: string | undefined;
   let vanishedImages = 0;
   let unreadable = 0;
@@ -195,6 +196,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
         throw explain(err, 'BatchGetImage', repository);
       }
       platformImages.push(...platformImagesOf(repo));
+      for (const [digest, summary] of repo.summaries) manifestsByDigest.set(digest, summary);
     } catch (err) {
       if (!(err instanceof RepositoryVanished)) throw err;
       skippedRepositories.push(repository);
@@ -244,5 +246,6 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     images: progress.images,
     skippedRepositories,
     platformImages,
+    lookupManifest: (digest) => manifestsByDigest.get(digest),
   };
 }

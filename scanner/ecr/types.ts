@@ -1,4 +1,5 @@
 /** What the inventory of one ECR registry yields: every platform image with its repository and tags. */
+import { ManifestSummary } from './manifest-summary';
 
 /** An image manifest found in ECR (never an index: indexes contribute their tags to their children). */
 export interface EcrPlatformImage {
@@ -9,6 +10,21 @@ export interface EcrPlatformImage {
   tags: string[];
 }
 
+/** One place an image ID is held in ECR. */
+export interface EcrDuplicateLocation {
+  repository: string;
+  manifestDigest: string;
+  tags: string[];
+}
+
+/** An image ID that ECR holds under more than one (repository, manifest digest). */
+export interface EcrDuplicate {
+  imageId: string;
+  /** Config plus layer sizes, as its manifest lists them. */
+  sizeBytes: number;
+  locations: EcrDuplicateLocation[];
+}
+
 export interface EcrInventory {
   accountId: string;
   region: string;
@@ -16,4 +32,9 @@ export interface EcrInventory {
   images: number;
   skippedRepositories: string[];
   platformImages: EcrPlatformImage[];
+  /**
+   * ECR's summary of a manifest, if any repository of the registry holds that digest:
+   * what a source resolving to the same digest would read, so it need not be fetched.
+   */
+  lookupManifest(digest: string): ManifestSummary | undefined;
 }

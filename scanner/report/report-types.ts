@@ -1,4 +1,5 @@
 /** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
+import { EcrDuplicate } from '../ecr/types';
 import { EcrMatch, SourceStatus } from '../match/match';
 
 export const SCHEMA_VERSION = 1;
@@ -19,6 +20,8 @@ export interface ReportSource {
   digest?: string;
   status: SourceStatus;
   error?: string;
+  /** With status error: what kind of failure, for scripts (see ErrorKind). */
+  errorKind?: string;
   images: ReportImage[];
 }
 
@@ -53,4 +56,14 @@ export interface Report {
   ecr: ReportEcr[];
   summary: ReportSummary;
   sources: ReportSource[];
+  /** Per source registry spoken to: requests made and the rate limit it announced. */
+  registries?: ReportRegistry[];
+  /** Image IDs ECR holds under more than one (repository, manifest digest). */
+  ecrDuplicates?: EcrDuplicate[];
+}
+
+export interface ReportRegistry {
+  host: string;
+  requests: { manifestGet: number; manifestHead: number; blobGet: number };
+  rateLimit?: { limit: number; remaining: number };
 }

@@ -19,6 +19,7 @@ const inventory: EcrInventory = {
     { repository: 'mirror', manifestDigest: d('2'), imageId: d('a'), tags: ['x'] },
     { repository: 'multi', manifestDigest: d('3'), imageId: d('b'), tags: ['1.0'] },
   ],
+  lookupManifest: () => undefined,
 };
 const indexes = indexInventory([inventory]);
 
