@@ -11,8 +11,12 @@ export const ECR_MAX_ATTEMPTS = 10;
 const S3_MAX_ATTEMPTS = 5;
 
 /** The SDK's own AWS_RETRY_MODE / AWS_MAX_ATTEMPTS win when set, so an operator can still choose. */
-export function createEcrClient(env: NodeJS.ProcessEnv = process.env): ECRClient {
+export function createEcrClient(
+  env: NodeJS.ProcessEnv = process.env,
+  place: { region?: string; useFipsEndpoint?: boolean } = {},
+): ECRClient {
   const client = new ECRClient({
+    ...place,
     ...(env.AWS_RETRY_MODE ? {} : { retryMode: ECR_RETRY_MODE }),
     ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: ECR_MAX_ATTEMPTS }),
   });

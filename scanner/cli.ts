@@ -41,7 +41,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     concurrency: options.concurrency,
     platforms: options.platforms,
     endpoints: new RegistryEndpoints(options.insecureRegistries),
-    credentials: dockerConfig.lookup,
+    dockerConfig,
+    ecrClientForRegion: (region, fips) => createEcrClient(process.env, { region, useFipsEndpoint: fips }),
     timeoutMs: options.timeoutMs,
     ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
     provenance: {

@@ -11,15 +11,18 @@ import { mapLimited } from './concurrency/limiter';
 import { indexInventory } from './match/match';
 import { PlatformFilter } from './oci/platform';
 import { Logger, PhaseProgress } from './log/progress';
-import { resolveSource } from './source/resolve';
+import { ResolveContext, resolveSource } from './source/resolve';
 import { EcrInventory } from './ecr/types';
 import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
 import { MemoryDigestCache } from './ecr/digest-cache';
 import { EcrInventoryError, inventoryEcr } from './ecr/inventory';
 import { parseInput, ValidSource } from './input/input-file';
-import { RegistryClient } from './registry/client';
-import { CredentialStore } from './registry/docker-config';
+import { RegistryClient, RegistryUsage } from './registry/client';
+import { DockerConfig } from './registry/docker-config';
+import { registryAccessResolver } from './registry/access';
+import { EcrClientFactory } from './registry/ecr-login';
+import { inventoryKnowledge, scannedRegistry, scannedRegistryTags } from './source/inventory-knowledge';
 import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
@@ -37,7 +40,10 @@ export interface ScanOptions {
   concurrency: number;
   platforms: PlatformFilter;
   endpoints: RegistryEndpoints;
-  credentials: CredentialStore;
+  /** Registry credentials: Docker's config.json and its helpers. */
+  dockerConfig: Pick<DockerConfig, 'lookup' | 'namesHost'>;
+  /** ECR clients for ECR source registries (GetAuthorizationToken); without it they are treated like any registry. */
+  ecrClientForRegion?: EcrClientFactory;
   timeoutMs: number;
   registryRetry?: RetryPolicy;
   provenance?: ReportProvenance;
@@ -100,28 +106,12 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     `input: ${entries.length} source(s) from ${options.inputPath} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`,
   );
 
-  const registry = new RegistryClient({
-    credentials: options.credentials,
-    endpoints: options.endpoints,
-    concurrencyPerHost: options.concurrency,
-    timeoutMs: options.timeoutMs,
-    ...(options.registryRetry ? { retry: options.registryRetry } : {}),
-    onRetry: (message) => logger.info(`registry: ${message}`),
-  });
-
-  const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
-  let resolvedCount = 0;
-  const resolving = mapLimited(valid, options.concurrency, async (entry) => {
-    const result = await resolveSource(registry, entry.reference, options.platforms);
-    resolvedCount++;
-    sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
-    return [entry.canonical, result] as const;
-  });
-
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
   const inventories: EcrInventory[] = [];
-  let cache: MemoryDigestCache | undefined;
+  const resolved = new Map<string, ResolvedSource>();
+  let registryUsage: RegistryUsage[] = [];
   if (valid.length > 0) {
+    let cache: MemoryDigestCache | undefined;
     if (options.cacheLocation) {
       const loaded = await loadCache(options.cacheLocation, options.s3Client);
       for (const w of loaded.warnings) logger.warn(w);
@@ -129,31 +119,61 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
     }
     const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
+    const inventory = inventoryEcr({
+      client: options.ecrClient(),
+      concurrency: options.concurrency,
+      ...(cache ? { cache } : {}),
+      wantedTags: scannedRegistryTags(valid),
+      onWarning: (m) => logger.warn(m),
+      onProgress: (p) =>
+        ecrProgress.update(
+          `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
+            `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
+          p.listingDone && p.repositoriesDone === p.repositoriesListed,
+        ),
+    });
+    // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
+    inventory.catch(() => undefined);
+
+    const registry = new RegistryClient({
+      access: registryAccessResolver({
+        dockerConfig: options.dockerConfig,
+        endpoints: options.endpoints,
+        ...(options.ecrClientForRegion ? { ecrClientFor: options.ecrClientForRegion } : {}),
+      }),
+      endpoints: options.endpoints,
+      concurrencyPerHost: options.concurrency,
+      timeoutMs: options.timeoutMs,
+      ...(options.registryRetry ? { retry: options.registryRetry } : {}),
+      onRetry: (message) => logger.info(`registry: ${message}`),
+    });
+    const context: ResolveContext = {
+      client: registry,
+      filter: options.platforms,
+      known: inventoryKnowledge(inventory, cache),
+      scanned: scannedRegistry(inventory),
+    };
+    const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
+    let resolvedCount = 0;
+    const resolving = mapLimited(valid, options.concurrency, async (entry) => {
+      const result = await resolveSource(context, entry.reference);
+      resolvedCount++;
+      sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
+      return [entry.canonical, result] as const;
+    });
     try {
-      inventories.push(
-        await inventoryEcr({
-          client: options.ecrClient(),
-          concurrency: options.concurrency,
-          ...(cache ? { cache } : {}),
-          onWarning: (m) => logger.warn(m),
-          onProgress: (p) =>
-            ecrProgress.update(
-              `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
-                `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
-              p.listingDone && p.repositoriesDone === p.repositoriesListed,
-            ),
-        }),
-      );
+      inventories.push(await inventory);
     } catch (err) {
       await resolving.catch(() => undefined);
       if (err instanceof EcrInventoryError) return fail(err.message);
       throw err;
     }
-  }
-  const resolved = new Map<string, ResolvedSource>(await resolving);
-  if (cache && options.cacheLocation) {
-    const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
-    if (warning) logger.warn(warning);
+    for (const [canonical, result] of await resolving) resolved.set(canonical, result);
+    registryUsage = registry.usage();
+    if (cache && options.cacheLocation) {
+      const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
+      if (warning) logger.warn(warning);
+    }
   }
 
   const report = buildReport({
@@ -161,6 +181,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     resolved,
     inventories,
     indexes: indexInventory(inventories),
+    registries: registryUsage,
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(options.provenance ? { provenance: options.provenance } : {}),
     ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),

@@ -6,7 +6,7 @@
  */
 import { EcrStore, Repository, StoredImage, isValidDigest } from './store';
 
-export const ECR_OPERATIONS = ['DescribeRepositories', 'DescribeImages', 'BatchGetImage', 'ListImages'] as const;
+export const ECR_OPERATIONS = ['DescribeRepositories', 'DescribeImages', 'BatchGetImage', 'ListImages', 'GetAuthorizationToken'] as const;
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
 export type PagedOperation = Exclude<EcrOperation, 'BatchGetImage'>;
 
@@ -31,6 +31,8 @@ export interface ApiContext {
   region: string;
   /** Server-side page size caps: the page is min(requested or 100, cap). */
   pageSize: Partial<Record<PagedOperation, number>>;
+  /** What GetAuthorizationToken answers: the Basic login and where the registry API is. */
+  authorization: { username: string; password: string; proxyEndpoint: string; validForMs: number };
 }
 
 export type JsonObject = Record<string, unknown>;
@@ -401,6 +403,20 @@ class Api {
     }
     return { images, failures };
   }
+
+  /** ECR's answer shape: a base64 `user:password` and the registry endpoint, valid 12 hours in AWS. */
+  GetAuthorizationToken(): JsonObject {
+    const { username, password, proxyEndpoint, validForMs } = this.ctx.authorization;
+    return {
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from(`${username}:${password}`).toString('base64'),
+          expiresAt: (Date.now() + validForMs) / 1000,
+          proxyEndpoint,
+        },
+      ],
+    };
+  }
 }
 
 export function runOperation(store: EcrStore, ctx: ApiContext, operation: EcrOperation, input: JsonObject): JsonObject {
@@ -414,5 +430,7 @@ export function runOperation(store: EcrStore, ctx: ApiContext, operation: EcrOpe
       return api.ListImages(input);
     case 'BatchGetImage':
       return api.BatchGetImage(input);
+    case 'GetAuthorizationToken':
+      return api.GetAuthorizationToken();
   }
 }

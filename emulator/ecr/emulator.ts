@@ -73,6 +73,7 @@ export interface EcrCallCounts {
   DescribeImages: number;
   BatchGetImage: number;
   ListImages: number;
+  GetAuthorizationToken: number;
   /** All operation calls, including throttled and faulted ones. */
   total: number;
   throttled: number;
@@ -100,7 +101,15 @@ export interface EcrEmulatorOptions {
   distribution?: DistributionContent;
   /** Keep a record of every call in `log`. Default true. */
   recordCalls?: boolean;
+  /**
+   * What GetAuthorizationToken answers. Default: user `AWS`, a fixed password, and this
+   * emulator's own endpoint as proxyEndpoint (it serves `distribution` there).
+   */
+  authorization?: { username?: string; password?: string; proxyEndpoint?: string };
 }
+
+/** The password the emulator's GetAuthorizationToken hands out unless told otherwise. */
+export const EMULATOR_ECR_PASSWORD = 'emulator-ecr-token-s3ntinel';
 
 export interface EcrEmulator {
   /** 'http://127.0.0.1:PORT', for ECRClient({ endpoint }), AWS_ENDPOINT_URL_ECR or `aws --endpoint-url`. */
@@ -132,6 +141,7 @@ const zeroCounts = (): EcrCallCounts => ({
   DescribeImages: 0,
   BatchGetImage: 0,
   ListImages: 0,
+  GetAuthorizationToken: 0,
   total: 0,
   throttled: 0,
   faulted: 0,
@@ -177,7 +187,18 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
   if (options.repositories) store.load(options.repositories);
   const distribution = options.distribution ? new DistributionRegistry(options.distribution) : undefined;
 
-  const ctx: ApiContext = { accountId, region, pageSize: { ...options.pageSize } };
+  const ctx: ApiContext = {
+    accountId,
+    region,
+    pageSize: { ...options.pageSize },
+    authorization: {
+      username: options.authorization?.username ?? 'AWS',
+      password: options.authorization?.password ?? EMULATOR_ECR_PASSWORD,
+      // Known once the server listens, below.
+      proxyEndpoint: options.authorization?.proxyEndpoint ?? '',
+      validForMs: 12 * 3600 * 1000,
+    },
+  };
   let latency = options.latencyMs ?? 0;
   let throttleOptions = options.throttle;
   let throttle = throttleOptions ? new Throttle(throttleOptions) : undefined;
@@ -361,6 +382,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     });
   });
   const port = (server.address() as AddressInfo).port;
+  if (!ctx.authorization.proxyEndpoint) ctx.authorization.proxyEndpoint = `http://127.0.0.1:${port}`;
 
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DigestCache } from './inventory';
-import { ManifestSummary } from './manifest-summary';
+import { IndexChild, ManifestSummary } from './manifest-summary';
 import { isVerifiableDigest } from '../oci/digest';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
@@ -27,7 +27,9 @@ interface CacheHeader {
   checksum: string;
 }
 
-type StoredEntry = string | string[] | { o: string };
+/** An index child as stored: its digest alone, or with what the index says of it. */
+type StoredChild = string | { d: string; p?: string; a?: 1 };
+type StoredEntry = string | StoredChild[] | { i: string; p: string } | { o: string };
 
 export interface LoadedCache {
   cache: MemoryDigestCache;
@@ -38,9 +40,13 @@ export interface LoadedCache {
 function toStored(summary: ManifestSummary): StoredEntry {
   switch (summary.kind) {
     case 'image':
-      return summary.imageId;
+      return summary.platform === undefined ? summary.imageId : { i: summary.imageId, p: summary.platform };
     case 'index':
-      return summary.children;
+      return summary.children.map((c) =>
+        c.platform === undefined && !c.attestation
+          ? c.digest
+          : { d: c.digest, ...(c.platform !== undefined ? { p: c.platform } : {}), ...(c.attestation ? { a: 1 as const } : {}) },
+      );
     default:
       return { o: summary.reason };
   }
@@ -49,12 +55,32 @@ function toStored(summary: ManifestSummary): StoredEntry {
 function fromStored(entry: unknown): ManifestSummary | undefined {
   if (typeof entry === 'string') return isVerifiableDigest(entry) ? { kind: 'image', imageId: entry } : undefined;
   if (Array.isArray(entry)) {
-    return entry.every((d) => typeof d === 'string' && isVerifiableDigest(d)) ? { kind: 'index', children: entry as string[] } : undefined;
+    const children: IndexChild[] = [];
+    for (const c of entry as unknown[]) {
+      const child = childFromStored(c);
+      if (!child) return undefined;
+      children.push(child);
+    }
+    return { kind: 'index', children };
   }
+  const { i, p } = (typeof entry === 'object' && entry !== null ? entry : {}) as { i?: unknown; p?: unknown };
+  if (typeof i === 'string' && isVerifiableDigest(i) && typeof p === 'string' && PLATFORM.test(p))
+    return { kind: 'image', imageId: i, platform: p };
   if (typeof entry === 'object' && entry !== null && typeof (entry as { o?: unknown }).o === 'string') {
     return { kind: 'other', reason: (entry as { o: string }).o };
   }
   return undefined;
+}
+
+const PLATFORM = /^[a-z0-9_.-]+(?:\/[a-z0-9_.-]+){1,2}$/;
+
+function childFromStored(entry: unknown): IndexChild | undefined {
+  if (typeof entry === 'string') return isVerifiableDigest(entry) ? { digest: entry } : undefined;
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { d, p, a } = entry as { d?: unknown; p?: unknown; a?: unknown };
+  if (typeof d !== 'string' || !isVerifiableDigest(d)) return undefined;
+  if (p !== undefined && (typeof p !== 'string' || !PLATFORM.test(p))) return undefined;
+  return { digest: d, ...(typeof p === 'string' ? { platform: p } : {}), ...(a === 1 ? { attestation: true as const } : {}) };
 }
 
 function checksumOf(text: string): string {
@@ -89,7 +115,12 @@ export class MemoryDigestCache implements DigestCache {
   set(digest: string, summary: ManifestSummary): void {
     const slot = this.slots.get(digest);
     if (slot) {
-      slot.summary = summary;
+      // ECR's copy names no platform; a source's config read earlier did, and that must not be lost.
+      const known = slot.summary;
+      slot.summary =
+        summary.kind === 'image' && summary.platform === undefined && known.kind === 'image' && known.platform !== undefined
+          ? { ...summary, platform: known.platform }
+          : summary;
       if (!slot.used) this.usedCount++;
       slot.used = true;
       return;

@@ -31,6 +31,8 @@ export interface InventoryOptions {
   client: ECRClient;
   concurrency: number;
   cache?: DigestCache;
+  /** `repository:tag` pairs whose digest the scan needs (sources in this very registry); other tags are not kept. */
+  wantedTags?: ReadonlySet<string>;
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
   onWarning?: (message: string) => void;
 }
@@ -75,7 +77,7 @@ function platformImagesOf(repo: RepositoryImages): EcrPlatformImage[] {
     const summary = repo.summaries.get(digest);
     if (!summary || depth > 3) return;
     if (summary.kind === 'index') {
-      for (const child of summary.children) addTags(child, tags, depth + 1);
+      for (const child of summary.children) addTags(child.digest, tags, depth + 1);
     } else if (depth > 0 && tags.length > 0) {
       let set = inheritedTags.get(digest);
       if (!set) inheritedTags.set(digest, (set = new Set()));
@@ -111,6 +113,8 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
   const skippedRepositories: string[] = [];
   const platformImages: EcrPlatformImage[] = [];
   const manifestsByDigest = new Map<string, ManifestSummary>();
+  const wantedTags = options.wantedTags ?? new Set<string>();
+  const digestByTag = new Map<string, string>();
   let accountId: string | undefined;
   let vanishedImages = 0;
   let unreadable = 0;
@@ -131,6 +135,9 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
       for (const id of page.imageIds ?? []) {
         if (!id.imageDigest) continue;
         const tags = tagsByDigest.get(id.imageDigest);
+        if (id.imageTag && wantedTags.size > 0 && wantedTags.has(`${repository}:${id.imageTag}`)) {
+          digestByTag.set(`${repository}:${id.imageTag}`, id.imageDigest);
+        }
         if (!tags) tagsByDigest.set(id.imageDigest, id.imageTag ? [id.imageTag] : []);
         else if (id.imageTag) tags.push(id.imageTag);
       }
@@ -247,5 +254,6 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     skippedRepositories,
     platformImages,
     lookupManifest: (digest) => manifestsByDigest.get(digest),
+    lookupTag: (repository, tag) => digestByTag.get(`${repository}:${tag}`),
   };
 }

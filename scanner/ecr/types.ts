@@ -37,4 +37,6 @@ export interface EcrInventory {
    * what a source resolving to the same digest would read, so it need not be fetched.
    */
   lookupManifest(digest: string): ManifestSummary | undefined;
+  /** The digest a tag points to, for the tags the scan asked the inventory to remember (`wantedTags`). */
+  lookupTag(repository: string, tag: string): string | undefined;
 }

@@ -10,6 +10,13 @@ export function formatPlatform(platform: Platform): string {
   return [platform.os, platform.architecture, platform.variant].filter((p) => p).join('/');
 }
 
+/** The text form back as fields; undefined for text that is not `os/arch[/variant]`. */
+export function parsePlatformText(text: string): Platform | undefined {
+  const [os, architecture, variant, ...rest] = text.split('/');
+  if (!os || !architecture || rest.length > 0) return undefined;
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
 /** Reads the platform fields of an index entry or config; undefined when it is not an object. */
 export function parsePlatformObject(value: unknown): Platform | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;

@@ -3,11 +3,16 @@
  * Bearer token per scope (cached until it expires and shared by concurrent
  * requests) or sends Basic credentials.
  */
+import { ErrorKind, ScanError } from '../errors/scan-error';
 import { Challenge } from './challenge';
-import { Credentials } from './docker-config';
-import { HttpOptions, httpGet } from './http';
+import { Credentials } from './credentials';
+import { HttpOptions, httpRequest } from './http';
 
-export class AuthError extends Error {}
+export class AuthError extends ScanError {
+  constructor(message: string, kind: ErrorKind = 'unauthorized', options: { status?: number; cause?: unknown } = {}) {
+    super(message, kind, options);
+  }
+}
 
 interface CachedToken {
   value: string;
@@ -32,8 +37,6 @@ export class RegistryAuthorizer {
   private readonly tokens = new Map<string, Promise<CachedToken>>();
   /** Tokens the registry turned down; a cached one of these is replaced, not reused. */
   private readonly rejected = new Set<string>();
-  /** Number of token requests made, for the benchmark's "token reuse" figure. */
-  tokenRequests = 0;
 
   constructor(
     readonly registry: string,
@@ -41,8 +44,9 @@ export class RegistryAuthorizer {
     private readonly http: TokenRequestOptions,
   ) {}
 
-  get knowsChallenge(): boolean {
-    return this.challenge !== undefined;
+  /** Where the credentials came from (never the secret), for messages; undefined when anonymous. */
+  get credentialSource(): string | undefined {
+    return this.credentials?.source;
   }
 
   /** The Authorization header for a scope, or undefined while no challenge has been seen. */
@@ -51,12 +55,14 @@ export class RegistryAuthorizer {
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') {
       if (!this.credentials) {
-        throw new AuthError(`${this.registry} requires a login (Basic auth) and no credentials for it are in the Docker config.json`);
+        throw new AuthError(
+          `${this.registry} requires a login (Basic auth) and no credentials for it are in the Docker config.json or a credential helper`,
+        );
       }
       return basicHeader(this.credentials);
     }
     if (challenge.scheme === 'bearer') return `Bearer ${(await this.token(challenge, scope)).value}`;
-    throw new AuthError(`${this.registry} asks for unsupported authentication scheme "${challenge.scheme}"`);
+    throw new AuthError(`${this.registry} asks for unsupported authentication scheme "${challenge.scheme}"`, 'protocol');
   }
 
   /**
@@ -94,41 +100,51 @@ export class RegistryAuthorizer {
 
   private async fetchToken(challenge: Challenge, scope: string): Promise<CachedToken> {
     const realm = challenge.params.realm;
-    if (!realm) throw new AuthError(`${this.registry} sent a Bearer challenge without a realm`);
+    if (!realm) throw new AuthError(`${this.registry} sent a Bearer challenge without a realm`, 'protocol');
     let url: URL;
     try {
       url = new URL(realm);
-    } catch {
-      throw new AuthError(`${this.registry} sent a Bearer challenge with an invalid realm`);
+    } catch (err) {
+      throw new AuthError(`${this.registry} sent a Bearer challenge with an invalid realm`, 'protocol', { cause: err });
     }
     if (!this.http.allowUrl(url)) {
-      throw new AuthError(`refusing token realm ${url.origin} for ${this.registry}: plain HTTP to a host that must use TLS`);
+      throw new AuthError(`refusing token realm ${url.origin} for ${this.registry}: plain HTTP to a host that must use TLS`, 'redirect');
     }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     url.searchParams.set('scope', scope);
-    this.tokenRequests++;
     const headers: Record<string, string> = {};
     if (this.credentials) headers.Authorization = basicHeader(this.credentials);
     let response;
     try {
-      response = await httpGet(url, { ...this.http, headers, maxBytes: TOKEN_MAX_BYTES });
+      response = await httpRequest(url, { ...this.http, headers, maxBytes: TOKEN_MAX_BYTES });
     } catch (err) {
-      throw new AuthError(`token server ${url.host} for ${this.registry}: ${(err as Error).message}`);
+      const kind = err instanceof ScanError ? err.kind : 'network';
+      throw new AuthError(`token server ${url.host} for ${this.registry}: ${(err as Error).message}`, kind, { cause: err });
     }
     if (response.status === 401 || response.status === 403) {
       throw new AuthError(
-        `token server ${url.host} refused ${this.credentials ? 'the credentials from config.json' : 'anonymous access'} for ${this.registry} (HTTP ${response.status})`,
+        `token server ${url.host} refused ${this.credentials ? `the credentials from ${this.credentials.source}` : 'anonymous access'} for ${this.registry} (HTTP ${response.status})`,
+        'unauthorized',
+        { status: response.status },
       );
     }
-    if (response.status !== 200) throw new AuthError(`token server ${url.host} for ${this.registry} answered HTTP ${response.status}`);
+    if (response.status !== 200) {
+      throw new AuthError(
+        `token server ${url.host} for ${this.registry} answered HTTP ${response.status}`,
+        response.status >= 500 ? 'server' : 'protocol',
+        {
+          status: response.status,
+        },
+      );
+    }
     let doc: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
       doc = JSON.parse(response.body.toString('utf8'));
-    } catch {
-      throw new AuthError(`token server ${url.host} for ${this.registry} returned a response that is not JSON`);
+    } catch (err) {
+      throw new AuthError(`token server ${url.host} for ${this.registry} returned a response that is not JSON`, 'protocol', { cause: err });
     }
     const value = typeof doc.token === 'string' && doc.token ? doc.token : typeof doc.access_token === 'string' ? doc.access_token : '';
-    if (!value) throw new AuthError(`token server ${url.host} for ${this.registry} returned no token`);
+    if (!value) throw new AuthError(`token server ${url.host} for ${this.registry} returned no token`, 'protocol');
     const lifetime = typeof doc.expires_in === 'number' && doc.expires_in > 0 ? doc.expires_in : DEFAULT_TOKEN_LIFETIME_S;
     return { value, expiresAt: Date.now() + lifetime * 1000 };
   }

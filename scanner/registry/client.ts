@@ -1,22 +1,27 @@
 /**
- * The read side of the OCI distribution API that the scanner needs:
- * manifests by tag or digest and, rarely, a config blob. Every byte read is
- * bounded and checked against the digest that names it.
+ * The read side of the OCI distribution API that the scanner needs: a HEAD to
+ * resolve a tag, a manifest by digest, and rarely a config blob. Every byte
+ * read is bounded and checked against the digest that names it; every request
+ * is counted per host, because registries count pulls.
  */
 import { Limiter } from '../concurrency/limiter';
-import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
+import { ErrorKind, ScanError } from '../errors/scan-error';
 import { digestOf, matchesDigest } from '../oci/digest';
-import { parseChallenge } from './challenge';
-import { CredentialStore } from './docker-config';
-import { RegistryEndpoints } from './endpoint';
+import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
+import { registryApiHost } from '../oci/reference';
+import { RegistryAccessResolver } from './access';
 import { AuthError, RegistryAuthorizer } from './auth';
-import { HttpError, HttpResponse, RetryPolicy, httpGet } from './http';
+import { parseChallenge } from './challenge';
+import { RegistryEndpoints } from './endpoint';
+import { kindOfCode, parseRegistryError } from './error-body';
+import { HttpResponse, RetryPolicy, httpRequest } from './http';
+import { describeReset, isAllowanceSpent, parseRateLimit, RateLimit } from './rate-limit';
 
 export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 export const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 
-/** A failure to read one source; its message is what the report shows. */
-export class RegistryError extends Error {}
+/** A failure to read one source; its message is what the report shows, its kind what a script reads. */
+export class RegistryError extends ScanError {}
 
 export interface FetchedManifest {
   bytes: Buffer;
@@ -24,8 +29,21 @@ export interface FetchedManifest {
   contentType: string | undefined;
 }
 
+/** What a HEAD of a tag told: the digest it points to now. */
+export interface ManifestHead {
+  digest: string;
+  contentType: string | undefined;
+}
+
+/** Requests sent to one registry host, as the registry itself would count them (retries included). */
+export interface RegistryUsage {
+  host: string;
+  requests: { manifestGet: number; manifestHead: number; blobGet: number };
+  rateLimit?: { limit: number; remaining: number };
+}
+
 export interface RegistryClientOptions {
-  credentials: CredentialStore;
+  access: RegistryAccessResolver;
   endpoints: RegistryEndpoints;
   /** Requests in flight to one registry host at most; each host has its own budget, so a slow one does not starve the rest. */
   concurrencyPerHost: number;
@@ -34,78 +52,102 @@ export interface RegistryClientOptions {
   onRetry?: (message: string) => void;
 }
 
-export interface RegistryStats {
-  requests: number;
-  tokenRequests: number;
+type RequestKind = keyof RegistryUsage['requests'];
+
+/** Per-host state: who we are there, what we sent, and whether its allowance is spent. */
+interface HostState {
+  limiter: Limiter;
+  authorizer: Promise<RegistryAuthorizer>;
+  baseUrl: Promise<URL>;
+  usage: RegistryUsage;
+  lastRateLimit?: RateLimit;
+  /** Set on a 429 with nothing remaining: every later request fails at once with this. */
+  spent?: RegistryError;
 }
 
 export class RegistryClient {
-  private readonly authorizers = new Map<string, RegistryAuthorizer>();
-  private readonly limiters = new Map<string, Limiter>();
+  private readonly hosts = new Map<string, HostState>();
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
   private readonly blobs = new Map<string, Promise<Buffer>>();
-  private requests = 0;
 
   constructor(private readonly options: RegistryClientOptions) {}
 
-  stats(): RegistryStats {
-    let tokenRequests = 0;
-    for (const a of this.authorizers.values()) tokenRequests += a.tokenRequests;
-    return { requests: this.requests, tokenRequests };
+  /** Every host spoken to, in the order first asked. */
+  usage(): RegistryUsage[] {
+    return [...this.hosts.values()].map((h) => ({
+      host: h.usage.host,
+      requests: { ...h.usage.requests },
+      ...(h.lastRateLimit ? { rateLimit: { limit: h.lastRateLimit.limit, remaining: h.lastRateLimit.remaining } } : {}),
+    }));
   }
 
-  private limiter(registry: string): Limiter {
-    let limiter = this.limiters.get(registry);
-    if (!limiter) {
-      limiter = new Limiter(this.options.concurrencyPerHost);
-      this.limiters.set(registry, limiter);
+  private host(registry: string): HostState {
+    let state = this.hosts.get(registry);
+    if (!state) {
+      const access = this.options.access(registry);
+      // Observed through authorizer/baseUrl below; this keeps a failed lookup from counting as unhandled meanwhile.
+      access.catch(() => undefined);
+      state = {
+        limiter: new Limiter(this.options.concurrencyPerHost),
+        baseUrl: access.then((a) => a.baseUrl),
+        authorizer: access.then(
+          (a) =>
+            new RegistryAuthorizer(registry, a.credentials, {
+              timeoutMs: this.options.timeoutMs,
+              ...(this.options.retry ? { retry: this.options.retry } : {}),
+              allowUrl: (url) => this.options.endpoints.allowsUrl(url),
+              onRetry: (info) =>
+                this.options.onRetry?.(`retrying token request to ${new URL(info.url).host} in ${info.delayMs} ms (${info.reason})`),
+            }),
+        ),
+        usage: { host: registryApiHost(registry), requests: { manifestGet: 0, manifestHead: 0, blobGet: 0 } },
+      };
+      this.hosts.set(registry, state);
     }
-    return limiter;
+    return state;
   }
 
-  private authorizer(registry: string): RegistryAuthorizer {
-    let authorizer = this.authorizers.get(registry);
-    if (!authorizer) {
-      authorizer = new RegistryAuthorizer(registry, this.options.credentials(registry), {
-        timeoutMs: this.options.timeoutMs,
-        ...(this.options.retry ? { retry: this.options.retry } : {}),
-        allowUrl: (url) => this.options.endpoints.allowsUrl(url),
-        onRetry: (info) =>
-          this.options.onRetry?.(`retrying token request to ${new URL(info.url).host} in ${info.delayMs} ms (${info.reason})`),
-      });
-      this.authorizers.set(registry, authorizer);
-    }
-    return authorizer;
-  }
-
-  /** GET with authorization: a 401 teaches the challenge and the request is made once more with credentials. */
-  private async get(
+  /** A request with authorization: a 401 teaches the challenge and the request is made once more with credentials. */
+  private async request(
     registry: string,
     repository: string,
     path: string,
+    kind: RequestKind,
     accept: string | undefined,
     maxBytes: number,
   ): Promise<HttpResponse> {
-    const url = new URL(`/v2/${repository}/${path}`, this.options.endpoints.baseUrl(registry));
+    const host = this.host(registry);
     const scope = `repository:${repository}:pull`;
-    const authorizer = this.authorizer(registry);
-    let sentAuthorization: string | undefined;
-    const attempt = async (): Promise<HttpResponse> => {
-      const headers: Record<string, string> = {};
-      if (accept) headers.Accept = accept;
-      sentAuthorization = await authorizer.header(scope);
-      if (sentAuthorization) headers.Authorization = sentAuthorization;
-      this.requests++;
-      return httpGet(url, {
-        headers,
-        timeoutMs: this.options.timeoutMs,
-        maxBytes,
-        ...(this.options.retry ? { retry: this.options.retry } : {}),
-        allowUrl: (next) => this.options.endpoints.allowsUrl(next),
-        onRetry: (info) => this.options.onRetry?.(`retrying ${registry}/${repository} in ${info.delayMs} ms (${info.reason})`),
-      });
-    };
-    return this.limiter(registry).run(async () => {
+    return host.limiter.run(async () => {
+      if (host.spent) throw host.spent;
+      let authorizer: RegistryAuthorizer;
+      let url: URL;
+      try {
+        [authorizer, url] = await Promise.all([host.authorizer, host.baseUrl.then((base) => new URL(`/v2/${repository}/${path}`, base))]);
+      } catch (err) {
+        if (err instanceof ScanError) throw new RegistryError(err.message, err.kind, { cause: err });
+        throw err;
+      }
+      let sentAuthorization: string | undefined;
+      const attempt = async (): Promise<HttpResponse> => {
+        const headers: Record<string, string> = {};
+        if (accept) headers.Accept = accept;
+        sentAuthorization = await authorizer.header(scope);
+        if (sentAuthorization) headers.Authorization = sentAuthorization;
+        const response = await httpRequest(url, {
+          method: kind === 'manifestHead' ? 'HEAD' : 'GET',
+          headers,
+          timeoutMs: this.options.timeoutMs,
+          maxBytes,
+          ...(this.options.retry ? { retry: this.options.retry } : {}),
+          allowUrl: (next) => this.options.endpoints.allowsUrl(next),
+          onAttempt: () => host.usage.requests[kind]++,
+          isFinal: (r) => isAllowanceSpent(r.status, r.headers),
+          onRetry: (info) => this.options.onRetry?.(`retrying ${registry}/${repository} in ${info.delayMs} ms (${info.reason})`),
+        });
+        host.lastRateLimit = parseRateLimit(response.headers) ?? host.lastRateLimit;
+        return response;
+      };
       try {
         let response = await attempt();
         if (response.status === 401) {
@@ -113,39 +155,83 @@ export class RegistryClient {
           if (!challenge) {
             throw new RegistryError(
               `${registry} answered 401 Unauthorized without an authentication challenge (no WWW-Authenticate header)`,
+              'protocol',
+              { status: 401 },
             );
           }
           authorizer.learn(challenge, sentAuthorization);
           response = await attempt();
           if (response.status === 401) {
+            const who = authorizer.credentialSource;
             throw new RegistryError(
-              `${registry} refused access to ${repository} (HTTP 401 after authenticating); check the credentials in config.json`,
+              `${registry} refused access to ${repository} (HTTP 401 after authenticating${who ? ` with the credentials from ${who}` : ' anonymously'})`,
+              'unauthorized',
+              { status: 401 },
             );
           }
         }
+        if (isAllowanceSpent(response.status, response.headers)) {
+          host.spent = new RegistryError(
+            `${registry}'s pull allowance is spent (${host.lastRateLimit?.limit ?? '?'} a window, 0 remaining; ${describeReset(response.headers, host.lastRateLimit)}); ` +
+              `no more requests are sent to it this run (log in to raise the allowance)`,
+            'rate-limited',
+            { status: 429 },
+          );
+          throw host.spent;
+        }
         return response;
       } catch (err) {
-        if (err instanceof AuthError || err instanceof HttpError) throw new RegistryError(err.message);
+        if (err instanceof RegistryError) throw err;
+        if (err instanceof AuthError || err instanceof ScanError)
+          throw new RegistryError(err.message, err.kind, { ...(err.status ? { status: err.status } : {}), cause: err });
         throw err;
       }
     });
   }
 
   private explainStatus(response: HttpResponse, registry: string, repository: string, reference: string, what: string): RegistryError {
-    switch (response.status) {
+    const status = response.status;
+    const code = parseRegistryError(response.body);
+    const said = code ? ` ${code.code}${code.message ? `: ${code.message}` : ''}` : '';
+    const fromCode = code ? kindOfCode(code.code) : undefined;
+    let kind: ErrorKind;
+    let message: string;
+    switch (status) {
       case 404:
-        return new RegistryError(`${what} ${reference} not found in ${registry}/${repository} (HTTP 404)`);
+        kind = fromCode ?? 'not-found';
+        message =
+          code?.code === 'NAME_UNKNOWN'
+            ? `repository ${repository} not found in ${registry} (HTTP 404${said})`
+            : `${what} ${reference} not found in ${registry}/${repository} (HTTP 404${said})`;
+        break;
       case 403:
-        return new RegistryError(`${registry} denied access to ${repository} (HTTP 403)`);
+        kind = fromCode ?? 'denied';
+        message = `${registry} denied access to ${repository} (HTTP 403${said})`;
+        break;
       case 429:
-        return new RegistryError(`${registry} kept rate-limiting the request (HTTP 429) after retries`);
+        kind = 'rate-limited';
+        message = `${registry} kept rate-limiting the request (HTTP 429${said}) after retries`;
+        break;
       default:
-        return new RegistryError(
-          response.status >= 500
-            ? `${registry} failed with HTTP ${response.status} after retries`
-            : `${registry} answered HTTP ${response.status} for ${what} ${reference}`,
-        );
+        kind = fromCode ?? (status >= 500 ? 'server' : 'protocol');
+        message =
+          status >= 500
+            ? `${registry} failed with HTTP ${status}${said} after retries`
+            : `${registry} answered HTTP ${status}${said} for ${what} ${reference}`;
     }
+    return new RegistryError(message, kind, { status });
+  }
+
+  /**
+   * Resolves a tag with a HEAD, which registries do not count as a pull.
+   * Undefined when the registry sends no Docker-Content-Digest; the caller then GETs.
+   */
+  async headManifest(registry: string, repository: string, tag: string): Promise<ManifestHead | undefined> {
+    const response = await this.request(registry, repository, `manifests/${tag}`, 'manifestHead', ACCEPTED_MANIFEST_TYPES.join(', '), 0);
+    if (response.status !== 200) throw this.explainStatus(response, registry, repository, tag, 'tag');
+    const digest = response.headers.get('docker-content-digest') ?? undefined;
+    if (digest === undefined || !/^sha(256|512):[a-f0-9]+$/.test(digest)) return undefined;
+    return { digest, contentType: response.headers.get('content-type') ?? undefined };
   }
 
   /** Fetches a manifest by tag or digest, at most once per run for a digest. */
@@ -162,7 +248,14 @@ export class RegistryClient {
   }
 
   private async fetchManifest(registry: string, repository: string, reference: string, byDigest: boolean): Promise<FetchedManifest> {
-    const response = await this.get(registry, repository, `manifests/${reference}`, ACCEPTED_MANIFEST_TYPES.join(', '), MANIFEST_MAX_BYTES);
+    const response = await this.request(
+      registry,
+      repository,
+      `manifests/${reference}`,
+      'manifestGet',
+      ACCEPTED_MANIFEST_TYPES.join(', '),
+      MANIFEST_MAX_BYTES,
+    );
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, reference, byDigest ? 'manifest' : 'tag');
     const headerDigest = response.headers.get('docker-content-digest') ?? undefined;
     const expected = byDigest ? reference : headerDigest;
@@ -170,6 +263,7 @@ export class RegistryClient {
       if (!matchesDigest(response.body, expected)) {
         throw new RegistryError(
           `manifest bytes from ${registry}/${repository} do not hash to ${expected}${byDigest ? '' : ' (Docker-Content-Digest)'}; refusing to compare content that cannot be verified`,
+          'protocol',
         );
       }
     }
@@ -193,10 +287,10 @@ export class RegistryClient {
   }
 
   private async fetchBlob(registry: string, repository: string, digest: string, maxBytes: number): Promise<Buffer> {
-    const response = await this.get(registry, repository, `blobs/${digest}`, undefined, maxBytes);
+    const response = await this.request(registry, repository, `blobs/${digest}`, 'blobGet', undefined, maxBytes);
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, digest, 'blob');
     if (!matchesDigest(response.body, digest)) {
-      throw new RegistryError(`blob from ${registry}/${repository} does not hash to ${digest}`);
+      throw new RegistryError(`blob from ${registry}/${repository} does not hash to ${digest}`, 'protocol');
     }
     return response.body;
   }

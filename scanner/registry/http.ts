@@ -1,9 +1,10 @@
 /**
- * One GET against a registry or token server, with what every call needs:
+ * One GET or HEAD against a registry or token server, with what every call needs:
  * a timeout, a cap on the bytes read, retries with backoff on 429/5xx and
  * broken connections, and redirects that never carry credentials to another
  * origin or down to plain HTTP.
  */
+import { ErrorKind, ScanError } from '../errors/scan-error';
 
 export interface RetryPolicy {
   /** Total attempts, the first one included. */
@@ -15,12 +16,18 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 20_000 };
 
 export interface HttpOptions {
+  /** GET unless told; HEAD reads no body. */
+  method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
   timeoutMs: number;
   maxBytes: number;
   retry?: RetryPolicy;
   /** Decides whether a URL reached by redirect may be fetched; the first URL was checked by the caller. */
   allowUrl?: (url: URL) => boolean;
+  /** Called once per request sent (retries included, redirect hops not): registries count requests, so do we. */
+  onAttempt?: () => void;
+  /** Called on every response before a retry is considered; true stops retrying and returns it (a spent pull allowance). */
+  isFinal?: (response: HttpResponse) => boolean;
   /** Called before each retry, for progress logs. */
   onRetry?: (info: { url: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -33,15 +40,12 @@ export interface HttpResponse {
   url: string;
 }
 
-export type HttpErrorKind = 'timeout' | 'network' | 'dns' | 'tls' | 'too-large' | 'redirect' | 'status';
+export type HttpErrorKind = Extract<ErrorKind, 'timeout' | 'network' | 'dns' | 'tls' | 'too-large' | 'redirect'>;
 
-export class HttpError extends Error {
-  constructor(
-    message: string,
-    readonly kind: HttpErrorKind,
-    readonly status?: number,
-  ) {
-    super(message);
+/** A request that got no usable response; the kind says why. */
+export class HttpError extends ScanError {
+  constructor(message: string, kind: HttpErrorKind, cause?: unknown) {
+    super(message, kind, { cause });
   }
 }
 
@@ -76,16 +80,16 @@ function describeNetworkError(err: unknown, url: URL, timeoutMs: number): HttpEr
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code ?? (err as { code?: string }).code ?? '';
   if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-    return new HttpError(`request to ${url.host} timed out after ${timeoutMs / 1000} s`, 'timeout');
+    return new HttpError(`request to ${url.host} timed out after ${timeoutMs / 1000} s`, 'timeout', err);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new HttpError(`registry host ${url.hostname} does not resolve (DNS ${code})`, 'dns');
+    return new HttpError(`registry host ${url.hostname} does not resolve (DNS ${code})`, 'dns', err);
   }
   if (/CERT|SELF_SIGNED|TLS|SSL/.test(code)) {
-    return new HttpError(`TLS verification failed for ${url.host}: ${code}`, 'tls');
+    return new HttpError(`TLS verification failed for ${url.host}: ${code}`, 'tls', err);
   }
   const detail = CONNECTION_PHRASES[code] ?? (code || cause?.message || (err as Error).message);
-  return new HttpError(`connection to ${url.host} failed: ${detail}`, 'network');
+  return new HttpError(`connection to ${url.host} failed: ${detail}`, 'network', err);
 }
 
 /** Reads at most maxBytes; a larger body is an error rather than a memory risk. */
@@ -119,7 +123,7 @@ async function fetchOnce(start: URL, options: HttpOptions): Promise<HttpResponse
   for (let hop = 0; ; hop++) {
     let response: Response;
     try {
-      response = await fetch(url, { headers, redirect: 'manual', signal });
+      response = await fetch(url, { method: options.method ?? 'GET', headers, redirect: 'manual', signal });
     } catch (err) {
       throw describeNetworkError(err, url, options.timeoutMs);
     }
@@ -144,6 +148,10 @@ async function fetchOnce(start: URL, options: HttpOptions): Promise<HttpResponse
       url = next;
       continue;
     }
+    if (options.method === 'HEAD') {
+      await response.body?.cancel();
+      return { status: response.status, headers: response.headers, body: Buffer.alloc(0), url: url.toString() };
+    }
     try {
       const body = await readBounded(response, options.maxBytes, url);
       return { status: response.status, headers: response.headers, body, url: url.toString() };
@@ -158,15 +166,16 @@ function retryable(err: unknown): boolean {
   return err instanceof HttpError && (err.kind === 'network' || err.kind === 'timeout');
 }
 
-/** GET with retries. A retryable status that persists is returned as the last response, for the caller to explain. */
-export async function httpGet(url: URL, options: HttpOptions): Promise<HttpResponse> {
+/** GET or HEAD with retries. A retryable status that persists is returned as the last response, for the caller to explain. */
+export async function httpRequest(url: URL, options: HttpOptions): Promise<HttpResponse> {
   const policy = options.retry ?? DEFAULT_RETRY;
   for (let attempt = 1; ; attempt++) {
     let delayMs: number;
     let reason: string;
     try {
+      options.onAttempt?.();
       const response = await fetchOnce(url, options);
-      if (!RETRYABLE_STATUS.has(response.status) || attempt >= policy.maxAttempts) return response;
+      if (!RETRYABLE_STATUS.has(response.status) || attempt >= policy.maxAttempts || options.isFinal?.(response)) return response;
       const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
       delayMs = retryAfter !== undefined ? Math.min(retryAfter, policy.maxDelayMs) : backoff(policy, attempt);
       reason = `HTTP ${response.status}`;

@@ -3,7 +3,7 @@ import { EcrIndex, matchImages, statusOf } from '../match/match';
 import { EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
-import { Report, ReportProvenance, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
+import { Report, ReportProvenance, ReportRegistry, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
 
 export interface BuildReportInput {
   entries: readonly SourceEntry[];
@@ -14,11 +14,13 @@ export interface BuildReportInput {
   generatedAt: Date;
   provenance?: ReportProvenance;
   platforms?: string[];
+  /** Source registries spoken to, with their request counts. */
+  registries?: readonly ReportRegistry[];
 }
 
 function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
   if (entry.kind === 'invalid') {
-    return { line: entry.line, input: entry.input, status: 'error', error: entry.error, images: [] };
+    return { line: entry.line, input: entry.input, status: 'error', error: entry.error, errorKind: 'invalid', images: [] };
   }
   const base = {
     line: entry.line,
@@ -29,7 +31,14 @@ function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
   const resolution = input.resolved.get(entry.canonical);
   if (!resolution) return { ...base, status: 'error', error: 'internal error: source was not resolved', images: [] };
   if (!resolution.ok) {
-    return { ...base, ...(resolution.digest ? { digest: resolution.digest } : {}), status: 'error', error: resolution.error, images: [] };
+    return {
+      ...base,
+      ...(resolution.digest ? { digest: resolution.digest } : {}),
+      status: 'error',
+      error: resolution.error,
+      errorKind: resolution.errorKind,
+      images: [],
+    };
   }
   const images = matchImages(resolution.images, input.indexes);
   return { ...base, digest: resolution.digest, status: statusOf(images), images };
@@ -58,5 +67,6 @@ export function buildReport(input: BuildReportInput): Report {
     })),
     summary: summarize(sources),
     sources,
+    ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
   };
 }

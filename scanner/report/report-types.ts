@@ -1,5 +1,6 @@
 /** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
 import { EcrDuplicate } from '../ecr/types';
+import { ErrorKind } from '../errors/scan-error';
 import { EcrMatch, SourceStatus } from '../match/match';
 
 export const SCHEMA_VERSION = 1;
@@ -20,8 +21,8 @@ export interface ReportSource {
   digest?: string;
   status: SourceStatus;
   error?: string;
-  /** With status error: what kind of failure, for scripts (see ErrorKind). */
-  errorKind?: string;
+  /** With status error: what kind of failure, for scripts. */
+  errorKind?: ErrorKind;
   images: ReportImage[];
 }
 

@@ -1,87 +1,156 @@
 /**
- * Resolves a source reference to its platform images through manifests:
- * an index becomes its platform entries; a platform manifest reads its
- * config blob only to learn its platform.
+ * Resolves a source reference to its platform images, paying for as few pulls
+ * as possible: a tag is resolved with a HEAD (free on Docker Hub); a manifest
+ * is fetched only when neither ECR's copy of that digest nor the digest cache
+ * knows it; a config blob only when nothing else names the platform.
  */
+import { ErrorKind, ScanError } from '../errors/scan-error';
+import { ManifestSummary, summaryOf } from '../ecr/manifest-summary';
+import { ManifestError, parseConfigPlatform, parseManifest } from '../oci/manifest';
+import { formatPlatform, parsePlatformText, Platform, PlatformFilter } from '../oci/platform';
 import { ImageReference } from '../oci/reference';
-import { isAttestation, Manifest, ManifestError, parseConfigPlatform, parseManifest } from '../oci/manifest';
-import { formatPlatform, Platform } from '../oci/platform';
-import { RegistryClient, RegistryError } from '../registry/client';
-import { PlatformFilter } from '../oci/platform';
+import { RegistryClient } from '../registry/client';
 import { ResolvedSource, SourceImage } from './types';
 
 /** Indexes of indexes exist but are rare; a bound keeps a malicious registry from looping us. */
 const MAX_INDEX_DEPTH = 3;
+/** The platform of an image in the scanned registry that nothing names (its config is not read: no registry call). */
+export const UNKNOWN_PLATFORM = 'unknown';
 
-export class ResolveError extends Error {}
+export class ResolveError extends ScanError {}
 
-async function manifestAt(client: RegistryClient, ref: ImageReference, reference: string): Promise<{ digest: string; manifest: Manifest }> {
-  const fetched = await client.getManifest(ref.registry, ref.repository, reference);
-  try {
-    return { digest: fetched.digest, manifest: parseManifest(fetched.bytes, fetched.contentType) };
-  } catch (err) {
-    if (err instanceof ManifestError) throw new ResolveError(`manifest ${fetched.digest}: ${err.message}`);
-    throw err;
-  }
+/** What can be learned of a digest without asking the source registry. */
+export interface ManifestKnowledge {
+  /** ECR's copy of the digest or the digest cache's entry; may wait for the ECR inventory. */
+  lookup(digest: string): Promise<ManifestSummary | undefined>;
+  /** Keeps what a GET taught, so the next run need not ask. */
+  remember(digest: string, summary: ManifestSummary): void;
 }
 
-async function imagesOf(
-  client: RegistryClient,
-  ref: ImageReference,
-  digest: string,
-  manifest: Manifest,
-  filter: PlatformFilter,
-  depth: number,
-  knownPlatform?: Platform,
-): Promise<SourceImage[]> {
-  if (manifest.kind === 'image') {
-    let platform = knownPlatform;
-    if (!platform) {
-      const config = await client.getBlob(ref.registry, ref.repository, manifest.config.digest);
-      try {
-        platform = parseConfigPlatform(config);
-      } catch (err) {
-        throw new ResolveError(`config ${manifest.config.digest}: ${(err as Error).message}`);
+/** The ECR registry being scanned: its sources are answered from the inventory, without the registry API. */
+export interface ScannedRegistry {
+  /** True when the registry is the one being scanned; may wait for the inventory to learn the account. */
+  isScanned(registry: string): Promise<boolean>;
+  /** The manifest digest a repository's tag points to in ECR, or undefined when the tag is not there. */
+  lookupTag(repository: string, tag: string): Promise<string | undefined>;
+}
+
+export interface ResolveContext {
+  client: RegistryClient;
+  filter: PlatformFilter;
+  known: ManifestKnowledge;
+  scanned?: ScannedRegistry;
+}
+
+type KnownSummary = Exclude<ManifestSummary, { kind: 'other' }>;
+
+class SourceResolver {
+  constructor(
+    private readonly ctx: ResolveContext,
+    private readonly ref: ImageReference,
+    private readonly inScannedRegistry: boolean,
+  ) {}
+
+  /** The digest the reference names now: its own digest, ECR's tag, or the source's answer to a HEAD (a GET if HEAD says nothing). */
+  async topDigest(): Promise<string> {
+    const { ref, ctx } = this;
+    if (ref.digest) return ref.digest;
+    const tag = ref.tag ?? 'latest';
+    if (this.inScannedRegistry) {
+      const digest = await ctx.scanned!.lookupTag(ref.repository, tag);
+      if (!digest)
+        throw new ResolveError(`tag ${tag} not found in ${ref.registry}/${ref.repository} (the scanned ECR registry)`, 'not-found');
+      return digest;
+    }
+    const head = await ctx.client.headManifest(ref.registry, ref.repository, tag);
+    if (head) return head.digest;
+    const fetched = await ctx.client.getManifest(ref.registry, ref.repository, tag);
+    this.ctx.known.remember(fetched.digest, this.parse(fetched.digest, fetched.bytes, fetched.contentType));
+    return fetched.digest;
+  }
+
+  private parse(digest: string, bytes: Buffer, contentType: string | undefined): KnownSummary {
+    try {
+      return summaryOf(parseManifest(bytes, contentType));
+    } catch (err) {
+      if (err instanceof ManifestError) throw new ResolveError(`manifest ${digest}: ${err.message}`, 'invalid', { cause: err });
+      throw err;
+    }
+  }
+
+  async summary(digest: string): Promise<KnownSummary> {
+    const known = await this.ctx.known.lookup(digest);
+    if (known?.kind === 'other') throw new ResolveError(`manifest ${digest}: ${known.reason}`, 'invalid');
+    if (known) return known;
+    if (this.inScannedRegistry)
+      throw new ResolveError(
+        `manifest ${digest} not found in ${this.ref.registry}/${this.ref.repository} (the scanned ECR registry)`,
+        'not-found',
+      );
+    const fetched = await this.ctx.client.getManifest(this.ref.registry, this.ref.repository, digest);
+    const summary = this.parse(digest, fetched.bytes, fetched.contentType);
+    this.ctx.known.remember(digest, summary);
+    return summary;
+  }
+
+  /** The platform of an image manifest: named by its index, by the cache, else read from its config. */
+  private async platformOf(digest: string, summary: Extract<KnownSummary, { kind: 'image' }>): Promise<Platform | undefined> {
+    if (summary.platform !== undefined) return parsePlatformText(summary.platform);
+    if (this.inScannedRegistry) return undefined;
+    const config = await this.ctx.client.getBlob(this.ref.registry, this.ref.repository, summary.imageId);
+    let platform: Platform;
+    try {
+      platform = parseConfigPlatform(config);
+    } catch (err) {
+      throw new ResolveError(`config ${summary.imageId}: ${(err as Error).message}`, 'invalid', { cause: err });
+    }
+    this.ctx.known.remember(digest, { ...summary, platform: formatPlatform(platform) });
+    return platform;
+  }
+
+  async images(digest: string, summary: KnownSummary, depth: number, named?: Platform): Promise<SourceImage[]> {
+    const { filter } = this.ctx;
+    if (summary.kind === 'image') {
+      const platform = named ?? (await this.platformOf(digest, summary));
+      // An image whose platform nothing names can only be in the scanned registry; it is compared whatever --platform says.
+      if (platform && !filter.accepts(platform)) {
+        if (depth === 0)
+          throw new ResolveError(`the image is ${formatPlatform(platform)}, which --platform ${filter.describe()} excludes`, 'platform');
+        return [];
       }
+      return [{ platform: platform ? formatPlatform(platform) : UNKNOWN_PLATFORM, manifestDigest: digest, imageId: summary.imageId }];
     }
-    if (!filter.accepts(platform)) {
-      if (depth === 0) throw new ResolveError(`the image is ${formatPlatform(platform)}, which --platform ${filter.describe()} excludes`);
-      return [];
+    if (depth >= MAX_INDEX_DEPTH) throw new ResolveError(`indexes nested deeper than ${MAX_INDEX_DEPTH} levels`, 'invalid');
+    const platformEntries = summary.children.filter((c) => !c.attestation);
+    const children = platformEntries.map((c) => ({ ...c, parsed: c.platform ? parsePlatformText(c.platform) : undefined }));
+    const accepted = children.filter((c) => !c.parsed || filter.accepts(c.parsed));
+    if (accepted.length === 0) {
+      const offered = platformEntries.map((c) => c.platform ?? c.digest).join(', ');
+      throw new ResolveError(
+        platformEntries.length === 0
+          ? 'the index lists no platform images'
+          : `no platform of the index (${offered}) matches --platform ${filter.describe()}`,
+        platformEntries.length === 0 ? 'invalid' : 'platform',
+      );
     }
-    return [{ platform: formatPlatform(platform), manifestDigest: digest, imageId: manifest.config.digest }];
+    const nested = await Promise.all(accepted.map(async (c) => this.images(c.digest, await this.summary(c.digest), depth + 1, c.parsed)));
+    return nested.flat();
   }
-  if (depth >= MAX_INDEX_DEPTH) throw new ResolveError(`indexes nested deeper than ${MAX_INDEX_DEPTH} levels`);
-  const platformEntries = manifest.manifests.filter((d) => !isAttestation(d));
-  const children = platformEntries.filter((d) => !d.platform || filter.accepts(d.platform));
-  if (children.length === 0) {
-    const offered = platformEntries.map((d) => (d.platform ? formatPlatform(d.platform) : d.digest)).join(', ');
-    throw new ResolveError(
-      platformEntries.length === 0
-        ? 'the index lists no platform images'
-        : `no platform of the index (${offered}) matches --platform ${filter.describe()}`,
-    );
-  }
-  const nested = await Promise.all(
-    children.map(async (child) => {
-      const fetched = await manifestAt(client, ref, child.digest);
-      return imagesOf(client, ref, child.digest, fetched.manifest, filter, depth + 1, child.platform);
-    }),
-  );
-  return nested.flat();
 }
 
-/** Never throws: a failure becomes an `ok: false` result with a message for the report. */
-export async function resolveSource(client: RegistryClient, ref: ImageReference, filter: PlatformFilter): Promise<ResolvedSource> {
+/** Never throws for a source's own failure: that becomes an `ok: false` result with a message and kind for the report. */
+export async function resolveSource(ctx: ResolveContext, ref: ImageReference): Promise<ResolvedSource> {
   let digest: string | undefined;
   try {
-    const top = await manifestAt(client, ref, ref.digest ?? ref.tag ?? 'latest');
-    digest = top.digest;
-    const images = await imagesOf(client, ref, top.digest, top.manifest, filter, 0);
-    if (images.length === 0) throw new ResolveError(`no platform image matches --platform ${filter.describe()}`);
+    const resolver = new SourceResolver(ctx, ref, (await ctx.scanned?.isScanned(ref.registry)) ?? false);
+    digest = await resolver.topDigest();
+    const images = await resolver.images(digest, await resolver.summary(digest), 0);
+    if (images.length === 0) throw new ResolveError(`no platform image matches --platform ${ctx.filter.describe()}`, 'platform');
     return { ok: true, digest, images };
   } catch (err) {
-    if (err instanceof RegistryError || err instanceof ResolveError) {
-      return { ok: false, ...(digest ? { digest } : {}), error: err.message };
+    if (err instanceof ScanError) {
+      const errorKind: ErrorKind = err.kind;
+      return { ok: false, ...(digest ? { digest } : {}), error: err.message, errorKind };
     }
     throw err;
   }

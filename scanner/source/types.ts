@@ -7,4 +7,7 @@ export interface SourceImage {
   imageId: string;
 }
 
-export type ResolvedSource = { ok: true; digest: string; images: SourceImage[] } | { ok: false; digest?: string; error: string };
+import { ErrorKind } from '../errors/scan-error';
+
+export type ResolvedSource =
+  { ok: true; digest: string; images: SourceImage[] } | { ok: false; digest?: string; error: string; errorKind: ErrorKind };

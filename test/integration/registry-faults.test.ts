@@ -24,6 +24,8 @@ let gated: GateProxy; // demands Bearer tokens
 let open: GateProxy; // no auth, for faults that must reach the client as they are
 let elsewhere: GateProxy; // another origin (localhost vs 127.0.0.1), the redirect target
 let ecr: EcrEmulator;
+// A manifest is fetched only when ECR lacks its digest (pull economy), so faults of a manifest body meet an ECR that holds nothing.
+let emptyEcr: EcrEmulator;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'registry-faults-'));
@@ -34,11 +36,20 @@ beforeAll(async () => {
   gated = await startGateProxy({ upstream: registry.url, bearer: tokens });
   open = await startGateProxy({ upstream: registry.url });
   elsewhere = await startGateProxy({ upstream: registry.url });
+  emptyEcr = await startEcrEmulator({ repositories: {} });
   ecr = await startEcrEmulator({ repositories: await loadFromRegistry(registry.url, [{ repository: 'team/app', ecrRepository: 'app' }]) });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled([gated?.stop(), open?.stop(), elsewhere?.stop(), tokens?.stop(), ecr?.stop(), registry?.stop()]);
+  await Promise.allSettled([
+    gated?.stop(),
+    open?.stop(),
+    elsewhere?.stop(),
+    tokens?.stop(),
+    ecr?.stop(),
+    emptyEcr?.stop(),
+    registry?.stop(),
+  ]);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -66,6 +77,8 @@ interface FaultCase {
   via: () => GateProxy;
   arrange: () => void;
   timeoutMs?: number;
+  /** The fault is in a manifest body, which only a GET reads: scan against an ECR that lacks the image, so the GET is made. */
+  needsGet?: boolean;
   /** A message for `error`; undefined when the scan must succeed (after retries). */
   error?: RegExp;
 }
@@ -123,6 +136,7 @@ const cases: FaultCase[] = [
     name: 'truncated body (connection closed mid-JSON)',
     via: () => gated,
     arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'truncate' })),
+    needsGet: true,
     error: /cut short|failed/,
   },
   {
@@ -143,6 +157,7 @@ const cases: FaultCase[] = [
     name: 'manifest bytes that do not hash to the digest',
     via: () => gated,
     arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'corrupt' })),
+    needsGet: true,
     error: /do not hash to sha256:/,
   },
   {
@@ -182,7 +197,11 @@ describe.each(cases)('$name', (c) => {
     c.arrange();
     const tag = c.name === '404 for the tag' ? 'gone' : '1';
     const input = `# one source\n${c.via().host}/team/app:${tag}\n`;
-    const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}) });
+    const run = await scanOnce({
+      input,
+      ecrEndpoint: (c.needsGet ? emptyEcr : ecr).endpoint,
+      ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}),
+    });
     const report = run.report!;
     expectReportInvariants(report, input);
     const [source] = report.sources;
@@ -192,7 +211,7 @@ describe.each(cases)('$name', (c) => {
       expect(source!.error).toMatch(c.error);
     } else {
       expect(run.exitCode).toBe(0);
-      expect(source).toMatchObject({ status: 'present', images: [{ imageId: image.configDigest }] });
+      expect(source).toMatchObject({ status: c.needsGet ? 'absent' : 'present', images: [{ imageId: image.configDigest }] });
     }
     // A fault never becomes an answer: status is error, or the real comparison.
     expect(source!.status === 'error' ? Boolean(c.error) : !c.error).toBe(true);

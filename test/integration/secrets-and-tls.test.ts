@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpGet } from '../../scanner/registry/http';
+import { httpRequest } from '../../scanner/registry/http';
 import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { GateProxy, startGateProxy } from '../support/gate-proxy';
 import { buildImage, writeOciLayout } from '../../emulator/oci-layout';
@@ -167,7 +167,7 @@ describe('TLS', () => {
   });
 
   test('a certificate no CA vouches for is refused, with a TLS message', async () => {
-    await expect(httpGet(new URL(`https://127.0.0.1:${port}/v2/`), { timeoutMs: 5000, maxBytes: 1024 })).rejects.toMatchObject({
+    await expect(httpRequest(new URL(`https://127.0.0.1:${port}/v2/`), { timeoutMs: 5000, maxBytes: 1024 })).rejects.toMatchObject({
       kind: 'tls',
       message: expect.stringMatching(/TLS verification failed for 127\.0\.0\.1:\d+: SELF_SIGNED|DEPTH_ZERO/),
     });

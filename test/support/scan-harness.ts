@@ -11,7 +11,8 @@ import { PlatformFilter } from '../../scanner/oci/platform';
 import { Logger } from '../../scanner/log/progress';
 import { CacheLocation } from '../../scanner/ecr/cache-store';
 import { parseInput } from '../../scanner/input/input-file';
-import { CredentialStore } from '../../scanner/registry/docker-config';
+import { DockerConfig } from '../../scanner/registry/docker-config';
+import { EcrClientFactory } from '../../scanner/registry/ecr-login';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';
 import { RetryPolicy } from '../../scanner/registry/http';
 import { Report } from '../../scanner/report/report-types';
@@ -26,7 +27,8 @@ export interface HarnessOptions {
   ecrEndpoint: string;
   s3Endpoint?: string;
   s3Uris?: string[];
-  credentials?: CredentialStore;
+  dockerConfig?: Pick<DockerConfig, 'lookup' | 'namesHost'>;
+  ecrClientForRegion?: EcrClientFactory;
   timeoutMs?: number;
   concurrency?: number;
   platforms?: string[];
@@ -64,7 +66,8 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
       concurrency: options.concurrency ?? 4,
       platforms: new PlatformFilter(options.platforms ?? []),
       endpoints: new RegistryEndpoints(),
-      credentials: options.credentials ?? (() => undefined),
+      dockerConfig: options.dockerConfig ?? { lookup: async () => undefined, namesHost: () => false },
+      ...(options.ecrClientForRegion ? { ecrClientForRegion: options.ecrClientForRegion } : {}),
       timeoutMs: options.timeoutMs ?? 5000,
       registryRetry: FAST_RETRY,
       ecrClient: () => ecr,

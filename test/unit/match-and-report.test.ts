@@ -20,6 +20,7 @@ const inventory: EcrInventory = {
     { repository: 'multi', manifestDigest: d('3'), imageId: d('b'), tags: ['1.0'] },
   ],
   lookupManifest: () => undefined,
+  lookupTag: () => undefined,
 };
 const indexes = indexInventory([inventory]);
 
@@ -62,7 +63,7 @@ describe('report', () => {
       'docker.io/library/redis:latest',
       { ok: true, digest: d('e'), images: [{ platform: 'linux/amd64', manifestDigest: d('7'), imageId: d('c') }] },
     ],
-    ['docker.io/library/busybox:latest', { ok: false, error: 'tag latest not found' }],
+    ['docker.io/library/busybox:latest', { ok: false, error: 'tag latest not found', errorKind: 'not-found' }],
   ]);
   const report = buildReport({
     entries,

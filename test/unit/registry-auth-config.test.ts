@@ -1,5 +1,5 @@
 import { parseChallenge } from '../../scanner/registry/challenge';
-import { parseDockerConfig, registryKey } from '../../scanner/registry/docker-config';
+import { registryKey } from '../../scanner/registry/docker-config';
 import { isLoopback, RegistryEndpoints } from '../../scanner/registry/endpoint';
 import { parseRetryAfter } from '../../scanner/registry/http';
 
@@ -15,37 +15,6 @@ describe('WWW-Authenticate parsing', () => {
   test('Basic and unquoted values', () => {
     expect(parseChallenge('Basic realm=registry')).toEqual({ scheme: 'basic', params: { realm: 'registry' } });
     expect(parseChallenge(null)).toBeUndefined();
-  });
-});
-
-describe('Docker config.json', () => {
-  const auth = Buffer.from('alice:p@ss:word').toString('base64');
-  const config = parseDockerConfig(
-    JSON.stringify({
-      auths: {
-        'https://index.docker.io/v1/': { auth },
-        'registry.example.com:5000': { username: 'bob', password: 'pw' },
-        'https://ghcr.io': { auth: '' },
-      },
-      credsStore: 'desktop',
-    }),
-    '/x/config.json',
-  );
-  test('auth and username/password entries, Docker Hub aliases', () => {
-    expect(config.lookup('docker.io')).toEqual({ username: 'alice', password: 'p@ss:word' });
-    expect(config.lookup('registry.example.com:5000')).toEqual({ username: 'bob', password: 'pw' });
-    expect(config.lookup('ghcr.io')).toBeUndefined();
-  });
-  test('warnings name the problem, never the secret', () => {
-    expect(config.warnings.join('\n')).toMatch(/credential helpers/);
-    expect(config.warnings.join('\n')).not.toContain(auth);
-  });
-  test('invalid JSON is a warning, not a crash', () => {
-    expect(parseDockerConfig('{', 'c.json').warnings[0]).toMatch(/not valid JSON/);
-  });
-  test('registryKey', () => {
-    expect(registryKey('https://registry-1.docker.io/v2/')).toBe('docker.io');
-    expect(registryKey('http://LOCALHOST:5000')).toBe('localhost:5000');
   });
 });
 
@@ -77,4 +46,10 @@ test('Retry-After in seconds or as an HTTP date', () => {
   expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
   expect(parseRetryAfter('soon')).toBeUndefined();
   expect(parseRetryAfter(null)).toBeUndefined();
+});
+
+test('config.json keys reduce to host[:port], Docker Hub aliases to docker.io', () => {
+  expect(registryKey('https://registry-1.docker.io/v2/')).toBe('docker.io');
+  expect(registryKey('https://index.docker.io/v1/')).toBe('docker.io');
+  expect(registryKey('http://LOCALHOST:5000')).toBe('localhost:5000');
 });

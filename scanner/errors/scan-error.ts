@@ -1,0 +1,45 @@
+/**
+ * One error base for everything a scan can report about a source: a kind a
+ * script can branch on (report.json `errorKind`), the HTTP status where there
+ * was one, and the cause, so wrapping never flattens an error to its text.
+ */
+
+export type ErrorKind =
+  /** The reference, a manifest or a config is not what the grammar or the image spec allows. */
+  | 'invalid'
+  /** The registry has no such repository, tag, manifest or blob. */
+  | 'not-found'
+  /** The registry wants credentials we do not have, or turned down the ones we sent. */
+  | 'unauthorized'
+  /** Authenticated, but not allowed to read it. */
+  | 'denied'
+  /** The registry rate-limited us past our retries, or its pull allowance is spent. */
+  | 'rate-limited'
+  /** A credential helper or ECR's token service failed: no credentials to try. */
+  | 'credentials'
+  | 'timeout'
+  | 'network'
+  | 'dns'
+  | 'tls'
+  /** A response larger than we are willing to read. */
+  | 'too-large'
+  /** A redirect we refuse to follow (to plain HTTP, another scheme, or too many). */
+  | 'redirect'
+  /** The registry answered something the protocol does not allow (bad digest, no challenge, odd status). */
+  | 'protocol'
+  /** The registry failed (5xx) past our retries. */
+  | 'server'
+  /** The image exists but no platform of it takes part (`--platform`). */
+  | 'platform';
+
+export class ScanError extends Error {
+  readonly kind: ErrorKind;
+  readonly status: number | undefined;
+
+  constructor(message: string, kind: ErrorKind, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.kind = kind;
+    this.status = options.status;
+  }
+}
