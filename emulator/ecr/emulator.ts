@@ -132,6 +132,8 @@ export interface EcrEmulator {
   setFaults(operation: EcrOperation, faults: EcrFault | EcrFault[] | undefined): void;
   setThrottle(options: ThrottleOptions | undefined): void;
   setLatency(latencyMs: number | ((operation: EcrOperation) => number)): void;
+  /** Changes what GetAuthorizationToken answers from now on. */
+  setAuthorization(next: { username?: string; password?: string; proxyEndpoint?: string }): void;
   setPageSize(operation: PagedOperation, size: number | undefined): void;
   stop(): Promise<void>;
 }
@@ -422,6 +424,9 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     setThrottle(next) {
       throttleOptions = next;
       throttle = next ? new Throttle(next) : undefined;
+    },
+    setAuthorization(next) {
+      Object.assign(ctx.authorization, Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)));
     },
     setLatency(next) {
       latency = next;

@@ -95,8 +95,9 @@ class SourceResolver {
 
   /** The platform of an image manifest: named by its index, by the cache, else read from its config. */
   private async platformOf(digest: string, summary: Extract<KnownSummary, { kind: 'image' }>): Promise<Platform | undefined> {
-    if (summary.platform !== undefined) return parsePlatformText(summary.platform);
+    // In the scanned registry nothing is read, and a platform learned by chance (the cache) would make the report differ by run.
     if (this.inScannedRegistry) return undefined;
+    if (summary.platform !== undefined) return parsePlatformText(summary.platform);
     const config = await this.ctx.client.getBlob(this.ref.registry, this.ref.repository, summary.imageId);
     let platform: Platform;
     try {
