@@ -171,7 +171,7 @@ export function isScheduleExpression(text: string): boolean {
     return n >= 1 && (n === 1) === !rate[2]!.endsWith('s');
   }
   const cron = /^cron\((.+)\)$/.exec(text);
-  return cron !== null && cron[1]!.trim().split(/\s+/).length === 6 && /^[0-9A-Za-z*?,\/#LW\s-]+$/.test(cron[1]!);
+  return cron !== null && cron[1]!.trim().split(/\s+/).length === 6 && /^[0-9A-Za-z*?,/#LW\s-]+$/.test(cron[1]!);
 }
 
 function isGitBranch(name: string): boolean {

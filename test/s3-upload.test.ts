@@ -63,7 +63,11 @@ describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => 
       const run = { executionId: 'exec-9', runLocation: parseS3Uri('s3://reports/runs/9/'), now: new Date('2026-11-23T10:00:00Z') };
       const uploaded = await uploadCompleteSet(c, parseS3Uri('s3://reports/latest/'), files, run);
       // The marker is the last object written.
-      expect(uploaded).toEqual(['s3://reports/latest/report.json', 's3://reports/latest/missing.txt', `s3://reports/latest/${COMPLETE_MARKER}`]);
+      expect(uploaded).toEqual([
+        's3://reports/latest/report.json',
+        's3://reports/latest/missing.txt',
+        `s3://reports/latest/${COMPLETE_MARKER}`,
+      ]);
       const got = await c.send(new GetObjectCommand({ Bucket: 'reports', Key: `latest/${COMPLETE_MARKER}` }));
       expect(got.ContentType).toBe('application/json');
       expect(JSON.parse(await got.Body!.transformToString())).toEqual({

@@ -102,7 +102,7 @@ test('a clean run: exit 0, reports under the run prefix and latest/, provenance 
   });
   expect(marker.files.map((f: { name: string }) => f.name).sort()).toEqual(files.slice(1));
   // The end of the build log says where the report is.
-  expect(run.output).toContain('scan.sh: this run\'s report: s3://scan-output/reports/20261123T100000Z-exec-0001/');
+  expect(run.output).toContain("scan.sh: this run's report: s3://scan-output/reports/20261123T100000Z-exec-0001/");
   expect(run.output).toContain(
     'scan.sh: open it in the S3 console: https://s3.console.aws.amazon.com/s3/object/scan-output?region=us-east-1&prefix=reports/latest/report.html',
   );
@@ -182,12 +182,18 @@ describe('notifications (NOTIFY_TOPIC_ARN) through the SNS stand-in', () => {
     }
   });
 
-  test('a publish that fails is a warning; the exit status stays the scan\'s', async () => {
+  test("a publish that fails is a warning; the exit status stays the scan's", async () => {
     sns.failWith('AuthorizationError');
     try {
-      const run = await build(`${registry.host}/team/app:1\n`, { PIPELINE_EXECUTION_ID: 'exec-0103', NOTIFY_TOPIC_ARN: TOPIC, AWS_MAX_ATTEMPTS: '1' });
+      const run = await build(`${registry.host}/team/app:1\n`, {
+        PIPELINE_EXECUTION_ID: 'exec-0103',
+        NOTIFY_TOPIC_ARN: TOPIC,
+        AWS_MAX_ATTEMPTS: '1',
+      });
       expect(run.status).toBe(0);
-      expect(run.output).toMatch(/warning: could not publish the summary to arn:aws:sns:us-east-1:123456789012:scan-summary: AuthorizationError/);
+      expect(run.output).toMatch(
+        /warning: could not publish the summary to arn:aws:sns:us-east-1:123456789012:scan-summary: AuthorizationError/,
+      );
     } finally {
       sns.failWith(undefined);
     }

@@ -29,7 +29,9 @@ test('an error answer reaches the SDK as that error', async () => {
   sns.failWith('AuthorizationError');
   try {
     const client = new SNSClient({ endpoint: sns.endpoint, region: 'us-east-1', credentials: FAKE_AWS_KEYS, maxAttempts: 1 });
-    await expect(client.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x' }))).rejects.toMatchObject({ name: 'AuthorizationErrorException' });
+    await expect(client.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x' }))).rejects.toMatchObject({
+      name: 'AuthorizationErrorException',
+    });
     client.destroy();
   } finally {
     sns.failWith(undefined);
@@ -39,7 +41,20 @@ test('an error answer reaches the SDK as that error', async () => {
 (existsSync(AWS_CLI) ? test : test.skip)("Debian's aws CLI publishes to it too", async () => {
   const run = await runProcess(
     AWS_CLI,
-    ['sns', 'publish', '--endpoint-url', sns.endpoint, '--topic-arn', TOPIC, '--subject', 'From the CLI', '--message', 'ünïcode ok', '--output', 'json'],
+    [
+      'sns',
+      'publish',
+      '--endpoint-url',
+      sns.endpoint,
+      '--topic-arn',
+      TOPIC,
+      '--subject',
+      'From the CLI',
+      '--message',
+      'ünïcode ok',
+      '--output',
+      'json',
+    ],
     { cwd: tmpdir(), env: { ...FAKE_AWS, HOME: tmpdir() } },
   );
   expect(run.stderr).toBe('');

@@ -52,7 +52,8 @@ export async function startSnsServer(): Promise<SnsServerHandle> {
     body(req).then(
       (text) => {
         const params = new URLSearchParams(text);
-        if (req.method !== 'POST' || params.get('Action') === null) return error(res, 400, 'InvalidAction', 'expected a form-encoded POST with Action');
+        if (req.method !== 'POST' || params.get('Action') === null)
+          return error(res, 400, 'InvalidAction', 'expected a form-encoded POST with Action');
         if (params.get('Action') !== 'Publish') return error(res, 400, 'InvalidAction', `${params.get('Action')} is not supported here`);
         const topicArn = params.get('TopicArn');
         const message = params.get('Message');
@@ -60,7 +61,13 @@ export async function startSnsServer(): Promise<SnsServerHandle> {
         if (failure) return error(res, 403, failure, 'refused by the test');
         const messageId = randomUUID();
         const subject = params.get('Subject');
-        published.push({ topicArn, message, messageId, signed: Boolean(req.headers.authorization), ...(subject !== null ? { subject } : {}) });
+        published.push({
+          topicArn,
+          message,
+          messageId,
+          signed: Boolean(req.headers.authorization),
+          ...(subject !== null ? { subject } : {}),
+        });
         reply(
           res,
           200,
