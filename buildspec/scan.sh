@@ -3,9 +3,10 @@
 # way outside CodeBuild (tests, a laptop) given the same variables:
 #
 #   OUTPUT_BUCKET          required; the report bucket
-#   REPORT_PREFIX          key prefix of the reports (default: reports)
-#   INPUT_FILE             input file, relative to CODEBUILD_SRC_DIR unless absolute
-#                          (default: input.txt)
+#   REPORT_PREFIX          required; key prefix of the reports
+#   INPUT_FILE             required; input file, relative to CODEBUILD_SRC_DIR unless absolute
+#                          (the stack passes all three; their defaults live in lib/config.ts
+#                          CONTEXT_DEFAULTS and nowhere else)
 #   CODEBUILD_SRC_DIR      checkout of the input source (default: the current directory)
 #   PIPELINE_EXECUTION_ID  names the run's report folder and is recorded in report.json
 #                          (default: build-$CODEBUILD_BUILD_NUMBER, else local)
@@ -19,9 +20,15 @@
 #   REPORT_DIR             local report directory (default: a new one under $TMPDIR or /tmp,
 #                          the only writable place on CodeBuild's Lambda compute)
 #   SCAN_TIMESTAMP         UTC timestamp of the run folder (default: now, 20260122T101500Z form)
+#   SCAN_COMPUTE           lambda or ec2, only printed (the stack sets it so that a change re-runs)
+#   NOTIFY_TOPIC_ARN       --notify-topic-arn for the scanner: the SNS topic of the run summary
+#                          (default: none)
+#   REGISTRY_CREDENTIALS   a Docker config.json (CodeBuild resolves it from Secrets Manager);
+#                          written to a new 0600 file whose directory becomes DOCKER_CONFIG,
+#                          then unset, so the scanner's environment does not hold it
 #
-# AWS_REGION, credentials and AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_S3 reach the
-# scanner unchanged. The exit status is the scanner's (0, 1 or 2), so a report with
+# AWS_REGION, credentials and AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_S3 /
+# AWS_ENDPOINT_URL_SNS reach the scanner unchanged. The exit status is the scanner's (0, 1 or 2), so a report with
 # errored sources fails the build after it has been uploaded; 2 also when this
 # script's own settings are wrong.
 set -euo pipefail
@@ -31,18 +38,20 @@ fail() {
   exit 2
 }
 
-[[ -n "${OUTPUT_BUCKET:-}" ]] || fail "OUTPUT_BUCKET is not set"
+for setting in OUTPUT_BUCKET REPORT_PREFIX INPUT_FILE; do
+  [[ -n "${!setting:-}" ]] || fail "$setting is not set (the stack sets it on the pipeline's Scan action)"
+done
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bundle=${SCANNER_BUNDLE:-$here/cli.js}
 [[ -f "$bundle" ]] || fail "scanner bundle $bundle not found (set SCANNER_BUNDLE)"
 
-prefix=${REPORT_PREFIX:-reports}
+prefix=${REPORT_PREFIX}
 prefix=${prefix#/}
 prefix=${prefix%/}
 [[ -n "$prefix" ]] || fail "REPORT_PREFIX must not be empty"
 
-input=${INPUT_FILE:-input.txt}
+input=${INPUT_FILE}
 [[ "$input" == /* ]] || input="${CODEBUILD_SRC_DIR:-$PWD}/$input"
 
 execution_id=${PIPELINE_EXECUTION_ID:-}
@@ -59,13 +68,40 @@ run_uri="s3://$OUTPUT_BUCKET/$prefix/$stamp-$run_id/"
 latest_uri="s3://$OUTPUT_BUCKET/$prefix/latest/"
 cache=${DIGEST_CACHE_URI:-s3://$OUTPUT_BUCKET/$prefix/cache/digest-cache.json}
 
+if [[ -n "${REGISTRY_CREDENTIALS:-}" ]]; then
+  # mktemp -d makes the directory 0700; umask makes the file 0600 from its first byte.
+  # printf is a builtin, so the value is never a process argument others could see.
+  docker_dir=$(mktemp -d "${TMPDIR:-/tmp}/docker-config.XXXXXX")
+  trap 'rm -rf "$docker_dir"' EXIT
+  (
+    umask 077
+    printf '%s' "$REGISTRY_CREDENTIALS" >"$docker_dir/config.json"
+  )
+  unset REGISTRY_CREDENTIALS
+  export DOCKER_CONFIG=$docker_dir
+  echo "scan.sh: registry credentials from Secrets Manager in $DOCKER_CONFIG/config.json (mode 0600)"
+fi
+
 args=(--input "$input" --out "$out" --s3-uri "$run_uri" --s3-uri "$latest_uri" --execution-id "$execution_id")
 [[ -z "$revision" ]] || args+=(--source-revision "$revision")
 [[ -z "${SCAN_CONCURRENCY:-}" ]] || args+=(--concurrency "$SCAN_CONCURRENCY")
 [[ "$cache" == off ]] || args+=(--cache "$cache")
+[[ -z "${NOTIFY_TOPIC_ARN:-}" ]] || args+=(--notify-topic-arn "$NOTIFY_TOPIC_ARN")
 
-echo "scan.sh: scanning $input into $run_uri and $latest_uri"
+echo "scan.sh: scanning $input into $run_uri and $latest_uri${SCAN_COMPUTE:+ on $SCAN_COMPUTE compute}"
 status=0
 node --enable-source-maps "$bundle" "${args[@]}" || status=$?
 echo "scan.sh: scanner exited with $status (0 all compared, 1 some sources are errors, 2 nothing scanned or upload failed)"
+
+# Where to look, as the last lines of the build log.
+if [[ "$status" == 2 ]]; then
+  echo "scan.sh: no new report was uploaded; $latest_uri still holds the previous run's, if any"
+else
+  echo "scan.sh: this run's report: $run_uri"
+  echo "scan.sh: the newest report: ${latest_uri}report.html (latest/_complete.json names the run it holds)"
+fi
+region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+if [[ -n "$region" ]]; then
+  echo "scan.sh: open it in the S3 console: https://s3.console.aws.amazon.com/s3/object/$OUTPUT_BUCKET?region=$region&prefix=$prefix/latest/report.html"
+fi
 exit "$status"

@@ -4,6 +4,8 @@
  */
 
 /** Where input.txt comes from. */
+import { unknownKeyProblems } from './context-keys';
+
 export type SourceKind = 'codecommit' | 's3' | 'connection';
 
 export type InputSourceConfig =
@@ -17,6 +19,31 @@ export type InputSourceConfig =
       readonly repo: string;
       readonly branch: string;
     };
+
+/** Where the build runs. */
+export type ComputeConfig =
+  | { readonly kind: 'lambda' }
+  | {
+      readonly kind: 'ec2';
+      /** CodeBuild's build timeout; Lambda compute has none to set (15 minutes). */
+      readonly timeoutMinutes: number;
+      /** Without it the build runs outside any VPC, as on Lambda compute. */
+      readonly vpc?: VpcPlacement;
+    };
+
+export interface VpcPlacement {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+/** A Secrets Manager secret holding a Docker config.json for private source registries. */
+export interface RegistryCredentialsConfig {
+  /** The complete secret ARN (with the six random characters Secrets Manager appends). */
+  readonly secretArn: string;
+  /** The customer-managed KMS key that encrypts the secret; absent for the AWS-managed key. */
+  readonly kmsKeyArn?: string;
+}
 
 export interface ScannerConfig {
   /** CloudFormation stack name. */
@@ -32,20 +59,69 @@ export interface ScannerConfig {
   readonly outputBucketRemovalPolicy: 'retain' | 'destroy';
   /** --concurrency for the scanner; undefined leaves the scanner's default. */
   readonly scanConcurrency?: number;
+  readonly compute: ComputeConfig;
+  /** EventBridge schedule expression that re-runs the scan; none when absent. */
+  readonly schedule?: string;
+  /** Address subscribed to the run summaries; no topic when absent. */
+  readonly notificationEmail?: string;
+  readonly registryCredentials?: RegistryCredentialsConfig;
+  /** Accounts whose ECR repositories are sources (pulled with GetAuthorizationToken); may be empty. */
+  readonly ecrSourceAccounts: readonly string[];
 }
 
-/** The defaults, also written in cdk.json so that they are visible where they are changed. */
+/**
+ * The defaults: the one place they are written (cdk.json repeats them so that they
+ * are visible where they are changed; a test keeps the two equal). Constructs take
+ * every value explicitly and scan.sh requires them, so none is repeated elsewhere.
+ * `repositoryName` has no fixed default: see `defaultRepositoryName`.
+ */
 export const CONTEXT_DEFAULTS = {
   stackName: 'EcrDuplicateScanner',
   source: 'codecommit',
-  repositoryName: 'ecr-duplicate-scanner-input',
   branch: 'main',
   inputFile: 'input.txt',
   inputObjectKey: 'input.zip',
   reportPrefix: 'reports',
   reportRetentionDays: 365,
   outputBucketRemovalPolicy: 'retain',
+  compute: 'lambda',
+  buildTimeoutMinutes: 60,
 } as const;
+
+/** Keys with no default: absent means "not used" (or, for repositoryName, derived). */
+export const OPTIONAL_CONTEXT_KEYS = [
+  'repositoryName',
+  'connectionArn',
+  'repository',
+  'scanConcurrency',
+  'vpcId',
+  'subnetIds',
+  'securityGroupIds',
+  'schedule',
+  'notificationEmail',
+  'registryCredentialsSecret',
+  'registryCredentialsKmsKey',
+  'ecrSourceAccounts',
+] as const;
+
+/** Every context key this app reads; any other key without `:` or `@` stops the synth. */
+export const CONTEXT_KEYS: readonly string[] = [...Object.keys(CONTEXT_DEFAULTS), ...OPTIONAL_CONTEXT_KEYS];
+
+type ContextKey = keyof typeof CONTEXT_DEFAULTS | (typeof OPTIONAL_CONTEXT_KEYS)[number];
+
+/**
+ * The CodeCommit repository's name when none is given: the stack name in kebab
+ * case plus `-input`, so two stacks in one account do not claim the same name.
+ * The default stack keeps the name it always had: `ecr-duplicate-scanner-input`.
+ */
+export function defaultRepositoryName(stackName: string): string {
+  const kebab = stackName
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/-+/g, '-');
+  return `${kebab.slice(0, 100 - '-input'.length).replace(/-$/, '')}-input`;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -57,6 +133,8 @@ export class ConfigError extends Error {
 /** What a construct node offers; an App's `node` fits, and so does a plain map in tests. */
 export interface ContextSource {
   tryGetContext(key: string): unknown;
+  /** Every key set; when offered, keys that are not ours are refused. */
+  getAllContext?(): Record<string, unknown>;
 }
 
 // One path segment of an S3 key or repository path: no `*` or `?`, which would widen
@@ -70,6 +148,31 @@ const CONNECTION_ARN = /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[
 const REPOSITORY_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const MAX_RETENTION_DAYS = 36500;
 const MAX_CONCURRENCY = 256;
+// CodeBuild's own bounds for an EC2 build's timeout.
+const MIN_TIMEOUT_MINUTES = 5;
+const MAX_TIMEOUT_MINUTES = 2160;
+const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const ACCOUNT_ID = /^\d{12}$/;
+// The complete ARN: IAM matches a secret by it, suffix included.
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+// No display name or comments; SNS takes the address as is.
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+/** EventBridge's schedule syntax: `rate(1 day)`, `rate(5 minutes)` or a six-field `cron(...)`. */
+export function isScheduleExpression(text: string): boolean {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(text);
+  if (rate) {
+    const n = Number(rate[1]);
+    // EventBridge wants the singular unit for 1 and the plural otherwise.
+    return n >= 1 && (n === 1) === !rate[2]!.endsWith('s');
+  }
+  const cron = /^cron\((.+)\)$/.exec(text);
+  return cron !== null && cron[1]!.trim().split(/\s+/).length === 6 && /^[0-9A-Za-z*?,/#LW\s-]+$/.test(cron[1]!);
+}
 
 function isGitBranch(name: string): boolean {
   // The subset of git-check-ref-format that is also safe in an EventBridge pattern and a URL.
@@ -79,7 +182,9 @@ function isGitBranch(name: string): boolean {
 export function readConfig(context: ContextSource): ScannerConfig {
   const problems: string[] = [];
 
-  const raw = (key: keyof typeof CONTEXT_DEFAULTS | 'connectionArn' | 'repository' | 'scanConcurrency'): string | undefined => {
+  if (context.getAllContext) problems.push(...unknownKeyProblems(Object.keys(context.getAllContext()), CONTEXT_KEYS));
+
+  const raw = (key: ContextKey): string | undefined => {
     const value = context.tryGetContext(key);
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'object') {
@@ -88,6 +193,24 @@ export function readConfig(context: ContextSource): ScannerConfig {
     }
     const text = String(value).trim();
     return text === '' ? undefined : text;
+  };
+  // A list from -c arrives as "a,b"; cdk.json may hold a JSON array.
+  const list = (key: ContextKey): string[] | undefined => {
+    const value = context.tryGetContext(key);
+    if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
+    const text = raw(key);
+    return text === undefined
+      ? undefined
+      : text
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
+  };
+  const listOf = (key: ContextKey, pattern: RegExp, expected: string): string[] | undefined => {
+    const values = list(key);
+    for (const v of values ?? []) check(key, v, pattern.test(v), `expected ${expected}`);
+    if (values !== undefined && values.length === 0) problems.push(`${key}: expected at least one ${expected}`);
+    return values;
   };
   const text = (key: keyof typeof CONTEXT_DEFAULTS): string => raw(key) ?? String(CONTEXT_DEFAULTS[key]);
   const check = (key: string, value: string, ok: boolean, expected: string): string => {
@@ -128,7 +251,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
   };
   switch (kind) {
     case 'codecommit': {
-      const name = text('repositoryName');
+      const name = raw('repositoryName') ?? defaultRepositoryName(stackName);
       check(
         'repositoryName',
         name,
@@ -172,6 +295,73 @@ export function readConfig(context: ContextSource): ScannerConfig {
       problems.push(`source: expected codecommit, s3 or connection, got "${kind}"`);
   }
 
+  const compute = readCompute();
+  function readCompute(): ComputeConfig {
+    const kind = text('compute').toLowerCase();
+    const timeoutMinutes = integer('buildTimeoutMinutes', text('buildTimeoutMinutes'), MIN_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES);
+    const vpcId = raw('vpcId');
+    if (vpcId !== undefined) check('vpcId', vpcId, VPC_ID.test(vpcId), 'expected a VPC ID, vpc-<hex>');
+    const subnetIds = listOf('subnetIds', SUBNET_ID, 'subnet IDs, subnet-<hex>, separated by ","');
+    const securityGroupIds = listOf('securityGroupIds', SECURITY_GROUP_ID, 'security group IDs, sg-<hex>, separated by ","');
+    const given = { vpcId, subnetIds, securityGroupIds };
+    const set = Object.entries(given)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
+    if (kind === 'lambda') {
+      if (set.length > 0) problems.push(`${set.join(', ')}: need compute=ec2 (CodeBuild's Lambda compute cannot run in a VPC)`);
+      return { kind };
+    }
+    if (kind !== 'ec2') {
+      problems.push(`compute: expected lambda or ec2, got "${kind}"`);
+      return { kind: 'lambda' };
+    }
+    if (set.length > 0 && set.length < 3) {
+      const missing = Object.keys(given).filter((k) => !set.includes(k));
+      problems.push(
+        `${missing.join(', ')}: required together with ${set.join(', ')} (a VPC build needs the VPC, its subnets and security groups)`,
+      );
+    }
+    return {
+      kind,
+      timeoutMinutes,
+      ...(vpcId && subnetIds && securityGroupIds ? { vpc: { vpcId, subnetIds, securityGroupIds } } : {}),
+    };
+  }
+
+  const schedule = raw('schedule');
+  if (schedule !== undefined) {
+    check(
+      'schedule',
+      schedule,
+      isScheduleExpression(schedule),
+      'expected an EventBridge schedule expression: rate(1 day), rate(6 hours) or cron(0 6 * * ? *)',
+    );
+  }
+  const notificationEmail = raw('notificationEmail');
+  if (notificationEmail !== undefined)
+    check('notificationEmail', notificationEmail, EMAIL.test(notificationEmail), 'expected an e-mail address');
+
+  const secretArn = raw('registryCredentialsSecret');
+  const kmsKeyArn = raw('registryCredentialsKmsKey');
+  if (secretArn !== undefined) {
+    check(
+      'registryCredentialsSecret',
+      secretArn,
+      SECRET_ARN.test(secretArn),
+      'expected the complete secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (aws secretsmanager describe-secret shows it)',
+    );
+  }
+  if (kmsKeyArn !== undefined) {
+    check(
+      'registryCredentialsKmsKey',
+      kmsKeyArn,
+      KMS_KEY_ARN.test(kmsKeyArn),
+      'expected a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>',
+    );
+    if (secretArn === undefined) problems.push('registryCredentialsKmsKey: only meaningful with registryCredentialsSecret');
+  }
+  const ecrSourceAccounts = listOf('ecrSourceAccounts', ACCOUNT_ID, '12-digit account IDs separated by ","') ?? [];
+
   if (problems.length > 0 || source === undefined) throw new ConfigError(problems);
   return {
     stackName,
@@ -181,5 +371,10 @@ export function readConfig(context: ContextSource): ScannerConfig {
     reportRetentionDays,
     outputBucketRemovalPolicy: removal as 'retain' | 'destroy',
     ...(scanConcurrency !== undefined ? { scanConcurrency } : {}),
+    compute,
+    ...(schedule !== undefined ? { schedule } : {}),
+    ...(notificationEmail !== undefined ? { notificationEmail } : {}),
+    ...(secretArn !== undefined ? { registryCredentials: { secretArn, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) } } : {}),
+    ecrSourceAccounts: [...new Set(ecrSourceAccounts)],
   };
 }

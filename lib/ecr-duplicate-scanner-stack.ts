@@ -6,10 +6,13 @@ import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
 import { S3Input } from './input/s3-input';
 import { ScanInput } from './input/scan-input';
+import { LambdaComputeRegionRule } from './lambda-compute-region';
 import { acknowledgeNag } from './nag';
 import { ReportStore } from './report-store';
+import { ScanNotifications } from './scan-notifications';
 import { ScanPipeline } from './scan-pipeline';
 import { ScanProject } from './scan-project';
+import { ScanSchedule } from './scan-schedule';
 import { ScannerArtifact } from './scanner-artifact';
 import { SecureBucket } from './secure-bucket';
 
@@ -39,14 +42,25 @@ export class EcrDuplicateScannerStack extends Stack {
   readonly input: ScanInput;
   readonly scan: ScanProject;
   readonly pipeline: ScanPipeline;
+  readonly notifications?: ScanNotifications;
+  readonly schedule?: ScanSchedule;
 
   constructor(scope: Construct, id: string, props: EcrDuplicateScannerStackProps) {
     super(scope, id, props);
     const { config } = props;
     const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
-    // The audit trail of the reports, so it lives and expires with them.
-    const accessLogs = new SecureBucket(this, 'AccessLogs', { expireAfterDays: config.reportRetentionDays, removalPolicy: reportRemoval });
+    if (config.compute.kind === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
+
+    // The audit trail of the reports, so it expires with them. Kept even with
+    // outputBucketRemovalPolicy=destroy: S3 delivers access logs late (best effort, up
+    // to hours), so logs of the buckets being deleted can land after CloudFormation has
+    // emptied this one and fail the delete (aws/aws-cdk#21776). The README's clean-up
+    // removes it afterwards with one command; a late log cannot recreate a deleted bucket.
+    const accessLogs = new SecureBucket(this, 'AccessLogs', {
+      expireAfterDays: config.reportRetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     acknowledgeNag(
       accessLogs,
       'AwsSolutions-S1',
@@ -67,13 +81,23 @@ export class EcrDuplicateScannerStack extends Stack {
 
     this.input = this.createInput(config, accessLogs, props.seedDirectory ?? SEED_DIRECTORY);
     const scanner = new ScannerArtifact(this, 'Scanner', { bundleDir: props.scannerBundleDir });
+    if (config.notificationEmail !== undefined) {
+      this.notifications = new ScanNotifications(this, 'Notifications', { email: config.notificationEmail });
+    }
     this.scan = new ScanProject(this, 'Scan', {
       reports: this.reports,
       artifactBucket,
       inputFile: config.inputFile,
+      compute: config.compute,
+      ecrSourceAccounts: config.ecrSourceAccounts,
       ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
+      ...(config.registryCredentials ? { registryCredentials: config.registryCredentials } : {}),
+      ...(this.notifications ? { notificationTopic: this.notifications.topic } : {}),
     });
     this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner, scan: this.scan });
+    if (config.schedule !== undefined) {
+      this.schedule = new ScanSchedule(this, 'Schedule', { pipeline: this.pipeline.pipeline, expression: config.schedule });
+    }
 
     for (const [name, output] of Object.entries(this.input.outputs)) {
       new CfnOutput(this, name, { value: output.value, description: output.description });
@@ -84,6 +108,30 @@ export class EcrDuplicateScannerStack extends Stack {
       value: `aws s3 cp --recursive ${this.reports.latestUri} ./report`,
       description: 'Downloads the newest report into ./report',
     });
+    new CfnOutput(this, 'AccessLogsBucketName', {
+      value: accessLogs.bucketName,
+      description: 'Server access logs of the other buckets; kept when the stack is deleted (see the README clean-up)',
+    });
+    new CfnOutput(this, 'BuildRoleArn', {
+      value: this.scan.role.roleArn,
+      description: 'Role of the scan build: the principal a cross-account ECR repository policy must allow',
+    });
+    if (this.notifications) {
+      new CfnOutput(this, 'NotificationTopicArn', {
+        value: this.notifications.topic.topicArn,
+        description: `Run summaries go here; ${config.notificationEmail} must confirm the subscription mail first`,
+      });
+    }
+    if (this.schedule) {
+      new CfnOutput(this, 'ScanSchedule', {
+        value: this.schedule.expression,
+        description: 'The scan re-runs on this EventBridge schedule',
+      });
+      new CfnOutput(this, 'ScanScheduleRuleName', {
+        value: this.schedule.rule.ruleName,
+        description: 'EventBridge rule that starts the scheduled runs',
+      });
+    }
     new CfnOutput(this, 'PipelineConsoleUrl', {
       value: `https://${this.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${this.pipeline.pipeline.pipelineName}/view?region=${this.region}`,
       description: 'The pipeline in the AWS console: runs, their status and logs',

@@ -5,21 +5,12 @@ import { Construct } from 'constructs';
 import { SecureBucket } from './secure-bucket';
 
 export interface ReportStoreProps {
-  /**
-   * Key prefix of everything the scanner writes, without leading or trailing `/`.
-   * @default 'reports'
-   */
-  readonly prefix?: string;
-  /**
-   * Days after which a report (and an older version of one) expires.
-   * @default 365
-   */
-  readonly retentionDays?: number;
-  /**
-   * What happens to the bucket, and the reports in it, when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
+  /** Key prefix of everything the scanner writes. No default (CONTEXT_DEFAULTS.reportPrefix in lib/config.ts). */
+  readonly prefix: string;
+  /** Days after which a report (and an older version of one) expires. No default (CONTEXT_DEFAULTS.reportRetentionDays). */
+  readonly retentionDays: number;
+  /** What happens to the bucket, and the reports in it, when the stack is deleted. No default (CONTEXT_DEFAULTS.outputBucketRemovalPolicy). */
+  readonly removalPolicy: RemovalPolicy;
   /**
    * Bucket that receives the output bucket's server access logs: who read which report.
    * @default no access logs
@@ -38,16 +29,16 @@ export class ReportStore extends Construct {
   /** Key of the scanner's digest cache, read and rewritten by every run. */
   readonly cacheKey: string;
 
-  constructor(scope: Construct, id: string, props: ReportStoreProps = {}) {
+  constructor(scope: Construct, id: string, props: ReportStoreProps) {
     super(scope, id);
-    this.prefix = (props.prefix ?? 'reports').replace(/^\/+|\/+$/g, '');
+    this.prefix = props.prefix.replace(/^\/+|\/+$/g, '');
     this.cacheKey = `${this.prefix}/cache/digest-cache.json`;
     // Versioned so that a run overwriting latest/ (or a mistaken delete) loses nothing
     // until the retention period has passed for the older version too.
     this.bucket = new SecureBucket(this, 'Bucket', {
       versioned: true,
-      expireAfterDays: props.retentionDays ?? 365,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      expireAfterDays: props.retentionDays,
+      removalPolicy: props.removalPolicy,
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
     });
   }

@@ -1,6 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ScanInput } from './input/scan-input';
@@ -30,7 +31,9 @@ export interface ScanPipelineProps {
   readonly executionMode?: codepipeline.ExecutionMode;
   /**
    * Run the pipeline again whenever a deploy changes it, so that a new scanner or
-   * new settings produce a fresh report without a commit.
+   * new settings produce a fresh report without a commit. Only a change to the
+   * pipeline resource counts, which is why every setting travels in the Scan
+   * action's environment (ScanProject.actionEnvironment).
    * @default true
    */
   readonly restartExecutionOnUpdate?: boolean;
@@ -66,12 +69,14 @@ export class ScanPipeline extends Construct {
               environmentVariables: {
                 PIPELINE_EXECUTION_ID: { value: codepipeline.GlobalVariables.executionId },
                 SOURCE_REVISION: { value: props.input.revision },
+                ...props.scan.actionEnvironment,
               },
             }),
           ],
         },
       ],
     });
+    this.waitForActionPolicies(props.input.action.actionProperties.role);
     props.input.bindTrigger?.(this.pipeline);
 
     // The same grants land on a source action role the input brought itself.
@@ -90,6 +95,28 @@ export class ScanPipeline extends Construct {
           bucketArnFinding(props.artifactBucket, '/*'),
         ],
       );
+    }
+  }
+
+  /**
+   * CodePipeline starts a run as soon as the pipeline exists, but CDK makes the
+   * pipeline wait only for its own role's policy, not for those of the action roles
+   * (aws/aws-cdk#38861): the first run could then fail with AccessDenied. So the
+   * pipeline depends on every action role's policy as well. Called before any
+   * trigger is bound: an EventBridge role's policy names the pipeline, and a
+   * dependency on it would be a cycle.
+   */
+  private waitForActionPolicies(inputRole: iam.IRole | undefined): void {
+    // CDK names the roles it makes for actions "CodePipelineActionRole"; others in the
+    // tree (the EventBridge role of a CodeCommit trigger) name the pipeline in their policy.
+    const actionRoles = this.pipeline.node
+      .findAll()
+      .filter((c): c is iam.Role => c instanceof iam.Role && c.node.id === 'CodePipelineActionRole');
+    const roles = [this.pipeline.role, ...actionRoles, ...(inputRole ? [inputRole] : [])];
+    const cfnPipeline = this.pipeline.node.defaultChild as CfnResource;
+    for (const role of roles) {
+      const policy = role.node.tryFindChild('DefaultPolicy');
+      if (policy instanceof iam.Policy) cfnPipeline.node.addDependency(policy);
     }
   }
 }

@@ -1,16 +1,34 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ComputeConfig, RegistryCredentialsConfig } from './config';
 import { acknowledgeNag, bucketArnFinding } from './nag';
 import { ReportStore } from './report-store';
 
 /** The buildspec the project runs, kept as a file so that it reads as YAML and can be run by hand. */
 export const BUILDSPEC_PATH = join(__dirname, '..', 'buildspec', 'scan.yml');
+/** The same command for EC2 compute, whose images choose Node.js by runtime-versions. */
+export const EC2_BUILDSPEC_PATH = join(__dirname, '..', 'buildspec', 'scan-ec2.yml');
+
+/** What a private ECR source needs: a registry login, then the manifest reads. */
+export const ECR_SOURCE_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
+
+/** The network interface calls of a VPC build, as CDK grants them to a mutable role. */
+const VPC_DESCRIBE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeVpcs',
+] as const;
 
 /** The ECR calls of the inventory (scanner/ecr/inventory.ts), and no others. */
 export const ECR_READ_ACTIONS = ['ecr:DescribeRepositories', 'ecr:ListImages', 'ecr:BatchGetImage'] as const;
@@ -31,16 +49,27 @@ export interface ScanProjectProps {
   readonly reports: ReportStore;
   /** The pipeline's artifact bucket, from which the build reads its input and the scanner. No default. */
   readonly artifactBucket: s3.IBucket;
-  /**
-   * Path of input.txt in the input source.
-   * @default 'input.txt'
-   */
-  readonly inputFile?: string;
+  /** Path of input.txt in the input source. No default (CONTEXT_DEFAULTS.inputFile in lib/config.ts). */
+  readonly inputFile: string;
   /**
    * Parallel requests of the scanner (`--concurrency`).
-   * @default the scanner's default, 16
+   * @default the scanner's own default
    */
   readonly concurrency?: number;
+  /** Lambda, or EC2 with a timeout and optionally a VPC. No default (CONTEXT_DEFAULTS.compute). */
+  readonly compute: ComputeConfig;
+  /**
+   * A Docker config.json in Secrets Manager for private source registries.
+   * @default anonymous access to source registries
+   */
+  readonly registryCredentials?: RegistryCredentialsConfig;
+  /** Accounts whose ECR repositories are sources; empty for none. No default. */
+  readonly ecrSourceAccounts: readonly string[];
+  /**
+   * Topic that receives each run's summary.
+   * @default no notifications
+   */
+  readonly notificationTopic?: sns.ITopic;
   /**
    * How long CloudWatch keeps the build logs.
    * @default logs.RetentionDays.THREE_MONTHS
@@ -75,6 +104,12 @@ export class ScanProject extends Construct {
   /** The build's role, with the policy this construct writes. */
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /**
+   * Every setting scan.sh reads, for the pipeline's CodeBuild action rather than the
+   * project: CodePipeline re-runs itself after a deploy only when the pipeline resource
+   * changes, and these values are part of it, so a changed setting gives a fresh report.
+   */
+  readonly actionEnvironment: Readonly<Record<string, codebuild.BuildEnvironmentVariable>>;
 
   constructor(scope: Construct, id: string, props: ScanProjectProps) {
     super(scope, id);
@@ -114,27 +149,48 @@ export class ScanProject extends Construct {
     });
     props.reports.grantWriteReports(this.role);
     props.reports.grantCacheReadWrite(this.role);
+    const credentials = props.registryCredentials;
+    if (credentials) this.grantSecretRead(credentials);
+    this.grantEcrSources(props.ecrSourceAccounts);
+    if (props.notificationTopic) {
+      // Publish only: the build neither reads nor changes the topic or its subscriptions.
+      iam.Grant.addToPrincipal({ grantee: this.role, actions: ['sns:Publish'], resourceArns: [props.notificationTopic.topicArn] });
+    }
 
-    const environmentVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
+    const compute = props.compute;
+    this.actionEnvironment = {
       OUTPUT_BUCKET: { value: props.reports.bucket.bucketName },
       REPORT_PREFIX: { value: props.reports.prefix },
-      INPUT_FILE: { value: props.inputFile ?? 'input.txt' },
+      INPUT_FILE: { value: props.inputFile },
       // The object the role may read and write, named here so both come from one place.
       DIGEST_CACHE_URI: { value: props.reports.cacheUri },
+      // Named so that moving between Lambda and EC2 also re-runs the pipeline.
+      SCAN_COMPUTE: { value: compute.kind },
       ...(props.concurrency !== undefined ? { SCAN_CONCURRENCY: { value: String(props.concurrency) } } : {}),
+      ...(props.notificationTopic ? { NOTIFY_TOPIC_ARN: { value: props.notificationTopic.topicArn } } : {}),
+      // CodeBuild resolves the secret when the build starts (and masks its value in the
+      // log); the template and the pipeline hold only the ARN. scan.sh moves the value
+      // into a 0600 file and unsets the variable before the scanner starts.
+      ...(credentials
+        ? { REGISTRY_CREDENTIALS: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: credentials.secretArn } }
+        : {}),
     };
     this.project = new codebuild.PipelineProject(this, 'Project', {
       description: 'Compares the images listed in input.txt with the ECR registry and uploads the report',
       role: this.role.withoutPolicyUpdates(),
-      environment: {
-        buildImage: codebuild.LinuxLambdaBuildImage.AMAZON_LINUX_2023_NODE_22,
-        computeType: props.computeType ?? codebuild.ComputeType.LAMBDA_1GB,
-        environmentVariables,
-      },
-      buildSpec: new YamlBuildSpec(readFileSync(BUILDSPEC_PATH, 'utf8')),
+      environment:
+        compute.kind === 'lambda'
+          ? {
+              buildImage: codebuild.LinuxLambdaBuildImage.AMAZON_LINUX_2023_NODE_22,
+              computeType: props.computeType ?? codebuild.ComputeType.LAMBDA_1GB,
+            }
+          : { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: props.computeType ?? codebuild.ComputeType.SMALL },
+      ...(compute.kind === 'ec2' ? { timeout: Duration.minutes(compute.timeoutMinutes) } : {}),
+      buildSpec: new YamlBuildSpec(readFileSync(compute.kind === 'lambda' ? BUILDSPEC_PATH : EC2_BUILDSPEC_PATH, 'utf8')),
       logging: { cloudWatch: { logGroup: this.logGroup } },
       grantReportGroupPermissions: false,
     });
+    if (compute.kind === 'ec2' && compute.vpc) this.placeInVpc(compute.vpc.vpcId, compute.vpc.subnetIds, compute.vpc.securityGroupIds);
     // The immutable role hides the policy from CDK's ordering; without this the first
     // build (started as soon as the pipeline exists) could run before the policy does.
     this.project.node.addDependency(this.role);
@@ -157,10 +213,85 @@ export class ScanProject extends Construct {
       'Each run writes a new folder named by time and execution ID under the report prefix; the role may only put objects there, not read, list or delete them.',
       [bucketArnFinding(props.reports.bucket, `/${props.reports.prefix}/*`)],
     );
+    if (props.ecrSourceAccounts.length > 0) {
+      acknowledgeNag(
+        this.role,
+        'AwsSolutions-IAM5',
+        'ecr:GetAuthorizationToken has no resource-level permission (IAM accepts only "*"); it is granted only when ecrSourceAccounts names source accounts, and each of those accounts grants its repositories in their own policies.',
+        ['Resource::*'],
+      );
+      acknowledgeNag(
+        this.role,
+        'AwsSolutions-IAM5',
+        "Any image listed in input.txt may come from any repository of a named source account, in any region; the account's repository policies decide which the role may actually read.",
+        props.ecrSourceAccounts.map((a) => `Resource::arn:<AWS::Partition>:ecr:*:${a}:repository/*`),
+      );
+    }
     acknowledgeNag(
       this.project,
       'AwsSolutions-CB4',
       'The project stores no artifacts of its own (CodePipeline keeps them in the SSE-S3 artifact bucket) and its reports go to an SSE-S3 bucket; a customer key would protect nothing more.',
+    );
+  }
+
+  /** GetSecretValue on the one secret, and Decrypt on its key only as Secrets Manager uses it. */
+  private grantSecretRead(credentials: RegistryCredentialsConfig): void {
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [credentials.secretArn] });
+    if (credentials.kmsKeyArn === undefined) return;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [credentials.kmsKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /**
+   * Pulls from private ECR repositories of other accounts (or this one, elsewhere):
+   * a registry login, which IAM grants only on "*", then the manifest reads.
+   */
+  private grantEcrSources(accounts: readonly string[]): void {
+    if (accounts.length === 0) return;
+    iam.Grant.addToPrincipal({ grantee: this.role, actions: ['ecr:GetAuthorizationToken'], resourceArns: ['*'] });
+    const partition = Stack.of(this).partition;
+    iam.Grant.addToPrincipal({
+      grantee: this.role,
+      actions: [...ECR_SOURCE_ACTIONS],
+      resourceArns: accounts.map((a) => `arn:${partition}:ecr:*:${a}:repository/*`),
+    });
+  }
+
+  /**
+   * Runs the build in existing subnets. Set on the CloudFormation resource rather than
+   * through the L2 `vpc` prop: with the immutable role, the L2 would build a policy it
+   * cannot attach. The statements are CDK's own for a VPC build.
+   */
+  private placeInVpc(vpcId: string, subnetIds: readonly string[], securityGroupIds: readonly string[]): void {
+    const stack = Stack.of(this);
+    (this.project.node.defaultChild as codebuild.CfnProject).vpcConfig = {
+      vpcId,
+      subnets: [...subnetIds],
+      securityGroupIds: [...securityGroupIds],
+    };
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateNetworkInterfacePermission'],
+        resources: [stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' })],
+        conditions: {
+          StringEquals: {
+            'ec2:Subnet': subnetIds.map((id) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: id })),
+            'ec2:AuthorizedService': 'codebuild.amazonaws.com',
+          },
+        },
+      }),
+    );
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...VPC_DESCRIBE_ACTIONS], resources: ['*'] }));
+    acknowledgeNag(
+      this.role,
+      'AwsSolutions-IAM5',
+      'The network interface calls CodeBuild makes to place a VPC build (as CDK grants them): the Describe calls and CreateNetworkInterface have no resource-level permission; CreateNetworkInterfacePermission is limited to the named subnets and to CodeBuild.',
+      ['Resource::*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*'],
     );
   }
 }

@@ -1,6 +1,7 @@
 /** AWS SDK clients configured for the scanner: retries that absorb ECR throttling, endpoints from the environment. */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 /**
  * `standard` retries with backoff and jitter. `adaptive` also rate-limits the
@@ -32,5 +33,13 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   return new S3Client({
     ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
     ...(overridden ? { forcePathStyle: true } : {}),
+  });
+}
+
+/** In the topic's own region (from its ARN); AWS_ENDPOINT_URL_SNS is honoured by the SDK. */
+export function createSnsClient(region: string | undefined, env: NodeJS.ProcessEnv = process.env): SNSClient {
+  return new SNSClient({
+    ...(region ? { region } : {}),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
   });
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { PlatformFilter } from './oci/platform';
 import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
+import { TOPIC_ARN } from './notify/sns-summary';
 import { S3Location, parseS3Uri } from './report/upload-s3';
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -17,7 +18,11 @@ Options:
   --input <file>              image references, one a line (default: input.txt)
   --out <dir>                 where report.json, report.txt, report.md and
                               missing.txt are written (default: report)
-  --s3-uri s3://bucket/prefix also upload the report files there (repeatable)
+  --s3-uri s3://bucket/prefix also upload the report files there (repeatable);
+                              each location is written whole, in the order given,
+                              then its _complete.json naming the run and the files
+  --notify-topic-arn <arn>    publish the run's summary (or why it failed) to this
+                              SNS topic; a failed publish is only a warning
   --platform os/arch[/variant]
                               compare only these platforms (repeatable)
   --concurrency <n>           parallel requests, n >= 1 (default: ${DEFAULT_CONCURRENCY})
@@ -34,7 +39,8 @@ Options:
   -h, --help                  this text
 
 Environment: AWS_REGION / AWS_PROFILE / AWS_ACCESS_KEY_ID… select the ECR
-registry; AWS_ENDPOINT_URL_ECR and AWS_ENDPOINT_URL_S3 override endpoints;
+registry; AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SNS
+override endpoints;
 registry credentials come from $DOCKER_CONFIG/config.json, else
 ~/.docker/config.json.
 
@@ -55,6 +61,7 @@ export interface CliOptions {
   cacheLocation?: CacheLocation;
   executionId?: string;
   sourceRevision?: string;
+  notifyTopicArn?: string;
   quiet: boolean;
 }
 
@@ -91,6 +98,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         cache: { type: 'string' },
         'execution-id': { type: 'string' },
         'source-revision': { type: 'string' },
+        'notify-topic-arn': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -115,6 +123,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       throw new UsageError(`--insecure-registry expects host[:port], got "${host}"`);
     }
   }
+  const notifyTopicArn = v['notify-topic-arn'];
+  if (notifyTopicArn !== undefined && !TOPIC_ARN.test(notifyTopicArn)) {
+    throw new UsageError(`--notify-topic-arn expects arn:aws:sns:<region>:<account>:<topic>, got "${notifyTopicArn}"`);
+  }
   return {
     help: v.help ?? false,
     inputPath: v.input ?? 'input.txt',
@@ -127,6 +139,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(cacheLocation ? { cacheLocation } : {}),
     ...(v['execution-id'] ? { executionId: v['execution-id'] } : {}),
     ...(v['source-revision'] ? { sourceRevision: v['source-revision'] } : {}),
+    ...(notifyTopicArn ? { notifyTopicArn } : {}),
     quiet: v.quiet ?? false,
   };
 }

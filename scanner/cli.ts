@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /** The scanner's command line: parse arguments, run one scan, print the summary, exit with the contract's status. */
-import { createEcrClient, createS3Client } from './aws-clients';
+import { createEcrClient, createS3Client, createSnsClient } from './aws-clients';
 import { HELP, parseCliArgs, UsageError } from './cli-args';
 import { stderrLogger } from './log/progress';
 import { loadDockerConfig } from './registry/docker-config';
+import { TOPIC_ARN, publishSummary, summaryMessage } from './notify/sns-summary';
 import { RegistryEndpoints } from './registry/endpoint';
+import { formatS3Location } from './report/upload-s3';
 import { ExitCode, runScan, ScanResult } from './scan';
 
 function summaryText(result: ScanResult): string {
@@ -54,6 +56,21 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     logger,
   });
   process.stdout.write(summaryText(result));
+  if (options.notifyTopicArn) {
+    const topicArn = options.notifyTopicArn;
+    const message = summaryMessage({
+      exitCode: result.exitCode,
+      ...(result.report ? { report: result.report } : {}),
+      ...(result.message ? { message: result.message } : {}),
+      locations: result.exitCode === 2 ? [] : options.s3Locations.map(formatS3Location),
+      ...(options.executionId ? { executionId: options.executionId } : {}),
+    });
+    const sns = createSnsClient(TOPIC_ARN.exec(topicArn)?.[1]);
+    const warning = await publishSummary(sns, topicArn, message);
+    sns.destroy();
+    if (warning) logger.warn(warning);
+    else logger.info(`published the summary to ${topicArn}`);
+  }
   return result.exitCode;
 }
 

@@ -28,7 +28,7 @@ import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './report/render';
 import { Report, ReportProvenance } from './report/report-types';
-import { S3Location, UploadError, formatS3Location, uploadReportFiles } from './report/upload-s3';
+import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './report/upload-s3';
 import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
 
 export type ExitCode = 0 | 1 | 2;
@@ -195,10 +195,14 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   } catch (err) {
     return fail(`cannot write the report to ${options.outDir}: ${(err as Error).message}`);
   }
+  // In the order given, each location whole and then its _complete.json: the run's
+  // folder (the first) is complete before latest/ is touched.
   const uploaded: string[] = [];
+  const executionId = options.provenance?.executionId;
   for (const location of options.s3Locations) {
     try {
-      uploaded.push(...(await uploadReportFiles(options.s3Client(), location, files)));
+      const run = { runLocation: options.s3Locations[0] ?? location, now: new Date(), ...(executionId ? { executionId } : {}) };
+      uploaded.push(...(await uploadCompleteSet(options.s3Client(), location, files, run)));
       logger.info(`uploaded the report to ${formatS3Location(location)}`);
     } catch (err) {
       if (!(err instanceof UploadError)) throw err;

@@ -1,6 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../scanner/aws-clients';
-import { parseS3Uri, uploadReportFiles, UploadError } from '../scanner/report/upload-s3';
+import { COMPLETE_MARKER, parseS3Uri, uploadCompleteSet, uploadReportFiles, UploadError } from '../scanner/report/upload-s3';
 import { startS3Server, S3ServerHandle } from './support/s3-server';
 
 const files = [
@@ -49,6 +49,35 @@ describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => 
       await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(
         /s3:\/\/no-such-bucket\/p\/report.json.*NoSuchBucket/,
       );
+      c.destroy();
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test('a complete set: every file, then _complete.json naming the run, the location and the files', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env());
+    try {
+      const c = createS3Client();
+      const run = { executionId: 'exec-9', runLocation: parseS3Uri('s3://reports/runs/9/'), now: new Date('2026-11-23T10:00:00Z') };
+      const uploaded = await uploadCompleteSet(c, parseS3Uri('s3://reports/latest/'), files, run);
+      // The marker is the last object written.
+      expect(uploaded).toEqual([
+        's3://reports/latest/report.json',
+        's3://reports/latest/missing.txt',
+        `s3://reports/latest/${COMPLETE_MARKER}`,
+      ]);
+      const got = await c.send(new GetObjectCommand({ Bucket: 'reports', Key: `latest/${COMPLETE_MARKER}` }));
+      expect(got.ContentType).toBe('application/json');
+      expect(JSON.parse(await got.Body!.transformToString())).toEqual({
+        schemaVersion: 1,
+        completedAt: '2026-11-23T10:00:00.000Z',
+        executionId: 'exec-9',
+        run: 's3://reports/runs/9/',
+        location: 's3://reports/latest/',
+        files: [{ name: 'report.json' }, { name: 'missing.txt' }],
+      });
       c.destroy();
     } finally {
       process.env = saved;

@@ -5,16 +5,10 @@ import { Construct } from 'constructs';
 import { INPUT_ARTIFACT_NAME, INPUT_VARIABLES_NAMESPACE, InputOutput, ScanInput } from './scan-input';
 
 export interface CodeCommitInputProps {
-  /**
-   * Name of the repository the stack creates.
-   * @default 'ecr-duplicate-scanner-input'
-   */
-  readonly repositoryName?: string;
-  /**
-   * Branch whose pushes start a scan.
-   * @default 'main'
-   */
-  readonly branch?: string;
+  /** Name of the repository the stack creates. No default (readConfig derives one from the stack name). */
+  readonly repositoryName: string;
+  /** Branch whose pushes start a scan. No default (CONTEXT_DEFAULTS.branch in lib/config.ts). */
+  readonly branch: string;
   /**
    * Directory committed to `branch` when the repository is created (and never again):
    * a sample input.txt and a README. The repository's later history is the user's.
@@ -35,11 +29,11 @@ export class CodeCommitInput extends Construct implements ScanInput {
   readonly revision: string;
   readonly outputs: Readonly<Record<string, InputOutput>>;
 
-  constructor(scope: Construct, id: string, props: CodeCommitInputProps = {}) {
+  constructor(scope: Construct, id: string, props: CodeCommitInputProps) {
     super(scope, id);
-    const branch = props.branch ?? 'main';
+    const branch = props.branch;
     this.repository = new codecommit.Repository(this, 'Repository', {
-      repositoryName: props.repositoryName ?? 'ecr-duplicate-scanner-input',
+      repositoryName: props.repositoryName,
       description: 'input.txt for the ECR duplicate scanner: a push to the branch runs a scan',
       ...(props.seedDirectory ? { code: codecommit.Code.fromDirectory(props.seedDirectory, branch) } : {}),
     });

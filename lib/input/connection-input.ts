@@ -11,11 +11,8 @@ export interface ConnectionInputProps {
   readonly owner: string;
   /** Repository name. No default. */
   readonly repo: string;
-  /**
-   * Branch whose pushes start a scan.
-   * @default 'main'
-   */
-  readonly branch?: string;
+  /** Branch whose pushes start a scan. No default (CONTEXT_DEFAULTS.branch in lib/config.ts). */
+  readonly branch: string;
 }
 
 /**
@@ -33,7 +30,7 @@ export class ConnectionInput extends Construct implements ScanInput {
 
   constructor(scope: Construct, id: string, props: ConnectionInputProps) {
     super(scope, id);
-    const branch = props.branch ?? 'main';
+    const branch = props.branch;
     this.role = new iam.Role(this, 'ActionRole', { assumedBy: new iam.AccountRootPrincipal() });
     // CDK grants codestar-connections:UseConnection; a connection created since the
     // rename has a codeconnections ARN, which IAM matches under the new prefix.

@@ -12,20 +12,20 @@ export interface S3InputProps {
   /**
    * Key of the zip that holds input.txt. A zip, not input.txt itself: CodePipeline
    * passes the object to CodeBuild as the input artifact, and CodeBuild unzips it.
-   * @default 'input.zip'
+   * No default (CONTEXT_DEFAULTS.inputObjectKey in lib/config.ts).
    */
-  readonly objectKey?: string;
+  readonly objectKey: string;
   /**
    * Path of input.txt inside the zip; only used in the upload command shown to the user.
-   * @default 'input.txt'
+   * No default (CONTEXT_DEFAULTS.inputFile).
    */
-  readonly inputFile?: string;
+  readonly inputFile: string;
   /**
    * Days an overwritten upload is kept. Each report records the version ID it
    * scanned, so keeping versions as long as reports lets one find its input.
-   * @default 365
+   * No default (the stack passes CONTEXT_DEFAULTS.reportRetentionDays or its override).
    */
-  readonly noncurrentVersionRetentionDays?: number;
+  readonly noncurrentVersionRetentionDays: number;
   /**
    * Bucket that receives the input bucket's server access logs.
    * @default no access logs
@@ -47,13 +47,13 @@ export class S3Input extends Construct implements ScanInput {
   readonly revision: string;
   readonly outputs: Readonly<Record<string, InputOutput>>;
 
-  constructor(scope: Construct, id: string, props: S3InputProps = {}) {
+  constructor(scope: Construct, id: string, props: S3InputProps) {
     super(scope, id);
-    this.objectKey = props.objectKey ?? 'input.zip';
-    const inputFile = props.inputFile ?? 'input.txt';
+    this.objectKey = props.objectKey;
+    const inputFile = props.inputFile;
     this.bucket = new SecureBucket(this, 'Bucket', {
       versioned: true,
-      noncurrentVersionsExpireAfterDays: props.noncurrentVersionRetentionDays ?? 365,
+      noncurrentVersionsExpireAfterDays: props.noncurrentVersionRetentionDays,
       eventBridgeEnabled: true,
       // Inputs go with the stack, as the CodeCommit repository does; reports stay.
       removalPolicy: RemovalPolicy.DESTROY,

@@ -34,18 +34,72 @@ export function putObject(bucket: string, key: string, text: string, contentType
   return new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentType: contentType });
 }
 
-/** Uploads each file (the SDK retries transient failures); a final failure names the object and cause. */
-export async function uploadReportFiles(client: S3Client, location: S3Location, files: readonly ReportFile[]): Promise<string[]> {
-  const uploaded: string[] = [];
-  for (const file of files) {
-    const key = `${location.prefix}${file.name}`;
-    try {
-      await client.send(putObject(location.bucket, key, file.body, file.contentType));
-    } catch (err) {
-      const name = (err as { name?: string }).name ?? 'Error';
-      throw new UploadError(`upload of s3://${location.bucket}/${key} failed: ${name}: ${(err as Error).message}`);
-    }
-    uploaded.push(`s3://${location.bucket}/${key}`);
+/** One object written: its URI and, in a versioned bucket, the version this upload made. */
+export interface UploadedObject {
+  uri: string;
+  name: string;
+  versionId?: string;
+}
+
+async function putFile(client: S3Client, location: S3Location, file: ReportFile): Promise<UploadedObject> {
+  const key = `${location.prefix}${file.name}`;
+  try {
+    const put = await client.send(putObject(location.bucket, key, file.body, file.contentType));
+    return { uri: `s3://${location.bucket}/${key}`, name: file.name, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+  } catch (err) {
+    const name = (err as { name?: string }).name ?? 'Error';
+    throw new UploadError(`upload of s3://${location.bucket}/${key} failed: ${name}: ${(err as Error).message}`);
   }
-  return uploaded;
+}
+
+/** Uploads each file in turn (the SDK retries transient failures); a final failure names the object and cause. */
+export async function uploadReportFiles(client: S3Client, location: S3Location, files: readonly ReportFile[]): Promise<string[]> {
+  const uploaded: UploadedObject[] = [];
+  for (const file of files) uploaded.push(await putFile(client, location, file));
+  return uploaded.map((u) => u.uri);
+}
+
+/** Name of the object written last in every upload location. */
+export const COMPLETE_MARKER = '_complete.json';
+
+/** What `_complete.json` says: which run the files beside it belong to, and which they are. */
+export interface CompleteMarker {
+  schemaVersion: 1;
+  completedAt: string;
+  executionId?: string;
+  /** The run's own folder: the first upload location. */
+  run: string;
+  /** Where this marker is. */
+  location: string;
+  /** Every file of the set, with the version this run wrote when the bucket keeps versions. */
+  files: { name: string; versionId?: string }[];
+}
+
+/**
+ * Uploads the files, then `_complete.json` naming them. A reader that finds the
+ * marker knows the set beside it is whole; while a later run overwrites the same
+ * location (latest/), the marker's version IDs still fetch exactly this run's files.
+ */
+export async function uploadCompleteSet(
+  client: S3Client,
+  location: S3Location,
+  files: readonly ReportFile[],
+  run: { executionId?: string; runLocation: S3Location; now: Date },
+): Promise<string[]> {
+  const uploaded: UploadedObject[] = [];
+  for (const file of files) uploaded.push(await putFile(client, location, file));
+  const marker: CompleteMarker = {
+    schemaVersion: 1,
+    completedAt: run.now.toISOString(),
+    ...(run.executionId ? { executionId: run.executionId } : {}),
+    run: formatS3Location(run.runLocation),
+    location: formatS3Location(location),
+    files: uploaded.map((u) => ({ name: u.name, ...(u.versionId ? { versionId: u.versionId } : {}) })),
+  };
+  const written = await putFile(client, location, {
+    name: COMPLETE_MARKER,
+    contentType: 'application/json',
+    body: `${JSON.stringify(marker, null, 2)}\n`,
+  });
+  return [...uploaded.map((u) => u.uri), written.uri];
 }

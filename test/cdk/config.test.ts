@@ -1,7 +1,9 @@
 /** Context values: defaults, parsing of -c strings, and one clear message per bad value. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTEXT_DEFAULTS, ConfigError, readConfig } from '../../lib/config';
+import { CONTEXT_DEFAULTS, CONTEXT_KEYS, ConfigError, defaultRepositoryName, isScheduleExpression, readConfig } from '../../lib/config';
 import { REPO_ROOT, cdkJsonContext } from './synth';
 
 const ctx = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
@@ -28,6 +30,8 @@ test('defaults with no context at all', () => {
     reportPrefix: 'reports',
     reportRetentionDays: 365,
     outputBucketRemovalPolicy: 'retain',
+    compute: { kind: 'lambda' },
+    ecrSourceAccounts: [],
   });
 });
 
@@ -120,4 +124,168 @@ test('cdk synth with a bad value fails with the message, not a stack trace', () 
   expect(r.status).toBe(1);
   expect(r.stderr).toContain('reportRetentionDays: expected a whole number from 1 to 36500, got "forever"');
   expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+describe('the repository name follows the stack name unless given', () => {
+  test.each([
+    ['EcrDuplicateScanner', 'ecr-duplicate-scanner-input'],
+    ['ScanTeamB', 'scan-team-b-input'],
+    ['ECRScan2', 'ecr-scan2-input'],
+    ['my-stack', 'my-stack-input'],
+  ])('%s -> %s', (stackName, name) => {
+    expect(defaultRepositoryName(stackName)).toBe(name);
+    expect(readConfig(ctx({ stackName })).source).toMatchObject({ repositoryName: name });
+  });
+  test('at most 100 characters, never ending in "-" before -input', () => {
+    const name = defaultRepositoryName(`A${'b'.repeat(120)}`);
+    expect(name.length).toBeLessThanOrEqual(100);
+    expect(name).toMatch(/^[a-z]+-input$/);
+  });
+  test('an explicit repositoryName is kept', () => {
+    expect(readConfig(ctx({ stackName: 'ScanTeamB', repositoryName: 'shared-images' })).source).toMatchObject({
+      repositoryName: 'shared-images',
+    });
+  });
+});
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry/creds-AbC123';
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+const VPC = {
+  compute: 'ec2',
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: 'subnet-0123456789abcdef0, subnet-89abcdef',
+  securityGroupIds: 'sg-0123456789abcdef0',
+};
+
+describe('compute, schedule, notifications, registry credentials, ECR sources', () => {
+  test('compute=ec2 with a VPC, lists from -c strings or cdk.json arrays, the timeout', () => {
+    expect(readConfig(ctx({ ...VPC, buildTimeoutMinutes: '90' })).compute).toEqual({
+      kind: 'ec2',
+      timeoutMinutes: 90,
+      vpc: { vpcId: VPC.vpcId, subnetIds: ['subnet-0123456789abcdef0', 'subnet-89abcdef'], securityGroupIds: ['sg-0123456789abcdef0'] },
+    });
+    expect(readConfig(ctx({ ...VPC, subnetIds: ['subnet-0123456789abcdef0'] })).compute).toMatchObject({
+      vpc: { subnetIds: ['subnet-0123456789abcdef0'] },
+    });
+  });
+  test('compute=ec2 without a VPC runs outside one, with the default timeout', () => {
+    expect(readConfig(ctx({ compute: 'EC2' })).compute).toEqual({ kind: 'ec2', timeoutMinutes: CONTEXT_DEFAULTS.buildTimeoutMinutes });
+  });
+  test('schedule, e-mail, secret with its key, ECR source accounts (duplicates dropped)', () => {
+    const c = readConfig(
+      ctx({
+        schedule: 'cron(0 6 ? * MON-FRI *)',
+        notificationEmail: 'team+scans@example.com',
+        registryCredentialsSecret: SECRET,
+        registryCredentialsKmsKey: KEY,
+        ecrSourceAccounts: '111122223333,444455556666,111122223333',
+      }),
+    );
+    expect(c).toMatchObject({
+      schedule: 'cron(0 6 ? * MON-FRI *)',
+      notificationEmail: 'team+scans@example.com',
+      registryCredentials: { secretArn: SECRET, kmsKeyArn: KEY },
+      ecrSourceAccounts: ['111122223333', '444455556666'],
+    });
+  });
+  test.each([
+    ['rate(1 day)', true],
+    ['rate(6 hours)', true],
+    ['rate(5 minutes)', true],
+    ['cron(0 6 * * ? *)', true],
+    ['rate(1 days)', false],
+    ['rate(2 day)', false],
+    ['rate(0 hours)', false],
+    ['cron(0 6 * * ?)', false],
+    ['every day', false],
+    ['at(2026-01-01T00:00:00)', false],
+  ])('schedule %s: %s', (expression, ok) => {
+    expect(isScheduleExpression(expression)).toBe(ok);
+  });
+  test.each([
+    [{ compute: 'fargate' }, 'compute: expected lambda or ec2'],
+    [
+      { vpcId: VPC.vpcId, subnetIds: VPC.subnetIds, securityGroupIds: VPC.securityGroupIds },
+      "vpcId, subnetIds, securityGroupIds: need compute=ec2 (CodeBuild's Lambda compute cannot run in a VPC)",
+    ],
+    [{ compute: 'ec2', vpcId: VPC.vpcId }, 'subnetIds, securityGroupIds: required together with vpcId'],
+    [{ ...VPC, vpcId: 'vpc-xyz' }, 'vpcId: expected a VPC ID'],
+    [{ ...VPC, subnetIds: 'subnet-0123456789abcdef0,sg-0123456789abcdef0' }, 'subnetIds: expected subnet IDs'],
+    [{ ...VPC, securityGroupIds: ',' }, 'securityGroupIds: expected at least one'],
+    [{ compute: 'ec2', buildTimeoutMinutes: '3' }, 'buildTimeoutMinutes: expected a whole number from 5 to 2160'],
+    [{ schedule: 'daily' }, 'schedule: expected an EventBridge schedule expression'],
+    [{ notificationEmail: 'team' }, 'notificationEmail: expected an e-mail address'],
+    [
+      { registryCredentialsSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:creds' },
+      'registryCredentialsSecret: expected the complete secret ARN',
+    ],
+    [{ registryCredentialsKmsKey: KEY }, 'registryCredentialsKmsKey: only meaningful with registryCredentialsSecret'],
+    [
+      { registryCredentialsSecret: SECRET, registryCredentialsKmsKey: 'alias/aws/secretsmanager' },
+      'registryCredentialsKmsKey: expected a KMS key ARN',
+    ],
+    [{ ecrSourceAccounts: '1234' }, 'ecrSourceAccounts: expected 12-digit account IDs'],
+  ])('rejects %j', (values, message) => {
+    const problems = problemsOf(values);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+});
+
+describe('unknown keys', () => {
+  const all = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key], getAllContext: () => values });
+  test('a key of ours that is not known stops the synth, naming it and the nearest known key', () => {
+    let problems: readonly string[] = [];
+    try {
+      readConfig(all({ reportPrefx: 'x', colour: 'blue' }));
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'reportPrefx: not a setting of this app; did you mean reportPrefix?',
+      expect.stringMatching(/^colour: not a setting of this app; the settings are stackName, source, /),
+    ]);
+  });
+  test("CDK's own keys pass: feature flags, aws:cdk:*, look-up caches, acknowledged-issue-numbers", () => {
+    expect(() =>
+      readConfig(
+        all({
+          ...cdkJsonContext(),
+          'aws:cdk:enable-path-metadata': true,
+          'aws:cdk:version-reporting': false,
+          'aws:cdk:bundling-stacks': ['**'],
+          'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+          'acknowledged-issue-numbers': [12345],
+          'cdk-toolkit-qualifier': 'x',
+          'assets-bucket': 'x',
+        }),
+      ),
+    ).not.toThrow();
+  });
+  test('every key of ours is in the README table', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    // The first cell of a table row names one key or several (`vpcId`, `subnetIds`, ...).
+    const firstCells = readme
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+      .map((l) => l.split('|')[1]!);
+    for (const key of CONTEXT_KEYS) expect([key, firstCells.some((c) => c.includes(`\`${key}\``))]).toEqual([key, true]);
+  });
+  test('a real `cdk synth` (the CLI injects its own keys) works, and a typo stops it', () => {
+    const cdk = join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+    const out = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
+    const ok = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '--output', out], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    });
+    expect([ok.status, ok.stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
+    const bad = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '--output', out, '-c', 'scheduel=rate(1 day)'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('scheduel: not a setting of this app; did you mean schedule?');
+  }, 180_000);
 });

@@ -11,6 +11,7 @@ import { IConstruct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONNECTION_CONTEXT, Synthesized, synth } from './synth';
+import { COMBINED_CONTEXT, KMS_KEY_ARN, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
 
 type Json = Record<string, any>;
 
@@ -19,6 +20,14 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['s3', { source: 's3' }],
   ['connection', { ...CONNECTION_CONTEXT }],
   ['destroy', { outputBucketRemovalPolicy: 'destroy' }],
+  ['secret', { registryCredentialsSecret: SECRET_ARN, registryCredentialsKmsKey: KMS_KEY_ARN }],
+  ['ec2 in a VPC', { ...VPC_CONTEXT }],
+  ['ec2 without a VPC', { compute: 'ec2' }],
+  ['schedule', { schedule: 'rate(1 day)' }],
+  ['notification', { notificationEmail: 'team@example.com' }],
+  ['ECR sources', { ecrSourceAccounts: '111122223333' }],
+  ['s3, everything', { source: 's3', ...COMBINED_CONTEXT }],
+  ['connection, everything', { ...CONNECTION_CONTEXT, ...COMBINED_CONTEXT }],
 ];
 
 /** Every acknowledgement in the tree: rule id, reason and where. */

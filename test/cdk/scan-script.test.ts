@@ -4,7 +4,7 @@
  * scanner, and that its exit status becomes the build's.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './synth';
@@ -22,7 +22,13 @@ beforeAll(() => {
   copyFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), join(scannerDir, 'scan.sh'));
   writeFileSync(
     join(scannerDir, 'cli.js'),
-    `require('fs').writeFileSync(process.env.FAKE_OUT, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv }));
+    `const fs = require('fs');
+     const config = process.env.DOCKER_CONFIG ? process.env.DOCKER_CONFIG + '/config.json' : undefined;
+     const docker = config && fs.existsSync(config)
+       ? { mode: fs.statSync(config).mode & 0o777, dirMode: fs.statSync(process.env.DOCKER_CONFIG).mode & 0o777, content: fs.readFileSync(config, 'utf8') }
+       : undefined;
+     fs.writeFileSync(process.env.FAKE_OUT, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv, docker,
+       credentialsInEnv: 'REGISTRY_CREDENTIALS' in process.env, dockerConfig: process.env.DOCKER_CONFIG }));
      process.exit(Number(process.env.FAKE_EXIT || 0));\n`,
   );
   writeFileSync(join(srcDir, 'input.txt'), 'nginx:1.27\n');
@@ -34,6 +40,9 @@ interface Run {
   stderr: string;
   argv?: string[];
   execArgv?: string[];
+  docker?: { mode: number; dirMode: number; content: string };
+  credentialsInEnv?: boolean;
+  dockerConfig?: string;
 }
 
 function runBuild(env: Record<string, string | undefined>): Run {
@@ -55,7 +64,7 @@ function runBuild(env: Record<string, string | undefined>): Run {
   }
   // Commands run one after another and the first non-zero status fails the build, as in CodeBuild.
   const r = spawnSync('bash', ['-c', `set -e\n${commands.join('\n')}`], { env: vars, encoding: 'utf8' });
-  let recorded: { argv: string[]; execArgv: string[] } | undefined;
+  let recorded: Partial<Run> | undefined;
   try {
     recorded = JSON.parse(readFileSync(record, 'utf8'));
   } catch {
@@ -150,15 +159,54 @@ test('without REPORT_DIR the local report goes to a new directory under TMPDIR',
   expect(out.startsWith(`${tmp}/ecr-scan.`)).toBe(true);
 });
 
-test('missing settings fail with 2 before the scanner runs', () => {
-  const noBucket = runBuild({ OUTPUT_BUCKET: undefined });
-  expect(noBucket.status).toBe(2);
-  expect(noBucket.stderr).toContain('OUTPUT_BUCKET is not set');
-  expect(noBucket.argv).toBeUndefined();
+test('missing settings fail with 2 before the scanner runs (their defaults live in lib/config.ts only)', () => {
+  for (const setting of ['OUTPUT_BUCKET', 'REPORT_PREFIX', 'INPUT_FILE']) {
+    const missing = runBuild({ [setting]: undefined });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(`${setting} is not set`);
+    expect(missing.argv).toBeUndefined();
+  }
   const emptyDir = mkdtempSync(join(tmpdir(), 'no-scanner-'));
   mkdirSync(join(emptyDir, 'x'));
   copyFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), join(emptyDir, 'scan.sh'));
   const noBundle = runBuild({ CODEBUILD_SRC_DIR_Scanner: emptyDir });
   expect(noBundle.status).toBe(2);
   expect(noBundle.stderr).toContain('scanner bundle');
+});
+
+test('registry credentials: a 0600 file in a 0700 directory becomes DOCKER_CONFIG, the variable is gone, the value never printed', () => {
+  const secret = '{"auths":{"registry.example.com":{"auth":"c2VudGluZWw6czNjcjN0LXZhbHVl"}}}';
+  const tmp = mkdtempSync(join(tmpdir(), 'scan-tmp-'));
+  const r = runBuild({ REGISTRY_CREDENTIALS: secret, TMPDIR: tmp });
+  expect(r.status).toBe(0);
+  expect(r.docker).toEqual({ mode: 0o600, dirMode: 0o700, content: secret });
+  expect(r.dockerConfig!.startsWith(`${tmp}/docker-config.`)).toBe(true);
+  expect(r.credentialsInEnv).toBe(false);
+  expect(r.stdout + r.stderr).not.toContain('c2VudGluZWw6czNjcjN0LXZhbHVl');
+  // Removed when the build step ends.
+  expect(existsSync(r.dockerConfig!)).toBe(false);
+});
+
+test('without registry credentials DOCKER_CONFIG is left alone', () => {
+  const r = runBuild({});
+  expect(r.docker).toBeUndefined();
+  expect(r.dockerConfig).toBeUndefined();
+});
+
+test('the notification topic becomes --notify-topic-arn', () => {
+  const topic = 'arn:aws:sns:eu-west-1:123456789012:EcrDuplicateScanner-Topic';
+  expect(runBuild({ NOTIFY_TOPIC_ARN: topic }).argv).toEqual(expect.arrayContaining(['--notify-topic-arn', topic]));
+  expect(runBuild({}).argv).not.toContain('--notify-topic-arn');
+});
+
+test('the log ends with where the report is and its S3 console link', () => {
+  const ok = runBuild({ AWS_REGION: 'eu-west-1' });
+  const tail = ok.stdout.trim().split('\n').slice(-3);
+  expect(tail).toEqual([
+    "scan.sh: this run's report: s3://reports-bucket/reports/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/",
+    'scan.sh: the newest report: s3://reports-bucket/reports/latest/report.html (latest/_complete.json names the run it holds)',
+    'scan.sh: open it in the S3 console: https://s3.console.aws.amazon.com/s3/object/reports-bucket?region=eu-west-1&prefix=reports/latest/report.html',
+  ]);
+  const failed = runBuild({ FAKE_EXIT: '2' });
+  expect(failed.stdout).toContain("no new report was uploaded; s3://reports-bucket/reports/latest/ still holds the previous run's, if any");
 });

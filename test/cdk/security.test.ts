@@ -1,5 +1,15 @@
 /** Properties every variant of the stack must keep, whatever changes inside it. */
-import { CONNECTION_CONTEXT, Synthesized, allStatements, asArray, flat, logicalIdOf, roleStatements, synth } from './synth';
+import {
+  CONNECTION_CONTEXT,
+  Synthesized,
+  actionEnvironment,
+  allStatements,
+  asArray,
+  flat,
+  logicalIdOf,
+  roleStatements,
+  synth,
+} from './synth';
 
 type Json = Record<string, any>;
 
@@ -130,7 +140,7 @@ describe.each(VARIANTS)('%s', (_name, context) => {
     for (const [, pipeline] of ofType('AWS::CodePipeline::Pipeline')) {
       for (const stage of pipeline.Properties.Stages as Json[]) {
         for (const action of stage.Actions as Json[]) {
-          if (action.Configuration?.EnvironmentVariables) vars.push(...JSON.parse(action.Configuration.EnvironmentVariables));
+          vars.push(...actionEnvironment(action));
         }
       }
     }

@@ -1,6 +1,6 @@
 /** The S3 and connection input sources (the CodeCommit one is in stack.test.ts). */
 import { Template } from 'aws-cdk-lib/assertions';
-import { CONNECTION_CONTEXT, Synthesized, flat, logicalIdOf, roleStatements, synth } from './synth';
+import { CONNECTION_CONTEXT, Synthesized, actionEnvironment, flat, logicalIdOf, roleStatements, scanAction, synth } from './synth';
 
 type Json = Record<string, any>;
 
@@ -8,10 +8,7 @@ const sourceStage = (t: Template): Json => {
   const [pipeline] = Object.values(t.findResources('AWS::CodePipeline::Pipeline')) as Json[];
   return (pipeline!.Properties.Stages as Json[])[0]!;
 };
-const scanEnvironment = (t: Template): Json[] => {
-  const [pipeline] = Object.values(t.findResources('AWS::CodePipeline::Pipeline')) as Json[];
-  return JSON.parse((pipeline!.Properties.Stages as Json[])[1]!.Actions[0].Configuration.EnvironmentVariables);
-};
+const scanEnvironment = (t: Template): Json[] => actionEnvironment(scanAction(t));
 
 describe('source=s3', () => {
   let s: Synthesized;
@@ -164,6 +161,8 @@ describe('source=connection', () => {
     const o = t.toJSON().Outputs as Record<string, Json>;
     expect(o.InputRepository!.Value).toBe('example-org/image-lists@release');
     expect(Object.keys(o).sort()).toEqual([
+      'AccessLogsBucketName',
+      'BuildRoleArn',
       'DownloadLatestReportCommand',
       'InputRepository',
       'LatestReportUri',

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_DEFAULTS } from '../../lib/config';
-import { REPO_ROOT, Synthesized, flat, logicalIdOf, roleStatements, synth } from './synth';
+import { REPO_ROOT, Synthesized, actionEnvironment, flat, logicalIdOf, roleStatements, scanSettings, synth } from './synth';
 
 type Json = Record<string, any>;
 
@@ -197,14 +197,18 @@ describe('scan project', () => {
     expect(p.Source.BuildSpec).toContain('- bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"');
   });
 
-  test('environment: output bucket, prefix, input file and the cache object the role may use', () => {
-    const vars = (resource(ids.project).Properties.Environment.EnvironmentVariables as Json[]).map((v) => [v.Name, v.Type, flat(v.Value)]);
-    expect(vars).toEqual([
-      ['OUTPUT_BUCKET', 'PLAINTEXT', `\${${ids.reports}}`],
-      ['REPORT_PREFIX', 'PLAINTEXT', 'reports'],
-      ['INPUT_FILE', 'PLAINTEXT', 'input.txt'],
-      ['DIGEST_CACHE_URI', 'PLAINTEXT', `s3://\${${ids.reports}}/reports/cache/digest-cache.json`],
-    ]);
+  test('no environment of its own: every setting travels on the pipeline action, so a change re-runs the pipeline', () => {
+    expect(resource(ids.project).Properties.Environment.EnvironmentVariables).toBeUndefined();
+  });
+
+  test('Lambda compute: Node 22 image, 1 GB, no timeout (Lambda has none), the Lambda buildspec', () => {
+    expect(resource(ids.project).Properties.Environment).toMatchObject({
+      Type: 'LINUX_LAMBDA_CONTAINER',
+      ComputeType: 'BUILD_LAMBDA_1GB',
+      Image: 'aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs22',
+    });
+    expect(resource(ids.project).Properties.TimeoutInMinutes).toBeUndefined();
+    expect(resource(ids.project).Properties.Source.BuildSpec).toBe(readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8'));
   });
 
   test('logs to its own log group, kept 90 days', () => {
@@ -261,9 +265,14 @@ describe('pipeline', () => {
       InputArtifacts: [{ Name: 'Input' }, { Name: 'Scanner' }],
       Configuration: { ProjectName: { Ref: ids.project }, PrimarySource: 'Input' },
     });
-    expect(JSON.parse(action!.Configuration.EnvironmentVariables)).toEqual([
+    expect(actionEnvironment(action!)).toEqual([
       { name: 'PIPELINE_EXECUTION_ID', type: 'PLAINTEXT', value: '#{codepipeline.PipelineExecutionId}' },
       { name: 'SOURCE_REVISION', type: 'PLAINTEXT', value: '#{SourceVariables.CommitId}' },
+      { name: 'OUTPUT_BUCKET', type: 'PLAINTEXT', value: `\${${ids.reports}}` },
+      { name: 'REPORT_PREFIX', type: 'PLAINTEXT', value: 'reports' },
+      { name: 'INPUT_FILE', type: 'PLAINTEXT', value: 'input.txt' },
+      { name: 'DIGEST_CACHE_URI', type: 'PLAINTEXT', value: `s3://\${${ids.reports}}/reports/cache/digest-cache.json` },
+      { name: 'SCAN_COMPUTE', type: 'PLAINTEXT', value: 'lambda' },
     ]);
   });
 
@@ -319,6 +328,8 @@ describe('outputs', () => {
       OutputBucketName: `\${${ids.reports}}`,
       LatestReportUri: `s3://\${${ids.reports}}/reports/latest/`,
       DownloadLatestReportCommand: `aws s3 cp --recursive s3://\${${ids.reports}}/reports/latest/ ./report`,
+      AccessLogsBucketName: `\${${ids.accessLogs}}`,
+      BuildRoleArn: `\${${ids.role}.Arn}`,
       PipelineConsoleUrl: `https://\${AWS::Region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/\${${ids.pipeline}}/view?region=\${AWS::Region}`,
     });
     for (const o of Object.values(outputs)) expect(o.Description).toEqual(expect.any(String));
@@ -359,8 +370,7 @@ describe('settings from context', () => {
     other.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ detail: Match.objectLike({ referenceName: ['develop'] }) }),
     });
-    const vars = other.template.toJSON().Resources[o.project].Properties.Environment.EnvironmentVariables as Json[];
-    expect(vars).toEqual(expect.arrayContaining([{ Name: 'INPUT_FILE', Type: 'PLAINTEXT', Value: 'lists/images.txt' }]));
+    expect(scanSettings(other.template).INPUT_FILE).toBe('lists/images.txt');
   });
 
   test('prefix (slashes trimmed) moves every grant, the environment and the outputs', () => {
@@ -368,8 +378,7 @@ describe('settings from context', () => {
       .filter((st) => st.Action.some((a) => a === 's3:PutObject'))
       .flatMap((st) => st.Resource);
     expect(resources).toEqual([`\${${o.reports}.Arn}/ecr/scans/*`, `\${${o.reports}.Arn}/ecr/scans/cache/digest-cache.json`]);
-    const vars = other.template.toJSON().Resources[o.project].Properties.Environment.EnvironmentVariables as Json[];
-    expect(vars).toEqual(expect.arrayContaining([{ Name: 'REPORT_PREFIX', Type: 'PLAINTEXT', Value: 'ecr/scans' }]));
+    expect(scanSettings(other.template).REPORT_PREFIX).toBe('ecr/scans');
     expect(flat(other.template.toJSON().Outputs.DownloadLatestReportCommand.Value)).toBe(
       `aws s3 cp --recursive s3://\${${o.reports}}/ecr/scans/latest/ ./report`,
     );
@@ -385,8 +394,7 @@ describe('settings from context', () => {
   });
 
   test('scan concurrency reaches the build', () => {
-    const vars = other.template.toJSON().Resources[o.project].Properties.Environment.EnvironmentVariables as Json[];
-    expect(vars).toEqual(expect.arrayContaining([{ Name: 'SCAN_CONCURRENCY', Type: 'PLAINTEXT', Value: '48' }]));
+    expect(scanSettings(other.template).SCAN_CONCURRENCY).toBe('48');
   });
 });
 

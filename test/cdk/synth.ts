@@ -128,3 +128,20 @@ export function roleStatements(template: Template, roleId: string): FlatStatemen
   for (const p of role.Properties.Policies ?? []) out.push(...p.PolicyDocument.Statement.map(flatStatement));
   return out;
 }
+
+/** A CodeBuild action's environment variables, tokens shown as `${X}` (see flat). */
+export function actionEnvironment(action: Json): { name: string; type: string; value: string }[] {
+  const text = action.Configuration?.EnvironmentVariables;
+  return text === undefined ? [] : (JSON.parse(flat(text)) as { name: string; type: string; value: string }[]);
+}
+
+/** The pipeline's Scan action. */
+export function scanAction(template: Template): Json {
+  const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline')) as Json[];
+  return (pipeline!.Properties.Stages as Json[])[1]!.Actions[0] as Json;
+}
+
+/** The Scan action's environment as a name -> value map. */
+export function scanSettings(template: Template): Record<string, string> {
+  return Object.fromEntries(actionEnvironment(scanAction(template)).map((v) => [v.name, v.value]));
+}

@@ -154,7 +154,9 @@ describe('upload', () => {
     const ecr = await emulator();
     const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, s3Endpoint: s3.endpoint, s3Uris: ['s3://reports/x/'] });
     expect(run.exitCode).toBe(0);
-    expect(run.uploaded).toHaveLength(4);
+    // The four report files, then the _complete.json marker, last.
+    expect(run.uploaded).toHaveLength(5);
+    expect(run.uploaded.at(-1)).toBe('s3://reports/x/_complete.json');
   });
 
   test('an upload that keeps failing: retried, exit 2, local files complete', async () => {
