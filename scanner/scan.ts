@@ -31,7 +31,8 @@ import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './report/upload-s3';
 import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
 
-export type ExitCode = 0 | 1 | 2;
+export type { ExitCode } from './errors/exit-code';
+import { ExitCode } from './errors/exit-code';
 
 export interface ScanOptions {
   inputPath: string;

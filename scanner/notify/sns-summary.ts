@@ -4,7 +4,7 @@
  * Publishing is best effort: a failure to publish is a warning, never a new exit status.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ExitCode } from '../scan';
+import { ExitCode } from '../errors/exit-code';
 import { Report } from '../report/report-types';
 
 export interface RunOutcome {
@@ -31,12 +31,6 @@ function subjectLine(text: string): string {
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
 
-/** ecrDuplicates is added to report.json by another part of the scanner; counted when present. */
-function ecrDuplicateCount(report: Report): number | undefined {
-  const duplicates = (report as Report & { ecrDuplicates?: unknown }).ecrDuplicates;
-  return Array.isArray(duplicates) ? duplicates.length : undefined;
-}
-
 export function summaryMessage(outcome: RunOutcome): SummaryMessage {
   const lines: string[] = [];
   const r = outcome.report;
@@ -48,7 +42,7 @@ export function summaryMessage(outcome: RunOutcome): SummaryMessage {
   }
   const s = r.summary;
   const toMigrate = s.absent + s.partial;
-  const duplicates = ecrDuplicateCount(r);
+  const duplicates = r.ecrDuplicates?.length;
   lines.push(
     `ECR duplicate scan${run}: ${s.sources} source(s) compared with ECR.`,
     '',
