@@ -4,11 +4,12 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUNDLE_ENTRY, BUNDLE_SCRIPT } from '../scripts/bundle-layout';
 
 /** Name of the scanner artifact; the build sees it as CODEBUILD_SRC_DIR_Scanner. */
 export const SCANNER_ARTIFACT_NAME = 'Scanner';
-/** Files the bundle directory must hold (see scripts/bundle-scanner.ts). */
-export const SCANNER_BUNDLE_FILES = ['cli.js', 'scan.sh'] as const;
+/** Files the bundle directory must hold. */
+export const SCANNER_BUNDLE_FILES = [BUNDLE_ENTRY, BUNDLE_SCRIPT] as const;
 
 export interface ScannerArtifactProps {
   /**

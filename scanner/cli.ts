@@ -80,7 +80,9 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`error: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+      // A person gets a sentence; the stack is there for whoever asks for it.
+      const detail = process.env.ECR_SCAN_DEBUG ? ((err as Error).stack ?? String(err)) : ((err as Error).message ?? String(err));
+      process.stderr.write(`error: unexpected failure: ${detail}\n(set ECR_SCAN_DEBUG=1 for the stack trace)\n`);
       process.exitCode = 2;
     },
   );

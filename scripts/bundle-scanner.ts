@@ -9,13 +9,12 @@
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BUNDLE_ENTRY, BUNDLE_SCRIPT } from './bundle-layout';
 
 const REPO_ROOT = resolve(__dirname, '..');
 
 export const DEFAULT_BUNDLE_DIR = join(REPO_ROOT, 'dist', 'scanner');
-/** The file names the stack and scan.sh expect inside the bundle directory. */
-export const BUNDLE_ENTRY = 'cli.js';
-export const BUNDLE_SCRIPT = 'scan.sh';
+export { BUNDLE_ENTRY, BUNDLE_SCRIPT } from './bundle-layout';
 
 export interface BundleResult {
   dir: string;
@@ -38,7 +37,8 @@ export async function bundleScanner(outDir: string = DEFAULT_BUNDLE_DIR): Promis
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node22',
+    // The package's `bin` runs on the Node it is installed on (engines: >=20); CodeBuild's is 22.
+    target: 'node20',
     // The SDK's ES module builds tree-shake to about two thirds of its CommonJS builds.
     mainFields: ['module', 'main'],
     minify: true,
