@@ -5,7 +5,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 
 /**
  * `standard` retries with backoff and jitter. `adaptive` also rate-limits the
- * client, which measured far slower when throttling is bursty (see DESIGN.md).
+ * client, which measured far slower when throttling is bursty (41 s against 3.6 s
+ * for 101 calls with every 5th throttled; README, Performance).
  */
 export const ECR_RETRY_MODE = 'standard';
 export const ECR_MAX_ATTEMPTS = 10;

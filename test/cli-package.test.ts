@@ -1,5 +1,5 @@
 /**
- * The installable CLI (issue 13): `npm pack` builds the bundle (prepack) into
+ * The installable CLI: `npm pack` builds the bundle (prepack) into
  * a package whose `bin` works from an empty folder after `npm install
  * <tarball>`, with nothing else installed: it answers --help, and a failure is
  * a message with the contract's exit status, not a stack trace.

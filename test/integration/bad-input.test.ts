@@ -1,5 +1,5 @@
 /**
- * Bad input (issue 5): each case gives a clear message naming the line or
+ * Bad input: each case gives a clear message naming the line or
  * argument, the rest is still scanned, and the exit status follows the
  * contract. Argument and file errors go through the real CLI.
  */

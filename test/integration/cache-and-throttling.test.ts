@@ -1,5 +1,5 @@
 /**
- * The digest cache and throttling must never change an answer (issue 4):
+ * The digest cache and throttling must never change an answer:
  * the report is the same cold, warm, without cache and under throttling; a
  * re-scan reads no manifest; a damaged cache is ignored and rebuilt.
  */

@@ -1,5 +1,5 @@
 /**
- * ECR faults and upload faults (issue 5): throttling completes with the same
+ * ECR faults and upload faults: throttling completes with the same
  * report, AccessDenied stops with exit 2 naming the permission, deletions
  * during the scan are handled, an empty registry makes every source absent,
  * and a failed upload is exit 2 with the local files complete.

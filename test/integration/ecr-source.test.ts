@@ -1,5 +1,5 @@
 /**
- * Amazon ECR as a source (issue 9). Another account's ECR registry is read as
+ * Amazon ECR as a source. Another account's ECR registry is read as
  * docker-credential-ecr-login would: GetAuthorizationToken (answered by the
  * ECR emulator, whose proxyEndpoint points at a local registry that wants
  * exactly that login), then the registry API. A source in the scanned

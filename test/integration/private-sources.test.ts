@@ -1,5 +1,5 @@
 /**
- * Private source registries through Docker's credential helpers (issue 9):
+ * Private source registries through Docker's credential helpers:
  * a registry that wants a Basic login, the login given only by a
  * `docker-credential-*` script on PATH, found through `credHelpers` and
  * through `credsStore`; a missing helper and a failing one are errors naming

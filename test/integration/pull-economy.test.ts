@@ -1,5 +1,5 @@
 /**
- * Pull economy (issue 9): registries count manifest GETs as pulls, so a
+ * Pull economy: registries count manifest GETs as pulls, so a
  * counting front door before a real registry checks what the scanner spends.
  * A tag is resolved with a HEAD; a source whose digest ECR already holds
  * costs no manifest GET; a warm cache costs no GET at all; registries[]

@@ -1,5 +1,5 @@
 /**
- * Registry faults (issue 5): each gives `error` for that source with a cause a
+ * Registry faults: each gives `error` for that source with a cause a
  * person understands, or success after retry; never `absent` by mistake.
  * The registry is the real one; faults come from a proxy in front of it.
  */

@@ -1,5 +1,5 @@
 /**
- * Secrets never leave (issue 5): sentinel values planted as a registry
+ * Secrets never leave: sentinel values planted as a registry
  * password, Bearer tokens, config.json auth entries and AWS keys must not
  * appear in stdout, stderr or any report file, local or uploaded, on success
  * and failure paths alike. And TLS verification is on for every host that is

@@ -89,7 +89,7 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
 }
 
 /**
- * The invariants of issue 5: every non-comment line is accounted for exactly
+ * The invariants every scan keeps: every non-comment line is accounted for exactly
  * once; every entry has a status; the summary counts equal the entries.
  */
 export function expectReportInvariants(report: Report, input: string | Buffer): void {
