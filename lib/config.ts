@@ -2,12 +2,9 @@
  * The app's settings, read from CDK context (cdk.json, then `-c key=value`),
  * checked all at once so that one synth names every bad value.
  */
-
-/** Where input.txt comes from. */
 import { unknownKeyProblems } from './context-keys';
 
-export type SourceKind = 'codecommit' | 's3' | 'connection';
-
+/** Where input.txt comes from. */
 export type InputSourceConfig =
   | { readonly kind: 'codecommit'; readonly repositoryName: string; readonly branch: string }
   | { readonly kind: 's3'; readonly objectKey: string }
