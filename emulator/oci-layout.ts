@@ -223,8 +223,8 @@ function sortedLabels(labels: Readonly<Record<string, string>> | undefined): Rec
 interface ConfigInputs {
   platform: Platform;
   layers: readonly BuiltLayer[];
-  labels?: Readonly<Record<string, string>>;
-  created?: string;
+  labels?: Readonly<Record<string, string>> | undefined;
+  created?: string | undefined;
 }
 
 function imageConfig({ platform, layers, labels, created }: ConfigInputs): Buffer {

@@ -128,6 +128,12 @@ function decodeToken(raw: string | undefined, expect: Omit<PageToken, 'pos' | 's
 
 const epochSeconds = (ms: number): number => ms / 1000;
 
+/** An image identifier as a request gives it: either field may be missing. */
+interface ImageId {
+  imageDigest?: string | undefined;
+  imageTag?: string | undefined;
+}
+
 class Api {
   constructor(
     private readonly store: EcrStore,
@@ -248,7 +254,7 @@ class Api {
     return { tagStatus, noImages: imageStatus === 'ARCHIVED' || imageStatus === 'ACTIVATING' };
   }
 
-  private imageIds(input: JsonObject, required: boolean): Array<{ imageDigest?: string; imageTag?: string }> | undefined {
+  private imageIds(input: JsonObject, required: boolean): ImageId[] | undefined {
     const list = optionalList(input, 'imageIds');
     if (list === undefined) {
       if (required) throw constraint('imageIds', 'Member must not be null');
@@ -343,7 +349,7 @@ class Api {
     return out;
   }
 
-  private lookup(repo: Repository, id: { imageDigest?: string; imageTag?: string }): StoredImage | undefined {
+  private lookup(repo: Repository, id: ImageId): StoredImage | undefined {
     if (id.imageDigest !== undefined) {
       const image = repo.byDigestOrUndefined(id.imageDigest);
       return image && (id.imageTag === undefined || image.tags.includes(id.imageTag)) ? image : undefined;

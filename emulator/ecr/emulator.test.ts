@@ -196,7 +196,7 @@ describe('ECR emulator with @aws-sdk/client-ecr', () => {
   });
 
   test('ListImages lists a tagged image once per tag', async () => {
-    const ids: Array<{ imageDigest?: string; imageTag?: string }> = [];
+    const ids: Array<{ imageDigest?: string | undefined; imageTag?: string | undefined }> = [];
     for await (const page of paginateListImages({ client: sdk, pageSize: 1000 }, { repositoryName: 'team/app' })) {
       expect(page.imageIds?.length).toBeLessThanOrEqual(3);
       ids.push(...(page.imageIds ?? []));
@@ -495,7 +495,12 @@ describe('ECR emulator with Debian awscli v2', () => {
     }>('ecr', 'describe-images', '--repository-name', 'team/app');
     expect(ecr.calls.DescribeImages).toBe(3);
     const viaSdk = await allImages(sdk, 'team/app');
-    const shape = (d: { imageDigest?: string; imageTags?: string[]; imageManifestMediaType?: string; imageSizeInBytes?: number }) => ({
+    const shape = (d: {
+      imageDigest?: string | undefined;
+      imageTags?: string[] | undefined;
+      imageManifestMediaType?: string | undefined;
+      imageSizeInBytes?: number | undefined;
+    }) => ({
       digest: d.imageDigest,
       tags: d.imageTags ?? [],
       type: d.imageManifestMediaType,

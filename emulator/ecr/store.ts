@@ -57,7 +57,8 @@ export interface StoredImage {
   readonly mediaType: string;
   tags: string[];
   readonly pushedAtMs: number;
-  sizeInBytes?: number;
+  /** Derived from the manifest when first asked for, unless the content gave it. */
+  sizeInBytes?: number | undefined;
   /** undefined: not yet derived; null: the manifest has no config (e.g. an index). */
   artifactMediaType?: string | null;
   readonly manifestBytes?: Buffer;

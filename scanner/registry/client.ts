@@ -145,7 +145,8 @@ export class RegistryClient {
           isFinal: (r) => isAllowanceSpent(r.status, r.headers),
           onRetry: (info) => this.options.onRetry?.(`retrying ${registry}/${repository} in ${info.delayMs} ms (${info.reason})`),
         });
-        host.lastRateLimit = parseRateLimit(response.headers) ?? host.lastRateLimit;
+        const rateLimit = parseRateLimit(response.headers);
+        if (rateLimit) host.lastRateLimit = rateLimit;
         return response;
       };
       try {
