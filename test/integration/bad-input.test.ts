@@ -3,36 +3,34 @@
  * argument, the rest is still scanned, and the exit status follows the
  * contract. Argument and file errors go through the real CLI.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Report } from '../../scanner/report/report-types';
-import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
-import { buildImage, writeOciLayout } from '../../emulator/oci-layout';
-import { RegistryHandle, startRegistry } from '../support/registry';
+import { EcrEmulator } from '../../emulator/ecr/emulator';
+import { buildImage } from '../../emulator/oci-layout';
+import { RegistryHandle } from '../support/registry';
 import { FAKE_AWS, runCli } from '../support/run-cli';
 import { expectReportInvariants, scanOnce } from '../support/scan-harness';
-import { pushLayout } from '../support/skopeo';
+import { SourceFixture, startSourceFixture } from '../support/source-fixture';
 
 const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app', content: 'bad-input\n' }] });
 let work = '';
+let fixture: SourceFixture;
 let registry: RegistryHandle;
 let ecr: EcrEmulator;
 let good = '';
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'bad-input-'));
-  await writeOciLayout(join(work, 'layout'), [{ tag: 'app', target: image }]);
-  registry = await startRegistry();
-  await pushLayout({ layoutDir: join(work, 'layout'), tag: 'app', destination: `${registry.host}/team/app:1` });
-  ecr = await startEcrEmulator({ repositories: await loadFromRegistry(registry.url, [{ repository: 'team/app', ecrRepository: 'app' }]) });
+  fixture = await startSourceFixture({
+    name: 'bad-input',
+    pushes: [{ target: image, to: 'team/app:1' }],
+    ecr: [{ repository: 'team/app', ecrRepository: 'app' }],
+  });
+  ({ work, registry, ecr } = fixture);
   good = `${registry.host}/team/app:1`;
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.allSettled([ecr?.stop(), registry?.stop()]);
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => fixture?.stop());
 
 async function scan(input: string | Buffer) {
   const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint });

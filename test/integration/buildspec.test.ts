@@ -6,18 +6,17 @@
  * uploaded even with errored sources, then the stage fails.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { bundleScanner } from '../../scripts/bundle-scanner';
-import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
-import { buildImage, writeOciLayout } from '../../emulator/oci-layout';
-import { RegistryHandle, startRegistry } from '../support/registry';
+import { EcrEmulator } from '../../emulator/ecr/emulator';
+import { buildImage } from '../../emulator/oci-layout';
+import { RegistryHandle } from '../support/registry';
 import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT, runProcess } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { SnsServerHandle, startSnsServer } from '../support/sns-server';
-import { pushLayout } from '../support/skopeo';
+import { SourceFixture, startSourceFixture } from '../support/source-fixture';
 
 const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'buildspec', content: 'x\n' }] });
 // The buildspec is one phase with a list of commands; no YAML library is needed to read them.
@@ -25,6 +24,7 @@ const commands = [...readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf
 
 let work = '';
 let scannerDir = '';
+let fixture: SourceFixture;
 let registry: RegistryHandle;
 let ecr: EcrEmulator;
 let s3: S3ServerHandle;
@@ -33,12 +33,13 @@ let sns: SnsServerHandle;
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:scan-summary';
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'buildspec-'));
+  fixture = await startSourceFixture({
+    name: 'buildspec',
+    pushes: [{ target: image, to: 'team/app:1' }],
+    ecr: [{ repository: 'team/app', ecrRepository: 'app' }],
+  });
+  ({ work, registry, ecr } = fixture);
   scannerDir = (await bundleScanner(join(work, 'scanner'))).dir;
-  await writeOciLayout(join(work, 'layout'), [{ tag: 'app', target: image }]);
-  registry = await startRegistry();
-  await pushLayout({ layoutDir: join(work, 'layout'), tag: 'app', destination: `${registry.host}/team/app:1` });
-  ecr = await startEcrEmulator({ repositories: await loadFromRegistry(registry.url, [{ repository: 'team/app', ecrRepository: 'app' }]) });
   s3 = await startS3Server(['scan-output'], [FAKE_AWS_KEYS]);
   sns = await startSnsServer();
   client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: FAKE_AWS_KEYS });
@@ -46,8 +47,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
-  await Promise.allSettled([ecr?.stop(), s3?.stop(), registry?.stop(), sns?.stop()]);
-  await rm(work, { recursive: true, force: true });
+  await Promise.allSettled([s3?.stop(), sns?.stop()]);
+  await fixture?.stop();
 });
 
 /** Runs the buildspec's commands the way CodeBuild does: bash, in order, the first failure ends the build. */

@@ -3,21 +3,18 @@
  * person understands, or success after retry; never `absent` by mistake.
  * The registry is the real one; faults come from a proxy in front of it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { Behaviour, GateProxy, onPath, startGateProxy } from '../support/gate-proxy';
-import { buildImage, sha256Digest, writeOciLayout } from '../../emulator/oci-layout';
-import { RegistryHandle, startRegistry } from '../support/registry';
+import { buildImage, sha256Digest } from '../../emulator/oci-layout';
+import { RegistryHandle } from '../support/registry';
 import { expectReportInvariants, scanOnce } from '../support/scan-harness';
-import { pushLayout } from '../support/skopeo';
 import { startTokenServer, TokenServer } from '../support/token-server';
 import { MediaType } from '../../scanner/oci/media-types';
+import { SourceFixture, startSourceFixture } from '../support/source-fixture';
 
 const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app', content: 'fault-suite\n' }] });
 
-let work = '';
+let fixture: SourceFixture;
 let registry: RegistryHandle;
 let tokens: TokenServer;
 let gated: GateProxy; // demands Bearer tokens
@@ -28,29 +25,22 @@ let ecr: EcrEmulator;
 let emptyEcr: EcrEmulator;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'registry-faults-'));
-  await writeOciLayout(join(work, 'layout'), [{ tag: 'app', target: image }]);
-  registry = await startRegistry();
-  await pushLayout({ layoutDir: join(work, 'layout'), tag: 'app', destination: `${registry.host}/team/app:1` });
+  fixture = await startSourceFixture({
+    name: 'registry-faults',
+    pushes: [{ target: image, to: 'team/app:1' }],
+    ecr: [{ repository: 'team/app', ecrRepository: 'app' }],
+  });
+  ({ registry, ecr } = fixture);
   tokens = await startTokenServer();
   gated = await startGateProxy({ upstream: registry.url, bearer: tokens });
   open = await startGateProxy({ upstream: registry.url });
   elsewhere = await startGateProxy({ upstream: registry.url });
   emptyEcr = await startEcrEmulator({ repositories: {} });
-  ecr = await startEcrEmulator({ repositories: await loadFromRegistry(registry.url, [{ repository: 'team/app', ecrRepository: 'app' }]) });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled([
-    gated?.stop(),
-    open?.stop(),
-    elsewhere?.stop(),
-    tokens?.stop(),
-    ecr?.stop(),
-    emptyEcr?.stop(),
-    registry?.stop(),
-  ]);
-  await rm(work, { recursive: true, force: true });
+  await Promise.allSettled([gated?.stop(), open?.stop(), elsewhere?.stop(), tokens?.stop(), emptyEcr?.stop()]);
+  await fixture?.stop();
 });
 
 beforeEach(() => {
