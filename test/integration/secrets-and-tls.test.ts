@@ -16,7 +16,7 @@ import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/
 import { GateProxy, startGateProxy } from '../support/gate-proxy';
 import { buildImage, writeOciLayout } from '../../emulator/oci-layout';
 import { REGISTRY_TEST_PASSWORD, REGISTRY_TEST_USERNAME, RegistryHandle, startRegistry } from '../support/registry';
-import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT, runCli, CliRun } from '../support/run-cli';
+import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT, runCli, runProcess, CliRun } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { pushLayout } from '../support/skopeo';
 import { startTokenServer, TOKEN_PREFIX, TokenServer } from '../support/token-server';
@@ -172,6 +172,15 @@ describe('TLS', () => {
       message: expect.stringMatching(/TLS verification failed for 127\.0\.0\.1:\d+: SELF_SIGNED|DEPTH_ZERO/),
     });
     expect(hits).toBe(0);
+  });
+
+  test('a private CA given with NODE_EXTRA_CA_CERTS is trusted, with verification still on', async () => {
+    const code = `require('./scanner/registry/http').httpRequest(new URL('https://127.0.0.1:${port}/v2/'), { timeoutMs: 5000, maxBytes: 1024 }).then((r) => console.log('status', r.status), (e) => console.log('failed', e.kind))`;
+    const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+    const trusted = await runProcess(tsx, ['-e', code], { cwd: REPO_ROOT, env: { NODE_EXTRA_CA_CERTS: join(work, 'tls', 'cert.pem') } });
+    expect(trusted.stdout.trim()).toBe('status 200');
+    const untrusted = await runProcess(tsx, ['-e', code], { cwd: REPO_ROOT, env: {} });
+    expect(untrusted.stdout.trim()).toBe('failed tls');
   });
 
   test('the scanner never turns verification off', () => {
