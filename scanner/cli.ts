@@ -44,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     credentials: dockerConfig.lookup,
     timeoutMs: options.timeoutMs,
     ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
+    targetPrefix: options.targetPrefix,
     provenance: {
       ...(options.executionId ? { executionId: options.executionId } : {}),
       ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),

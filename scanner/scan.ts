@@ -24,6 +24,7 @@ import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './report/render';
+import { buildPlan, planTargetOf } from './plan/build-plan';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, UploadError, formatS3Location, uploadReportFiles } from './report/upload-s3';
 import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
@@ -45,6 +46,8 @@ export interface ScanOptions {
   s3Client: () => S3Client;
   /** Where the digest cache is kept between runs; none when absent. */
   cacheLocation?: CacheLocation;
+  /** Put before every target repository of the migration plan (checked, no trailing '/'); default none. */
+  targetPrefix?: string;
   logger: Logger;
   now?: () => Date;
 }
@@ -167,7 +170,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   });
   for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
 
-  const files = renderReportFiles(report);
+  const plan = buildPlan(report, planTargetOf(inventories), options.targetPrefix ?? '');
+  const files = renderReportFiles(report, plan);
   let written: string[];
   try {
     written = await writeReportFiles(options.outDir, files);

@@ -109,6 +109,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
   };
   const report = () => options.onProgress?.(progress);
   const skippedRepositories: string[] = [];
+  const listedRepositories: string[] = [];
   const platformImages: EcrPlatformImage[] = [];
   const manifestsByDigest = new Map<string, ManifestSummary>();
   let accountId: string | undefined;
@@ -219,6 +220,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
         if (!repository.repositoryName) continue;
         accountId ??= repository.registryId;
         progress.repositoriesListed++;
+        listedRepositories.push(repository.repositoryName);
         const task = readRepository(repository.repositoryName);
         // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
         task.catch(() => undefined);
@@ -245,6 +247,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     repositories: progress.repositoriesListed - skippedRepositories.length,
     images: progress.images,
     skippedRepositories,
+    repositoryNames: listedRepositories.filter((r) => !skippedRepositories.includes(r)),
     platformImages,
     lookupManifest: (digest) => manifestsByDigest.get(digest),
   };
