@@ -5,7 +5,7 @@
  * written for bash 3.2 as well (macOS), hence the `${a[@]+"${a[@]}"}` form
  * that `set -u` accepts for an empty array.
  */
-import { MigrationPlan, isCopyMade, skipReason, targetName } from './plan-types';
+import { MigrationPlan, isCopyMade, skipReason, targetReference } from './plan-types';
 import { commentText, shellQuote } from './shell';
 import { sourceRepositoryOf } from './target-name';
 
@@ -89,7 +89,7 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     const source = `${sourceRepositoryOf(copy.reference)}@${copy.sourceDigest}`;
     const platforms = copy.status === 'partial' ? ` (ECR lacks ${copy.platforms.join(', ')})` : '';
     out.push(`# ${commentText(label)}${commentText(platforms)}`);
-    out.push(`copy_image ${shellQuote(label)} ${shellQuote(source)} "$TARGET_REGISTRY"${shellQuote(`/${targetName(copy)}`)}`);
+    out.push(`copy_image ${shellQuote(label)} ${shellQuote(source)} "$TARGET_REGISTRY"${shellQuote(`/${targetReference(copy)}`)}`);
   }
 
   out.push(

@@ -49,7 +49,11 @@ export function skipReason(copy: PlannedCopy): string | undefined {
   return undefined;
 }
 
-/** `repo:tag`, or the bare repository for a digest-only copy. */
-export function targetName(copy: Pick<PlannedCopy, 'targetRepository' | 'targetTag'>): string {
-  return copy.targetTag === null ? copy.targetRepository : `${copy.targetRepository}:${copy.targetTag}`;
+/**
+ * Where a copy lands, after the registry: `repo:tag`, or `repo@digest` for a
+ * source given by digest only. A destination without either would be read
+ * as `:latest` by skopeo and regsync, inventing a tag the user never asked for.
+ */
+export function targetReference(copy: Pick<PlannedCopy, 'targetRepository' | 'targetTag' | 'sourceDigest'>): string {
+  return copy.targetTag === null ? `${copy.targetRepository}@${copy.sourceDigest}` : `${copy.targetRepository}:${copy.targetTag}`;
 }

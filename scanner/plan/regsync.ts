@@ -5,7 +5,7 @@
  * templates (`{{ }}`) in source and target, so an entry whose text is not
  * plainly a reference is left out with a comment rather than expanded.
  */
-import { MigrationPlan, skipReason, targetName } from './plan-types';
+import { MigrationPlan, skipReason, targetReference } from './plan-types';
 import { commentText } from './shell';
 import { sourceRepositoryOf } from './target-name';
 
@@ -31,7 +31,7 @@ export function renderRegsync(plan: MigrationPlan): string {
     const label = `line ${copy.line}: ${copy.input}`;
     const reason = skipReason(copy);
     const source = `${sourceRepositoryOf(copy.reference)}@${copy.sourceDigest}`;
-    const target = `${registry || 'TARGET_REGISTRY'}/${copy.targetTag === null ? `${copy.targetRepository}@${copy.sourceDigest}` : targetName(copy)}`;
+    const target = `${registry || 'TARGET_REGISTRY'}/${targetReference(copy)}`;
     if (reason !== undefined) {
       entries.push(`  # not synced, ${commentText(label)}: ${commentText(reason)}`);
     } else if (!PLAIN_REFERENCE.test(source) || !PLAIN_REFERENCE.test(target)) {

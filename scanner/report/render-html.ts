@@ -5,7 +5,7 @@
  * Everything that came from input.txt, a registry or ECR goes through esc().
  */
 import { EcrDuplicate } from '../ecr/types';
-import { MigrationPlan, PlannedCopy, isCopyMade, targetName } from '../plan/plan-types';
+import { MigrationPlan, PlannedCopy, isCopyMade } from '../plan/plan-types';
 import { sourceRepositoryOf } from '../plan/target-name';
 import { Report, ReportImage, ReportSource } from './report-types';
 
@@ -148,7 +148,7 @@ function copyRow(copy: PlannedCopy, registry: string): string {
         : 'copy';
   const repo = copy.repositoryExists ? 'exists' : isCopyMade(copy) ? 'to create' : '—';
   return `<tr><td class="num">${copy.line}</td><td><code>${esc(sourceRepositoryOf(copy.reference))}</code><br>@${digest(copy.sourceDigest)}</td>
-<td><code>${esc(registry ? `${registry}/` : '')}${esc(targetName(copy))}</code>${copy.targetTag === null ? ' <span class="legend">(by digest)</span>' : ''}</td>
+<td><code>${esc(registry ? `${registry}/` : '')}${esc(copy.targetRepository)}${copy.targetTag === null ? '' : esc(`:${copy.targetTag}`)}</code>${copy.targetTag === null ? ' <span class="legend">(by digest, no tag)</span>' : ''}</td>
 <td>${badge(copy.status)} ${copy.platforms.map((p) => `<code>${esc(p)}</code>`).join(', ')}</td><td>${repo}</td><td>${action}</td></tr>`;
 }
 

@@ -138,7 +138,7 @@ describe('copy.sh', () => {
     expect(script).toContain('\nset -u\n');
     expect(script).toContain(`PLAN_TARGET_REGISTRY='${REGISTRY}'`);
     expect(script).toContain(`copy_image 'line 1: quay.io/org/app:1' 'quay.io/org/app@${d('a')}' "$TARGET_REGISTRY"'/org/app:1'`);
-    expect(script).toContain(`copy_image 'line 3: ghcr.io/o/t@${d('c')}' 'ghcr.io/o/t@${d('c')}' "$TARGET_REGISTRY"'/o/t'`);
+    expect(script).toContain(`copy_image 'line 3: ghcr.io/o/t@${d('c')}' 'ghcr.io/o/t@${d('c')}' "$TARGET_REGISTRY"'/o/t@${d('c')}'`);
     expect(script).toContain('# not copied, line 4: quay.io/x/y:1: conflict: x/y:1 is also claimed by line 5\n');
     expect(script).toContain('# not copied, line 6: quay.io/a__b:1: invalid target: not a valid ECR name\n');
     expect(script).toContain("  create_repository 'o/t'\n  create_repository 'org/app'\n");
@@ -172,7 +172,15 @@ describe('copy.sh', () => {
         `docker://docker.io/library/nginx@${d('b')}`,
         'docker://127.0.0.1:5999/library/nginx:1.25',
       ],
-      ['skopeo', 'copy', ...flags, '--all', '--preserve-digests', `docker://ghcr.io/o/t@${d('c')}`, 'docker://127.0.0.1:5999/o/t'],
+      [
+        'skopeo',
+        'copy',
+        ...flags,
+        '--all',
+        '--preserve-digests',
+        `docker://ghcr.io/o/t@${d('c')}`,
+        `docker://127.0.0.1:5999/o/t@${d('c')}`,
+      ],
     ]);
     expect(run.stdout).toContain('copy.sh: 3 of 3 copies made');
   });
