@@ -9,9 +9,14 @@ import { MigrationPlan, isCopyMade, skipReason, targetReference } from './plan-t
 import { commentText, shellQuote } from './shell';
 import { sourceRepositoryOf } from './target-name';
 
+// Checks up front, so a missing tool or target is one clear message rather than every copy failing.
 const PREAMBLE = String.raw`TARGET_REGISTRY=${'$'}{TARGET_REGISTRY:-$PLAN_TARGET_REGISTRY}
-if [ -z "$TARGET_REGISTRY" ]; then
+if [ "$PLAN_COPIES" -gt 0 ] && [ -z "$TARGET_REGISTRY" ]; then
   echo "copy.sh: set TARGET_REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com (the scan could not learn the ECR account)" >&2
+  exit 2
+fi
+if [ "$PLAN_COPIES" -gt 0 ] && ! command -v skopeo >/dev/null 2>&1; then
+  echo "copy.sh: skopeo is not installed (apt-get install skopeo, dnf install skopeo, brew install skopeo)" >&2
   exit 2
 fi
 # Extra skopeo arguments, split on whitespace (no glob expansion), e.g. SKOPEO_FLAGS='--retry-times 3'.
@@ -70,11 +75,18 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     'set -u',
     '',
     `PLAN_TARGET_REGISTRY=${shellQuote(plan.target.registry)}`,
+    `PLAN_COPIES=${made.length}`,
     PREAMBLE,
   ];
 
   if (plan.createRepositories.length > 0) {
-    out.push('if [ "${CREATE_REPOSITORIES:-1}" != 0 ]; then');
+    out.push(
+      'if [ "${CREATE_REPOSITORIES:-1}" != 0 ]; then',
+      '  if ! command -v aws >/dev/null 2>&1; then',
+      '    echo "copy.sh: the AWS CLI creates the missing repositories; install it, or set CREATE_REPOSITORIES=0" >&2',
+      '    exit 2',
+      '  fi',
+    );
     for (const name of plan.createRepositories) out.push(`  create_repository ${shellQuote(name)}`);
     out.push('fi', '');
   }
@@ -95,11 +107,11 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
   out.push(
     '',
     'if [ ${#failed[@]} -gt 0 ]; then',
-    `  echo "copy.sh: ${'$'}{#failed[@]} step(s) failed; $copies_done of ${made.length} copies made. Failed:" >&2`,
+    '  echo "copy.sh: ${#failed[@]} step(s) failed; $copies_done of $PLAN_COPIES copies made. Failed:" >&2',
     '  for f in "${failed[@]}"; do echo "  $f" >&2; done',
     '  exit 1',
     'fi',
-    `echo "copy.sh: $copies_done of ${made.length} copies made"`,
+    'echo "copy.sh: $copies_done of $PLAN_COPIES copies made"',
     '',
   );
   return out.join('\n');

@@ -225,10 +225,36 @@ describe('copy.sh', () => {
     expect(calls()).toEqual([]);
   });
 
-  test('an empty plan is a script that copies nothing and succeeds', () => {
-    const run = runScript(renderCopyScript({ ...plan, copies: [], createRepositories: [] }));
+  test('an empty plan is a script that copies nothing and succeeds, even with no registry known (an empty input.txt)', () => {
+    const run = runScript(renderCopyScript({ target: { registry: '', prefix: '' }, schemaVersion: 1, copies: [], createRepositories: [] }));
+    expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('copy.sh: 0 of 0 copies made');
+  });
+
+  test('without skopeo, or without aws when repositories are to be created: one message, exit 2, nothing attempted', () => {
+    const script = join(work, 'copy.sh');
+    writeFileSync(script, renderCopyScript(plan));
+    // Only bash's own directory on PATH: no skopeo, no aws.
+    const bashOnly = join(work, 'bash-only');
+    execFileSync('mkdir', ['-p', bashOnly]);
+    execFileSync('ln', ['-s', execFileSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).trim(), join(bashOnly, 'bash')]);
+    const noTools = spawnSync(join(bashOnly, 'bash'), [script], { encoding: 'utf8', env: { PATH: bashOnly } });
+    expect(noTools.status).toBe(2);
+    expect(noTools.stderr).toMatch(/^copy.sh: skopeo is not installed/);
+    // skopeo present, aws missing.
+    const bin = fakeBin();
+    rmSync(join(bin, 'aws'));
+    execFileSync('ln', ['-s', join(bashOnly, 'bash'), join(bin, 'bash')]);
+    for (const tool of ['ls', 'wc', 'basename'])
+      execFileSync('ln', ['-s', execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool)]);
+    const noAws = spawnSync(join(bin, 'bash'), [script], { encoding: 'utf8', env: { PATH: bin } });
+    expect(noAws.status).toBe(2);
+    expect(noAws.stderr).toMatch(/the AWS CLI creates the missing repositories; install it, or set CREATE_REPOSITORIES=0/);
+    expect(calls()).toEqual([]);
+    const withoutCreate = spawnSync(join(bin, 'bash'), [script], { encoding: 'utf8', env: { PATH: bin, CREATE_REPOSITORIES: '0' } });
+    expect(withoutCreate.status).toBe(0);
+    expect(calls()).toHaveLength(3);
   });
 
   test('hostile values stay data: exact argv, nothing executed, comments stay comments', () => {
