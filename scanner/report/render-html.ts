@@ -159,7 +159,8 @@ function planSection(plan: MigrationPlan | undefined): string {
     ? `<p>Target registry <code>${esc(registry)}</code>${plan.target.prefix ? `, prefix <code>${esc(plan.target.prefix)}/</code>` : ''}.</p>`
     : `<p>The scan could not learn the ECR account (the registry has no repository yet): set <code>TARGET_REGISTRY</code> when you run copy.sh.</p>`;
   if (plan.copies.length === 0) {
-    return `<section id="plan"><h2>Migration plan</h2>${target}<p class="empty">Nothing to copy: every compared source is already in ECR.</p></section>`;
+    // With nothing to copy an unknown registry is no news (an empty input.txt takes no inventory at all).
+    return `<section id="plan"><h2>Migration plan</h2>${registry ? target : ''}<p class="empty">Nothing to copy: no compared source is absent or partial.</p></section>`;
   }
   const create =
     plan.createRepositories.length > 0

@@ -335,6 +335,10 @@ describe('regsync.yml', () => {
 
   test('nothing to copy is an empty sync list; a value that is not plainly a reference is left out, never templated', () => {
     expect(renderRegsync({ ...plan, copies: [] })).toContain('\nsync: []\n');
+    // No account known: the registry comes from the environment, as in copy.sh.
+    const unknown = renderRegsync({ ...plan, target: { registry: '', prefix: '' } });
+    expect(unknown).toContain('  - registry: "{{env \\"TARGET_REGISTRY\\"}}"\n');
+    expect(unknown).toContain(`    target: "{{env \\"TARGET_REGISTRY\\"}}/org/app:1"\n`);
     const evil = 'quay.io/x/{{env "HOME"}}\n- source: a';
     const out = renderRegsync({ ...plan, copies: [copy({ input: evil, reference: `${evil}:1` })] });
     // regsync templates source and target values, not comments.
