@@ -25,6 +25,7 @@ import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './report/render';
 import { buildPlan, planTargetOf } from './plan/build-plan';
+import { TargetPrefixError, normalizeTargetPrefix } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, UploadError, formatS3Location, uploadReportFiles } from './report/upload-s3';
 import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
@@ -46,7 +47,7 @@ export interface ScanOptions {
   s3Client: () => S3Client;
   /** Where the digest cache is kept between runs; none when absent. */
   cacheLocation?: CacheLocation;
-  /** Put before every target repository of the migration plan (checked, no trailing '/'); default none. */
+  /** Put before every target repository of the migration plan (`--target-prefix`); default none. */
   targetPrefix?: string;
   logger: Logger;
   now?: () => Date;
@@ -88,11 +89,14 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   };
 
   let bytes: Buffer;
+  let targetPrefix: string;
   try {
+    // Checked before the scan (the CLI has already), so a bad prefix costs no registry or ECR call.
+    targetPrefix = normalizeTargetPrefix(options.targetPrefix ?? '');
     bytes = await readInputFile(options.inputPath);
     await ensureWritableDir(options.outDir);
   } catch (err) {
-    if (err instanceof InputFileError || err instanceof OutputDirError) return fail(err.message);
+    if (err instanceof InputFileError || err instanceof OutputDirError || err instanceof TargetPrefixError) return fail(err.message);
     throw err;
   }
 
@@ -170,7 +174,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   });
   for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
 
-  const plan = buildPlan(report, planTargetOf(inventories), options.targetPrefix ?? '');
+  const plan = buildPlan(report, planTargetOf(inventories), targetPrefix);
   const files = renderReportFiles(report, plan);
   let written: string[];
   try {
