@@ -41,7 +41,8 @@ async function runDemo(outDir: string): Promise<number> {
     process.stdout.write(
       `\nThe scanner exited with status ${code}` +
         (code === 1 ? ' because input.txt holds two lines that cannot be compared (on purpose).' : '.') +
-        `\nOpen ${join(outDir, 'report.md')} or report.txt, report.json and missing.txt beside it.\n`,
+        `\nOpen ${join(outDir, 'report.html')} in a browser, or report.md, report.txt, report.json and missing.txt beside it.` +
+        `\nThe migration plan is beside them: plan.json, copy.sh (skopeo) and regsync.yml (regclient).\n`,
     );
     return code;
   } finally {

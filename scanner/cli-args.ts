@@ -4,6 +4,7 @@ import { PlatformFilter } from './oci/platform';
 import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
 import { TOPIC_ARN } from './notify/sns-summary';
 import { S3Location, parseS3Uri } from './report/upload-s3';
+import { normalizeTargetPrefix } from './plan/target-name';
 
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TIMEOUT_S = 30;
@@ -16,8 +17,10 @@ current AWS account and region. Reads manifests only, never layers.
 
 Options:
   --input <file>              image references, one a line (default: input.txt)
-  --out <dir>                 where report.json, report.txt, report.md and
-                              missing.txt are written (default: report)
+  --out <dir>                 where the report files (report.json, .txt, .md,
+                              .html, missing.txt) and the migration plan
+                              (plan.json, copy.sh, regsync.yml) are written
+                              (default: report)
   --s3-uri s3://bucket/prefix also upload the report files there (repeatable);
                               each location is written whole, in the order given,
                               then its _complete.json naming the run and the files
@@ -30,6 +33,8 @@ Options:
   --insecure-registry <host[:port]>
                               allow plain HTTP to this registry (repeatable);
                               loopback registries always use plain HTTP
+  --target-prefix <prefix>    the plan copies each source to <prefix>/<its path>
+                              in ECR (default: its path, e.g. library/nginx)
   --cache <file | s3://bucket/key>
                               keep ECR manifest summaries between runs so a
                               re-scan reads only new manifests (default: off)
@@ -59,6 +64,8 @@ export interface CliOptions {
   timeoutMs: number;
   insecureRegistries: string[];
   cacheLocation?: CacheLocation;
+  /** `--target-prefix`, checked, without a trailing '/'; '' when not given. */
+  targetPrefix: string;
   executionId?: string;
   sourceRevision?: string;
   notifyTopicArn?: string;
@@ -96,6 +103,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         timeout: { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
         cache: { type: 'string' },
+        'target-prefix': { type: 'string' },
         'execution-id': { type: 'string' },
         'source-revision': { type: 'string' },
         'notify-topic-arn': { type: 'string' },
@@ -110,7 +118,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   let platforms: PlatformFilter;
   let s3Locations: S3Location[];
   let cacheLocation: CacheLocation | undefined;
+  let targetPrefix: string;
   try {
+    targetPrefix = normalizeTargetPrefix(v['target-prefix'] ?? '');
     platforms = new PlatformFilter(v.platform ?? []);
     s3Locations = (v['s3-uri'] ?? []).map(parseS3Uri);
     cacheLocation = v.cache !== undefined ? parseCacheLocation(v.cache) : undefined;
@@ -137,6 +147,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     timeoutMs: (v.timeout !== undefined ? positiveNumber(v.timeout, '--timeout') : DEFAULT_TIMEOUT_S) * 1000,
     insecureRegistries,
     ...(cacheLocation ? { cacheLocation } : {}),
+    targetPrefix,
     ...(v['execution-id'] ? { executionId: v['execution-id'] } : {}),
     ...(v['source-revision'] ? { sourceRevision: v['source-revision'] } : {}),
     ...(notifyTopicArn ? { notifyTopicArn } : {}),

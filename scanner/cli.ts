@@ -47,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     ecrClientForRegion: (region, fips) => createEcrClient(process.env, { region, useFipsEndpoint: fips }),
     timeoutMs: options.timeoutMs,
     ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
+    targetPrefix: options.targetPrefix,
     provenance: {
       ...(options.executionId ? { executionId: options.executionId } : {}),
       ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),

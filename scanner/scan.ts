@@ -27,6 +27,8 @@ import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './report/render';
+import { buildPlan, planTargetOf } from './plan/build-plan';
+import { TargetPrefixError, normalizeTargetPrefix } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './report/upload-s3';
 import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
@@ -52,6 +54,8 @@ export interface ScanOptions {
   s3Client: () => S3Client;
   /** Where the digest cache is kept between runs; none when absent. */
   cacheLocation?: CacheLocation;
+  /** Put before every target repository of the migration plan (`--target-prefix`); default none. */
+  targetPrefix?: string;
   logger: Logger;
   now?: () => Date;
 }
@@ -92,11 +96,14 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   };
 
   let bytes: Buffer;
+  let targetPrefix: string;
   try {
+    // Checked before the scan (the CLI has already), so a bad prefix costs no registry or ECR call.
+    targetPrefix = normalizeTargetPrefix(options.targetPrefix ?? '');
     bytes = await readInputFile(options.inputPath);
     await ensureWritableDir(options.outDir);
   } catch (err) {
-    if (err instanceof InputFileError || err instanceof OutputDirError) return fail(err.message);
+    if (err instanceof InputFileError || err instanceof OutputDirError || err instanceof TargetPrefixError) return fail(err.message);
     throw err;
   }
 
@@ -189,7 +196,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   });
   for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
 
-  const files = renderReportFiles(report);
+  const plan = buildPlan(report, planTargetOf(inventories), targetPrefix);
+  const files = renderReportFiles(report, plan);
   let written: string[];
   try {
     written = await writeReportFiles(options.outDir, files);

@@ -111,6 +111,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
   };
   const report = () => options.onProgress?.(progress);
   const skippedRepositories: string[] = [];
+  const listedRepositories: string[] = [];
   const platformImages: EcrPlatformImage[] = [];
   const manifestsByDigest = new Map<string, ManifestSummary>();
   const wantedTags = options.wantedTags ?? new Set<string>();
@@ -226,6 +227,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
         if (!repository.repositoryName) continue;
         accountId ??= repository.registryId;
         progress.repositoriesListed++;
+        listedRepositories.push(repository.repositoryName);
         const task = readRepository(repository.repositoryName);
         // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
         task.catch(() => undefined);
@@ -252,6 +254,7 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     repositories: progress.repositoriesListed - skippedRepositories.length,
     images: progress.images,
     skippedRepositories,
+    repositoryNames: listedRepositories.filter((r) => !skippedRepositories.includes(r)),
     platformImages,
     lookupManifest: (digest) => manifestsByDigest.get(digest),
     lookupTag: (repository, tag) => digestByTag.get(`${repository}:${tag}`),

@@ -31,6 +31,8 @@ export interface EcrInventory {
   repositories: number;
   images: number;
   skippedRepositories: string[];
+  /** Names of the repositories read (skipped ones left out), for the migration plan. */
+  repositoryNames: string[];
   platformImages: EcrPlatformImage[];
   /**
    * ECR's summary of a manifest, if any repository of the registry holds that digest:

@@ -1,5 +1,9 @@
 /** The human-readable report files, all derived from report.json so they never disagree with it. */
 import { Report, ReportSource } from './report-types';
+import { MigrationPlan } from '../plan/plan-types';
+import { renderCopyScript } from '../plan/copy-script';
+import { renderRegsync } from '../plan/regsync';
+import { renderHtml } from './render-html';
 
 function uniqueUris(source: ReportSource): string[] {
   return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
@@ -74,11 +78,22 @@ export interface ReportFile {
   body: string;
 }
 
-export function renderReportFiles(report: Report): ReportFile[] {
-  return [
+/** The report files, and with a plan the plan's files: every run writes and uploads them together. */
+export function renderReportFiles(report: Report, plan?: MigrationPlan): ReportFile[] {
+  const files: ReportFile[] = [
     { name: 'report.json', contentType: 'application/json', body: `${JSON.stringify(report, null, 2)}\n` },
     { name: 'report.txt', contentType: 'text/plain; charset=utf-8', body: renderText(report) },
     { name: 'report.md', contentType: 'text/markdown; charset=utf-8', body: renderMarkdown(report) },
     { name: 'missing.txt', contentType: 'text/plain; charset=utf-8', body: renderMissing(report) },
+    // The charset matters: opened from the S3 console, a page without it may be shown as Latin-1.
+    { name: 'report.html', contentType: 'text/html; charset=utf-8', body: renderHtml(report, plan) },
   ];
+  if (plan) {
+    files.push(
+      { name: 'plan.json', contentType: 'application/json', body: `${JSON.stringify(plan, null, 2)}\n` },
+      { name: 'copy.sh', contentType: 'text/x-shellscript; charset=utf-8', body: renderCopyScript(plan, report.generatedAt) },
+      { name: 'regsync.yml', contentType: 'application/yaml; charset=utf-8', body: renderRegsync(plan) },
+    );
+  }
+  return files;
 }

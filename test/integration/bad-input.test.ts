@@ -45,7 +45,16 @@ describe('input lines', () => {
     expect(run.exitCode).toBe(0);
     expect(run.report!.summary.sources).toBe(0);
     expect(ecr.calls.total).toBe(calls);
-    expect(Object.keys(run.written).sort()).toEqual(['missing.txt', 'report.json', 'report.md', 'report.txt']);
+    expect(Object.keys(run.written).sort()).toEqual([
+      'copy.sh',
+      'missing.txt',
+      'plan.json',
+      'regsync.yml',
+      'report.html',
+      'report.json',
+      'report.md',
+      'report.txt',
+    ]);
   });
 
   test('a file of only comments: report with 0 sources, exit 0', async () => {

@@ -92,7 +92,17 @@ async function object(key: string): Promise<string> {
 test('a clean run: exit 0, reports under the run prefix and latest/, provenance recorded, cache saved', async () => {
   const run = await build(`${registry.host}/team/app:1\n`, { SCAN_TIMESTAMP: '20261123T100000Z' });
   expect(run.status).toBe(0);
-  const files = ['_complete.json', 'missing.txt', 'report.json', 'report.md', 'report.txt'];
+  const files = [
+    '_complete.json',
+    'copy.sh',
+    'missing.txt',
+    'plan.json',
+    'regsync.yml',
+    'report.html',
+    'report.json',
+    'report.md',
+    'report.txt',
+  ];
   expect(await keys('reports/20261123T100000Z-exec-0001/')).toEqual(files.map((f) => `reports/20261123T100000Z-exec-0001/${f}`));
   expect(await keys('reports/latest/')).toEqual(files.map((f) => `reports/latest/${f}`));
   const marker = JSON.parse(await object('reports/latest/_complete.json'));
@@ -119,7 +129,7 @@ test('errored sources: the report is uploaded, then the build fails with 1', asy
     PIPELINE_EXECUTION_ID: 'exec-0002',
   });
   expect(run.status).toBe(1);
-  expect(await keys('reports/20261123T110000Z-exec-0002/')).toHaveLength(5);
+  expect(await keys('reports/20261123T110000Z-exec-0002/')).toHaveLength(9);
   const latest = JSON.parse(await object('reports/latest/report.json'));
   expect(latest.provenance.executionId).toBe('exec-0002');
   expect(latest.summary).toMatchObject({ sources: 2, present: 1, error: 1 });

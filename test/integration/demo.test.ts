@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { Report } from '../../scanner/report/report-types';
 import { REPO_ROOT } from '../support/run-cli';
 
@@ -24,6 +25,17 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
     expect(report.sources[0]!.duplicateLines).toEqual([8]);
     expect(report.sources[1]!.images[0]!.matches[0]!.matchedBy).toBe('imageId');
     expect(await readFile(join(out, 'missing.txt'), 'utf8')).toMatch(/demo\/db:16\n.*demo\/tool:1\.36\n$/);
+    // The migration plan and the page a person opens.
+    expect(run.stdout).toContain(`${join(out, 'report.html')}`);
+    const plan = JSON.parse(await readFile(join(out, 'plan.json'), 'utf8')) as MigrationPlan;
+    expect(plan.copies.map((c) => [c.line, c.status, c.targetRepository, c.targetTag, c.platforms])).toEqual([
+      [4, 'partial', 'demo/db', '16', ['linux/arm64/v8']],
+      [5, 'absent', 'demo/tool', '1.36', ['linux/amd64']],
+    ]);
+    expect(plan.createRepositories).toEqual(['demo/db', 'demo/tool']);
+    expect(await readFile(join(out, 'copy.sh'), 'utf8')).toContain("create_repository 'demo/db'");
+    expect(await readFile(join(out, 'regsync.yml'), 'utf8')).toContain('/demo/tool:1.36"\n    type: image\n');
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -154,8 +154,8 @@ describe('upload', () => {
     const ecr = await emulator();
     const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, s3Endpoint: s3.endpoint, s3Uris: ['s3://reports/x/'] });
     expect(run.exitCode).toBe(0);
-    // The four report files, then the _complete.json marker, last.
-    expect(run.uploaded).toHaveLength(5);
+    // The report's five files and the plan's three, then the _complete.json marker, last.
+    expect(run.uploaded).toHaveLength(9);
     expect(run.uploaded.at(-1)).toBe('s3://reports/x/_complete.json');
   });
 
@@ -184,7 +184,16 @@ describe('upload', () => {
     expect(run.exitCode).toBe(2);
     expect(run.message).toMatch(/upload of s3:\/\/reports\/x\/report.json failed/);
     expect(run.stderr).toMatch(/the local report in .* is complete/);
-    expect(Object.keys(run.written).sort()).toEqual(['missing.txt', 'report.json', 'report.md', 'report.txt']);
+    expect(Object.keys(run.written).sort()).toEqual([
+      'copy.sh',
+      'missing.txt',
+      'plan.json',
+      'regsync.yml',
+      'report.html',
+      'report.json',
+      'report.md',
+      'report.txt',
+    ]);
     expect(JSON.parse(run.written['report.json']!).summary).toMatchObject({ present: 2 });
   });
 });

@@ -13,6 +13,7 @@ const inventory: EcrInventory = {
   repositories: 3,
   images: 5,
   skippedRepositories: [],
+  repositoryNames: ['web', 'web-copy', 'mirror', 'multi'],
   platformImages: [
     { repository: 'web', manifestDigest: d('1'), imageId: d('a'), tags: ['v1', 'stable'] },
     { repository: 'web-copy', manifestDigest: d('1'), imageId: d('a'), tags: [] },

@@ -1,0 +1,100 @@
+/**
+ * The migration plan from a report: one copy per `absent` or `partial`
+ * source, aimed at the source's own path under the target prefix. Pure.
+ */
+import { EcrInventory } from '../ecr/types';
+import { ecrRegistryHost } from '../match/match';
+import { ReferenceError, parseReference } from '../oci/reference';
+import { Report, ReportSource } from '../report/report-types';
+import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, isCopyMade } from './plan-types';
+import { ecrNameProblem, targetRepositoryFor } from './target-name';
+
+export interface PlanTargetInfo {
+  /** '' when unknown. */
+  registry: string;
+  /** Every repository the ECR registry holds. */
+  repositoryNames: readonly string[];
+}
+
+/**
+ * The registry the copies go to: the inventoried one. An ECR registry with no
+ * repository does not tell its account ID (the inventory says 'unknown'), so
+ * then the registry is '' and copy.sh asks for TARGET_REGISTRY.
+ */
+export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetInfo {
+  const first = inventories[0];
+  const known = first !== undefined && /^\d{12}$/.test(first.accountId);
+  return {
+    registry: known ? ecrRegistryHost(first.accountId, first.region) : '',
+    repositoryNames: inventories.flatMap((i) => i.repositoryNames),
+  };
+}
+
+function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<string>): PlannedCopy | undefined {
+  if ((source.status !== 'absent' && source.status !== 'partial') || !source.reference || !source.digest) return undefined;
+  const base = {
+    line: source.line,
+    input: source.input,
+    reference: source.reference,
+    sourceDigest: source.digest,
+    status: source.status,
+    platforms: source.images.filter((i) => i.matches.length === 0).map((i) => i.platform),
+  };
+  let path: string;
+  let tag: string | null;
+  try {
+    const ref = parseReference(source.reference);
+    path = ref.repository;
+    tag = ref.tag ?? null;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    // Cannot happen for a reference the scanner resolved; kept so a plan is still written if it does.
+    return { ...base, targetRepository: '', targetTag: null, repositoryExists: false, invalidTarget: err.message };
+  }
+  const targetRepository = targetRepositoryFor(path, prefix);
+  const problem = ecrNameProblem(targetRepository);
+  return {
+    ...base,
+    targetRepository,
+    targetTag: tag,
+    repositoryExists: existing.has(targetRepository),
+    ...(problem !== undefined ? { invalidTarget: problem } : {}),
+  };
+}
+
+/**
+ * Two sources that would put different images under one repository:tag: the
+ * last copy would silently win, so neither is made and both say why. Copies
+ * by digest only cannot collide (a digest names one image), nor can two
+ * copies of the same image.
+ */
+function markConflicts(copies: PlannedCopy[]): void {
+  const claims = new Map<string, PlannedCopy[]>();
+  for (const copy of copies) {
+    if (copy.targetTag === null || copy.invalidTarget !== undefined) continue;
+    const key = `${copy.targetRepository}:${copy.targetTag}`;
+    const list = claims.get(key);
+    if (list) list.push(copy);
+    else claims.set(key, [copy]);
+  }
+  for (const [key, list] of claims) {
+    if (new Set(list.map((c) => c.sourceDigest)).size < 2) continue;
+    for (const copy of list) {
+      const others = list.filter((o) => o !== copy && o.sourceDigest !== copy.sourceDigest);
+      copy.conflict = `${key} is also claimed with another image by ${others.map((o) => `line ${o.line} (${o.input})`).join(', ')}`;
+    }
+  }
+}
+
+export function buildPlan(report: Report, target: PlanTargetInfo, prefix: string): MigrationPlan {
+  const existing = new Set(target.repositoryNames);
+  const copies = report.sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
+  markConflicts(copies);
+  const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    target: { registry: target.registry, prefix },
+    copies,
+    createRepositories: [...create].sort(),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * copy.sh: the plan's copies as a bash script a person can read and run.
+ * Every value that came from input.txt, a registry or ECR is single-quoted
+ * (see shell.ts), comments are stripped of line breaks, and the script is
+ * written for bash 3.2 as well (macOS), hence the `${a[@]+"${a[@]}"}` form
+ * that `set -u` accepts for an empty array.
+ */
+import { MigrationPlan, isCopyMade, skipReason, targetReference } from './plan-types';
+import { commentText, shellQuote } from './shell';
+import { sourceRepositoryOf } from './target-name';
+
+// Checks up front, so a missing tool or target is one clear message rather than every copy failing.
+const PREAMBLE = String.raw`TARGET_REGISTRY=${'$'}{TARGET_REGISTRY:-$PLAN_TARGET_REGISTRY}
+if [ "$PLAN_COPIES" -gt 0 ] && [ -z "$TARGET_REGISTRY" ]; then
+  echo "copy.sh: set TARGET_REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com (the scan could not learn the ECR account)" >&2
+  exit 2
+fi
+if [ "$PLAN_COPIES" -gt 0 ] && ! command -v skopeo >/dev/null 2>&1; then
+  echo "copy.sh: skopeo is not installed (apt-get install skopeo, dnf install skopeo, brew install skopeo)" >&2
+  exit 2
+fi
+# Extra skopeo arguments, split on whitespace (no glob expansion), e.g. SKOPEO_FLAGS='--retry-times 3'.
+skopeo_flags=()
+read -r -a skopeo_flags <<< "${'$'}{SKOPEO_FLAGS:-}"
+# The region of an ECR target, so repositories are created where the images go.
+region_args=()
+if [[ "$TARGET_REGISTRY" =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$ ]]; then
+  region_args=(--region "${'$'}{BASH_REMATCH[2]}")
+fi
+
+failed=()
+copies_done=0
+
+create_repository() {
+  local name=$1 out
+  if out=$(aws ecr create-repository ${'$'}{region_args[@]+"${'$'}{region_args[@]}"} --repository-name "$name" 2>&1); then
+    echo "created repository $name"
+  elif [[ "$out" == *RepositoryAlreadyExistsException* ]]; then
+    echo "repository $name already exists"
+  else
+    echo "$out" >&2
+    failed+=("create repository $name")
+  fi
+}
+
+copy_image() {
+  local label=$1 source=$2 destination=$3
+  echo "copying $source to $destination"
+  if skopeo copy ${'$'}{skopeo_flags[@]+"${'$'}{skopeo_flags[@]}"} --all --preserve-digests "docker://$source" "docker://$destination"; then
+    copies_done=$((copies_done + 1))
+  else
+    failed+=("$label")
+  fi
+}
+`;
+
+export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): string {
+  const made = plan.copies.filter(isCopyMade);
+  const out: string[] = [
+    '#!/usr/bin/env bash',
+    `# Copies into ECR what the scan found missing (plan.json)${generatedAt ? `, scan of ${commentText(generatedAt)}` : ''}.`,
+    '# Each source is pinned by the digest it resolved to, so what is copied is what was compared.',
+    '#',
+    '# Log in to the target first, e.g.:',
+    '#   aws ecr get-login-password | skopeo login --username AWS --password-stdin "$TARGET_REGISTRY"',
+    '# then: bash copy.sh',
+    '#',
+    '# Environment:',
+    '#   TARGET_REGISTRY        where to copy to (default: the scanned registry below)',
+    '#   SKOPEO_FLAGS           extra arguments for every skopeo command, split on whitespace',
+    '#   CREATE_REPOSITORIES=0  do not run aws ecr create-repository for the missing repositories',
+    '#',
+    '# It attempts every copy, then names the failures and exits 1 if there was any.',
+    '',
+    'set -u',
+    '',
+    `PLAN_TARGET_REGISTRY=${shellQuote(plan.target.registry)}`,
+    `PLAN_COPIES=${made.length}`,
+    PREAMBLE,
+  ];
+
+  if (plan.createRepositories.length > 0) {
+    out.push(
+      'if [ "${CREATE_REPOSITORIES:-1}" != 0 ]; then',
+      '  if ! command -v aws >/dev/null 2>&1; then',
+      '    echo "copy.sh: the AWS CLI creates the missing repositories; install it, or set CREATE_REPOSITORIES=0" >&2',
+      '    exit 2',
+      '  fi',
+    );
+    for (const name of plan.createRepositories) out.push(`  create_repository ${shellQuote(name)}`);
+    out.push('fi', '');
+  }
+
+  for (const copy of plan.copies) {
+    const label = `line ${copy.line}: ${copy.input}`;
+    const reason = skipReason(copy);
+    if (reason !== undefined) {
+      out.push(`# not copied, ${commentText(label)}: ${commentText(reason)}`);
+      continue;
+    }
+    const source = `${sourceRepositoryOf(copy.reference)}@${copy.sourceDigest}`;
+    const platforms = copy.status === 'partial' ? ` (ECR lacks ${copy.platforms.join(', ')})` : '';
+    out.push(`# ${commentText(label)}${commentText(platforms)}`);
+    out.push(`copy_image ${shellQuote(label)} ${shellQuote(source)} "$TARGET_REGISTRY"${shellQuote(`/${targetReference(copy)}`)}`);
+  }
+
+  out.push(
+    '',
+    'if [ ${#failed[@]} -gt 0 ]; then',
+    '  echo "copy.sh: ${#failed[@]} step(s) failed; $copies_done of $PLAN_COPIES copies made. Failed:" >&2',
+    '  for f in "${failed[@]}"; do echo "  $f" >&2; done',
+    '  exit 1',
+    'fi',
+    'echo "copy.sh: $copies_done of $PLAN_COPIES copies made"',
+    '',
+  );
+  return out.join('\n');
+}

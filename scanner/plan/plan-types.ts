@@ -1,0 +1,59 @@
+/** plan.json, schemaVersion 1, as the scanner contract's "The migration plan" defines it. */
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export interface PlanTarget {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com`; '' when the scan could not learn the account (no ECR repository listed). */
+  registry: string;
+  /** `--target-prefix`, without a trailing '/'; '' when none. */
+  prefix: string;
+}
+
+export interface PlannedCopy {
+  line: number;
+  input: string;
+  reference: string;
+  /** What the reference resolved to: the copy is pinned to it, never to the tag. */
+  sourceDigest: string;
+  status: 'absent' | 'partial';
+  /** The platform images ECR lacks. */
+  platforms: string[];
+  /** The source's path (Docker Hub's `library/` kept) after the prefix. */
+  targetRepository: string;
+  /** null for a source given by digest only. */
+  targetTag: string | null;
+  repositoryExists: boolean;
+  /** Another source claims the same repository:tag with another image; the copy is not made. */
+  conflict?: string;
+  /** The target is not a valid ECR repository name (an addition to the contract); the copy is not made. */
+  invalidTarget?: string;
+}
+
+export interface MigrationPlan {
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  target: PlanTarget;
+  copies: PlannedCopy[];
+  /** Target repositories of the copies to make that ECR does not have yet, sorted. */
+  createRepositories: string[];
+}
+
+/** A copy that copy.sh and regsync.yml carry out: neither in conflict nor aimed at an invalid name. */
+export function isCopyMade(copy: PlannedCopy): boolean {
+  return copy.conflict === undefined && copy.invalidTarget === undefined;
+}
+
+/** Why a copy is not made, for comments and the HTML page; undefined when it is made. */
+export function skipReason(copy: PlannedCopy): string | undefined {
+  if (copy.invalidTarget !== undefined) return `invalid target: ${copy.invalidTarget}`;
+  if (copy.conflict !== undefined) return `conflict: ${copy.conflict}`;
+  return undefined;
+}
+
+/**
+ * Where a copy lands, after the registry: `repo:tag`, or `repo@digest` for a
+ * source given by digest only. A destination without either would be read
+ * as `:latest` by skopeo and regsync, inventing a tag the user never asked for.
+ */
+export function targetReference(copy: Pick<PlannedCopy, 'targetRepository' | 'targetTag' | 'sourceDigest'>): string {
+  return copy.targetTag === null ? `${copy.targetRepository}@${copy.sourceDigest}` : `${copy.targetRepository}:${copy.targetTag}`;
+}

@@ -1,0 +1,56 @@
+/**
+ * regsync.yml: the same copies for regclient's regsync (`regsync once -c
+ * regsync.yml`), in its documented version 1 format. Strings are written as
+ * JSON strings, which are YAML double-quoted scalars. regsync expands Go
+ * templates (`{{ }}`) in source and target, so an entry whose text is not
+ * plainly a reference is left out with a comment rather than expanded. The
+ * one template we write ourselves: when the scan could not learn the ECR
+ * account, the target registry is read from $TARGET_REGISTRY, as copy.sh does.
+ */
+import { MigrationPlan, skipReason, targetReference } from './plan-types';
+import { commentText } from './shell';
+import { sourceRepositoryOf } from './target-name';
+
+const PLAIN_REFERENCE = /^[A-Za-z0-9._:@/[\]-]+$/;
+const q = (s: string): string => JSON.stringify(s);
+const FROM_ENVIRONMENT = '{{env "TARGET_REGISTRY"}}';
+
+export function renderRegsync(plan: MigrationPlan): string {
+  const registry = plan.target.registry;
+  const registryText = registry || FROM_ENVIRONMENT;
+  const out: string[] = [
+    '# The plan (plan.json) for regclient regsync: regsync once -c regsync.yml',
+    '# Sources are pinned by digest; every platform of an index is copied.',
+    ...(registry === ''
+      ? ['# The scan could not learn the ECR account: set TARGET_REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com']
+      : []),
+    'version: 1',
+    'creds:',
+    // ECR logins expire after 12 hours; the helper fetches a fresh one. Source logins come from ~/.docker/config.json.
+    `  - registry: ${q(registryText)}`,
+    '    credHelper: docker-credential-ecr-login',
+    'defaults:',
+    '  parallel: 2',
+  ];
+  const entries: string[] = [];
+  for (const copy of plan.copies) {
+    const label = `line ${copy.line}: ${copy.input}`;
+    const reason = skipReason(copy);
+    const source = `${sourceRepositoryOf(copy.reference)}@${copy.sourceDigest}`;
+    const target = targetReference(copy);
+    if (reason !== undefined) {
+      entries.push(`  # not synced, ${commentText(label)}: ${commentText(reason)}`);
+    } else if (!PLAIN_REFERENCE.test(source) || !PLAIN_REFERENCE.test(target) || !PLAIN_REFERENCE.test(registry || 'x')) {
+      entries.push(`  # not synced, ${commentText(label)}: not a plain image reference`);
+    } else {
+      entries.push(
+        `  # ${commentText(label)}`,
+        `  - source: ${q(source)}`,
+        `    target: ${q(`${registryText}/${target}`)}`,
+        '    type: image',
+      );
+    }
+  }
+  out.push(entries.some((e) => e.startsWith('  - ')) ? 'sync:' : 'sync: []', ...entries, '');
+  return out.join('\n');
+}

@@ -1,0 +1,288 @@
+/**
+ * The migration plan end to end: the scan fixtures through the real CLI give
+ * the exact plan.json; copy.sh runs for real (skopeo) into a second
+ * docker-registry standing in for ECR; a re-scan with that registry's images
+ * listed in the ECR emulator finds every copied source present.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { Report } from '../../scanner/report/report-types';
+import { EcrEmulator, EcrStoreContent, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { buildImage, buildIndex, withConfig, writeOciLayout } from '../../emulator/oci-layout';
+import { RegistryHandle, startRegistry } from '../support/registry';
+import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli, runProcess } from '../support/run-cli';
+import { S3ServerHandle, startS3Server } from '../support/s3-server';
+import { inspectRaw, pushLayout } from '../support/skopeo';
+
+const ACCOUNT = '123456789012';
+const ECR_HOST = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
+
+// The images of test/integration/scan-scenarios.test.ts.
+const same = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/same', content: 'same\n' }] });
+const twin = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/twin', content: 'twin\n' }] });
+const lonely = buildImage({ os: 'linux', architecture: 'arm64', variant: 'v8', files: [{ path: 'app/lonely', content: 'lonely\n' }] });
+const relabelled = withConfig(same, { labels: { rebuilt: 'yes' } });
+const partAmd = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/part', content: 'amd\n' }] });
+const partArm = buildImage({ os: 'linux', architecture: 'arm64', variant: 'v8', files: [{ path: 'app/part', content: 'arm\n' }] });
+const partial = buildIndex([partAmd, partArm], { attest: 'all' });
+const fullAmd = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/full', content: 'amd\n' }] });
+const fullArm = buildImage({ os: 'linux', architecture: 'arm', variant: 'v7', files: [{ path: 'app/full', content: 'arm\n' }] });
+const full = buildIndex([fullAmd, fullArm], { attest: 'all' });
+
+// The scenarios' input, and two lines more: a stale pin that claims lonely:1 with another image, and a digest-only source.
+const INPUT = [
+  '# sources to migrate',
+  'SRC/same:oci',
+  'SRC/twin:1',
+  'SRC/lonely:1',
+  'SRC/partial:1',
+  'SRC/full:1',
+  'SRC/relabelled:1',
+  'Not A Reference',
+  'SRC/lonely:no-such-tag',
+  'SRC/twin:1   # the same reference again',
+  `SRC/lonely:1@${relabelled.manifestDigest}`,
+  `SRC/relabelled@${relabelled.manifestDigest}`,
+  '',
+].join('\n');
+
+const ECR_MAPPING = [
+  { repository: 'ecr/mirror', ecrRepository: 'mirror' },
+  { repository: 'ecr/twin', ecrRepository: 'twin' },
+  { repository: 'ecr/twin-untagged', ecrRepository: 'twin-untagged' },
+  { repository: 'ecr/partial', ecrRepository: 'partial' },
+  { repository: 'ecr/full', ecrRepository: 'full' },
+];
+
+let work = '';
+let registry: RegistryHandle | undefined;
+let target: RegistryHandle | undefined;
+let ecr: EcrEmulator | undefined;
+let s3: S3ServerHandle | undefined;
+let run: CliRun;
+let plan: MigrationPlan;
+let host = '';
+const out = () => join(work, 'out');
+
+function withTargetRepositories(content: EcrStoreContent): EcrStoreContent {
+  // The target prefix's relabelled repository exists before the migration (and is empty).
+  return { 'migrated/src/relabelled': [], ...content };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'plan-copy-'));
+  const layout = join(work, 'layout');
+  await writeOciLayout(layout, [
+    { tag: 'same', target: same },
+    { tag: 'twin', target: twin },
+    { tag: 'lonely', target: lonely },
+    { tag: 'relabelled', target: relabelled },
+    { tag: 'partial', target: partial },
+    { tag: 'part-amd', target: partAmd },
+    { tag: 'full', target: full },
+  ]);
+  [registry, target] = await Promise.all([startRegistry(), startRegistry()]);
+  host = registry.host;
+  const push = (tag: string, destination: string, extra: { format?: 'oci' | 'v2s2'; all?: boolean } = {}) =>
+    pushLayout({ layoutDir: layout, tag, destination: `${host}/${destination}`, ...extra });
+  await push('same', 'src/same:oci');
+  await push('twin', 'src/twin:1');
+  await push('lonely', 'src/lonely:1');
+  // So that src/lonely@<relabelled digest> resolves: an older build once pushed under that name.
+  await push('relabelled', 'src/lonely:stale');
+  await push('relabelled', 'src/relabelled:1');
+  await push('partial', 'src/partial:1', { all: true });
+  await push('full', 'src/full:1', { all: true });
+  await push('same', 'ecr/mirror:v2s2', { format: 'v2s2' });
+  await push('twin', 'ecr/twin:1');
+  await push('twin', 'ecr/twin:stable');
+  await push('twin', 'ecr/twin-untagged:tmp');
+  await push('part-amd', 'ecr/partial:amd64-only');
+  await push('full', 'ecr/full:release', { all: true });
+
+  ecr = await startEcrEmulator({
+    accountId: ACCOUNT,
+    repositories: withTargetRepositories(await loadFromRegistry(registry.url, ECR_MAPPING)),
+  });
+  s3 = await startS3Server(['reports'], [FAKE_AWS_KEYS]);
+  const input = join(work, 'input.txt');
+  await writeFile(input, INPUT.replace(/SRC\//g, `${host}/src/`));
+  run = await runCli(['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--target-prefix', 'migrated/'], {
+    ...FAKE_AWS,
+    HOME: work,
+    DOCKER_CONFIG: join(work, 'docker'),
+    AWS_ENDPOINT_URL_ECR: ecr.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  });
+  plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlan;
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled([registry?.stop(), target?.stop(), ecr?.stop(), s3?.stop()]);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test('the scan fixtures give exactly this plan', () => {
+  expect(run.code).toBe(1); // the two error lines
+  const src = (path: string) => `${host}/src/${path}`;
+  const base = { status: 'absent', platforms: ['linux/amd64'] };
+  expect(plan).toEqual({
+    schemaVersion: 1,
+    target: { registry: ECR_HOST, prefix: 'migrated' },
+    copies: [
+      {
+        line: 4,
+        input: src('lonely:1'),
+        reference: src('lonely:1'),
+        sourceDigest: lonely.manifestDigest,
+        ...base,
+        platforms: ['linux/arm64/v8'],
+        targetRepository: 'migrated/src/lonely',
+        targetTag: '1',
+        repositoryExists: false,
+        conflict: `migrated/src/lonely:1 is also claimed with another image by line 11 (${src(`lonely:1@${relabelled.manifestDigest}`)})`,
+      },
+      {
+        line: 5,
+        input: src('partial:1'),
+        reference: src('partial:1'),
+        sourceDigest: partial.indexDigest,
+        status: 'partial',
+        platforms: ['linux/arm64/v8'],
+        targetRepository: 'migrated/src/partial',
+        targetTag: '1',
+        repositoryExists: false,
+      },
+      {
+        line: 7,
+        input: src('relabelled:1'),
+        reference: src('relabelled:1'),
+        sourceDigest: relabelled.manifestDigest,
+        ...base,
+        targetRepository: 'migrated/src/relabelled',
+        targetTag: '1',
+        repositoryExists: true,
+      },
+      {
+        line: 11,
+        input: src(`lonely:1@${relabelled.manifestDigest}`),
+        reference: src(`lonely:1@${relabelled.manifestDigest}`),
+        sourceDigest: relabelled.manifestDigest,
+        ...base,
+        targetRepository: 'migrated/src/lonely',
+        targetTag: '1',
+        repositoryExists: false,
+        conflict: `migrated/src/lonely:1 is also claimed with another image by line 4 (${src('lonely:1')})`,
+      },
+      {
+        line: 12,
+        input: src(`relabelled@${relabelled.manifestDigest}`),
+        reference: src(`relabelled@${relabelled.manifestDigest}`),
+        sourceDigest: relabelled.manifestDigest,
+        ...base,
+        targetRepository: 'migrated/src/relabelled',
+        targetTag: null,
+        repositoryExists: true,
+      },
+    ],
+    createRepositories: ['migrated/src/partial'],
+  });
+});
+
+test('plan.json, copy.sh, regsync.yml and report.html are written and uploaded, report.html as text/html; charset=utf-8', async () => {
+  const client = new S3Client({ region: 'us-east-1', endpoint: s3!.endpoint, forcePathStyle: true, credentials: FAKE_AWS_KEYS });
+  try {
+    for (const name of ['plan.json', 'copy.sh', 'regsync.yml', 'report.html']) {
+      const got = await client.send(new GetObjectCommand({ Bucket: 'reports', Key: `run-1/${name}` }));
+      expect(await got.Body!.transformToString()).toBe(await readFile(join(out(), name), 'utf8'));
+      if (name === 'report.html') expect(got.ContentType).toBe('text/html; charset=utf-8');
+    }
+  } finally {
+    client.destroy();
+  }
+  const regsync = await readFile(join(out(), 'regsync.yml'), 'utf8');
+  expect(regsync).toContain(
+    `  - source: "${host}/src/partial@${partial.indexDigest}"\n    target: "${ECR_HOST}/migrated/src/partial:1"\n    type: image\n`,
+  );
+  expect(regsync.match(/^ {2}- source: /gm)).toHaveLength(3);
+});
+
+/** skopeo sealed in a temp dir, as test/support/skopeo.ts runs it: no $HOME, /etc/containers or /var/lib/containers state. */
+async function skopeoSandbox(): Promise<Record<string, string>> {
+  const sandbox = join(work, 'skopeo');
+  const home = join(sandbox, 'home');
+  await mkdir(home, { recursive: true });
+  await writeFile(join(sandbox, 'registries.conf'), '');
+  await writeFile(join(sandbox, 'containers.conf'), '');
+  await writeFile(join(sandbox, 'auth.json'), '{}');
+  return {
+    HOME: home,
+    TMPDIR: sandbox,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_RUNTIME_DIR: join(sandbox, 'run'),
+    REGISTRY_AUTH_FILE: join(sandbox, 'auth.json'),
+    CONTAINERS_REGISTRIES_CONF: join(sandbox, 'registries.conf'),
+    CONTAINERS_CONF: join(sandbox, 'containers.conf'),
+    _CONTAINERS_ROOTLESS_UID: '1000',
+  };
+}
+
+test('copy.sh copies for real into a stand-in registry, then a re-scan finds every copied source present', async () => {
+  const copy = await runProcess('bash', [join(out(), 'copy.sh')], {
+    cwd: work,
+    env: {
+      ...(await skopeoSandbox()),
+      TARGET_REGISTRY: target!.host,
+      SKOPEO_FLAGS: '--insecure-policy --src-tls-verify=false --dest-tls-verify=false --quiet',
+      CREATE_REPOSITORIES: '0',
+    },
+    timeoutMs: 120_000,
+  });
+  if (copy.code !== 0) process.stdout.write(`${copy.stdout}\n${copy.stderr}`);
+  expect(copy.code).toBe(0);
+  expect(copy.stdout).toContain('copy.sh: 3 of 3 copies made');
+
+  // Digests preserved: the whole index (attestations included), and the digest-only copy by digest.
+  const raw = (ref: string) => inspectRaw(`${target!.host}/${ref}`);
+  expect((await raw('migrated/src/partial:1')).equals(partial.index)).toBe(true);
+  expect((await raw('migrated/src/relabelled:1')).equals(relabelled.manifest)).toBe(true);
+  expect((await raw(`migrated/src/relabelled@${relabelled.manifestDigest}`)).equals(relabelled.manifest)).toBe(true);
+  await expect(raw('migrated/src/lonely:1')).rejects.toThrow(); // in conflict: not copied
+
+  const migrated = await loadFromRegistry(target!.url, [{ repository: 'migrated/src/partial' }, { repository: 'migrated/src/relabelled' }]);
+  const after = await startEcrEmulator({
+    accountId: ACCOUNT,
+    repositories: { ...(await loadFromRegistry(registry!.url, ECR_MAPPING)), ...migrated },
+  });
+  try {
+    const rescanOut = join(work, 'rescan');
+    const rescanRun = await runCli(['--input', join(work, 'input.txt'), '--out', rescanOut, '--target-prefix', 'migrated', '--quiet'], {
+      ...FAKE_AWS,
+      HOME: work,
+      DOCKER_CONFIG: join(work, 'docker'),
+      AWS_ENDPOINT_URL_ECR: after.endpoint,
+    });
+    expect(rescanRun.code).toBe(1);
+    const written = async (name: string) => readFile(join(rescanOut, name), 'utf8');
+    const rescan = { report: JSON.parse(await written('report.json')) as Report };
+    const status = (line: number) => rescan.report.sources.find((s) => s.line === line)!.status;
+    for (const copied of plan.copies.filter((c) => c.conflict === undefined))
+      expect([copied.line, status(copied.line)]).toEqual([copied.line, 'present']);
+    // Line 11 pinned the relabelled image, which line 7's copy brought: present now. Line 4 was not copied.
+    expect([status(4), status(11)]).toEqual(['absent', 'present']);
+    const relabelledMatch = rescan.report.sources.find((s) => s.line === 7)!.images[0]!.matches[0]!;
+    expect(relabelledMatch).toMatchObject({ uri: `${ECR_HOST}/migrated/src/relabelled:1`, matchedBy: 'manifest' });
+    // The new plan holds only what is still missing, and with its rival gone lonely:1 is no longer in conflict.
+    const again = JSON.parse(await written('plan.json')) as MigrationPlan;
+    expect(again.copies).toEqual([expect.objectContaining({ line: 4, targetRepository: 'migrated/src/lonely', targetTag: '1' })]);
+    expect(again.copies[0]!.conflict).toBeUndefined();
+    expect(again.createRepositories).toEqual(['migrated/src/lonely']);
+    expect(rescan.report.summary).toEqual({ sources: 10, present: 7, partial: 0, absent: 1, error: 2 });
+  } finally {
+    await after.stop();
+  }
+}, 180_000);

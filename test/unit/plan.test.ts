@@ -1,0 +1,201 @@
+/** The migration plan from a report: naming, prefix, conflicts, invalid names, repositories to create. */
+import { buildPlan, planTargetOf } from '../../scanner/plan/build-plan';
+import { ecrNameProblem, normalizeTargetPrefix, sourceRepositoryOf, TargetPrefixError } from '../../scanner/plan/target-name';
+import { EcrInventory } from '../../scanner/ecr/types';
+import { Report, ReportImage, ReportSource } from '../../scanner/report/report-types';
+import { parseCliArgs, UsageError } from '../../scanner/cli-args';
+
+const d = (c: string) => `sha256:${c.repeat(64)}`;
+const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+const match = {
+  uri: `${REGISTRY}/x:1`,
+  repository: 'x',
+  tags: ['1'],
+  manifestDigest: d('e'),
+  imageId: d('f'),
+  matchedBy: 'imageId' as const,
+};
+
+const image = (platform: string, found: boolean): ReportImage => ({
+  platform,
+  manifestDigest: d('0'),
+  imageId: d('1'),
+  matches: found ? [match] : [],
+});
+
+function source(line: number, input: string, reference: string, digest: string, images: ReportImage[]): ReportSource {
+  const found = images.filter((i) => i.matches.length > 0).length;
+  const status = found === images.length ? 'present' : found > 0 ? 'partial' : 'absent';
+  return { line, input, reference, digest, status, images };
+}
+
+function reportOf(sources: ReportSource[]): Report {
+  const summary = { sources: sources.length, present: 0, partial: 0, absent: 0, error: 0 };
+  for (const s of sources) summary[s.status]++;
+  return { schemaVersion: 1, generatedAt: '2026-11-22T10:00:00.000Z', ecr: [], summary, sources };
+}
+
+const target = { registry: REGISTRY, repositoryNames: ['library/nginx', 'unrelated'] };
+
+describe('target names', () => {
+  test('ECR names: its grammar and 2 to 256 characters', () => {
+    for (const ok of ['library/nginx', 'a/b', 'org/app.v2', 'x_y-z/q', 'ab', 'a'.repeat(256)]) expect(ecrNameProblem(ok)).toBeUndefined();
+    expect(ecrNameProblem('a')).toMatch(/shorter than ECR's minimum of 2/);
+    expect(ecrNameProblem('a'.repeat(257))).toMatch(/257 characters long, over ECR's maximum of 256/);
+    // Docker allows these separators; ECR does not.
+    for (const bad of ['org/my__app', 'org/my--app', 'org/a.-b', 'Org/app', 'org//app', '/org', 'org/']) {
+      expect(ecrNameProblem(bad)).toMatch(/not a valid ECR repository name/);
+    }
+  });
+
+  test('--target-prefix: checked, one trailing slash dropped', () => {
+    expect(normalizeTargetPrefix('')).toBe('');
+    expect(normalizeTargetPrefix('mirror')).toBe('mirror');
+    expect(normalizeTargetPrefix('team-a/mirror/')).toBe('team-a/mirror');
+    for (const bad of ['/mirror', 'Mirror', 'a//b', 'a b', 'mirror//', 'a__b', 'x'.repeat(255)]) {
+      expect(() => normalizeTargetPrefix(bad)).toThrow(TargetPrefixError);
+    }
+    expect(parseCliArgs(['--target-prefix', 'mirror/']).targetPrefix).toBe('mirror');
+    expect(parseCliArgs([]).targetPrefix).toBe('');
+    expect(() => parseCliArgs(['--target-prefix', 'Bad'])).toThrow(UsageError);
+    expect(() => parseCliArgs(['--target-prefix', 'Bad'])).toThrow(/--target-prefix "Bad" is not a valid ECR repository name prefix/);
+  });
+
+  test('the source repository of a reference: tag and digest dropped, a port kept', () => {
+    expect(sourceRepositoryOf('docker.io/library/nginx:1.25')).toBe('docker.io/library/nginx');
+    expect(sourceRepositoryOf('localhost:5000/a/b:1@' + d('a'))).toBe('localhost:5000/a/b');
+    expect(sourceRepositoryOf('localhost:5000/a/b@' + d('a'))).toBe('localhost:5000/a/b');
+    expect(sourceRepositoryOf('localhost:5000/a/b')).toBe('localhost:5000/a/b');
+  });
+});
+
+describe('buildPlan', () => {
+  test('one copy per absent or partial source: the source path, library/ kept, the tag or null, platforms ECR lacks', () => {
+    const report = reportOf([
+      source(1, 'nginx:1.25', 'docker.io/library/nginx:1.25', d('a'), [image('linux/amd64', true), image('linux/arm64/v8', false)]),
+      source(2, 'quay.io/org/app:1', 'quay.io/org/app:1', d('b'), [image('linux/amd64', false)]),
+      source(3, 'ghcr.io/o/tool@' + d('c'), 'ghcr.io/o/tool@' + d('c'), d('c'), [image('linux/amd64', false)]),
+      source(4, 'present:1', 'docker.io/library/present:1', d('d'), [image('linux/amd64', true)]),
+      { line: 5, input: 'Bad Line', status: 'error', error: 'invalid reference', images: [] },
+      source(6, 'quay.io/org/app:2@' + d('9'), 'quay.io/org/app:2@' + d('9'), d('9'), [image('linux/amd64', false)]),
+    ]);
+    expect(buildPlan(report, target, '')).toEqual({
+      schemaVersion: 1,
+      target: { registry: REGISTRY, prefix: '' },
+      copies: [
+        {
+          line: 1,
+          input: 'nginx:1.25',
+          reference: 'docker.io/library/nginx:1.25',
+          sourceDigest: d('a'),
+          status: 'partial',
+          platforms: ['linux/arm64/v8'],
+          targetRepository: 'library/nginx',
+          targetTag: '1.25',
+          repositoryExists: true,
+        },
+        {
+          line: 2,
+          input: 'quay.io/org/app:1',
+          reference: 'quay.io/org/app:1',
+          sourceDigest: d('b'),
+          status: 'absent',
+          platforms: ['linux/amd64'],
+          targetRepository: 'org/app',
+          targetTag: '1',
+          repositoryExists: false,
+        },
+        {
+          line: 3,
+          input: 'ghcr.io/o/tool@' + d('c'),
+          reference: 'ghcr.io/o/tool@' + d('c'),
+          sourceDigest: d('c'),
+          status: 'absent',
+          platforms: ['linux/amd64'],
+          targetRepository: 'o/tool',
+          targetTag: null,
+          repositoryExists: false,
+        },
+        expect.objectContaining({ line: 6, targetRepository: 'org/app', targetTag: '2', sourceDigest: d('9') }),
+      ],
+      createRepositories: ['o/tool', 'org/app'],
+    });
+  });
+
+  test('--target-prefix goes before every target; repositoryExists looks at the prefixed name', () => {
+    const report = reportOf([
+      source(1, 'nginx:1.25', 'docker.io/library/nginx:1.25', d('a'), [image('linux/amd64', false)]),
+      source(2, 'quay.io/org/app:1', 'quay.io/org/app:1', d('b'), [image('linux/amd64', false)]),
+    ]);
+    const plan = buildPlan(report, { registry: REGISTRY, repositoryNames: ['mirror/library/nginx', 'org/app'] }, 'mirror');
+    expect(plan.target).toEqual({ registry: REGISTRY, prefix: 'mirror' });
+    expect(plan.copies.map((c) => [c.targetRepository, c.repositoryExists])).toEqual([
+      ['mirror/library/nginx', true],
+      ['mirror/org/app', false],
+    ]);
+    expect(plan.createRepositories).toEqual(['mirror/org/app']);
+  });
+
+  test('two sources claiming one repository:tag with different images conflict on both, and neither is copied', () => {
+    const report = reportOf([
+      source(1, 'quay.io/org/app:1', 'quay.io/org/app:1', d('a'), [image('linux/amd64', false)]),
+      source(2, 'ghcr.io/org/app:1', 'ghcr.io/org/app:1', d('b'), [image('linux/amd64', false)]),
+      // The same image under the same name twice is no conflict; nor are copies by digest only.
+      source(3, 'quay.io/org/same:1', 'quay.io/org/same:1', d('c'), [image('linux/amd64', false)]),
+      source(4, 'ghcr.io/org/same:1', 'ghcr.io/org/same:1', d('c'), [image('linux/amd64', false)]),
+      source(5, 'quay.io/org/dig@' + d('d'), 'quay.io/org/dig@' + d('d'), d('d'), [image('linux/amd64', false)]),
+      source(6, 'ghcr.io/org/dig@' + d('e'), 'ghcr.io/org/dig@' + d('e'), d('e'), [image('linux/amd64', false)]),
+    ]);
+    const plan = buildPlan(report, target, '');
+    expect(plan.copies.map((c) => c.conflict)).toEqual([
+      'org/app:1 is also claimed with another image by line 2 (ghcr.io/org/app:1)',
+      'org/app:1 is also claimed with another image by line 1 (quay.io/org/app:1)',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // The conflicting pair makes no repository either.
+    expect(plan.createRepositories).toEqual(['org/dig', 'org/same']);
+  });
+
+  test('a source path ECR would refuse is kept with invalidTarget, not renamed, not copied', () => {
+    const report = reportOf([
+      source(1, 'quay.io/org/my__app:1', 'quay.io/org/my__app:1', d('a'), [image('linux/amd64', false)]),
+      source(2, 'quay.io/org/my--app:1', 'quay.io/org/my--app:1', d('b'), [image('linux/amd64', false)]),
+      source(3, 'quay.io/a:1', 'quay.io/a:1', d('c'), [image('linux/amd64', false)]),
+    ]);
+    const plan = buildPlan(report, target, '');
+    expect(plan.copies.map((c) => [c.targetRepository, c.invalidTarget])).toEqual([
+      ['org/my__app', expect.stringMatching(/not a valid ECR repository name/)],
+      ['org/my--app', expect.stringMatching(/not a valid ECR repository name/)],
+      ['a', expect.stringMatching(/shorter than ECR's minimum/)],
+    ]);
+    expect(plan.copies.every((c) => c.conflict === undefined)).toBe(true);
+    expect(plan.createRepositories).toEqual([]);
+    // With a prefix the one-letter path becomes a valid name.
+    expect(buildPlan(report, target, 'm').copies[2]).toMatchObject({ targetRepository: 'm/a' });
+    expect(buildPlan(report, target, 'm').copies[2]!.invalidTarget).toBeUndefined();
+  });
+
+  test('the target registry comes from the inventory; unknown when ECR listed no repository', () => {
+    const inv = (accountId: string, region: string, repositoryNames: string[]): EcrInventory => ({
+      accountId,
+      region,
+      repositories: repositoryNames.length,
+      images: 0,
+      skippedRepositories: [],
+      repositoryNames,
+      platformImages: [],
+      lookupManifest: () => undefined,
+      lookupTag: () => undefined,
+    });
+    expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toEqual({
+      registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      repositoryNames: ['a', 'b'],
+    });
+    expect(planTargetOf([inv('123456789012', 'cn-north-1', [])]).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
+    expect(planTargetOf([inv('unknown', 'us-east-1', [])]).registry).toBe('');
+    expect(planTargetOf([])).toEqual({ registry: '', repositoryNames: [] });
+  });
+});
