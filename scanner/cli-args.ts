@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { PlatformFilter } from './oci/platform';
 import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
 import { TOPIC_ARN } from './notify/sns-summary';
-import { S3Location, parseS3Uri } from './report/upload-s3';
+import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
 
 export const DEFAULT_CONCURRENCY = 16;

@@ -6,7 +6,7 @@ import { stderrLogger } from './log/progress';
 import { loadDockerConfig } from './registry/docker-config';
 import { TOPIC_ARN, publishSummary, summaryMessage } from './notify/sns-summary';
 import { RegistryEndpoints } from './registry/endpoint';
-import { formatS3Location } from './report/upload-s3';
+import { formatS3Location } from './output/upload-s3';
 import { ExitCode, runScan, ScanResult } from './scan';
 
 function summaryText(result: ScanResult): string {

@@ -26,12 +26,12 @@ import { inventoryKnowledge, scannedRegistry, scannedRegistryTags } from './sour
 import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
-import { renderReportFiles } from './report/render';
+import { renderReportFiles } from './output/render';
 import { buildPlan, planTargetOf } from './plan/build-plan';
 import { TargetPrefixError, normalizeTargetPrefix } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
-import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './report/upload-s3';
-import { OutputDirError, ensureWritableDir, writeReportFiles } from './report/write-local';
+import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './output/upload-s3';
+import { OutputDirError, ensureWritableDir, writeReportFiles } from './output/write-local';
 
 export type { ExitCode } from './errors/exit-code';
 import { ExitCode } from './errors/exit-code';

@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { putObject, splitS3Uri } from '../report/upload-s3';
-import { writeFileAtomic } from '../report/write-local';
+import { putObject, splitS3Uri } from '../storage/s3-object';
+import { writeFileAtomic } from '../storage/atomic-file';
 import { LoadedCache, MemoryDigestCache, parseDigestCache } from './digest-cache';
 
 /** Large registries give caches of tens of megabytes; past this it is not ours. */

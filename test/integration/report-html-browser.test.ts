@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, screenshotReport } from '../../demo/screenshot';
 import { MigrationPlan } from '../../scanner/plan/plan-types';
-import { renderReportFiles } from '../../scanner/report/render';
+import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;

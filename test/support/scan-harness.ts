@@ -16,7 +16,7 @@ import { EcrClientFactory } from '../../scanner/registry/ecr-login';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';
 import { RetryPolicy } from '../../scanner/registry/http';
 import { Report } from '../../scanner/report/report-types';
-import { parseS3Uri } from '../../scanner/report/upload-s3';
+import { parseS3Uri } from '../../scanner/output/upload-s3';
 import { runScan, ScanResult } from '../../scanner/scan';
 import { FAKE_AWS_KEYS } from './run-cli';
 

@@ -3,7 +3,7 @@ import { EcrInventory } from '../../scanner/ecr/types';
 import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../../scanner/input/input-file';
 import { buildReport } from '../../scanner/report/build-report';
-import { renderMarkdown, renderMissing, renderText } from '../../scanner/report/render';
+import { renderMarkdown, renderMissing, renderText } from '../../scanner/output/render';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 

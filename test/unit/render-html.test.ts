@@ -1,7 +1,7 @@
 /** report.html: self-contained, every input-derived value escaped, sections for the plan and ECR duplicates. */
 import { MigrationPlan } from '../../scanner/plan/plan-types';
-import { esc, formatBytes, renderHtml } from '../../scanner/report/render-html';
-import { renderReportFiles } from '../../scanner/report/render';
+import { esc, formatBytes, renderHtml } from '../../scanner/output/render-html';
+import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, writeReportFiles } from '../../scanner/report/write-local';
+import { writeFileAtomic } from '../../scanner/storage/atomic-file';
+import { writeReportFiles } from '../../scanner/output/write-local';
 
 describe('report files are written atomically', () => {
   let dir = '';

@@ -1,5 +1,6 @@
 /** Uploads the report files under an `s3://bucket/prefix` location. */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
+import { putObject, splitS3Uri } from '../storage/s3-object';
 import { ReportFile } from './render';
 
 export interface S3Location {
@@ -9,12 +10,6 @@ export interface S3Location {
 }
 
 export class UploadError extends Error {}
-
-/** Splits `s3://bucket[/path]`, checking the bucket name; undefined when it is not one. */
-export function splitS3Uri(uri: string): { bucket: string; path: string } | undefined {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  return match ? { bucket: match[1]!, path: (match[2] ?? '').replace(/^\/+/, '') } : undefined;
-}
 
 export function parseS3Uri(uri: string): S3Location {
   const parts = splitS3Uri(uri);
@@ -26,12 +21,6 @@ export function parseS3Uri(uri: string): S3Location {
 
 export function formatS3Location(location: S3Location): string {
   return `s3://${location.bucket}/${location.prefix}`;
-}
-
-/** A PutObject with its length stated, so the SDK neither guesses nor warns about streams. */
-export function putObject(bucket: string, key: string, text: string, contentType: string): PutObjectCommand {
-  const body = Buffer.from(text, 'utf8');
-  return new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentType: contentType });
 }
 
 /** One object written: its URI and, in a versioned bucket, the version this upload made. */

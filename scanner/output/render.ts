@@ -1,5 +1,5 @@
 /** The human-readable report files, all derived from report.json so they never disagree with it. */
-import { Report, ReportSource } from './report-types';
+import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan } from '../plan/plan-types';
 import { renderCopyScript } from '../plan/copy-script';
 import { renderRegsync } from '../plan/regsync';

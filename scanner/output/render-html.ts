@@ -7,7 +7,7 @@
 import { EcrDuplicate } from '../ecr/types';
 import { MigrationPlan, PlannedCopy, isCopyMade } from '../plan/plan-types';
 import { sourceRepositoryOf } from '../plan/target-name';
-import { Report, ReportImage, ReportSource } from './report-types';
+import { Report, ReportImage, ReportSource } from '../report/report-types';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 

@@ -1,7 +1,8 @@
 /** Writes report files so a reader never sees a half-written one: temporary file, then rename. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../storage/atomic-file';
 import { ReportFile } from './render';
 
 export class OutputDirError extends Error {}
@@ -15,17 +16,6 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     await rm(probe);
   } catch (err) {
     throw new OutputDirError(`--out ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
-export async function writeFileAtomic(path: string, body: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(temp, body, { mode: 0o644 });
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
   }
 }
 
