@@ -23,6 +23,11 @@
 #   SCAN_COMPUTE           lambda or ec2, only printed (the stack sets it so that a change re-runs)
 #   NOTIFY_TOPIC_ARN       --notify-topic-arn for the scanner: the SNS topic of the run summary
 #                          (default: none)
+#   INSECURE_REGISTRIES    host[:port] list, "," separated: --insecure-registry for each
+#                          (registries on plain HTTP inside the network; default: none)
+#   REGISTRY_CA_FILE       PEM bundle of private CAs, relative to CODEBUILD_SRC_DIR unless
+#                          absolute; becomes NODE_EXTRA_CA_CERTS (verification stays on)
+#   TARGET_PREFIX          --target-prefix for the migration plan (default: none)
 #   REGISTRY_CREDENTIALS   a Docker config.json (CodeBuild resolves it from Secrets Manager);
 #                          written to a new 0600 file whose directory becomes DOCKER_CONFIG,
 #                          then unset, so the scanner's environment does not hold it
@@ -87,6 +92,19 @@ args=(--input "$input" --out "$out" --s3-uri "$run_uri" --s3-uri "$latest_uri" -
 [[ -z "${SCAN_CONCURRENCY:-}" ]] || args+=(--concurrency "$SCAN_CONCURRENCY")
 [[ "$cache" == off ]] || args+=(--cache "$cache")
 [[ -z "${NOTIFY_TOPIC_ARN:-}" ]] || args+=(--notify-topic-arn "$NOTIFY_TOPIC_ARN")
+[[ -z "${TARGET_PREFIX:-}" ]] || args+=(--target-prefix "$TARGET_PREFIX")
+if [[ -n "${INSECURE_REGISTRIES:-}" ]]; then
+  IFS=',' read -r -a insecure <<<"$INSECURE_REGISTRIES"
+  for host in "${insecure[@]}"; do [[ -z "$host" ]] || args+=(--insecure-registry "$host"); done
+fi
+if [[ -n "${REGISTRY_CA_FILE:-}" ]]; then
+  ca=$REGISTRY_CA_FILE
+  [[ "$ca" == /* ]] || ca="${CODEBUILD_SRC_DIR:-$PWD}/$ca"
+  [[ -r "$ca" ]] || fail "REGISTRY_CA_FILE $ca is not a readable file (commit it next to the input file)"
+  # Node adds these to its built-in CAs for every TLS connection: private CAs are trusted, verification stays on.
+  export NODE_EXTRA_CA_CERTS=$ca
+  echo "scan.sh: trusting the CAs in $ca for registries (NODE_EXTRA_CA_CERTS)"
+fi
 
 echo "scan.sh: scanning $input into $run_uri and $latest_uri${SCAN_COMPUTE:+ on $SCAN_COMPUTE compute}"
 status=0

@@ -64,6 +64,12 @@ export interface ScannerConfig {
   readonly registryCredentials?: RegistryCredentialsConfig;
   /** Accounts whose ECR repositories are sources (pulled with GetAuthorizationToken); may be empty. */
   readonly ecrSourceAccounts: readonly string[];
+  /** `host[:port]` of registries inside the network spoken to over plain HTTP (`--insecure-registry`); may be empty. */
+  readonly insecureRegistries: readonly string[];
+  /** Path in the input source of a PEM bundle of private CAs that registries' certificates chain to; none when absent. */
+  readonly registryCaFile?: string;
+  /** `--target-prefix` of the migration plan; none when absent. */
+  readonly targetPrefix?: string;
 }
 
 /**
@@ -99,6 +105,9 @@ export const OPTIONAL_CONTEXT_KEYS = [
   'registryCredentialsSecret',
   'registryCredentialsKmsKey',
   'ecrSourceAccounts',
+  'insecureRegistries',
+  'registryCaFile',
+  'targetPrefix',
 ] as const;
 
 /** Every context key this app reads; any other key without `:` or `@` stops the synth. */
@@ -143,6 +152,10 @@ const CODECOMMIT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 // Both service prefixes name the same connections; AWS renamed CodeStar Connections to CodeConnections.
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/;
 const REPOSITORY_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
+// A registry host as references name it, without scheme or path; plain enough to pass through a shell word list.
+const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+// ECR's repository name grammar, as a prefix (the scanner checks the same at run time).
+const ECR_NAME_PREFIX = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_RETENTION_DAYS = 36500;
 const MAX_CONCURRENCY = 256;
 // CodeBuild's own bounds for an EC2 build's timeout.
@@ -358,6 +371,19 @@ export function readConfig(context: ContextSource): ScannerConfig {
     if (secretArn === undefined) problems.push('registryCredentialsKmsKey: only meaningful with registryCredentialsSecret');
   }
   const ecrSourceAccounts = listOf('ecrSourceAccounts', ACCOUNT_ID, '12-digit account IDs separated by ","') ?? [];
+  const insecureRegistries = listOf('insecureRegistries', REGISTRY_HOST, 'host[:port] names separated by ","') ?? [];
+  const caText = raw('registryCaFile');
+  const registryCaFile = caText === undefined ? undefined : keyPath('registryCaFile', caText, 'a relative path in the input source');
+  const prefixText = raw('targetPrefix');
+  const targetPrefix =
+    prefixText === undefined
+      ? undefined
+      : check(
+          'targetPrefix',
+          prefixText.replace(/\/$/, ''),
+          ECR_NAME_PREFIX.test(prefixText.replace(/\/$/, '')),
+          'expected an ECR repository name prefix',
+        );
 
   if (problems.length > 0 || source === undefined) throw new ConfigError(problems);
   return {
@@ -373,5 +399,8 @@ export function readConfig(context: ContextSource): ScannerConfig {
     ...(notificationEmail !== undefined ? { notificationEmail } : {}),
     ...(secretArn !== undefined ? { registryCredentials: { secretArn, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) } } : {}),
     ecrSourceAccounts: [...new Set(ecrSourceAccounts)],
+    insecureRegistries: [...new Set(insecureRegistries.map((h) => h.toLowerCase()))],
+    ...(registryCaFile !== undefined ? { registryCaFile } : {}),
+    ...(targetPrefix !== undefined ? { targetPrefix } : {}),
   };
 }

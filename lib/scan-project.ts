@@ -56,6 +56,12 @@ export interface ScanProjectProps {
    * @default the scanner's own default
    */
   readonly concurrency?: number;
+  /** `--insecure-registry` hosts (registries on plain HTTP inside the network). */
+  readonly insecureRegistries: readonly string[];
+  /** Path in the input source of a PEM bundle of private CAs, for NODE_EXTRA_CA_CERTS; none when absent. */
+  readonly registryCaFile?: string;
+  /** `--target-prefix` of the migration plan; none when absent. */
+  readonly targetPrefix?: string;
   /** Lambda, or EC2 with a timeout and optionally a VPC. No default (CONTEXT_DEFAULTS.compute). */
   readonly compute: ComputeConfig;
   /**
@@ -167,6 +173,9 @@ export class ScanProject extends Construct {
       // Named so that moving between Lambda and EC2 also re-runs the pipeline.
       SCAN_COMPUTE: { value: compute.kind },
       ...(props.concurrency !== undefined ? { SCAN_CONCURRENCY: { value: String(props.concurrency) } } : {}),
+      ...(props.insecureRegistries.length > 0 ? { INSECURE_REGISTRIES: { value: props.insecureRegistries.join(',') } } : {}),
+      ...(props.registryCaFile !== undefined ? { REGISTRY_CA_FILE: { value: props.registryCaFile } } : {}),
+      ...(props.targetPrefix !== undefined ? { TARGET_PREFIX: { value: props.targetPrefix } } : {}),
       ...(props.notificationTopic ? { NOTIFY_TOPIC_ARN: { value: props.notificationTopic.topicArn } } : {}),
       // CodeBuild resolves the secret when the build starts (and masks its value in the
       // log); the template and the pipeline hold only the ARN. scan.sh moves the value

@@ -32,6 +32,7 @@ test('defaults with no context at all', () => {
     outputBucketRemovalPolicy: 'retain',
     compute: { kind: 'lambda' },
     ecrSourceAccounts: [],
+    insecureRegistries: [],
   });
 });
 

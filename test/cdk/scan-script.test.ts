@@ -27,7 +27,7 @@ beforeAll(() => {
      const docker = config && fs.existsSync(config)
        ? { mode: fs.statSync(config).mode & 0o777, dirMode: fs.statSync(process.env.DOCKER_CONFIG).mode & 0o777, content: fs.readFileSync(config, 'utf8') }
        : undefined;
-     fs.writeFileSync(process.env.FAKE_OUT, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv, docker,
+     fs.writeFileSync(process.env.FAKE_OUT, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv, docker, extraCa: process.env.NODE_EXTRA_CA_CERTS,
        credentialsInEnv: 'REGISTRY_CREDENTIALS' in process.env, dockerConfig: process.env.DOCKER_CONFIG }));
      process.exit(Number(process.env.FAKE_EXIT || 0));\n`,
   );
@@ -43,6 +43,7 @@ interface Run {
   docker?: { mode: number; dirMode: number; content: string };
   credentialsInEnv?: boolean;
   dockerConfig?: string;
+  extraCa?: string;
 }
 
 function runBuild(env: Record<string, string | undefined>): Run {
@@ -197,6 +198,24 @@ test('the notification topic becomes --notify-topic-arn', () => {
   const topic = 'arn:aws:sns:eu-west-1:123456789012:EcrDuplicateScanner-Topic';
   expect(runBuild({ NOTIFY_TOPIC_ARN: topic }).argv).toEqual(expect.arrayContaining(['--notify-topic-arn', topic]));
   expect(runBuild({}).argv).not.toContain('--notify-topic-arn');
+});
+
+test('registries in the network: --insecure-registry for each listed host, a private CA file as NODE_EXTRA_CA_CERTS', () => {
+  writeFileSync(join(srcDir, 'corp-ca.pem'), '-----BEGIN CERTIFICATE-----\n');
+  const run = runBuild({ INSECURE_REGISTRIES: 'registry.corp:5000,10.0.0.5', REGISTRY_CA_FILE: 'corp-ca.pem' });
+  expect(run.status).toBe(0);
+  expect(run.argv).toEqual(expect.arrayContaining(['--insecure-registry', 'registry.corp:5000', '--insecure-registry', '10.0.0.5']));
+  expect(run.extraCa).toBe(join(srcDir, 'corp-ca.pem'));
+  const plain = runBuild({});
+  expect([plain.argv?.includes('--insecure-registry'), plain.extraCa]).toEqual([false, undefined]);
+  const missing = runBuild({ REGISTRY_CA_FILE: 'no-such.pem' });
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toMatch(/REGISTRY_CA_FILE .*no-such.pem is not a readable file/);
+});
+
+test('the plan prefix becomes --target-prefix', () => {
+  expect(runBuild({ TARGET_PREFIX: 'migrated/hub' }).argv).toEqual(expect.arrayContaining(['--target-prefix', 'migrated/hub']));
+  expect(runBuild({}).argv).not.toContain('--target-prefix');
 });
 
 test('the log ends with where the report is and its S3 console link', () => {

@@ -69,6 +69,26 @@ describe('settings re-run the pipeline: they are part of the pipeline resource',
     const settings = scanSettings(synth({ scanConcurrency: '8', inputFile: 'a/b.txt', reportPrefix: 'x/y', compute: 'ec2' }).template);
     expect(settings).toMatchObject({ SCAN_CONCURRENCY: '8', INPUT_FILE: 'a/b.txt', REPORT_PREFIX: 'x/y', SCAN_COMPUTE: 'ec2' });
   });
+  test('registries in the network and the plan prefix are Scan action variables too; absent when not set', () => {
+    const settings = scanSettings(
+      synth({ insecureRegistries: 'Registry.Corp:5000, 10.0.0.5', registryCaFile: 'certs/corp-ca.pem', targetPrefix: 'migrated/' })
+        .template,
+    );
+    expect(settings).toMatchObject({
+      INSECURE_REGISTRIES: 'registry.corp:5000,10.0.0.5',
+      REGISTRY_CA_FILE: 'certs/corp-ca.pem',
+      TARGET_PREFIX: 'migrated',
+    });
+    const plain = scanSettings(synth({}).template);
+    expect(['INSECURE_REGISTRIES', 'REGISTRY_CA_FILE', 'TARGET_PREFIX'].filter((k) => k in plain)).toEqual([]);
+  });
+  test.each([
+    [{ insecureRegistries: 'http://registry.corp' }, 'insecureRegistries'],
+    [{ registryCaFile: '../etc/ca.pem' }, 'registryCaFile'],
+    [{ targetPrefix: 'Upper/Case' }, 'targetPrefix'],
+  ])('a bad value stops the synth naming the key: %o', (context, key) => {
+    expect(() => synth(context)).toThrow(new RegExp(`${key}: expected`));
+  });
 });
 
 describe('compute=ec2', () => {
