@@ -12,6 +12,7 @@ import { RegistryHandle } from '../support/registry';
 import { FAKE_AWS, runCli } from '../support/run-cli';
 import { expectReportInvariants, scanOnce } from '../support/scan-harness';
 import { SourceFixture, startSourceFixture } from '../support/source-fixture';
+import { RUN_FILES } from '../support/run-files';
 
 const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app', content: 'bad-input\n' }] });
 let work = '';
@@ -45,16 +46,7 @@ describe('input lines', () => {
     expect(run.exitCode).toBe(0);
     expect(run.report!.summary.sources).toBe(0);
     expect(ecr.calls.total).toBe(calls);
-    expect(Object.keys(run.written).sort()).toEqual([
-      'copy.sh',
-      'missing.txt',
-      'plan.json',
-      'regsync.yml',
-      'report.html',
-      'report.json',
-      'report.md',
-      'report.txt',
-    ]);
+    expect(Object.keys(run.written).sort()).toEqual(RUN_FILES);
   });
 
   test('a file of only comments: report with 0 sources, exit 0', async () => {

@@ -17,6 +17,7 @@ import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT, runProcess } from '../support/run-c
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { SnsServerHandle, startSnsServer } from '../support/sns-server';
 import { SourceFixture, startSourceFixture } from '../support/source-fixture';
+import { RUN_FILES } from '../support/run-files';
 
 const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'buildspec', content: 'x\n' }] });
 // The buildspec is one phase with a list of commands; no YAML library is needed to read them.
@@ -92,17 +93,7 @@ async function object(key: string): Promise<string> {
 test('a clean run: exit 0, reports under the run prefix and latest/, provenance recorded, cache saved', async () => {
   const run = await build(`${registry.host}/team/app:1\n`, { SCAN_TIMESTAMP: '20261123T100000Z' });
   expect(run.status).toBe(0);
-  const files = [
-    '_complete.json',
-    'copy.sh',
-    'missing.txt',
-    'plan.json',
-    'regsync.yml',
-    'report.html',
-    'report.json',
-    'report.md',
-    'report.txt',
-  ];
+  const files = ['_complete.json', ...RUN_FILES];
   expect(await keys('reports/20261123T100000Z-exec-0001/')).toEqual(files.map((f) => `reports/20261123T100000Z-exec-0001/${f}`));
   expect(await keys('reports/latest/')).toEqual(files.map((f) => `reports/latest/${f}`));
   const marker = JSON.parse(await object('reports/latest/_complete.json'));

@@ -17,6 +17,7 @@ import { FAKE_AWS_KEYS } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { expectReportInvariants, scanOnce } from '../support/scan-harness';
 import { pushLayout } from '../support/skopeo';
+import { RUN_FILES } from '../support/run-files';
 
 const a = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'a', content: 'a\n' }] });
 const b = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'b', content: 'b\n' }] });
@@ -184,16 +185,7 @@ describe('upload', () => {
     expect(run.exitCode).toBe(2);
     expect(run.message).toMatch(/upload of s3:\/\/reports\/x\/report.json failed/);
     expect(run.stderr).toMatch(/the local report in .* is complete/);
-    expect(Object.keys(run.written).sort()).toEqual([
-      'copy.sh',
-      'missing.txt',
-      'plan.json',
-      'regsync.yml',
-      'report.html',
-      'report.json',
-      'report.md',
-      'report.txt',
-    ]);
+    expect(Object.keys(run.written).sort()).toEqual(RUN_FILES);
     expect(JSON.parse(run.written['report.json']!).summary).toMatchObject({ present: 2 });
   });
 });

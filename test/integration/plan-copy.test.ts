@@ -11,26 +11,12 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, EcrStoreContent, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
-import { buildImage, buildIndex, withConfig, writeOciLayout } from '../../emulator/oci-layout';
+import { writeOciLayout } from '../../emulator/oci-layout';
 import { RegistryHandle, startRegistry } from '../support/registry';
 import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli, runProcess } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { inspectRaw, pushLayout } from '../support/skopeo';
-
-const ACCOUNT = '123456789012';
-const ECR_HOST = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
-
-// The images of test/integration/scan-scenarios.test.ts.
-const same = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/same', content: 'same\n' }] });
-const twin = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/twin', content: 'twin\n' }] });
-const lonely = buildImage({ os: 'linux', architecture: 'arm64', variant: 'v8', files: [{ path: 'app/lonely', content: 'lonely\n' }] });
-const relabelled = withConfig(same, { labels: { rebuilt: 'yes' } });
-const partAmd = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/part', content: 'amd\n' }] });
-const partArm = buildImage({ os: 'linux', architecture: 'arm64', variant: 'v8', files: [{ path: 'app/part', content: 'arm\n' }] });
-const partial = buildIndex([partAmd, partArm], { attest: 'all' });
-const fullAmd = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'app/full', content: 'amd\n' }] });
-const fullArm = buildImage({ os: 'linux', architecture: 'arm', variant: 'v7', files: [{ path: 'app/full', content: 'arm\n' }] });
-const full = buildIndex([fullAmd, fullArm], { attest: 'all' });
+import { ACCOUNT, ECR_HOST, full, lonely, partAmd, partial, relabelled, same, twin } from '../support/scenario-images';
 
 // The scenarios' input, and two lines more: a stale pin that claims lonely:1 with another image, and a digest-only source.
 const INPUT = [
