@@ -15,7 +15,7 @@ import { resolveSource } from './source/resolve';
 import { EcrInventory } from './ecr/types';
 import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
-import { MemoryDigestCache } from './ecr/digest-cache';
+import { ManifestTable } from './ecr/manifest-table';
 import { EcrInventoryError, inventoryEcr } from './ecr/inventory';
 import { parseInput, ValidSource } from './input/input-file';
 import { RegistryClient } from './registry/client';
@@ -41,7 +41,8 @@ export interface ScanOptions {
   timeoutMs: number;
   registryRetry?: RetryPolicy;
   provenance?: ReportProvenance;
-  ecrClient: () => ECRClient;
+  /** Given the scan's concurrency, so the client can keep as many sockets open. */
+  ecrClient: (concurrency: number) => ECRClient;
   s3Client: () => S3Client;
   /** Where the digest cache is kept between runs; none when absent. */
   cacheLocation?: CacheLocation;
@@ -120,7 +121,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
   const inventories: EcrInventory[] = [];
-  let cache: MemoryDigestCache | undefined;
+  let cache: ManifestTable | undefined;
   if (valid.length > 0) {
     if (options.cacheLocation) {
       const loaded = await loadCache(options.cacheLocation, options.s3Client);
@@ -132,7 +133,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     try {
       inventories.push(
         await inventoryEcr({
-          client: options.ecrClient(),
+          client: options.ecrClient(options.concurrency),
           concurrency: options.concurrency,
           ...(cache ? { cache } : {}),
           onWarning: (m) => logger.warn(m),

@@ -1,22 +1,27 @@
 /**
  * Lists every image of every repository in the account's ECR registry and
  * reads each manifest once (BatchGetImage, 100 at a time) to learn its image
- * ID. API calls from all repositories share one concurrency bound.
+ * ID. API calls from all repositories share one concurrency bound. What is
+ * learned goes straight into the compact InventoryStore; nothing per image
+ * outlives the page it arrived in.
  */
-import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  BatchGetImageCommandOutput,
+  ECRClient,
+  paginateDescribeRepositories,
+  paginateListImages,
+} from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
-import { EcrInventory, EcrPlatformImage } from './types';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
-import { ManifestSummary, summarizeManifest } from './manifest-summary';
+import { InventoryStore } from './inventory-store';
+import { summarizeManifest } from './manifest-summary';
+import { ManifestTable } from './manifest-table';
+import { EcrInventory } from './types';
 
 const REPOSITORIES_PAGE = 1000;
 const IMAGES_PAGE = 1000;
 const BATCH_GET_MAX = 100;
-
-export interface DigestCache {
-  get(digest: string): ManifestSummary | undefined;
-  set(digest: string, summary: ManifestSummary): void;
-}
 
 export interface InventoryProgress {
   repositoriesListed: number;
@@ -30,7 +35,8 @@ export interface InventoryProgress {
 export interface InventoryOptions {
   client: ECRClient;
   concurrency: number;
-  cache?: DigestCache;
+  /** The digest cache: manifests already known are not fetched; what is fetched is added to it. */
+  cache?: ManifestTable;
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
   onWarning?: (message: string) => void;
 }
@@ -61,45 +67,20 @@ function explain(err: unknown, operation: EcrOperation, repository?: string): Er
   return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`);
 }
 
-interface RepositoryImages {
-  repository: string;
-  /** Every listed manifest digest with its own tags. */
-  tagsByDigest: Map<string, string[]>;
-  summaries: Map<string, ManifestSummary>;
-}
-
-/** Child manifests of an index inherit its tags, so a match on a child can name the tag a user pushed. */
-function platformImagesOf(repo: RepositoryImages): EcrPlatformImage[] {
-  const inheritedTags = new Map<string, Set<string>>();
-  const addTags = (digest: string, tags: string[], depth: number) => {
-    const summary = repo.summaries.get(digest);
-    if (!summary || depth > 3) return;
-    if (summary.kind === 'index') {
-      for (const child of summary.children) addTags(child, tags, depth + 1);
-    } else if (depth > 0 && tags.length > 0) {
-      let set = inheritedTags.get(digest);
-      if (!set) inheritedTags.set(digest, (set = new Set()));
-      for (const t of tags) set.add(t);
-    }
-  };
-  for (const [digest, tags] of repo.tagsByDigest) if (tags.length > 0) addTags(digest, tags, 0);
-
-  const result: EcrPlatformImage[] = [];
-  for (const [digest, tags] of repo.tagsByDigest) {
-    const summary = repo.summaries.get(digest);
-    if (summary?.kind !== 'image') continue;
-    const own = [...tags].sort();
-    const inherited = [...(inheritedTags.get(digest) ?? [])].filter((t) => !own.includes(t)).sort();
-    result.push({ repository: repo.repository, manifestDigest: digest, imageId: summary.imageId, tags: [...own, ...inherited] });
+/** Each page of an SDK paginator fetched inside a limiter slot, so pages of all repositories share one bound. */
+async function* limitedPages<T>(pages: AsyncGenerator<T>, limiter: Limiter): AsyncGenerator<T> {
+  for (;;) {
+    const next = await limiter.run(() => pages.next());
+    if (next.done) return;
+    yield next.value;
   }
-  return result;
 }
 
-export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
-  const { client, cache } = options;
-  const limiter = new Limiter(options.concurrency);
-  const warn = options.onWarning ?? (() => undefined);
-  const progress: InventoryProgress = {
+class InventoryReader {
+  private readonly limiter: Limiter;
+  private readonly store: InventoryStore;
+  private readonly warn: (message: string) => void;
+  private readonly progress: InventoryProgress = {
     repositoriesListed: 0,
     listingDone: false,
     repositoriesDone: 0,
@@ -107,41 +88,133 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     manifestsFetched: 0,
     manifestsFromCache: 0,
   };
-  const report = () => options.onProgress?.(progress);
-  const skippedRepositories: string[] = [];
-  const platformImages: EcrPlatformImage[] = [];
-  const manifestsByDigest = new Map<string, ManifestSummary>();
-  let accountId: string | undefined;
-  let vanishedImages = 0;
-  let unreadable = 0;
+  private readonly skipped: string[] = [];
+  private accountId: string | undefined;
+  private vanishedImages = 0;
+  private unreadable = 0;
+
+  constructor(private readonly options: InventoryOptions) {
+    this.limiter = new Limiter(options.concurrency);
+    this.store = new InventoryStore(options.cache ?? new ManifestTable());
+    this.warn = options.onWarning ?? (() => undefined);
+  }
+
+  async read(): Promise<EcrInventory> {
+    await this.readRepositories();
+    this.report();
+    if (this.vanishedImages > 0) this.warn(`${this.vanishedImages} image(s) were deleted while the scan read them; left out`);
+    if (this.unreadable > 0) this.warn(`${this.unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+    this.store.finish();
+    const region = await this.options.client.config.region();
+    const { store } = this;
+    const skippedRepositories = [...this.skipped].sort();
+    return {
+      accountId: this.accountId ?? 'unknown',
+      region,
+      repositories: this.progress.repositoriesListed - skippedRepositories.length,
+      images: this.progress.images,
+      skippedRepositories,
+      imagesWithId: (imageId) => store.imagesWithId(imageId),
+      platformImages: () => store.platformImages(),
+      duplicates: () => store.duplicates(),
+      lookupManifest: (digest) => store.manifests.peek(digest),
+    };
+  }
+
+  private report(): void {
+    this.options.onProgress?.(this.progress);
+  }
+
+  /** Starts each repository as soon as its name is listed; waits for all of them. */
+  private async readRepositories(): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    try {
+      const pages = paginateDescribeRepositories({ client: this.options.client, pageSize: REPOSITORIES_PAGE }, {});
+      for await (const page of limitedPages(pages, this.limiter)) {
+        for (const repository of page.repositories ?? []) {
+          if (!repository.repositoryName) continue;
+          this.accountId ??= repository.registryId;
+          this.progress.repositoriesListed++;
+          const task = this.readRepository(repository.repositoryName);
+          // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
+          task.catch(() => undefined);
+          tasks.push(task);
+        }
+        this.report();
+      }
+    } catch (err) {
+      await Promise.allSettled(tasks);
+      throw explain(err, 'DescribeRepositories');
+    }
+    this.progress.listingDone = true;
+    await Promise.all(tasks);
+  }
+
+  private async readRepository(repository: string): Promise<void> {
+    let repo: number | undefined;
+    try {
+      const listing = await this.listImages(repository);
+      const added = this.store.addRepository(repository, listing);
+      repo = added.repo;
+      this.progress.images += listing.size;
+      const manifests = this.store.manifests;
+      const missing: number[] = [];
+      for (let row = added.start; row < added.end; row++) {
+        const digest = this.store.digestIdAt(row);
+        // Content-addressed: known from the cache, or from another repository holding the same digest.
+        if (manifests.hasSummary(digest)) {
+          manifests.markUsed(digest);
+          this.progress.manifestsFromCache++;
+        } else missing.push(row);
+      }
+      const batches: Promise<void>[] = [];
+      for (let i = 0; i < missing.length; i += BATCH_GET_MAX) batches.push(this.batchGet(repository, missing.slice(i, i + BATCH_GET_MAX)));
+      try {
+        await Promise.all(batches);
+      } catch (err) {
+        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+        throw explain(err, 'BatchGetImage', repository);
+      }
+    } catch (err) {
+      if (!(err instanceof RepositoryVanished)) throw err;
+      if (repo !== undefined) this.store.dropRepository(repo);
+      this.skipped.push(repository);
+      this.warn(`repository ${repository} was deleted while the scan read it; skipped`);
+    } finally {
+      this.progress.repositoriesDone++;
+      this.report();
+    }
+  }
 
   /**
    * Every image of a repository with its tags. ListImages returns digest and
    * tag only (one entry per tag), which measured about a third less CPU and
    * memory to read than DescribeImages' full details; both page by 1000.
    */
-  const listImages = async (repository: string): Promise<Map<string, string[]>> => {
+  private async listImages(repository: string): Promise<Map<string, string[]>> {
     const tagsByDigest = new Map<string, string[]>();
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await limiter.run(() =>
-        client.send(new ListImagesCommand({ repositoryName: repository, maxResults: IMAGES_PAGE, ...(token ? { nextToken: token } : {}) })),
-      );
-      for (const id of page.imageIds ?? []) {
-        if (!id.imageDigest) continue;
-        const tags = tagsByDigest.get(id.imageDigest);
-        if (!tags) tagsByDigest.set(id.imageDigest, id.imageTag ? [id.imageTag] : []);
-        else if (id.imageTag) tags.push(id.imageTag);
+    try {
+      const pages = paginateListImages({ client: this.options.client, pageSize: IMAGES_PAGE }, { repositoryName: repository });
+      for await (const page of limitedPages(pages, this.limiter)) {
+        for (const id of page.imageIds ?? []) {
+          if (!id.imageDigest) continue;
+          const tags = tagsByDigest.get(id.imageDigest);
+          if (!tags) tagsByDigest.set(id.imageDigest, id.imageTag ? [id.imageTag] : []);
+          else if (id.imageTag) tags.push(id.imageTag);
+        }
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    } catch (err) {
+      if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+      throw explain(err, 'ListImages', repository);
+    }
     return tagsByDigest;
-  };
+  }
 
-  const batchGet = async (repository: string, digests: string[], summaries: Map<string, ManifestSummary>) => {
-    const response = await limiter.run(() =>
-      client.send(
+  private async batchGet(repository: string, rows: number[]): Promise<void> {
+    const manifests = this.store.manifests;
+    const digests = rows.map((row) => manifests.digestAt(this.store.digestIdAt(row)));
+    const response: BatchGetImageCommandOutput = await this.limiter.run(() =>
+      this.options.client.send(
         new BatchGetImageCommand({
           repositoryName: repository,
           imageIds: digests.map((imageDigest) => ({ imageDigest })),
@@ -152,100 +225,26 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     for (const image of response.images ?? []) {
       const digest = image.imageId?.imageDigest;
       if (!digest || image.imageManifest === undefined) continue;
-      const summary = summarizeManifest(Buffer.from(image.imageManifest, 'utf8'), image.imageManifestMediaType);
-      if (summary.kind === 'other') unreadable++;
-      summaries.set(digest, summary);
-      cache?.set(digest, summary);
-      progress.manifestsFetched++;
+      const summary = summarizeManifest(image.imageManifest, image.imageManifestMediaType);
+      if (summary.kind === 'other') this.unreadable++;
+      manifests.set(digest, summary);
+      this.progress.manifestsFetched++;
     }
     for (const failure of response.failures ?? []) {
       // Deleted since ListImages: it is no longer in ECR, so leaving it out is the truth.
-      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') vanishedImages++;
-      else
-        warn(
+      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') {
+        this.vanishedImages++;
+        const k = digests.indexOf(failure.imageId?.imageDigest ?? '');
+        if (k >= 0) this.store.drop(rows[k]!);
+      } else {
+        this.warn(
           `ECR could not return ${repository}@${failure.imageId?.imageDigest ?? '?'}: ${failure.failureCode ?? ''} ${failure.failureReason ?? ''}`.trim(),
         );
+      }
     }
-  };
-
-  const readRepository = async (repository: string): Promise<void> => {
-    try {
-      let tagsByDigest: Map<string, string[]>;
-      try {
-        tagsByDigest = await listImages(repository);
-      } catch (err) {
-        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
-        throw explain(err, 'ListImages', repository);
-      }
-      const repo: RepositoryImages = { repository, tagsByDigest, summaries: new Map() };
-      const missing: string[] = [];
-      for (const digest of tagsByDigest.keys()) {
-        const cached = cache?.get(digest);
-        if (cached) {
-          repo.summaries.set(digest, cached);
-          progress.manifestsFromCache++;
-        } else missing.push(digest);
-      }
-      progress.images += tagsByDigest.size;
-      const batches: string[][] = [];
-      for (let i = 0; i < missing.length; i += BATCH_GET_MAX) batches.push(missing.slice(i, i + BATCH_GET_MAX));
-      try {
-        await Promise.all(batches.map((batch) => batchGet(repository, batch, repo.summaries)));
-      } catch (err) {
-        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
-        throw explain(err, 'BatchGetImage', repository);
-      }
-      platformImages.push(...platformImagesOf(repo));
-      for (const [digest, summary] of repo.summaries) manifestsByDigest.set(digest, summary);
-    } catch (err) {
-      if (!(err instanceof RepositoryVanished)) throw err;
-      skippedRepositories.push(repository);
-      warn(`repository ${repository} was deleted while the scan read it; skipped`);
-    } finally {
-      progress.repositoriesDone++;
-      report();
-    }
-  };
-
-  const repositoryTasks: Promise<void>[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const token = nextToken;
-      const page = await limiter.run(() =>
-        client.send(new DescribeRepositoriesCommand({ maxResults: REPOSITORIES_PAGE, ...(token ? { nextToken: token } : {}) })),
-      );
-      for (const repository of page.repositories ?? []) {
-        if (!repository.repositoryName) continue;
-        accountId ??= repository.registryId;
-        progress.repositoriesListed++;
-        const task = readRepository(repository.repositoryName);
-        // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
-        task.catch(() => undefined);
-        repositoryTasks.push(task);
-      }
-      report();
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (err) {
-    await Promise.allSettled(repositoryTasks);
-    throw explain(err, 'DescribeRepositories');
   }
-  progress.listingDone = true;
-  await Promise.all(repositoryTasks);
-  report();
-  if (vanishedImages > 0) warn(`${vanishedImages} image(s) were deleted while the scan read them; left out`);
-  if (unreadable > 0) warn(`${unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+}
 
-  const region = await client.config.region();
-  skippedRepositories.sort();
-  return {
-    accountId: accountId ?? 'unknown',
-    region,
-    repositories: progress.repositoriesListed - skippedRepositories.length,
-    images: progress.images,
-    skippedRepositories,
-    platformImages,
-    lookupManifest: (digest) => manifestsByDigest.get(digest),
-  };
+export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
+  return new InventoryReader(options).read();
 }

@@ -3,20 +3,53 @@
  * so a summary keyed by digest never goes stale: that is what makes the
  * digest cache safe.
  */
-import { ManifestError, parseManifest } from '../oci/manifest';
+import { isAttestation, ManifestError, manifestFromJson, parseManifestJson } from '../oci/manifest';
+import { formatPlatform } from '../oci/platform';
+
+/** One entry of an index, as the index lists it. */
+export interface IndexChild {
+  digest: string;
+  /** `os/arch[/variant]` as the index states it; absent when the entry names no platform. */
+  platform?: string;
+  /** A buildx attestation or `unknown/unknown` entry: not a runnable image. */
+  attestation?: true;
+}
 
 export type ManifestSummary =
-  | { kind: 'image'; imageId: string }
-  | { kind: 'index'; children: string[] }
+  /** sizeBytes: config size plus the sizes of the layers the manifest lists (compressed, as stored). */
+  | { kind: 'image'; imageId: string; sizeBytes: number }
+  | { kind: 'index'; children: IndexChild[] }
   /** Read but not comparable (schema 1, unknown type): kept so it is not fetched again. */
   | { kind: 'other'; reason: string };
 
-export function summarizeManifest(bytes: Uint8Array, mediaType: string | undefined): ManifestSummary {
+function layersSize(doc: unknown): number {
+  const layers = (doc as { layers?: unknown }).layers;
+  let total = 0;
+  if (Array.isArray(layers)) {
+    for (const layer of layers as unknown[]) {
+      const size = (layer as { size?: unknown } | null)?.size;
+      if (typeof size === 'number' && Number.isFinite(size) && size > 0) total += size;
+    }
+  }
+  return total;
+}
+
+/** Summarises manifest text (ECR returns it as a string) or bytes. */
+export function summarizeManifest(manifest: string | Uint8Array, mediaType: string | undefined): ManifestSummary {
   try {
-    const manifest = parseManifest(bytes, mediaType);
-    return manifest.kind === 'image'
-      ? { kind: 'image', imageId: manifest.config.digest }
-      : { kind: 'index', children: manifest.manifests.map((m) => m.digest) };
+    const doc = parseManifestJson(typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8'));
+    const parsed = manifestFromJson(doc, mediaType);
+    if (parsed.kind === 'image') {
+      return { kind: 'image', imageId: parsed.config.digest, sizeBytes: Math.max(0, parsed.config.size) + layersSize(doc) };
+    }
+    return {
+      kind: 'index',
+      children: parsed.manifests.map((m) => ({
+        digest: m.digest,
+        ...(m.platform && m.platform.os && m.platform.architecture ? { platform: formatPlatform(m.platform) } : {}),
+        ...(isAttestation(m) ? { attestation: true as const } : {}),
+      })),
+    };
   } catch (err) {
     if (err instanceof ManifestError) return { kind: 'other', reason: err.message };
     throw err;
