@@ -180,18 +180,22 @@ export class ManifestTable {
   private store(id: number, summary: ManifestSummary): void {
     if (this.kind[id] === NONE) this.summaries++;
     switch (summary.kind) {
-      case 'image':
-        // Interning the image ID may grow the columns, so it comes before the writes.
-        this.ref[id] = this.idOf(summary.imageId);
+      case 'image': {
+        // Interning may replace the column arrays, so it runs before any of them is read for writing
+        // (`this.ref[id] = this.idOf(…)` would write into the array it replaced).
+        const imageId = this.idOf(summary.imageId);
+        this.ref[id] = imageId;
         this.kind[id] = KIND_IMAGE;
         this.num[id] = summary.sizeBytes;
         break;
+      }
       case 'index': {
         const start = this.childPairs;
         this.children = grown(this.children, 2 * (start + summary.children.length));
         for (const child of summary.children) {
           const k = this.childPairs++;
-          this.children[2 * k] = this.idOf(child.digest);
+          const childId = this.idOf(child.digest);
+          this.children[2 * k] = childId;
           this.children[2 * k + 1] =
             (child.platform !== undefined ? this.platformCode(child.platform) * 2 : 0) | (child.attestation ? 1 : 0);
         }
