@@ -92,6 +92,8 @@ async function runNode(
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each scanner run there.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    // BENCH_NODE_FLAGS="--max-semi-space-size=32 …" tries V8 settings on every measured process.
+    profile.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
     const child = spawn(process.execPath, [...profile, '--require', join(__dirname, 'rusage-preload.cjs'), ...args], {
       env: {
         PATH: process.env.PATH ?? '',

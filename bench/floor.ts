@@ -22,11 +22,12 @@ const AUTHORIZATION = 'AWS4-HMAC-SHA256 Credential=AKIDFLOOR/20260101/us-east-1/
 
 type Json = Record<string, unknown>;
 
-function call(operation: string, input: Json): Promise<Json> {
-  const body = JSON.stringify(input);
+/** The input is made once the call has a slot, so thousands of waiting calls hold no request bodies. */
+function call(operation: string, makeInput: () => Json): Promise<Json> {
   return limiter.run(
     () =>
       new Promise<Json>((resolve, reject) => {
+        const body = JSON.stringify(makeInput());
         const req = request(
           {
             host: url.hostname,
@@ -62,7 +63,8 @@ async function repository(name: string): Promise<number> {
   const digests = new Set<string>();
   let nextToken: string | undefined;
   do {
-    const page = await call('ListImages', { repositoryName: name, maxResults: 1000, ...(nextToken ? { nextToken } : {}) });
+    const token = nextToken;
+    const page = await call('ListImages', () => ({ repositoryName: name, maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
     for (const id of (page.imageIds as Array<{ imageDigest?: string }> | undefined) ?? []) if (id.imageDigest) digests.add(id.imageDigest);
     nextToken = page.nextToken as string | undefined;
   } while (nextToken);
@@ -70,10 +72,15 @@ async function repository(name: string): Promise<number> {
   const batches: Promise<Json>[] = [];
   for (let i = 0; i < all.length; i += 100) {
     batches.push(
-      call('BatchGetImage', {
+      call('BatchGetImage', () => ({
         repositoryName: name,
         imageIds: all.slice(i, i + 100).map((imageDigest) => ({ imageDigest })),
         acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
+      })).then((page) => {
+        for (const image of (page.images as Array<{ imageManifest?: string }> | undefined) ?? []) {
+          if (image.imageManifest) JSON.parse(image.imageManifest);
+        }
+        return page;
       }),
     );
   }
@@ -85,7 +92,8 @@ async function main(): Promise<void> {
   const tasks: Promise<number>[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await call('DescribeRepositories', { maxResults: 1000, ...(nextToken ? { nextToken } : {}) });
+    const token = nextToken;
+    const page = await call('DescribeRepositories', () => ({ maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
     for (const r of (page.repositories as Array<{ repositoryName?: string }> | undefined) ?? []) {
       if (r.repositoryName) tasks.push(repository(r.repositoryName));
     }

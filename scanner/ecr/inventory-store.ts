@@ -22,9 +22,51 @@ const MAX_INDEX_DEPTH = 3;
 
 function grown<T extends Uint8Array | Int32Array>(array: T, length: number): T {
   if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, array.length * 2));
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
   bigger.set(array);
   return bigger;
+}
+
+/**
+ * One repository's listing while its pages arrive: ListImages names a digest
+ * once per tag, possibly across pages, so entries are gathered by digest id
+ * before they become rows. Digests are interned as they come, so the page's
+ * strings die young instead of living in a Map until the last page.
+ */
+export class RepositoryListing {
+  private readonly ids: number[] = [];
+  private readonly tags: Array<string | string[] | undefined> = [];
+  private readonly index = new Map<number, number>();
+
+  constructor(private readonly manifests: ManifestTable) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(digest: string, tag: string | undefined): void {
+    const id = this.manifests.idOf(digest);
+    const k = this.index.get(id);
+    if (k === undefined) {
+      this.index.set(id, this.ids.push(id) - 1);
+      this.tags.push(tag || undefined);
+      return;
+    }
+    if (!tag) return;
+    const had = this.tags[k];
+    if (had === undefined) this.tags[k] = tag;
+    else if (typeof had === 'string') this.tags[k] = [had, tag];
+    else had.push(tag);
+  }
+
+  idAt(k: number): number {
+    return this.ids[k]!;
+  }
+
+  /** Own tags of the k-th digest: none, one, or several (unsorted). */
+  tagsAt(k: number): string | readonly string[] | undefined {
+    return this.tags[k];
+  }
 }
 
 export class InventoryStore {
@@ -48,8 +90,8 @@ export class InventoryStore {
     return this.rows;
   }
 
-  /** Appends a repository's listing (digest -> own tags); returns the rows' range. */
-  addRepository(name: string, listing: ReadonlyMap<string, string[]>): { repo: number; start: number; end: number } {
+  /** Appends a repository's listing; returns the rows' range. */
+  addRepository(name: string, listing: RepositoryListing): { repo: number; start: number; end: number } {
     const repo = this.repoNames.push(name) - 1;
     const start = this.rows;
     const end = start + listing.size;
@@ -57,11 +99,12 @@ export class InventoryStore {
     this.rowDigest = grown(this.rowDigest, end);
     this.rowFlags = grown(this.rowFlags, end);
     this.tagStart = grown(this.tagStart, end + 1);
-    for (const [digest, tags] of listing) {
+    for (let k = 0; k < listing.size; k++) {
       const row = this.rows++;
       this.rowRepo[row] = repo;
-      this.rowDigest[row] = this.manifests.idOf(digest);
-      if (tags.length > 0) this.writeTags(tags.length > 1 ? [...tags].sort().join(' ') : tags[0]!);
+      this.rowDigest[row] = listing.idAt(k);
+      const tags = listing.tagsAt(k);
+      if (tags !== undefined) this.writeTags(typeof tags === 'string' ? tags : [...tags].sort().join(' '));
       this.tagStart[row + 1] = this.tagBytes;
     }
     this.repoRange.push([start, end]);

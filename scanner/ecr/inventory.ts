@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
-import { InventoryStore } from './inventory-store';
+import { InventoryStore, RepositoryListing } from './inventory-store';
 import { summarizeManifest } from './manifest-summary';
 import { ManifestTable } from './manifest-table';
 import { EcrInventory } from './types';
@@ -153,10 +153,8 @@ class InventoryReader {
   private async readRepository(repository: string): Promise<void> {
     let repo: number | undefined;
     try {
-      const listing = await this.listImages(repository);
-      const added = this.store.addRepository(repository, listing);
+      const added = await this.listRepository(repository);
       repo = added.repo;
-      this.progress.images += listing.size;
       const manifests = this.store.manifests;
       const missing: number[] = [];
       for (let row = added.start; row < added.end; row++) {
@@ -168,7 +166,9 @@ class InventoryReader {
         } else missing.push(row);
       }
       const batches: Promise<void>[] = [];
-      for (let i = 0; i < missing.length; i += BATCH_GET_MAX) batches.push(this.batchGet(repository, missing.slice(i, i + BATCH_GET_MAX)));
+      const waiting = Int32Array.from(missing);
+      for (let i = 0; i < waiting.length; i += BATCH_GET_MAX)
+        batches.push(this.batchGet(repository, waiting.subarray(i, i + BATCH_GET_MAX)));
       try {
         await Promise.all(batches);
       } catch (err) {
@@ -186,48 +186,59 @@ class InventoryReader {
     }
   }
 
+  /** Its own function so the listing is garbage once its rows are in the store, not kept by a waiting caller. */
+  private async listRepository(repository: string): Promise<{ repo: number; start: number; end: number }> {
+    const listing = await this.listImages(repository);
+    this.progress.images += listing.size;
+    return this.store.addRepository(repository, listing);
+  }
+
   /**
    * Every image of a repository with its tags. ListImages returns digest and
    * tag only (one entry per tag), which measured about a third less CPU and
    * memory to read than DescribeImages' full details; both page by 1000.
    */
-  private async listImages(repository: string): Promise<Map<string, string[]>> {
-    const tagsByDigest = new Map<string, string[]>();
+  private async listImages(repository: string): Promise<RepositoryListing> {
+    const listing = new RepositoryListing(this.store.manifests);
     try {
       const pages = paginateListImages({ client: this.options.client, pageSize: IMAGES_PAGE }, { repositoryName: repository });
       for await (const page of limitedPages(pages, this.limiter)) {
-        for (const id of page.imageIds ?? []) {
-          if (!id.imageDigest) continue;
-          const tags = tagsByDigest.get(id.imageDigest);
-          if (!tags) tagsByDigest.set(id.imageDigest, id.imageTag ? [id.imageTag] : []);
-          else if (id.imageTag) tags.push(id.imageTag);
-        }
+        for (const id of page.imageIds ?? []) if (id.imageDigest) listing.add(id.imageDigest, id.imageTag);
       }
     } catch (err) {
       if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
       throw explain(err, 'ListImages', repository);
     }
-    return tagsByDigest;
+    return listing;
   }
 
-  private async batchGet(repository: string, rows: number[]): Promise<void> {
+  /**
+   * Every listing is in before most manifests are read (the limiter is FIFO),
+   * so ten thousand batches can wait at once: a waiting batch holds only its
+   * row numbers, and its digests become strings once it has a slot.
+   */
+  private async batchGet(repository: string, rows: Int32Array): Promise<void> {
     const manifests = this.store.manifests;
-    const digests = rows.map((row) => manifests.digestAt(this.store.digestIdAt(row)));
-    const response: BatchGetImageCommandOutput = await this.limiter.run(() =>
-      this.options.client.send(
+    let digests: string[] = [];
+    const response: BatchGetImageCommandOutput = await this.limiter.run(() => {
+      digests = Array.from(rows, (row) => manifests.digestAt(this.store.digestIdAt(row)));
+      return this.options.client.send(
         new BatchGetImageCommand({
           repositoryName: repository,
           imageIds: digests.map((imageDigest) => ({ imageDigest })),
           acceptedMediaTypes: [...ACCEPTED_MANIFEST_TYPES],
         }),
-      ),
-    );
+      );
+    });
+    // ECR answers in the order asked, so the digest's id is usually the next one asked for; else it is looked up.
+    let next = 0;
     for (const image of response.images ?? []) {
       const digest = image.imageId?.imageDigest;
-      if (!digest || image.imageManifest === undefined) continue;
+      if (!digest || typeof image.imageManifest !== 'string') continue;
       const summary = summarizeManifest(image.imageManifest, image.imageManifestMediaType);
       if (summary.kind === 'other') this.unreadable++;
-      manifests.set(digest, summary);
+      if (digests[next] === digest) manifests.setAt(this.store.digestIdAt(rows[next++]!), summary);
+      else manifests.set(digest, summary);
       this.progress.manifestsFetched++;
     }
     for (const failure of response.failures ?? []) {

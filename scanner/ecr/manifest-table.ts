@@ -19,7 +19,7 @@ const KIND_OTHER = 3;
 
 function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, length: number): T {
   if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, array.length * 2));
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
   bigger.set(array);
   return bigger;
 }
@@ -112,6 +112,16 @@ export class ManifestTable {
   /** Records a summary read from the cache file: kept only if this run needs it. */
   load(digest: string, summary: ManifestSummary): void {
     this.store(this.idOf(digest), summary);
+  }
+
+  /** An image entry read from the cache, without making a summary object (a million of them load on every re-scan). */
+  loadImage(digest: string, imageId: string, sizeBytes: number): void {
+    const id = this.idOf(digest);
+    const image = this.idOf(imageId);
+    if (this.kind[id] === NONE) this.summaries++;
+    this.kind[id] = KIND_IMAGE;
+    this.ref[id] = image;
+    this.num[id] = sizeBytes;
   }
 
   /** The summary, without marking it used (ECR look-ups by other parts of the scan). */
