@@ -11,9 +11,9 @@
  * Plugged in through the client's own `protocol` setting, so the rest of the
  * SDK (signing, retries, endpoints, error types) is untouched.
  */
-import { AwsJson1_1Protocol, JsonCodec2 } from '@aws-sdk/core/protocols';
+import { AwsJson1_1Protocol, JsonCodec2, JsonShapeDeserializer2 } from '@aws-sdk/core/protocols';
 import { NormalizedSchema } from '@smithy/core/schema';
-import type { $Schema, $ShapeDeserializer, $ShapeSerializer, SerdeFunctions } from '@smithy/types';
+import type { $Schema, $ShapeDeserializer, $ShapeSerializer, DocumentType, SerdeFunctions } from '@smithy/types';
 
 const plainSchemas = new Map<string, boolean>();
 
@@ -90,7 +90,7 @@ class PlainSerializer implements $ShapeSerializer<Uint8Array> {
 }
 
 class PlainDeserializer implements $ShapeDeserializer<string> {
-  constructor(private readonly sdk: $ShapeDeserializer<string>) {}
+  constructor(private readonly sdk: JsonShapeDeserializer2) {}
 
   setSerdeContext(context: SerdeFunctions): void {
     this.sdk.setSerdeContext(context);
@@ -101,6 +101,11 @@ class PlainDeserializer implements $ShapeDeserializer<string> {
     const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
     return text.length === 0 ? {} : (JSON.parse(text) as unknown);
   }
+
+  /** Error members are read with this (AwsJsonRpcProtocol.handleError): always the SDK's way. */
+  readObject(schema: $Schema, data: DocumentType): unknown {
+    return this.sdk.readObject(schema, data);
+  }
 }
 
 class PlainJsonCodec extends JsonCodec2 {
@@ -109,7 +114,8 @@ class PlainJsonCodec extends JsonCodec2 {
   }
 
   override createDeserializer(): $ShapeDeserializer<string> {
-    return new PlainDeserializer(super.createDeserializer());
+    // JsonCodec2 makes a JsonShapeDeserializer2; its readObject is what errors are read with.
+    return new PlainDeserializer(super.createDeserializer() as JsonShapeDeserializer2);
   }
 }
 
