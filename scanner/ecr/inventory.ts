@@ -159,10 +159,11 @@ class InventoryReader {
       const missing: number[] = [];
       for (let row = added.start; row < added.end; row++) {
         const digest = this.store.digestIdAt(row);
-        // Content-addressed: known from the cache, or from another repository holding the same digest.
-        if (manifests.hasSummary(digest)) {
+        // Content-addressed: known from the cache file, or (with a cache, as the cache always did) from
+        // another repository read earlier. Without a cache each repository reads its own manifests.
+        if (this.options.cache && manifests.hasSummary(digest)) {
+          if (!manifests.learnedThisRun(digest)) this.progress.manifestsFromCache++;
           manifests.markUsed(digest);
-          this.progress.manifestsFromCache++;
         } else missing.push(row);
       }
       const batches: Promise<void>[] = [];

@@ -7,7 +7,7 @@
  * Per digest id: kind (none / image / index / other), ref (image: the image
  * ID's digest id; index: first entry in `children`; other: entry in
  * `reasons`), num (image: size in bytes; index: number of children), used
- * (asked for or learned this run; only used rows are saved).
+ * (unused / used from the cache file / learned this run; only used rows are saved).
  */
 import { DigestTable } from './digest-table';
 import { IndexChild, ManifestSummary } from './manifest-summary';
@@ -16,6 +16,10 @@ const NONE = 0;
 export const KIND_IMAGE = 1;
 export const KIND_INDEX = 2;
 const KIND_OTHER = 3;
+/** Values of `used`. */
+const UNUSED = 0;
+const USED = 1;
+const LEARNED = 2;
 
 function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, length: number): T {
   if (length <= array.length) return array;
@@ -90,10 +94,15 @@ export class ManifestTable {
 
   /** Marks the row as needed this run, so the cache keeps it. */
   markUsed(id: number): void {
-    if (this.used[id] === 0 && this.kind[id] !== NONE) {
-      this.used[id] = 1;
+    if (this.used[id] === UNUSED && this.kind[id] !== NONE) {
+      this.used[id] = USED;
       this.usedCount++;
     }
+  }
+
+  /** Fetched during this run, rather than read from the cache file. */
+  learnedThisRun(id: number): boolean {
+    return this.used[id] === LEARNED;
   }
 
   /** Records what a manifest is; learned this run (fetched), so it is used. */
@@ -106,7 +115,8 @@ export class ManifestTable {
   setAt(id: number, summary: ManifestSummary): void {
     this.store(id, summary);
     this.added++;
-    this.markUsed(id);
+    if (this.used[id] === UNUSED) this.usedCount++;
+    this.used[id] = LEARNED;
   }
 
   /** Records a summary read from the cache file: kept only if this run needs it. */
@@ -167,7 +177,7 @@ export class ManifestTable {
   /** Ids of the rows this run used, in id order: what the cache saves. */
   *usedIds(): Generator<number> {
     const n = this.digests.size;
-    for (let id = 0; id < n; id++) if (this.used[id] === 1 && this.kind[id] !== NONE) yield id;
+    for (let id = 0; id < n; id++) if (this.used[id] !== UNUSED && this.kind[id] !== NONE) yield id;
   }
 
   get usedSize(): number {
