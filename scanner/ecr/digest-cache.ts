@@ -22,7 +22,7 @@ import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
 import { IndexChild, ManifestSummary } from './manifest-summary';
 import { isSha256 } from './digest-table';
-import { ManifestTable } from './manifest-table';
+import { KIND_IMAGE, ManifestTable } from './manifest-table';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
 const VERSION = 2;
@@ -34,12 +34,15 @@ export interface LoadedCache {
   warnings: string[];
 }
 
+/** A digest as a JSON string; sha256 digests (all of ECR's) need no escaping, so no JSON.stringify a million times. */
+const quoted = (digest: string) => (isSha256(digest) ? `"${digest}"` : JSON.stringify(digest));
+
 function entryLine(digest: string, summary: ManifestSummary): string {
-  const m = JSON.stringify(digest);
+  const m = quoted(digest);
   switch (summary.kind) {
     case 'image':
       // The shape loadImageLine reads by position.
-      return `{"m":${m},"i":${JSON.stringify(summary.imageId)},"s":${summary.sizeBytes}}\n`;
+      return `{"m":${m},"i":${quoted(summary.imageId)},"s":${summary.sizeBytes}}\n`;
     case 'index': {
       const children = summary.children.map((c) => ({
         d: c.digest,
@@ -194,17 +197,22 @@ export function parseDigestCache(text: string | undefined, where: string): Loade
  */
 export function* serializeDigestCache(table: ManifestTable): Generator<string> {
   const hash = createHash('sha256');
-  let chunk = HEADER;
+  yield HEADER;
+  let chunk = '';
   let entries = 0;
   for (const id of table.usedIds()) {
-    const line = entryLine(table.digestAt(id), table.summaryAt(id)!);
-    hash.update(line);
+    // Images (nearly all entries) straight from the table's columns, without a summary object each.
+    chunk +=
+      table.kindAt(id) === KIND_IMAGE
+        ? `{"m":${quoted(table.digestAt(id))},"i":${quoted(table.imageIdDigest(table.imageIdAt(id)))},"s":${table.sizeAt(id)}}\n`
+        : entryLine(table.digestAt(id), table.summaryAt(id)!);
     entries++;
-    chunk += line;
     if (chunk.length >= 65536) {
+      hash.update(chunk);
       yield chunk;
       chunk = '';
     }
   }
+  hash.update(chunk);
   yield `${chunk}${JSON.stringify({ entries, checksum: `sha256:${hash.digest('hex')}` })}\n`;
 }

@@ -134,22 +134,22 @@ export class InventoryStore {
   /** Passes index tags to children and groups platform images by image ID; call once, after the last repository. */
   finish(): void {
     for (let repo = 0; repo < this.repoNames.length; repo++) this.linkIndexes(repo);
-    const n = this.manifests.digests.size;
+    // Counting sort of platform rows by image ID: counts, then end offsets, then each row placed
+    // by decrementing its group's end, which leaves groupStart[id] at the group's start.
+    const n = this.manifests.imageIds.size;
     const groupStart = new Int32Array(n + 1);
-    for (let row = 0; row < this.rows; row++)
-      if (this.isPlatformImage(row)) groupStart[this.manifests.imageIdAt(this.rowDigest[row]!) + 1]!++;
-    for (let id = 0; id < n; id++) groupStart[id + 1]! += groupStart[id]!;
-    const cursor = groupStart.slice(0, n);
+    for (let row = 0; row < this.rows; row++) if (this.isPlatformImage(row)) groupStart[this.manifests.imageIdAt(this.rowDigest[row]!)]!++;
+    for (let id = 1; id <= n; id++) groupStart[id]! += groupStart[id - 1]!;
     const groupRows = new Int32Array(groupStart[n]!);
-    for (let row = 0; row < this.rows; row++) {
-      if (this.isPlatformImage(row)) groupRows[cursor[this.manifests.imageIdAt(this.rowDigest[row]!)]!++] = row;
+    for (let row = this.rows - 1; row >= 0; row--) {
+      if (this.isPlatformImage(row)) groupRows[--groupStart[this.manifests.imageIdAt(this.rowDigest[row]!)]!] = row;
     }
     this.groupStart = groupStart;
     this.groupRows = groupRows;
   }
 
   imagesWithId(imageId: string): EcrPlatformImage[] {
-    const id = this.manifests.findId(imageId);
+    const id = this.manifests.imageIds.find(imageId);
     return this.groupOf(id).map((row) => this.imageAt(row));
   }
 
@@ -171,7 +171,7 @@ export class InventoryStore {
           sizeBytes: this.manifests.sizeAt(digest),
         };
       });
-      result.push(duplicateOf(this.manifests.digestAt(id), locations));
+      result.push(duplicateOf(this.manifests.imageIdDigest(id), locations));
     }
     return sortDuplicates(result);
   }
@@ -202,7 +202,7 @@ export class InventoryStore {
     return {
       repository: this.repoNames[this.rowRepo[row]!]!,
       manifestDigest: this.manifests.digestAt(digest),
-      imageId: this.manifests.digestAt(this.manifests.imageIdAt(digest)),
+      imageId: this.manifests.imageIdDigest(this.manifests.imageIdAt(digest)),
       tags: this.tagsAt(row),
     };
   }

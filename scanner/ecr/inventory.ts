@@ -13,6 +13,7 @@ import {
   paginateListImages,
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
+import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { InventoryStore, RepositoryListing } from './inventory-store';
 import { summarizeManifest } from './manifest-summary';
@@ -67,10 +68,12 @@ function explain(err: unknown, operation: EcrOperation, repository?: string): Er
   return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`);
 }
 
+type Run = <T>(task: () => Promise<T>) => Promise<T>;
+
 /** Each page of an SDK paginator fetched inside a limiter slot, so pages of all repositories share one bound. */
-async function* limitedPages<T>(pages: AsyncGenerator<T>, limiter: Limiter): AsyncGenerator<T> {
+async function* limitedPages<T>(pages: AsyncGenerator<T>, run: Run): AsyncGenerator<T> {
   for (;;) {
-    const next = await limiter.run(() => pages.next());
+    const next = await run(() => pages.next());
     if (next.done) return;
     yield next.value;
   }
@@ -121,6 +124,9 @@ class InventoryReader {
     };
   }
 
+  /** Every ECR call goes through here: one concurrency bound for all repositories. */
+  private readonly run: Run = (task) => this.limiter.run(task);
+
   private report(): void {
     this.options.onProgress?.(this.progress);
   }
@@ -130,7 +136,7 @@ class InventoryReader {
     const tasks: Promise<void>[] = [];
     try {
       const pages = paginateDescribeRepositories({ client: this.options.client, pageSize: REPOSITORIES_PAGE }, {});
-      for await (const page of limitedPages(pages, this.limiter)) {
+      for await (const page of limitedPages(pages, this.run)) {
         for (const repository of page.repositories ?? []) {
           if (!repository.repositoryName) continue;
           this.accountId ??= repository.registryId;
@@ -203,7 +209,7 @@ class InventoryReader {
     const listing = new RepositoryListing(this.store.manifests);
     try {
       const pages = paginateListImages({ client: this.options.client, pageSize: IMAGES_PAGE }, { repositoryName: repository });
-      for await (const page of limitedPages(pages, this.limiter)) {
+      for await (const page of limitedPages(pages, this.run)) {
         for (const id of page.imageIds ?? []) if (id.imageDigest) listing.add(id.imageDigest, id.imageTag);
       }
     } catch (err) {
@@ -221,7 +227,7 @@ class InventoryReader {
   private async batchGet(repository: string, rows: Int32Array): Promise<void> {
     const manifests = this.store.manifests;
     let digests: string[] = [];
-    const response: BatchGetImageCommandOutput = await this.limiter.run(() => {
+    const response: BatchGetImageCommandOutput = await this.run(() => {
       digests = Array.from(rows, (row) => manifests.digestAt(this.store.digestIdAt(row)));
       return this.options.client.send(
         new BatchGetImageCommand({
@@ -258,5 +264,7 @@ class InventoryReader {
 }
 
 export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
+  // The inventory is what makes the scan large: bound the heap's growth before it starts (heap.ts).
+  limitHeapGrowth();
   return new InventoryReader(options).read();
 }

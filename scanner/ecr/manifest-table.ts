@@ -29,7 +29,10 @@ function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, lengt
 }
 
 export class ManifestTable {
+  /** Manifest digests (listed images, index children): the rows of the columns below. */
   readonly digests = new DigestTable();
+  /** Image IDs (config digests) apart, so the columns are not paid for them: a million images name a million image IDs. */
+  readonly imageIds = new DigestTable();
   private kind = new Uint8Array(1024);
   private ref = new Int32Array(1024);
   private num = new Float64Array(1024);
@@ -74,9 +77,13 @@ export class ManifestTable {
     return this.kind[id] ?? NONE;
   }
 
-  /** For an image: its image ID's digest id. */
+  /** For an image: the id of its image ID in `imageIds`. */
   imageIdAt(id: number): number {
     return this.ref[id]!;
+  }
+
+  imageIdDigest(imageId: number): string {
+    return this.imageIds.digestAt(imageId);
   }
 
   /** For an image: config plus layer sizes. */
@@ -127,7 +134,7 @@ export class ManifestTable {
   /** An image entry read from the cache, without making a summary object (a million of them load on every re-scan). */
   loadImage(digest: string, imageId: string, sizeBytes: number): void {
     const id = this.idOf(digest);
-    const image = this.idOf(imageId);
+    const image = this.imageIds.intern(imageId);
     if (this.kind[id] === NONE) this.summaries++;
     this.kind[id] = KIND_IMAGE;
     this.ref[id] = image;
@@ -151,7 +158,7 @@ export class ManifestTable {
   summaryAt(id: number): ManifestSummary | undefined {
     switch (this.kind[id]) {
       case KIND_IMAGE:
-        return { kind: 'image', imageId: this.digests.digestAt(this.ref[id]!), sizeBytes: this.num[id]! };
+        return { kind: 'image', imageId: this.imageIds.digestAt(this.ref[id]!), sizeBytes: this.num[id]! };
       case KIND_INDEX: {
         const children: IndexChild[] = [];
         const start = this.ref[id]!;
@@ -201,10 +208,7 @@ export class ManifestTable {
     if (this.kind[id] === NONE) this.summaries++;
     switch (summary.kind) {
       case 'image': {
-        // Interning may replace the column arrays, so it runs before any of them is read for writing
-        // (`this.ref[id] = this.idOf(…)` would write into the array it replaced).
-        const imageId = this.idOf(summary.imageId);
-        this.ref[id] = imageId;
+        this.ref[id] = this.imageIds.intern(summary.imageId);
         this.kind[id] = KIND_IMAGE;
         this.num[id] = summary.sizeBytes;
         break;
@@ -214,6 +218,8 @@ export class ManifestTable {
         this.children = grown(this.children, 2 * (start + summary.children.length));
         for (const child of summary.children) {
           const k = this.childPairs++;
+          // Interning may replace the column arrays, so it runs before a write into one of them
+          // (`this.children[i] = this.idOf(…)` would write into the array it replaced).
           const childId = this.idOf(child.digest);
           this.children[2 * k] = childId;
           this.children[2 * k + 1] =
