@@ -106,8 +106,7 @@ async function saveFile(path: string, table: ManifestTable): Promise<void> {
 function* parts(table: ManifestTable): Generator<Buffer> {
   let pending: Buffer[] = [];
   let bytes = 0;
-  for (const chunk of serializeDigestCache(table)) {
-    const buffer = Buffer.from(chunk, 'utf8');
+  for (const buffer of serializeDigestCache(table)) {
     pending.push(buffer);
     bytes += buffer.length;
     if (bytes >= PART_BYTES) {

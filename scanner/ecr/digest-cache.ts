@@ -21,7 +21,7 @@
 import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
 import { IndexChild, ManifestSummary } from './manifest-summary';
-import { isSha256 } from './digest-table';
+import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
 import { KIND_IMAGE, ManifestTable } from './manifest-table';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
@@ -190,29 +190,74 @@ export function parseDigestCache(text: string | undefined, where: string): Loade
   return reader.end();
 }
 
+const CHUNK_BYTES = 64 * 1024;
+const ascii = (text: string) => Buffer.from(text, 'latin1');
+const IMAGE_M = ascii('{"m":"');
+const IMAGE_I = ascii('","i":"');
+const IMAGE_S = ascii('","s":');
+const IMAGE_END = ascii('}\n');
+/** The longest image line: two digests, the fixed parts and a size of up to 16 digits. */
+const IMAGE_LINE_MAX = IMAGE_M.length + IMAGE_I.length + IMAGE_S.length + IMAGE_END.length + 2 * DIGEST_TEXT_BYTES + 16;
+
+function put(out: Buffer, offset: number, bytes: Uint8Array): number {
+  for (let k = 0; k < bytes.length; k++) out[offset + k] = bytes[k]!;
+  return offset + bytes.length;
+}
+
 /**
- * The cache's text in chunks of about 64 KB: the entries this run used (digests
- * that left the registry drop out, so the cache stays the size of the
- * registry), then the trailer.
+ * Writes an image entry (nearly all of them) from the table's columns straight
+ * into bytes, in the shape loadImageLine reads: a million entries make no
+ * string and no summary object. Returns the offset after it, or -1 when the
+ * entry needs the general path (a digest kept as text, an unusual size).
  */
-export function* serializeDigestCache(table: ManifestTable): Generator<string> {
+function writeImageLine(table: ManifestTable, id: number, out: Buffer, offset: number): number {
+  const size = table.sizeAt(id);
+  if (!(Number.isSafeInteger(size) && size >= 0)) return -1;
+  let o = put(out, offset, IMAGE_M);
+  o = table.digests.writeDigest(id, out, o);
+  if (o < 0) return -1;
+  o = put(out, o, IMAGE_I);
+  o = table.imageIds.writeDigest(table.imageIdAt(id), out, o);
+  if (o < 0) return -1;
+  o = put(out, o, IMAGE_S);
+  o += out.write(String(size), o, 'latin1');
+  return put(out, o, IMAGE_END);
+}
+
+/**
+ * The cache's bytes in chunks of about 64 KB: the entries this run used
+ * (digests that left the registry drop out, so the cache stays the size of
+ * the registry), then the trailer with the entries' checksum.
+ */
+export function* serializeDigestCache(table: ManifestTable): Generator<Buffer> {
   const hash = createHash('sha256');
-  yield HEADER;
-  let chunk = '';
+  yield Buffer.from(HEADER, 'utf8');
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES + IMAGE_LINE_MAX);
+  let used = 0;
   let entries = 0;
+  const flush = (): Buffer => {
+    const full = chunk.subarray(0, used);
+    hash.update(full);
+    chunk = Buffer.allocUnsafe(CHUNK_BYTES + IMAGE_LINE_MAX);
+    used = 0;
+    return full;
+  };
   for (const id of table.usedIds()) {
-    // Images (nearly all entries) straight from the table's columns, without a summary object each.
-    chunk +=
-      table.kindAt(id) === KIND_IMAGE
-        ? `{"m":${quoted(table.digestAt(id))},"i":${quoted(table.imageIdDigest(table.imageIdAt(id)))},"s":${table.sizeAt(id)}}\n`
-        : entryLine(table.digestAt(id), table.summaryAt(id)!);
     entries++;
-    if (chunk.length >= 65536) {
-      hash.update(chunk);
-      yield chunk;
-      chunk = '';
+    const end = table.kindAt(id) === KIND_IMAGE ? writeImageLine(table, id, chunk, used) : -1;
+    if (end >= 0) used = end;
+    else {
+      const line = Buffer.from(entryLine(table.digestAt(id), table.summaryAt(id)!), 'utf8');
+      if (used > 0 && used + line.length > chunk.length) yield flush();
+      if (line.length > chunk.length) {
+        hash.update(line);
+        yield line;
+        continue;
+      }
+      used += line.copy(chunk, used);
     }
+    if (used >= CHUNK_BYTES) yield flush();
   }
-  hash.update(chunk);
-  yield `${chunk}${JSON.stringify({ entries, checksum: `sha256:${hash.digest('hex')}` })}\n`;
+  const last = flush();
+  yield Buffer.concat([last, Buffer.from(`${JSON.stringify({ entries, checksum: `sha256:${hash.digest('hex')}` })}\n`, 'utf8')]);
 }

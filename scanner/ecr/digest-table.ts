@@ -19,6 +19,10 @@ const HEX_CHARS = 64;
 const BYTES = 32;
 const WORDS = BYTES / 4;
 const EMPTY = -1;
+const PREFIX_BYTES = Buffer.from(SHA256_PREFIX, 'latin1');
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Bytes writeDigest writes. */
+export const DIGEST_TEXT_BYTES = PREFIX + HEX_CHARS;
 /** Digests a page holds (2^17 x 32 bytes = 4 MiB). */
 const PAGE_SHIFT = 17;
 const PAGE_IDS = 1 << PAGE_SHIFT;
@@ -81,6 +85,25 @@ export class DigestTable {
     // Kept at most half full so probes stay short; growing rehashes from the slab.
     if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return id;
+  }
+
+  /**
+   * Writes the digest's text (`sha256:` and 64 hex digits, 71 bytes) into `out`
+   * at `offset` and returns the offset after it, or -1 for a digest kept as
+   * text (not sha256). Saving a million-entry cache this way makes no string.
+   */
+  writeDigest(id: number, out: Uint8Array, offset: number): number {
+    if (this.otherText.size > 0 && this.otherText.has(id)) return -1;
+    const page = this.pages[id >>> PAGE_SHIFT]!;
+    const base = (id & PAGE_MASK) * BYTES;
+    let o = offset;
+    for (let k = 0; k < PREFIX; k++) out[o++] = PREFIX_BYTES[k]!;
+    for (let k = 0; k < BYTES; k++) {
+      const byte = page[base + k]!;
+      out[o++] = HEX_DIGITS[byte >>> 4]!;
+      out[o++] = HEX_DIGITS[byte & 15]!;
+    }
+    return o;
   }
 
   digestAt(id: number): string {
