@@ -4,13 +4,20 @@
  * digest cache, beside the hand-written skopeo + AWS CLI loop on a 1,000-image
  * subset. Prints one table. Not a test: it asserts nothing, it measures.
  *
+ * Beside each scanner run stands the floor (bench/floor.ts): the same calls
+ * over plain HTTP with JSON.parse and nothing else, so the table shows what
+ * the scanner costs above the wire.
+ *
  * Options: --repositories N --images N --latency MS --concurrency N
  *          --peer-images N (0 skips the peer) --retry-modes (compare SDK retry modes under throttling)
+ *          --sweep (concurrency 16 vs 64 at 20 and 80 ms a call)
+ *          --token-bucket RATE[,RATE…] (cold runs with BatchGetImage limited to RATE calls/s; 2000 is ECR's quota)
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 import { parseArgs } from 'node:util';
 import { Report } from '../scanner/report/report-types';
 import { bundleScanner } from '../scripts/bundle-scanner';
@@ -43,6 +50,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'peer-images': { type: 'string', default: '1000' },
     'retry-modes': { type: 'boolean', default: false },
+    sweep: { type: 'boolean', default: false },
+    'token-bucket': { type: 'string' },
+    'token-bucket-concurrency': { type: 'string', default: '64' },
   },
 });
 const REPOS = Number(values.repositories);
@@ -50,7 +60,9 @@ const IMAGES = Number(values.images);
 const LATENCY = Number(values.latency);
 const PEER_IMAGES = Number(values['peer-images']);
 
-async function runScanner(
+let runNumber = 0;
+
+function runScanner(
   bundle: string,
   emulator: EcrEmulator,
   input: string,
@@ -58,30 +70,43 @@ async function runScanner(
   extra: string[],
   env: Record<string, string> = {},
 ): Promise<RunResult> {
-  const out = join(dir, `out-${Date.now()}`);
-  const rusage = join(dir, `rusage-${Date.now()}.json`);
+  const out = join(dir, `out-${++runNumber}`);
+  return runNode([bundle, '--input', input, '--out', out, '--quiet', ...extra], emulator, dir, env, join(out, 'report.json'));
+}
+
+/** The floor: the scanner's calls over plain HTTP, nothing else. */
+function runFloor(floor: string, emulator: EcrEmulator, dir: string, concurrency: number): Promise<RunResult> {
+  return runNode([floor, emulator.endpoint, String(concurrency)], emulator, dir, {});
+}
+
+async function runNode(
+  args: string[],
+  emulator: EcrEmulator,
+  dir: string,
+  env: Record<string, string>,
+  reportPath?: string,
+): Promise<RunResult> {
+  const rusage = join(dir, `rusage-${++runNumber}.json`);
   emulator.resetCalls();
   const started = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each scanner run there.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const child = spawn(
-      process.execPath,
-      [...profile, '--require', join(__dirname, 'rusage-preload.cjs'), bundle, '--input', input, '--out', out, '--quiet', ...extra],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: dir,
-          ...FAKE_AWS,
-          ...ISOLATED_AWS_ENV,
-          AWS_ENDPOINT_URL_ECR: emulator.endpoint,
-          DOCKER_CONFIG: dir,
-          BENCH_RUSAGE_FILE: rusage,
-          ...env,
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+    // BENCH_NODE_FLAGS="--max-semi-space-size=32 …" tries V8 settings on every measured process.
+    profile.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+    const child = spawn(process.execPath, [...profile, '--require', join(__dirname, 'rusage-preload.cjs'), ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        ...FAKE_AWS,
+        ...ISOLATED_AWS_ENV,
+        AWS_ENDPOINT_URL_ECR: emulator.endpoint,
+        DOCKER_CONFIG: dir,
+        BENCH_RUSAGE_FILE: rusage,
+        ...env,
       },
-    );
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
@@ -91,7 +116,7 @@ async function runScanner(
   const usage = JSON.parse(await readFile(rusage, 'utf8')) as { maxRssKb: number; userMs: number; systemMs: number };
   let report: Report | undefined;
   try {
-    report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    report = reportPath ? (JSON.parse(await readFile(reportPath, 'utf8')) as Report) : undefined;
   } catch {
     report = undefined;
   }
@@ -151,13 +176,52 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const repoSet = (n: number) => new Set(Array.from({ length: n }, (_, r) => `bench/repo-${String(r).padStart(4, '0')}`));
 const matchCount = (report: Report | undefined) => (report?.sources ?? []).reduce((n, src) => n + (src.images[0]?.matches.length ?? 0), 0);
 
+/** The same report apart from when it was made. */
+const sameReport = (a: Report | undefined, b: Report | undefined) =>
+  a !== undefined && b !== undefined && JSON.stringify({ ...a, generatedAt: '' }) === JSON.stringify({ ...b, generatedAt: '' });
+
+/** The first line where two reports differ (generatedAt aside), to say why a comparison failed. */
+function firstDifference(a: Report | undefined, b: Report | undefined): string {
+  const la = JSON.stringify({ ...a, generatedAt: '' }, null, 1).split('\n');
+  const lb = JSON.stringify({ ...b, generatedAt: '' }, null, 1).split('\n');
+  const i = la.findIndex((line, k) => line !== lb[k]);
+  return i < 0 ? (la.length === lb.length ? 'none' : 'length') : `line ${i}: ${la.slice(i - 8, i + 1).join(' ')} vs ${lb[i]?.trim()}`;
+}
+
+const mb = (r: RunResult) => `${r.maxRssMb.toFixed(0)} MB`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+/** One line of the side-by-side table: wall, CPU, RSS and the ratios to the floor. */
+function sideBySide(name: string, run: RunResult, floor: RunResult | undefined): [string, string] {
+  const vs = floor ? `   wall ${ratio(run.wallMs, floor.wallMs)}, CPU ${ratio(run.cpuMs, floor.cpuMs)} of the floor` : '';
+  return [name, `${s(run.wallMs).padStart(8)} wall ${s(run.cpuMs).padStart(8)} CPU ${mb(run).padStart(8)} peak RSS${vs}`];
+}
+
+async function bundleFloor(dir: string): Promise<string> {
+  const outfile = join(dir, 'floor.js');
+  await esbuild.build({
+    entryPoints: [join(__dirname, 'floor.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    minify: true,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-scan-bench-'));
   const rows: Array<[string, string]> = [];
   const emulators: EcrEmulator[] = [];
   try {
     // The same bundle CodeBuild runs.
-    const { entry: bundle } = await bundleScanner(join(dir, 'scanner'));
+    // With BENCH_CPU_PROF the bundle is not minified, so the profile names functions.
+    const { entry: bundle } = await bundleScanner(join(dir, 'scanner'), { minify: !process.env.BENCH_CPU_PROF });
+    const floorScript = await bundleFloor(dir);
+    const concurrencyValue = Number(values.concurrency ?? '16');
     const concurrency = values.concurrency ? ['--concurrency', values.concurrency] : [];
     const world = syntheticWorld({ repositories: REPOS, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
     const ecr = await startEcrEmulator({
@@ -172,33 +236,68 @@ async function main(): Promise<void> {
     await writeFile(input, world.sourcePaths.map((p) => `${host}/${p}:1`).join('\n'));
     const cacheFile = join(dir, 'digest-cache.json');
     const bound = apiLowerBound(REPOS, IMAGES);
+    const images = world.store.imageCount;
 
-    process.stderr.write(`bench: ${REPOS} repositories x ${IMAGES} images = ${world.store.imageCount} images, ${LATENCY} ms per call\n`);
+    process.stderr.write(`bench: ${REPOS} repositories x ${IMAGES} images = ${images} images, ${LATENCY} ms per call\n`);
+    const floor = await runFloor(floorScript, ecr, dir, concurrencyValue);
     const cold = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrency]);
     const warm = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrency]);
     const allRepos = repoSet(REPOS);
+    const perImage = (r: RunResult) =>
+      `${((r.cpuMs * 1000) / images).toFixed(1)} us CPU, ${((r.maxRssMb * 1024 * 1024) / images).toFixed(0)} B RSS`;
     rows.push(
-      ['ECR images', `${world.store.imageCount} in ${REPOS} repositories, ${LATENCY} ms per call`],
-      ['cold: wall time', s(cold.wallMs)],
+      ['ECR images', `${images} in ${REPOS} repositories, ${LATENCY} ms per call, concurrency ${concurrencyValue}`],
+      sideBySide('floor: plain HTTP + JSON.parse, same calls', floor, undefined),
+      sideBySide('scanner cold (--cache, none yet)', cold, floor),
+      sideBySide('scanner re-scan (--cache)', warm, floor),
+      ['per image: floor / cold / re-scan', `${perImage(floor)} / ${perImage(cold)} / ${perImage(warm)}`],
       [
-        'cold: DescribeRepositories / image listing / BatchGetImage',
-        `${cold.calls.DescribeRepositories} / ${cold.calls.ListImages + cold.calls.DescribeImages} / ${cold.calls.BatchGetImage}`,
+        'calls: floor / cold / lower bound',
+        `${floor.calls.total} / ${cold.calls.total} / ${bound.total} (cold: ${cold.calls.DescribeRepositories} DescribeRepositories, ` +
+          `${cold.calls.ListImages + cold.calls.DescribeImages} ListImages, ${cold.calls.BatchGetImage} BatchGetImage)`,
       ],
-      [
-        'lower bound (listing pages as DescribeImages pages)',
-        `${bound.describeRepositories} / ${bound.describeImages} / ${bound.batchGetImage} = ${bound.total}`,
-      ],
-      ['cold: calls / lower bound', `${cold.calls.total} / ${bound.total} = ${(cold.calls.total / bound.total).toFixed(3)}`],
-      ['cold: peak RSS, scanner CPU time', `${cold.maxRssMb.toFixed(0)} MB, ${s(cold.cpuMs)}`],
       [
         'cold: exit status, found exactly the planted matches',
-        `${cold.code}, ${foundExactlyPlanted(cold.report, world, allRepos) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches)`,
+        `${cold.code}, ${foundExactlyPlanted(cold.report, world, allRepos) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches, ` +
+          `${cold.report?.ecrDuplicateSummary?.images ?? '?'} ECR duplicates, ${cold.report?.ecr[0]?.images ?? '?'} images counted)`,
       ],
-      ['re-scan with cache: wall time (share of cold)', `${s(warm.wallMs)} (${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}%)`],
-      ['re-scan with cache: BatchGetImage calls', String(warm.calls.BatchGetImage)],
-      ['re-scan with cache: peak RSS, scanner CPU time', `${warm.maxRssMb.toFixed(0)} MB, ${s(warm.cpuMs)}`],
-      ['re-scan: found exactly the planted matches', foundExactlyPlanted(warm.report, world, allRepos) ? 'yes' : 'NO'],
+      [
+        're-scan: BatchGetImage calls, same report as cold',
+        `${warm.calls.BatchGetImage}, ${sameReport(cold.report, warm.report) ? 'yes' : `NO (${firstDifference(cold.report, warm.report)})`} (share of cold wall ${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}%)`,
+      ],
     );
+
+    if (values.sweep) {
+      for (const latency of [20, 80]) {
+        ecr.setLatency(latency);
+        for (const c of [16, 64]) {
+          const f = await runFloor(floorScript, ecr, dir, c);
+          const r = await runScanner(bundle, ecr, input, dir, ['--concurrency', String(c)]);
+          rows.push(sideBySide(`concurrency ${c}, ${latency} ms a call: floor`, f, undefined));
+          rows.push(sideBySide(`concurrency ${c}, ${latency} ms a call: scanner (no cache)`, r, f));
+          if (!sameReport(cold.report, r.report)) rows.push([`concurrency ${c}, ${latency} ms: report`, 'DIFFERS from cold']);
+        }
+      }
+      ecr.setLatency(LATENCY);
+    }
+
+    // ECR's BatchGetImage quota is a token bucket (2,000 calls/s a region); a lower rate shows it biting here.
+    for (const rate of (values['token-bucket'] ?? '').split(',').filter(Boolean).map(Number)) {
+      const c = values['token-bucket-concurrency'] ?? '64';
+      ecr.setThrottle({ ratePerSecond: rate, burst: Math.max(1, Math.round(rate / 10)), operations: ['BatchGetImage'] });
+      const t = await runScanner(bundle, ecr, input, dir, ['--concurrency', c]);
+      ecr.setThrottle(undefined);
+      const answered = t.calls.total - t.calls.throttled;
+      rows.push(
+        sideBySide(`token bucket ${rate}/s on BatchGetImage, concurrency ${c}`, t, floor),
+        [
+          `token bucket ${rate}/s: calls answered / lower bound, throttled`,
+          `${answered} / ${bound.total} (${t.calls.DescribeRepositories} / ${t.calls.ListImages} / ${t.calls.BatchGetImage - t.calls.throttled}), ` +
+            `${t.calls.throttled} throttled and retried, exit ${t.code}, ${((t.calls.BatchGetImage * 1000) / t.wallMs).toFixed(0)} BatchGetImage calls/s`,
+        ],
+        [`token bucket ${rate}/s: report identical to the unthrottled cold run`, sameReport(cold.report, t.report) ? 'yes' : 'NO'],
+      );
+    }
 
     if (PEER_IMAGES > 0) {
       const peerRepos = Math.max(1, Math.round(PEER_IMAGES / IMAGES));
@@ -253,6 +352,7 @@ async function main(): Promise<void> {
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
     if (cold.code !== 0) process.stderr.write(`scanner stderr:\n${cold.stderr}\n`);
+    if (floor.code !== 0) process.stderr.write(`floor stderr:\n${floor.stderr}\n`);
   } finally {
     await Promise.allSettled(emulators.map((e) => e.stop()));
     await rm(dir, { recursive: true, force: true });

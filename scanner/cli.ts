@@ -52,7 +52,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       ...(options.executionId ? { executionId: options.executionId } : {}),
       ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),
     },
-    ecrClient: () => createEcrClient(),
+    ecrClient: (concurrency) => createEcrClient(process.env, { concurrency }),
     s3Client: () => (s3 ??= createS3Client()),
     logger,
   });

@@ -15,7 +15,7 @@ import { ResolveContext, resolveSource } from './source/resolve';
 import { EcrInventory } from './ecr/types';
 import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
-import { MemoryDigestCache } from './ecr/digest-cache';
+import { ManifestTable } from './ecr/manifest-table';
 import { EcrInventoryError, inventoryEcr } from './ecr/inventory';
 import { parseInput, ValidSource } from './input/input-file';
 import { RegistryClient, RegistryUsage } from './registry/client';
@@ -50,7 +50,8 @@ export interface ScanOptions {
   timeoutMs: number;
   registryRetry?: RetryPolicy;
   provenance?: ReportProvenance;
-  ecrClient: () => ECRClient;
+  /** Given the scan's concurrency, so the client can keep as many sockets open. */
+  ecrClient: (concurrency: number) => ECRClient;
   s3Client: () => S3Client;
   /** Where the digest cache is kept between runs; none when absent. */
   cacheLocation?: CacheLocation;
@@ -119,7 +120,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const resolved = new Map<string, ResolvedSource>();
   let registryUsage: RegistryUsage[] = [];
   if (valid.length > 0) {
-    let cache: MemoryDigestCache | undefined;
+    let cache: ManifestTable | undefined;
     if (options.cacheLocation) {
       const loaded = await loadCache(options.cacheLocation, options.s3Client);
       for (const w of loaded.warnings) logger.warn(w);
@@ -128,7 +129,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     }
     const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
     const inventory = inventoryEcr({
-      client: options.ecrClient(),
+      client: options.ecrClient(options.concurrency),
       concurrency: options.concurrency,
       ...(cache ? { cache } : {}),
       wantedTags: scannedRegistryTags(valid),

@@ -25,7 +25,12 @@ export interface BundleResult {
   externalImports: string[];
 }
 
-export async function bundleScanner(outDir: string = DEFAULT_BUNDLE_DIR): Promise<BundleResult> {
+export interface BundleOptions {
+  /** Default true; the benchmark turns it off to read CPU profiles by function name. */
+  minify?: boolean;
+}
+
+export async function bundleScanner(outDir: string = DEFAULT_BUNDLE_DIR, options: BundleOptions = {}): Promise<BundleResult> {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   // Only the files this script writes: the directory may be one the caller chose.
@@ -41,7 +46,7 @@ export async function bundleScanner(outDir: string = DEFAULT_BUNDLE_DIR): Promis
     target: 'node20',
     // The SDK's ES module builds tree-shake to about two thirds of its CommonJS builds.
     mainFields: ['module', 'main'],
-    minify: true,
+    minify: options.minify ?? true,
     // Minified stack traces are unreadable; scan.sh runs node with --enable-source-maps.
     // Without sourcesContent the map gives file:line and stays small.
     sourcemap: 'external',

@@ -1,15 +1,32 @@
 /**
  * Where the digest cache lives: a local file for the CLI, an S3 object in the
- * pipeline. It is an optimisation, so every failure here is a warning.
+ * pipeline. It is an optimisation, so every failure here is a warning. Both
+ * directions stream: a million entries are about 170 MB of text, which must
+ * never be one string in a 1 GB build.
  */
-import { readFile } from 'node:fs/promises';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { putObject, splitS3Uri } from '../storage/s3-object';
-import { writeFileAtomic } from '../storage/atomic-file';
-import { LoadedCache, MemoryDigestCache, parseDigestCache } from './digest-cache';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { splitS3Uri } from '../storage/s3-object';
+import { DigestCacheReader, LoadedCache, serializeDigestCache } from './digest-cache';
+import { ManifestTable } from './manifest-table';
 
-/** Large registries give caches of tens of megabytes; past this it is not ours. */
-const CACHE_MAX_BYTES = 512 * 1024 * 1024;
+/** Large registries give caches of a few hundred megabytes; past this it is not ours. */
+const CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+/** S3 multipart parts: at least 5 MiB except the last; 8 MiB keeps memory small and parts few. */
+const PART_BYTES = 8 * 1024 * 1024;
 
 export type CacheLocation = { kind: 'file'; path: string } | { kind: 's3'; bucket: string; key: string };
 
@@ -29,19 +46,22 @@ export function describeCacheLocation(location: CacheLocation): string {
   return location.kind === 'file' ? location.path : `s3://${location.bucket}/${location.key}`;
 }
 
-async function readText(location: CacheLocation, s3: () => S3Client): Promise<string | undefined> {
+/** The stored cache as a byte stream, or undefined when there is none yet. */
+async function openStream(location: CacheLocation, s3: () => S3Client): Promise<Readable | undefined> {
   if (location.kind === 'file') {
     try {
-      return await readFile(location.path, 'utf8');
+      const info = await stat(location.path);
+      if (info.size > CACHE_MAX_BYTES) throw new Error(`file is over ${CACHE_MAX_BYTES} bytes`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    return createReadStream(location.path);
   }
   try {
     const response = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     if ((response.ContentLength ?? 0) > CACHE_MAX_BYTES) throw new Error(`object is over ${CACHE_MAX_BYTES} bytes`);
-    return await response.Body?.transformToString('utf8');
+    return response.Body instanceof Readable ? response.Body : Readable.from([await response.Body?.transformToByteArray()]);
   } catch (err) {
     if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
     throw err;
@@ -51,22 +71,107 @@ async function readText(location: CacheLocation, s3: () => S3Client): Promise<st
 export async function loadCache(location: CacheLocation, s3: () => S3Client): Promise<LoadedCache> {
   const where = describeCacheLocation(location);
   try {
-    return parseDigestCache(await readText(location, s3), where);
+    const reader = new DigestCacheReader(where);
+    const stream = await openStream(location, s3);
+    if (stream) {
+      stream.setEncoding('utf8');
+      for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) reader.line(line);
+    }
+    return reader.end();
   } catch (err) {
     // Without s3:ListBucket, S3 answers a missing object with AccessDenied, so on a first run that is expected.
     const denied = location.kind === 's3' && (err as { name?: string }).name === 'AccessDenied';
     const why = denied ? 'AccessDenied: not created yet, or not readable by this role' : (err as Error).message;
-    return { cache: new MemoryDigestCache(), warnings: [`cannot read digest cache ${where} (${why}); starting a new one`] };
+    return { cache: new ManifestTable(), warnings: [`cannot read digest cache ${where} (${why}); starting a new one`] };
+  }
+}
+
+/** Writes to a temporary file beside the target and renames it, so a reader never sees half a cache. */
+async function saveFile(path: string, table: ManifestTable): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const out = createWriteStream(temp, { mode: 0o644 });
+  try {
+    for (const chunk of serializeDigestCache(table)) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+    await rename(temp, path);
+  } catch (err) {
+    out.destroy();
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** The serialised cache in parts of PART_BYTES (the last smaller). */
+function* parts(table: ManifestTable): Generator<Buffer> {
+  let pending: Buffer[] = [];
+  let bytes = 0;
+  for (const buffer of serializeDigestCache(table)) {
+    pending.push(buffer);
+    bytes += buffer.length;
+    if (bytes >= PART_BYTES) {
+      const whole = Buffer.concat(pending, bytes);
+      for (let off = 0; off + PART_BYTES <= whole.length; off += PART_BYTES) yield whole.subarray(off, off + PART_BYTES);
+      const rest = whole.subarray(whole.length - (whole.length % PART_BYTES));
+      pending = rest.length > 0 ? [rest] : [];
+      bytes = rest.length;
+    }
+  }
+  if (bytes > 0 || pending.length > 0) yield Buffer.concat(pending, bytes);
+}
+
+/**
+ * One PutObject when the cache fits one part, else a multipart upload part by
+ * part, so at most one part is in memory. Parts are Buffers, so the SDK can
+ * checksum and retry each one.
+ */
+async function saveS3(client: S3Client, bucket: string, key: string, table: ManifestTable): Promise<void> {
+  const iterator = parts(table);
+  const first = iterator.next();
+  const firstPart = first.done ? Buffer.alloc(0) : first.value;
+  const second = iterator.next();
+  if (second.done) {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: firstPart,
+        ContentLength: firstPart.length,
+        ContentType: 'application/x-ndjson',
+      }),
+    );
+    return;
+  }
+  const { UploadId } = await client.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'application/x-ndjson' }),
+  );
+  const done: Array<{ ETag: string | undefined; PartNumber: number }> = [];
+  const all = function* (): Generator<Buffer> {
+    yield firstPart;
+    yield second.value;
+    yield* iterator;
+  };
+  try {
+    for (const body of all()) {
+      const PartNumber = done.length + 1;
+      const result = await client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body: body, ContentLength: body.length }),
+      );
+      done.push({ ETag: result.ETag, PartNumber });
+    }
+    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
+  } catch (err) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    throw err;
   }
 }
 
 /** Returns a warning when the cache could not be saved. */
-export async function saveCache(location: CacheLocation, cache: MemoryDigestCache, s3: () => S3Client): Promise<string | undefined> {
+export async function saveCache(location: CacheLocation, cache: ManifestTable, s3: () => S3Client): Promise<string | undefined> {
   if (!cache.needsSave) return undefined;
-  const body = cache.serialize();
   try {
-    if (location.kind === 'file') await writeFileAtomic(location.path, body);
-    else await s3().send(putObject(location.bucket, location.key, body, 'application/json'));
+    if (location.kind === 'file') await saveFile(location.path, cache);
+    else await saveS3(s3(), location.bucket, location.key, cache);
     return undefined;
   } catch (err) {
     return `cannot save digest cache ${describeCacheLocation(location)}: ${(err as Error).message}`;

@@ -1,189 +1,270 @@
 /**
- * The digest cache: ECR manifest digest -> what the inventory needs of it.
+ * The digest cache file: ECR manifest digest -> what the inventory needs of it.
  * Manifests are content-addressed, so an entry can never go stale; what can
  * go wrong is the file itself. It carries a format tag and a checksum of its
  * entries, and every entry is validated, so a corrupt, truncated or foreign
  * file is ignored (costing time, never changing an answer).
+ *
+ * Format 2, one JSON document a line so that a million entries are written
+ * and read as a stream, never as one string:
+ *
+ *     {"format":"ecr-duplicate-scanner/digest-cache","version":2}
+ *     {"m":"sha256:…","i":"sha256:…","s":31457280}          an image: image ID, size
+ *     {"m":"sha256:…","i":"sha256:…","s":1024,"p":"linux/arm64"}   a source image whose config named its platform
+ *     {"m":"sha256:…","c":[{"d":"sha256:…","p":"linux/amd64"},{"d":"sha256:…","a":1}]}   an index
+ *     {"m":"sha256:…","o":"reason"}                         read, not comparable
+ *     {"entries":2,"checksum":"sha256:…"}                   sha256 of the entry lines' bytes
+ *
+ * The checksum is a trailer because a stream knows it only at the end; a file
+ * without it was cut short. Format 1 (one JSON object, no sizes) is not read:
+ * it lacks what ECR duplicates need, so it is rebuilt, which costs one cold run.
  */
-import { createHash } from 'node:crypto';
-import { DigestCache } from './inventory';
-import { IndexChild, ManifestSummary } from './manifest-summary';
+import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
+import { IndexChild, ManifestSummary } from './manifest-summary';
+import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
+import { KIND_IMAGE, ManifestTable } from './manifest-table';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
-const VERSION = 1;
-
-/**
- * On disk: a header line, then the entries as one JSON object on the second
- * line. The header's checksum covers the entries' exact bytes, so checking it
- * needs no re-serialisation. An image is stored as its image ID string, an
- * index as the array of its children, anything else as `{ "o": reason }`:
- * 100,000 entries stay around 10 MB.
- */
-interface CacheHeader {
-  format: typeof FORMAT;
-  version: typeof VERSION;
-  entries: number;
-  checksum: string;
-}
-
-/** An index child as stored: its digest alone, or with what the index says of it. */
-type StoredChild = string | { d: string; p?: string; a?: 1 };
-type StoredEntry = string | StoredChild[] | { i: string; p: string } | { o: string };
+const VERSION = 2;
+const HEADER = `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`;
 
 export interface LoadedCache {
-  cache: MemoryDigestCache;
+  cache: ManifestTable;
   /** Why the stored cache was not (fully) used; empty when it was. */
   warnings: string[];
 }
 
-function toStored(summary: ManifestSummary): StoredEntry {
+/** A digest as a JSON string; sha256 digests (all of ECR's) need no escaping, so no JSON.stringify a million times. */
+const quoted = (digest: string) => (isSha256(digest) ? `"${digest}"` : JSON.stringify(digest));
+
+function entryLine(digest: string, summary: ManifestSummary): string {
+  const m = quoted(digest);
   switch (summary.kind) {
     case 'image':
-      return summary.platform === undefined ? summary.imageId : { i: summary.imageId, p: summary.platform };
-    case 'index':
-      return summary.children.map((c) =>
-        c.platform === undefined && !c.attestation
-          ? c.digest
-          : { d: c.digest, ...(c.platform !== undefined ? { p: c.platform } : {}), ...(c.attestation ? { a: 1 as const } : {}) },
-      );
-    default:
-      return { o: summary.reason };
-  }
-}
-
-function fromStored(entry: unknown): ManifestSummary | undefined {
-  if (typeof entry === 'string') return isVerifiableDigest(entry) ? { kind: 'image', imageId: entry } : undefined;
-  if (Array.isArray(entry)) {
-    const children: IndexChild[] = [];
-    for (const c of entry as unknown[]) {
-      const child = childFromStored(c);
-      if (!child) return undefined;
-      children.push(child);
+      // The shape loadImageLine reads by position.
+      return summary.platform === undefined
+        ? `{"m":${m},"i":${quoted(summary.imageId)},"s":${summary.sizeBytes}}\n`
+        : `{"m":${m},"i":${quoted(summary.imageId)},"s":${summary.sizeBytes},"p":${JSON.stringify(summary.platform)}}\n`;
+    case 'index': {
+      const children = summary.children.map((c) => ({
+        d: c.digest,
+        ...(c.platform ? { p: c.platform } : {}),
+        ...(c.attestation ? { a: 1 } : {}),
+      }));
+      return `{"m":${m},"c":${JSON.stringify(children)}}\n`;
     }
-    return { kind: 'index', children };
+    default:
+      return `{"m":${m},"o":${JSON.stringify(summary.reason)}}\n`;
   }
-  const { i, p } = (typeof entry === 'object' && entry !== null ? entry : {}) as { i?: unknown; p?: unknown };
-  if (typeof i === 'string' && isVerifiableDigest(i) && typeof p === 'string' && PLATFORM.test(p))
-    return { kind: 'image', imageId: i, platform: p };
-  if (typeof entry === 'object' && entry !== null && typeof (entry as { o?: unknown }).o === 'string') {
-    return { kind: 'other', reason: (entry as { o: string }).o };
-  }
-  return undefined;
 }
 
+type Json = Record<string, unknown>;
+
+/** `os/arch[/variant]`, as a source image's config named it. */
 const PLATFORM = /^[a-z0-9_.-]+(?:\/[a-z0-9_.-]+){1,2}$/;
 
-function childFromStored(entry: unknown): IndexChild | undefined {
-  if (typeof entry === 'string') return isVerifiableDigest(entry) ? { digest: entry } : undefined;
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  const { d, p, a } = entry as { d?: unknown; p?: unknown; a?: unknown };
-  if (typeof d !== 'string' || !isVerifiableDigest(d)) return undefined;
-  if (p !== undefined && (typeof p !== 'string' || !PLATFORM.test(p))) return undefined;
+function childFrom(value: unknown): IndexChild | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { d, p, a } = value as Json;
+  if (typeof d !== 'string' || !isVerifiableDigest(d) || (p !== undefined && typeof p !== 'string')) return undefined;
   return { digest: d, ...(typeof p === 'string' ? { platform: p } : {}), ...(a === 1 ? { attestation: true as const } : {}) };
 }
 
-function checksumOf(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+/** The entry a line holds, or undefined when it is not a valid one (values decide answers, so all are checked). */
+function entryFrom(doc: Json): [string, ManifestSummary] | undefined {
+  const { m, i, s, p, c, o } = doc;
+  if (typeof m !== 'string' || !isVerifiableDigest(m)) return undefined;
+  if (typeof i === 'string') {
+    if (p !== undefined && (typeof p !== 'string' || !PLATFORM.test(p))) return undefined;
+    return isVerifiableDigest(i) && typeof s === 'number' && Number.isFinite(s) && s >= 0
+      ? [m, { kind: 'image', imageId: i, sizeBytes: s, ...(typeof p === 'string' ? { platform: p } : {}) }]
+      : undefined;
+  }
+  if (Array.isArray(c)) {
+    const children = c.map(childFrom);
+    return children.every((x) => x !== undefined) ? [m, { kind: 'index', children: children as IndexChild[] }] : undefined;
+  }
+  return typeof o === 'string' ? [m, { kind: 'other', reason: o }] : undefined;
 }
 
-interface CacheSlot {
-  summary: ManifestSummary;
-  /** Asked for or learned this run; only these are saved. */
-  used: boolean;
-}
+/**
+ * Reads a cache line by line. Entries go into the table as they come; if the
+ * trailer's checksum then disagrees, the whole table is discarded.
+ */
+export class DigestCacheReader {
+  private table = new ManifestTable();
+  private readonly hash: Hash = createHash('sha256');
+  private state: 'header' | 'entries' | 'done' | 'failed' = 'header';
+  private why = '';
+  private entries = 0;
+  private invalid = 0;
+  private trailer: { entries?: unknown; checksum?: unknown } | undefined;
 
-export class MemoryDigestCache implements DigestCache {
-  private readonly slots = new Map<string, CacheSlot>();
-  private added = 0;
-  private usedCount = 0;
+  constructor(private readonly where: string) {}
 
-  get size(): number {
-    return this.slots.size;
-  }
-
-  get(digest: string): ManifestSummary | undefined {
-    const slot = this.slots.get(digest);
-    if (!slot) return undefined;
-    if (!slot.used) {
-      slot.used = true;
-      this.usedCount++;
-    }
-    return slot.summary;
-  }
-
-  set(digest: string, summary: ManifestSummary): void {
-    const slot = this.slots.get(digest);
-    if (slot) {
-      // ECR's copy names no platform; a source's config read earlier did, and that must not be lost.
-      const known = slot.summary;
-      slot.summary =
-        summary.kind === 'image' && summary.platform === undefined && known.kind === 'image' && known.platform !== undefined
-          ? { ...summary, platform: known.platform }
-          : summary;
-      if (!slot.used) this.usedCount++;
-      slot.used = true;
+  line(text: string): void {
+    if (this.state === 'failed') return;
+    if (this.state === 'header') {
+      this.state = 'entries';
+      let header: Json;
+      try {
+        header = JSON.parse(text) as Json;
+      } catch {
+        return this.fail('not valid JSON, perhaps truncated');
+      }
+      if (typeof header !== 'object' || header === null || header.format !== FORMAT) return this.fail('not a digest cache file');
+      if (header.version !== VERSION) return this.fail(`format version ${String(header.version)}, expected ${VERSION}`);
       return;
     }
-    this.added++;
-    this.usedCount++;
-    this.slots.set(digest, { summary, used: true });
-  }
-
-  load(digest: string, summary: ManifestSummary): void {
-    this.slots.set(digest, { summary, used: false });
+    if (this.state === 'done') return this.fail('data after the checksum');
+    if (!text.startsWith('{"m":')) {
+      try {
+        this.trailer = JSON.parse(text) as typeof this.trailer;
+      } catch {
+        this.trailer = undefined;
+      }
+      this.state = 'done';
+      return;
+    }
+    this.hash.update(text);
+    this.hash.update('\n');
+    this.entries++;
+    if (this.loadImageLine(text)) return;
+    let entry: [string, ManifestSummary] | undefined;
+    try {
+      entry = entryFrom(JSON.parse(text) as Json);
+    } catch {
+      entry = undefined;
+    }
+    if (entry) this.table.load(entry[0], entry[1]);
+    else this.invalid++;
   }
 
   /**
-   * Serialises the entries this run touched: digests that left the registry
-   * drop out, so the cache stays the size of the registry. Built as one
-   * string: an object with 100,000 keys is far slower to assemble and stringify.
+   * The common line, an image (`{"m":"sha256:…","i":"sha256:…","s":123}`),
+   * read by position: JSON.parse of a million lines was most of a re-scan's
+   * CPU and garbage. Anything else goes through JSON.parse and full checks.
    */
-  serialize(): string {
-    const parts: string[] = [];
-    for (const [digest, slot] of this.slots) {
-      if (slot.used) parts.push(`${JSON.stringify(digest)}:${JSON.stringify(toStored(slot.summary))}`);
-    }
-    const body = `{${parts.join(',')}}`;
-    const header: CacheHeader = { format: FORMAT, version: VERSION, entries: parts.length, checksum: checksumOf(body) };
-    return `${JSON.stringify(header)}\n${body}\n`;
+  private loadImageLine(text: string): boolean {
+    const M = 6;
+    const I = M + 71 + 7;
+    const S = I + 71 + 6;
+    if (!text.startsWith('{"m":"', 0) || !text.startsWith('","i":"', M + 71) || !text.startsWith('","s":', I + 71) || !text.endsWith('}'))
+      return false;
+    const sizeText = text.slice(S, -1);
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) return false;
+    const digest = text.slice(M, M + 71);
+    const imageId = text.slice(I, I + 71);
+    if (!isSha256(digest) || !isSha256(imageId)) return false;
+    this.table.loadImage(digest, imageId, Number(sizeText));
+    return true;
   }
 
-  /** True when saving would change the stored file: new entries, or entries to drop. */
-  get needsSave(): boolean {
-    return this.added > 0 || this.usedCount !== this.slots.size;
+  end(): LoadedCache {
+    if (this.state === 'header') return { cache: this.table, warnings: [] };
+    if (this.state === 'entries' || this.state === 'done') {
+      const checksum = `sha256:${this.hash.digest('hex')}`;
+      if (this.trailer?.checksum !== checksum || this.trailer.entries !== this.entries) {
+        this.fail('checksum mismatch: the file was changed, damaged or truncated');
+      }
+    }
+    if (this.state === 'failed')
+      return { cache: new ManifestTable(), warnings: [`digest cache ${this.where} ignored (${this.why}); it will be rebuilt`] };
+    return { cache: this.table, warnings: this.invalid > 0 ? [`digest cache ${this.where}: ${this.invalid} invalid entries ignored`] : [] };
+  }
+
+  private fail(why: string): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    this.why = why;
+    // Let the partly loaded table go now rather than at the end.
+    this.table = new ManifestTable();
   }
 }
 
+/** Parses a whole cache held as text (tests, small files); loadCache streams instead. */
 export function parseDigestCache(text: string | undefined, where: string): LoadedCache {
-  const cache = new MemoryDigestCache();
-  if (text === undefined || text === '') return { cache, warnings: [] };
-  const ignore = (why: string): LoadedCache => ({ cache, warnings: [`digest cache ${where} ignored (${why}); it will be rebuilt`] });
-  const newline = text.indexOf('\n');
-  let header: Partial<CacheHeader>;
-  try {
-    header = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Partial<CacheHeader>;
-  } catch {
-    return ignore('not valid JSON, perhaps truncated');
+  const reader = new DigestCacheReader(where);
+  if (text === undefined || text === '') return reader.end();
+  let start = 0;
+  while (start < text.length) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    reader.line(text.slice(start, end));
+    start = end + 1;
   }
-  if (typeof header !== 'object' || header === null || header.format !== FORMAT) return ignore('not a digest cache file');
-  if (header.version !== VERSION) return ignore(`format version ${String(header.version)}, expected ${VERSION}`);
-  const body = newline === -1 ? '' : text.slice(newline + 1).replace(/\n$/, '');
-  if (header.checksum !== checksumOf(body)) return ignore('checksum mismatch: the file was changed, damaged or truncated');
-  let entries: unknown;
-  try {
-    entries = JSON.parse(body);
-  } catch {
-    return ignore('entries are not valid JSON');
+  return reader.end();
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const ascii = (text: string) => Buffer.from(text, 'latin1');
+const IMAGE_M = ascii('{"m":"');
+const IMAGE_I = ascii('","i":"');
+const IMAGE_S = ascii('","s":');
+const IMAGE_END = ascii('}\n');
+/** The longest image line: two digests, the fixed parts and a size of up to 16 digits. */
+const IMAGE_LINE_MAX = IMAGE_M.length + IMAGE_I.length + IMAGE_S.length + IMAGE_END.length + 2 * DIGEST_TEXT_BYTES + 16;
+
+function put(out: Buffer, offset: number, bytes: Uint8Array): number {
+  for (let k = 0; k < bytes.length; k++) out[offset + k] = bytes[k]!;
+  return offset + bytes.length;
+}
+
+/**
+ * Writes an image entry (nearly all of them) from the table's columns straight
+ * into bytes, in the shape loadImageLine reads: a million entries make no
+ * string and no summary object. Returns the offset after it, or -1 when the
+ * entry needs the general path (a digest kept as text, an unusual size).
+ */
+function writeImageLine(table: ManifestTable, id: number, out: Buffer, offset: number): number {
+  const size = table.sizeAt(id);
+  if (!(Number.isSafeInteger(size) && size >= 0)) return -1;
+  let o = put(out, offset, IMAGE_M);
+  o = table.digests.writeDigest(id, out, o);
+  if (o < 0) return -1;
+  o = put(out, o, IMAGE_I);
+  o = table.imageIds.writeDigest(table.imageIdAt(id), out, o);
+  if (o < 0) return -1;
+  o = put(out, o, IMAGE_S);
+  o += out.write(String(size), o, 'latin1');
+  return put(out, o, IMAGE_END);
+}
+
+/**
+ * The cache's bytes in chunks of about 64 KB: the entries this run used
+ * (digests that left the registry drop out, so the cache stays the size of
+ * the registry), then the trailer with the entries' checksum.
+ */
+export function* serializeDigestCache(table: ManifestTable): Generator<Buffer> {
+  const hash = createHash('sha256');
+  yield Buffer.from(HEADER, 'utf8');
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES + IMAGE_LINE_MAX);
+  let used = 0;
+  let entries = 0;
+  const flush = (): Buffer => {
+    const full = chunk.subarray(0, used);
+    hash.update(full);
+    chunk = Buffer.allocUnsafe(CHUNK_BYTES + IMAGE_LINE_MAX);
+    used = 0;
+    return full;
+  };
+  for (const id of table.usedIds()) {
+    entries++;
+    const end = table.kindAt(id) === KIND_IMAGE && !table.hasImagePlatform(id) ? writeImageLine(table, id, chunk, used) : -1;
+    if (end >= 0) used = end;
+    else {
+      const line = Buffer.from(entryLine(table.digestAt(id), table.summaryAt(id)!), 'utf8');
+      if (used > 0 && used + line.length > chunk.length) yield flush();
+      if (line.length > chunk.length) {
+        hash.update(line);
+        yield line;
+        continue;
+      }
+      used += line.copy(chunk, used);
+    }
+    if (used >= CHUNK_BYTES) yield flush();
   }
-  if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return ignore('no entries');
-  let invalid = 0;
-  // Keys need no check: a malformed one is simply never looked up. Values decide answers, so they are validated.
-  const record = entries as Record<string, unknown>;
-  for (const digest in record) {
-    const summary = fromStored(record[digest]);
-    if (summary) cache.load(digest, summary);
-    else invalid++;
-  }
-  return { cache, warnings: invalid > 0 ? [`digest cache ${where}: ${invalid} invalid entries ignored`] : [] };
+  const last = flush();
+  yield Buffer.concat([last, Buffer.from(`${JSON.stringify({ entries, checksum: `sha256:${hash.digest('hex')}` })}\n`, 'utf8')]);
 }

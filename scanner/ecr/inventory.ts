@@ -1,22 +1,28 @@
 /**
  * Lists every image of every repository in the account's ECR registry and
  * reads each manifest once (BatchGetImage, 100 at a time) to learn its image
- * ID. API calls from all repositories share one concurrency bound.
+ * ID. API calls from all repositories share one concurrency bound. What is
+ * learned goes straight into the compact InventoryStore; nothing per image
+ * outlives the page it arrived in.
  */
-import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  BatchGetImageCommandOutput,
+  ECRClient,
+  paginateDescribeRepositories,
+  paginateListImages,
+} from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
-import { EcrInventory, EcrPlatformImage } from './types';
+import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
-import { ManifestSummary, summarizeManifest } from './manifest-summary';
+import { InventoryStore, RepositoryListing } from './inventory-store';
+import { summarizeManifest } from './manifest-summary';
+import { ManifestTable } from './manifest-table';
+import { EcrInventory } from './types';
 
 const REPOSITORIES_PAGE = 1000;
 const IMAGES_PAGE = 1000;
 const BATCH_GET_MAX = 100;
-
-export interface DigestCache {
-  get(digest: string): ManifestSummary | undefined;
-  set(digest: string, summary: ManifestSummary): void;
-}
 
 export interface InventoryProgress {
   repositoriesListed: number;
@@ -30,7 +36,8 @@ export interface InventoryProgress {
 export interface InventoryOptions {
   client: ECRClient;
   concurrency: number;
-  cache?: DigestCache;
+  /** The digest cache: manifests already known are not fetched; what is fetched is added to it. */
+  cache?: ManifestTable;
   /** `repository:tag` pairs whose digest the scan needs (sources in this very registry); other tags are not kept. */
   wantedTags?: ReadonlySet<string>;
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
@@ -63,45 +70,22 @@ function explain(err: unknown, operation: EcrOperation, repository?: string): Er
   return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`);
 }
 
-interface RepositoryImages {
-  repository: string;
-  /** Every listed manifest digest with its own tags. */
-  tagsByDigest: Map<string, string[]>;
-  summaries: Map<string, ManifestSummary>;
-}
+type Run = <T>(task: () => Promise<T>) => Promise<T>;
 
-/** Child manifests of an index inherit its tags, so a match on a child can name the tag a user pushed. */
-function platformImagesOf(repo: RepositoryImages): EcrPlatformImage[] {
-  const inheritedTags = new Map<string, Set<string>>();
-  const addTags = (digest: string, tags: string[], depth: number) => {
-    const summary = repo.summaries.get(digest);
-    if (!summary || depth > 3) return;
-    if (summary.kind === 'index') {
-      for (const child of summary.children) addTags(child.digest, tags, depth + 1);
-    } else if (depth > 0 && tags.length > 0) {
-      let set = inheritedTags.get(digest);
-      if (!set) inheritedTags.set(digest, (set = new Set()));
-      for (const t of tags) set.add(t);
-    }
-  };
-  for (const [digest, tags] of repo.tagsByDigest) if (tags.length > 0) addTags(digest, tags, 0);
-
-  const result: EcrPlatformImage[] = [];
-  for (const [digest, tags] of repo.tagsByDigest) {
-    const summary = repo.summaries.get(digest);
-    if (summary?.kind !== 'image') continue;
-    const own = [...tags].sort();
-    const inherited = [...(inheritedTags.get(digest) ?? [])].filter((t) => !own.includes(t)).sort();
-    result.push({ repository: repo.repository, manifestDigest: digest, imageId: summary.imageId, tags: [...own, ...inherited] });
+/** Each page of an SDK paginator fetched inside a limiter slot, so pages of all repositories share one bound. */
+async function* limitedPages<T>(pages: AsyncGenerator<T>, run: Run): AsyncGenerator<T> {
+  for (;;) {
+    const next = await run(() => pages.next());
+    if (next.done) return;
+    yield next.value;
   }
-  return result;
 }
 
-export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
-  const { client, cache } = options;
-  const limiter = new Limiter(options.concurrency);
-  const warn = options.onWarning ?? (() => undefined);
-  const progress: InventoryProgress = {
+class InventoryReader {
+  private readonly limiter: Limiter;
+  private readonly store: InventoryStore;
+  private readonly warn: (message: string) => void;
+  private readonly progress: InventoryProgress = {
     repositoriesListed: 0,
     listingDone: false,
     repositoriesDone: 0,
@@ -109,154 +93,195 @@ export async function inventoryEcr(options: InventoryOptions): Promise<EcrInvent
     manifestsFetched: 0,
     manifestsFromCache: 0,
   };
-  const report = () => options.onProgress?.(progress);
-  const skippedRepositories: string[] = [];
-  const listedRepositories: string[] = [];
-  const platformImages: EcrPlatformImage[] = [];
-  const manifestsByDigest = new Map<string, ManifestSummary>();
-  const wantedTags = options.wantedTags ?? new Set<string>();
-  const digestByTag = new Map<string, string>();
-  let accountId: string | undefined;
-  let vanishedImages = 0;
-  let unreadable = 0;
+  private readonly skipped: string[] = [];
+  private readonly listed: string[] = [];
+  /** The digests of the wanted tags, `repository:tag` -> digest. */
+  private readonly digestByTag = new Map<string, string>();
+  private accountId: string | undefined;
+  private vanishedImages = 0;
+  private unreadable = 0;
+
+  private readonly wantedTags: ReadonlySet<string>;
+
+  constructor(private readonly options: InventoryOptions) {
+    this.wantedTags = options.wantedTags ?? new Set();
+    this.limiter = new Limiter(options.concurrency);
+    this.store = new InventoryStore(options.cache ?? new ManifestTable());
+    this.warn = options.onWarning ?? (() => undefined);
+  }
+
+  async read(): Promise<EcrInventory> {
+    await this.readRepositories();
+    this.report();
+    if (this.vanishedImages > 0) this.warn(`${this.vanishedImages} image(s) were deleted while the scan read them; left out`);
+    if (this.unreadable > 0) this.warn(`${this.unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+    this.store.finish();
+    const region = await this.options.client.config.region();
+    const { store } = this;
+    const skippedRepositories = [...this.skipped].sort();
+    return {
+      accountId: this.accountId ?? 'unknown',
+      region,
+      repositories: this.progress.repositoriesListed - skippedRepositories.length,
+      images: this.progress.images,
+      skippedRepositories,
+      repositoryNames: this.listed.filter((r) => !this.skipped.includes(r)),
+      imagesWithId: (imageId) => store.imagesWithId(imageId),
+      platformImages: () => store.platformImages(),
+      duplicates: () => store.duplicates(),
+      lookupManifest: (digest) => store.manifests.peek(digest),
+      lookupTag: (repository, tag) => this.digestByTag.get(`${repository}:${tag}`),
+    };
+  }
+
+  /** Every ECR call goes through here: one concurrency bound for all repositories. */
+  private readonly run: Run = (task) => this.limiter.run(task);
+
+  private report(): void {
+    this.options.onProgress?.(this.progress);
+  }
+
+  /** Starts each repository as soon as its name is listed; waits for all of them. */
+  private async readRepositories(): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    try {
+      const pages = paginateDescribeRepositories({ client: this.options.client, pageSize: REPOSITORIES_PAGE }, {});
+      for await (const page of limitedPages(pages, this.run)) {
+        for (const repository of page.repositories ?? []) {
+          if (!repository.repositoryName) continue;
+          this.accountId ??= repository.registryId;
+          this.progress.repositoriesListed++;
+          this.listed.push(repository.repositoryName);
+          const task = this.readRepository(repository.repositoryName);
+          // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
+          task.catch(() => undefined);
+          tasks.push(task);
+        }
+        this.report();
+      }
+    } catch (err) {
+      await Promise.allSettled(tasks);
+      throw explain(err, 'DescribeRepositories');
+    }
+    this.progress.listingDone = true;
+    await Promise.all(tasks);
+  }
+
+  private async readRepository(repository: string): Promise<void> {
+    let repo: number | undefined;
+    try {
+      const added = await this.listRepository(repository);
+      repo = added.repo;
+      const manifests = this.store.manifests;
+      const missing: number[] = [];
+      for (let row = added.start; row < added.end; row++) {
+        const digest = this.store.digestIdAt(row);
+        // Content-addressed: known from the cache file, or (with a cache, as the cache always did) from
+        // another repository read earlier. Without a cache each repository reads its own manifests.
+        if (this.options.cache && manifests.hasSummary(digest)) {
+          if (!manifests.learnedThisRun(digest)) this.progress.manifestsFromCache++;
+          manifests.markUsed(digest);
+        } else missing.push(row);
+      }
+      const batches: Promise<void>[] = [];
+      const waiting = Int32Array.from(missing);
+      for (let i = 0; i < waiting.length; i += BATCH_GET_MAX)
+        batches.push(this.batchGet(repository, waiting.subarray(i, i + BATCH_GET_MAX)));
+      try {
+        await Promise.all(batches);
+      } catch (err) {
+        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+        throw explain(err, 'BatchGetImage', repository);
+      }
+    } catch (err) {
+      if (!(err instanceof RepositoryVanished)) throw err;
+      if (repo !== undefined) this.store.dropRepository(repo);
+      this.skipped.push(repository);
+      this.warn(`repository ${repository} was deleted while the scan read it; skipped`);
+    } finally {
+      this.progress.repositoriesDone++;
+      this.report();
+    }
+  }
+
+  /** Its own function so the listing is garbage once its rows are in the store, not kept by a waiting caller. */
+  private async listRepository(repository: string): Promise<{ repo: number; start: number; end: number }> {
+    const listing = await this.listImages(repository);
+    this.progress.images += listing.size;
+    return this.store.addRepository(repository, listing);
+  }
 
   /**
    * Every image of a repository with its tags. ListImages returns digest and
    * tag only (one entry per tag), which measured about a third less CPU and
    * memory to read than DescribeImages' full details; both page by 1000.
    */
-  const listImages = async (repository: string): Promise<Map<string, string[]>> => {
-    const tagsByDigest = new Map<string, string[]>();
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await limiter.run(() =>
-        client.send(new ListImagesCommand({ repositoryName: repository, maxResults: IMAGES_PAGE, ...(token ? { nextToken: token } : {}) })),
-      );
-      for (const id of page.imageIds ?? []) {
-        if (!id.imageDigest) continue;
-        const tags = tagsByDigest.get(id.imageDigest);
-        if (id.imageTag && wantedTags.size > 0 && wantedTags.has(`${repository}:${id.imageTag}`)) {
-          digestByTag.set(`${repository}:${id.imageTag}`, id.imageDigest);
+  private async listImages(repository: string): Promise<RepositoryListing> {
+    const listing = new RepositoryListing(this.store.manifests);
+    try {
+      const pages = paginateListImages({ client: this.options.client, pageSize: IMAGES_PAGE }, { repositoryName: repository });
+      for await (const page of limitedPages(pages, this.run)) {
+        for (const id of page.imageIds ?? []) {
+          if (!id.imageDigest) continue;
+          listing.add(id.imageDigest, id.imageTag);
+          if (id.imageTag && this.wantedTags.size > 0 && this.wantedTags.has(`${repository}:${id.imageTag}`)) {
+            this.digestByTag.set(`${repository}:${id.imageTag}`, id.imageDigest);
+          }
         }
-        if (!tags) tagsByDigest.set(id.imageDigest, id.imageTag ? [id.imageTag] : []);
-        else if (id.imageTag) tags.push(id.imageTag);
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return tagsByDigest;
-  };
+    } catch (err) {
+      if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+      throw explain(err, 'ListImages', repository);
+    }
+    return listing;
+  }
 
-  const batchGet = async (repository: string, digests: string[], summaries: Map<string, ManifestSummary>) => {
-    const response = await limiter.run(() =>
-      client.send(
+  /**
+   * Every listing is in before most manifests are read (the limiter is FIFO),
+   * so ten thousand batches can wait at once: a waiting batch holds only its
+   * row numbers, and its digests become strings once it has a slot.
+   */
+  private async batchGet(repository: string, rows: Int32Array): Promise<void> {
+    const manifests = this.store.manifests;
+    let digests: string[] = [];
+    const response: BatchGetImageCommandOutput = await this.run(() => {
+      digests = Array.from(rows, (row) => manifests.digestAt(this.store.digestIdAt(row)));
+      return this.options.client.send(
         new BatchGetImageCommand({
           repositoryName: repository,
           imageIds: digests.map((imageDigest) => ({ imageDigest })),
           acceptedMediaTypes: [...ACCEPTED_MANIFEST_TYPES],
         }),
-      ),
-    );
+      );
+    });
+    // ECR answers in the order asked, so the digest's id is usually the next one asked for; else it is looked up.
+    let next = 0;
     for (const image of response.images ?? []) {
       const digest = image.imageId?.imageDigest;
-      if (!digest || image.imageManifest === undefined) continue;
-      const summary = summarizeManifest(Buffer.from(image.imageManifest, 'utf8'), image.imageManifestMediaType);
-      if (summary.kind === 'other') unreadable++;
-      summaries.set(digest, summary);
-      cache?.set(digest, summary);
-      progress.manifestsFetched++;
+      if (!digest || typeof image.imageManifest !== 'string') continue;
+      const summary = summarizeManifest(image.imageManifest, image.imageManifestMediaType);
+      if (summary.kind === 'other') this.unreadable++;
+      if (digests[next] === digest) manifests.setAt(this.store.digestIdAt(rows[next++]!), summary);
+      else manifests.set(digest, summary);
+      this.progress.manifestsFetched++;
     }
     for (const failure of response.failures ?? []) {
       // Deleted since ListImages: it is no longer in ECR, so leaving it out is the truth.
-      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') vanishedImages++;
-      else
-        warn(
+      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') {
+        this.vanishedImages++;
+        const k = digests.indexOf(failure.imageId?.imageDigest ?? '');
+        if (k >= 0) this.store.drop(rows[k]!);
+      } else {
+        this.warn(
           `ECR could not return ${repository}@${failure.imageId?.imageDigest ?? '?'}: ${failure.failureCode ?? ''} ${failure.failureReason ?? ''}`.trim(),
         );
+      }
     }
-  };
-
-  const readRepository = async (repository: string): Promise<void> => {
-    try {
-      let tagsByDigest: Map<string, string[]>;
-      try {
-        tagsByDigest = await listImages(repository);
-      } catch (err) {
-        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
-        throw explain(err, 'ListImages', repository);
-      }
-      const repo: RepositoryImages = { repository, tagsByDigest, summaries: new Map() };
-      const missing: string[] = [];
-      for (const digest of tagsByDigest.keys()) {
-        const cached = cache?.get(digest);
-        if (cached) {
-          repo.summaries.set(digest, cached);
-          progress.manifestsFromCache++;
-        } else missing.push(digest);
-      }
-      progress.images += tagsByDigest.size;
-      const batches: string[][] = [];
-      for (let i = 0; i < missing.length; i += BATCH_GET_MAX) batches.push(missing.slice(i, i + BATCH_GET_MAX));
-      try {
-        await Promise.all(batches.map((batch) => batchGet(repository, batch, repo.summaries)));
-      } catch (err) {
-        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
-        throw explain(err, 'BatchGetImage', repository);
-      }
-      platformImages.push(...platformImagesOf(repo));
-      for (const [digest, summary] of repo.summaries) manifestsByDigest.set(digest, summary);
-    } catch (err) {
-      if (!(err instanceof RepositoryVanished)) throw err;
-      skippedRepositories.push(repository);
-      warn(`repository ${repository} was deleted while the scan read it; skipped`);
-    } finally {
-      progress.repositoriesDone++;
-      report();
-    }
-  };
-
-  const repositoryTasks: Promise<void>[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const token = nextToken;
-      const page = await limiter.run(() =>
-        client.send(new DescribeRepositoriesCommand({ maxResults: REPOSITORIES_PAGE, ...(token ? { nextToken: token } : {}) })),
-      );
-      for (const repository of page.repositories ?? []) {
-        if (!repository.repositoryName) continue;
-        accountId ??= repository.registryId;
-        progress.repositoriesListed++;
-        listedRepositories.push(repository.repositoryName);
-        const task = readRepository(repository.repositoryName);
-        // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
-        task.catch(() => undefined);
-        repositoryTasks.push(task);
-      }
-      report();
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (err) {
-    await Promise.allSettled(repositoryTasks);
-    throw explain(err, 'DescribeRepositories');
   }
-  progress.listingDone = true;
-  await Promise.all(repositoryTasks);
-  report();
-  if (vanishedImages > 0) warn(`${vanishedImages} image(s) were deleted while the scan read them; left out`);
-  if (unreadable > 0) warn(`${unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+}
 
-  const region = await client.config.region();
-  skippedRepositories.sort();
-  return {
-    accountId: accountId ?? 'unknown',
-    region,
-    repositories: progress.repositoriesListed - skippedRepositories.length,
-    images: progress.images,
-    skippedRepositories,
-    repositoryNames: listedRepositories.filter((r) => !skippedRepositories.includes(r)),
-    platformImages,
-    lookupManifest: (digest) => manifestsByDigest.get(digest),
-    lookupTag: (repository, tag) => digestByTag.get(`${repository}:${tag}`),
-  };
+export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
+  // The inventory is what makes the scan large: bound the heap's growth before it starts (heap.ts).
+  limitHeapGrowth();
+  return new InventoryReader(options).read();
 }

@@ -3,40 +3,56 @@
  * Manifests are content-addressed, so a summary keyed by digest never goes
  * stale: that is what makes the digest cache safe.
  */
-import { isAttestation, Manifest, ManifestError, parseManifest } from '../oci/manifest';
+import { isAttestation, ManifestError, manifestFromJson, parseManifestJson } from '../oci/manifest';
 import { formatPlatform } from '../oci/platform';
 
+/** One entry of an index, as the index lists it. */
 export interface IndexChild {
   digest: string;
-  /** `os/arch[/variant]` as the index names it; absent when it names none. */
+  /** `os/arch[/variant]` as the index states it; absent when the entry names no platform. */
   platform?: string;
-  /** A buildx attestation or signature entry, not a runnable image. */
+  /** A buildx attestation or `unknown/unknown` entry: not a runnable image. */
   attestation?: true;
 }
 
 export type ManifestSummary =
-  /** `platform` is known only when something named it: the image's config, or the cache of one read before. */
-  | { kind: 'image'; imageId: string; platform?: string }
+  /**
+   * sizeBytes: config size plus the sizes of the layers the manifest lists (compressed, as stored).
+   * platform: known only when something named it (a source image's config, read once and cached); ECR's API never does.
+   */
+  | { kind: 'image'; imageId: string; sizeBytes: number; platform?: string }
   | { kind: 'index'; children: IndexChild[] }
   /** Read but not comparable (schema 1, unknown type): kept so it is not fetched again. */
   | { kind: 'other'; reason: string };
 
-/** The summary of a parsed manifest: its image ID, or its children with what the index says of them. */
-export function summaryOf(manifest: Manifest): Exclude<ManifestSummary, { kind: 'other' }> {
-  if (manifest.kind === 'image') return { kind: 'image', imageId: manifest.config.digest };
-  return {
-    kind: 'index',
-    children: manifest.manifests.map((m) => ({
-      digest: m.digest,
-      ...(m.platform ? { platform: formatPlatform(m.platform) } : {}),
-      ...(isAttestation(m) ? { attestation: true as const } : {}),
-    })),
-  };
+function layersSize(doc: unknown): number {
+  const layers = (doc as { layers?: unknown }).layers;
+  let total = 0;
+  if (Array.isArray(layers)) {
+    for (const layer of layers as unknown[]) {
+      const size = (layer as { size?: unknown } | null)?.size;
+      if (typeof size === 'number' && Number.isFinite(size) && size > 0) total += size;
+    }
+  }
+  return total;
 }
 
-export function summarizeManifest(bytes: Uint8Array, mediaType: string | undefined): ManifestSummary {
+/** Summarises manifest text (ECR returns it as a string) or bytes. */
+export function summarizeManifest(manifest: string | Uint8Array, mediaType: string | undefined): ManifestSummary {
   try {
-    return summaryOf(parseManifest(bytes, mediaType));
+    const doc = parseManifestJson(typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8'));
+    const parsed = manifestFromJson(doc, mediaType);
+    if (parsed.kind === 'image') {
+      return { kind: 'image', imageId: parsed.config.digest, sizeBytes: Math.max(0, parsed.config.size) + layersSize(doc) };
+    }
+    return {
+      kind: 'index',
+      children: parsed.manifests.map((m) => ({
+        digest: m.digest,
+        ...(m.platform && m.platform.os && m.platform.architecture ? { platform: formatPlatform(m.platform) } : {}),
+        ...(isAttestation(m) ? { attestation: true as const } : {}),
+      })),
+    };
   } catch (err) {
     if (err instanceof ManifestError) return { kind: 'other', reason: err.message };
     throw err;

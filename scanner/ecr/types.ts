@@ -15,16 +15,24 @@ export interface EcrDuplicateLocation {
   repository: string;
   manifestDigest: string;
   tags: string[];
+  /** This copy's config plus layer sizes (copies pushed with other compression differ). */
+  sizeBytes: number;
 }
 
 /** An image ID that ECR holds under more than one (repository, manifest digest). */
 export interface EcrDuplicate {
   imageId: string;
-  /** Config plus layer sizes, as its manifest lists them. */
+  /** Config plus layer sizes, as its manifest lists them (the largest, when its copies differ). */
   sizeBytes: number;
+  /** Sorted by repository, then manifest digest. */
   locations: EcrDuplicateLocation[];
 }
 
+/**
+ * The ECR inventory as queries rather than arrays: a million images do not fit
+ * the build's memory as objects, so they are kept compactly and an image is
+ * made an object only when asked for.
+ */
 export interface EcrInventory {
   accountId: string;
   region: string;
@@ -33,7 +41,12 @@ export interface EcrInventory {
   skippedRepositories: string[];
   /** Names of the repositories read (skipped ones left out), for the migration plan. */
   repositoryNames: string[];
-  platformImages: EcrPlatformImage[];
+  /** Every platform image whose image ID (config digest) is this one, in no particular order. */
+  imagesWithId(imageId: string): EcrPlatformImage[];
+  /** Every platform image, made one at a time. */
+  platformImages(): Iterable<EcrPlatformImage>;
+  /** Image IDs held under more than one (repository, manifest digest): most reclaimable bytes first, then by image ID. */
+  duplicates(): EcrDuplicate[];
   /**
    * ECR's summary of a manifest, if any repository of the registry holds that digest:
    * what a source resolving to the same digest would read, so it need not be fetched.

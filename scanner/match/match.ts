@@ -18,9 +18,10 @@ export interface MatchedImage extends SourceImage {
   matches: EcrMatch[];
 }
 
+/** One registry's platform images, looked up by image ID (the inventory answers; nothing is copied). */
 export interface EcrIndex {
   registryHost: string;
-  byImageId: Map<string, EcrPlatformImage[]>;
+  imagesWithId(imageId: string): readonly EcrPlatformImage[];
 }
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com`, with the China partition's own suffix. */
@@ -29,15 +30,10 @@ export function ecrRegistryHost(accountId: string, region: string): string {
 }
 
 export function indexInventory(inventories: readonly EcrInventory[]): EcrIndex[] {
-  return inventories.map((inventory) => {
-    const byImageId = new Map<string, EcrPlatformImage[]>();
-    for (const image of inventory.platformImages) {
-      const list = byImageId.get(image.imageId);
-      if (list) list.push(image);
-      else byImageId.set(image.imageId, [image]);
-    }
-    return { registryHost: ecrRegistryHost(inventory.accountId, inventory.region), byImageId };
-  });
+  return inventories.map((inventory) => ({
+    registryHost: ecrRegistryHost(inventory.accountId, inventory.region),
+    imagesWithId: (imageId) => inventory.imagesWithId(imageId),
+  }));
 }
 
 function toMatch(source: SourceImage, ecr: EcrPlatformImage, registryHost: string): EcrMatch {
@@ -61,7 +57,7 @@ export function matchImages(images: readonly SourceImage[], indexes: readonly Ec
   return images.map((image) => ({
     ...image,
     matches: indexes
-      .flatMap((index) => (index.byImageId.get(image.imageId) ?? []).map((ecr) => toMatch(image, ecr, index.registryHost)))
+      .flatMap((index) => index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index.registryHost)))
       .sort(byStrength),
   }));
 }

@@ -69,12 +69,20 @@ function parseDescriptor(value: unknown, where: string): Descriptor {
  * from its shape.
  */
 export function parseManifest(bytes: Uint8Array, contentType?: string): Manifest {
-  let doc: unknown;
+  return manifestFromJson(parseManifestJson(Buffer.from(bytes).toString('utf8')), contentType);
+}
+
+/** JSON.parse with the manifest's error; separate so a caller holding text (ECR's BatchGetImage) skips a byte copy. */
+export function parseManifestJson(text: string): unknown {
   try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new ManifestError(`manifest is not valid JSON (${(err as Error).message}); the response may be truncated`);
   }
+}
+
+/** Interprets a parsed manifest document, as parseManifest does. */
+export function manifestFromJson(doc: unknown, contentType?: string): Manifest {
   if (!isObject(doc)) throw new ManifestError('manifest is not a JSON object');
   const declared = typeof doc.mediaType === 'string' ? doc.mediaType : undefined;
   const header = contentType?.split(';')[0]?.trim().toLowerCase();

@@ -63,7 +63,53 @@ export function renderMarkdown(report: Report): string {
     }
     out.push('');
   }
+  out.push(...renderDuplicatesMarkdown(report));
   return out.join('\n');
+}
+
+/** Bytes in binary units, e.g. `28.4 MiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A large registry can hold thousands of duplicates; report.md stays readable, report.json has them all. */
+const MARKDOWN_DUPLICATES = 100;
+
+/**
+ * The ECR duplicates section of report.md, as lines; empty when the report has
+ * none (no ECR was read). Separate so other renderings can reuse its choices.
+ */
+export function renderDuplicatesMarkdown(report: Report): string[] {
+  const duplicates = report.ecrDuplicates;
+  const total = report.ecrDuplicateSummary;
+  if (!duplicates || !total) return [];
+  const out = ['## Duplicates inside ECR', ''];
+  if (duplicates.length === 0) return [...out, 'No image ID is held under more than one (repository, manifest digest).', ''];
+  out.push(
+    `${total.images} image ID(s) are held in ${total.locations} places; the ${total.extraCopies} extra copies list ` +
+      `${formatBytes(total.reclaimableBytes)} of config and layers (ECR may share layers between repositories, so billed storage can be less).`,
+    '',
+    '| Image ID | Size | Copies | Repository | Manifest digest | Tags |',
+    '|---|---:|---:|---|---|---|',
+  );
+  for (const d of duplicates.slice(0, MARKDOWN_DUPLICATES)) {
+    for (const [k, l] of d.locations.entries()) {
+      const head = k === 0 ? `${cell(d.imageId)} | ${formatBytes(d.sizeBytes)} | ${d.locations.length}` : ' | | ';
+      out.push(`| ${head} | ${cell(l.repository)} | ${cell(l.manifestDigest)} | ${l.tags.map(cell).join(', ')} |`);
+    }
+  }
+  if (duplicates.length > MARKDOWN_DUPLICATES) {
+    out.push('', `The ${MARKDOWN_DUPLICATES} with the most reclaimable bytes are shown; report.json lists all ${duplicates.length}.`);
+  }
+  out.push('');
+  return out;
 }
 
 /** What still has to be migrated: sources with at least one platform missing from ECR. */

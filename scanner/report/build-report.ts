@@ -1,9 +1,10 @@
 /** Assembles report.json from the input entries, their resolutions and the ECR inventories. */
 import { EcrIndex, matchImages, statusOf } from '../match/match';
-import { EcrInventory } from '../ecr/types';
+import { reclaimableBytes } from '../ecr/duplicates';
+import { EcrDuplicate, EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
-import { Report, ReportProvenance, ReportRegistry, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
+import { EcrDuplicateSummary, Report, ReportProvenance, ReportRegistry, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
 
 export interface BuildReportInput {
   entries: readonly SourceEntry[];
@@ -50,7 +51,18 @@ export function summarize(sources: readonly ReportSource[]): ReportSummary {
   return summary;
 }
 
+export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDuplicateSummary {
+  let locations = 0;
+  let bytes = 0;
+  for (const d of duplicates) {
+    locations += d.locations.length;
+    bytes += reclaimableBytes(d);
+  }
+  return { images: duplicates.length, locations, extraCopies: locations - duplicates.length, reclaimableBytes: bytes };
+}
+
 export function buildReport(input: BuildReportInput): Report {
+  const ecrDuplicates = input.inventories.flatMap((inv) => inv.duplicates());
   const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => sourceOf(e, input));
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;
   return {
@@ -68,5 +80,6 @@ export function buildReport(input: BuildReportInput): Report {
     summary: summarize(sources),
     sources,
     ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
+    ...(input.inventories.length > 0 ? { ecrDuplicates, ecrDuplicateSummary: summarizeDuplicates(ecrDuplicates) } : {}),
   };
 }

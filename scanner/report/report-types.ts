@@ -61,6 +61,22 @@ export interface Report {
   registries?: ReportRegistry[];
   /** Image IDs ECR holds under more than one (repository, manifest digest). */
   ecrDuplicates?: EcrDuplicate[];
+  ecrDuplicateSummary?: EcrDuplicateSummary;
+}
+
+/**
+ * Totals over ecrDuplicates. reclaimableBytes is what the extra copies take
+ * (each image's copies but its largest), summed from manifest sizes: ECR may
+ * share layers across repositories of a registry, so billed storage can be less.
+ */
+export interface EcrDuplicateSummary {
+  /** Image IDs held more than once. */
+  images: number;
+  /** (repository, manifest digest) places holding them. */
+  locations: number;
+  /** locations minus images: the copies beyond one each. */
+  extraCopies: number;
+  reclaimableBytes: number;
 }
 
 export interface ReportRegistry {

@@ -3,13 +3,13 @@
  * cache instead of a source registry: manifests ECR holds by the same digest,
  * and sources that live in the scanned registry itself.
  */
-import { MemoryDigestCache } from '../ecr/digest-cache';
+import { ManifestTable } from '../ecr/manifest-table';
 import { EcrInventory } from '../ecr/types';
 import { ValidSource } from '../input/input-file';
 import { parseEcrHost } from '../registry/ecr-login';
 import { ManifestKnowledge, ScannedRegistry } from './resolve';
 
-export function inventoryKnowledge(inventory: Promise<EcrInventory>, cache: MemoryDigestCache | undefined): ManifestKnowledge {
+export function inventoryKnowledge(inventory: Promise<EcrInventory>, cache: ManifestTable | undefined): ManifestKnowledge {
   return {
     lookup: async (digest) => cache?.get(digest) ?? (await inventory).lookupManifest(digest),
     remember: (digest, summary) => cache?.set(digest, summary),

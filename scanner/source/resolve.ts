@@ -5,8 +5,8 @@
  * knows it; a config blob only when nothing else names the platform.
  */
 import { ErrorKind, ScanError } from '../errors/scan-error';
-import { ManifestSummary, summaryOf } from '../ecr/manifest-summary';
-import { ManifestError, parseConfigPlatform, parseManifest } from '../oci/manifest';
+import { ManifestSummary, summarizeManifest } from '../ecr/manifest-summary';
+import { parseConfigPlatform } from '../oci/manifest';
 import { formatPlatform, parsePlatformText, Platform, PlatformFilter } from '../oci/platform';
 import { ImageReference } from '../oci/reference';
 import { RegistryClient } from '../registry/client';
@@ -70,12 +70,9 @@ class SourceResolver {
   }
 
   private parse(digest: string, bytes: Buffer, contentType: string | undefined): KnownSummary {
-    try {
-      return summaryOf(parseManifest(bytes, contentType));
-    } catch (err) {
-      if (err instanceof ManifestError) throw new ResolveError(`manifest ${digest}: ${err.message}`, 'invalid', { cause: err });
-      throw err;
-    }
+    const summary = summarizeManifest(bytes, contentType);
+    if (summary.kind === 'other') throw new ResolveError(`manifest ${digest}: ${summary.reason}`, 'invalid');
+    return summary;
   }
 
   async summary(digest: string): Promise<KnownSummary> {

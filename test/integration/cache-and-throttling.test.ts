@@ -3,11 +3,13 @@
  * the report is the same cold, warm, without cache and under throttling; a
  * re-scan reads no manifest; a damaged cache is ignored and rebuilt.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CacheLocation } from '../../scanner/ecr/cache-store';
+import { CacheLocation, loadCache, saveCache } from '../../scanner/ecr/cache-store';
+import { ManifestTable } from '../../scanner/ecr/manifest-table';
 import { parseDigestCache } from '../../scanner/ecr/digest-cache';
 import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
@@ -123,5 +125,23 @@ test.each([
     expect(comparable(run.report!)).toEqual(comparable(cold));
   } finally {
     ecr.setThrottle(undefined);
+  }
+});
+
+test('a cache larger than one S3 part is uploaded in parts and reads back whole', async () => {
+  const digest = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
+  const table = new ManifestTable();
+  // About 170 bytes a line: 60,000 entries are some 10 MB, more than one 8 MiB part.
+  for (let i = 0; i < 60_000; i++) table.set(digest(`m${i}`), { kind: 'image', imageId: digest(`c${i}`), sizeBytes: i });
+  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: FAKE_AWS_KEYS });
+  try {
+    const location: CacheLocation = { kind: 's3', bucket: 'cache-bucket', key: 'big/digest-cache.json' };
+    expect(await saveCache(location, table, () => client)).toBeUndefined();
+    const loaded = await loadCache(location, () => client);
+    expect(loaded.warnings).toEqual([]);
+    expect(loaded.cache.size).toBe(60_000);
+    expect(loaded.cache.peek(digest('m59999'))).toEqual({ kind: 'image', imageId: digest('c59999'), sizeBytes: 59_999 });
+  } finally {
+    client.destroy();
   }
 });

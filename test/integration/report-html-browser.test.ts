@@ -79,8 +79,8 @@ const report: Report = {
       imageId: d('6'),
       sizeBytes: 31457280,
       locations: [
-        { repository: 'app-b', manifestDigest: d('7'), tags: ['1.0'] },
-        { repository: 'mirror', manifestDigest: d('8'), tags: [] },
+        { repository: 'app-b', manifestDigest: d('7'), tags: ['1.0'], sizeBytes: 1000 },
+        { repository: 'mirror', manifestDigest: d('8'), tags: [], sizeBytes: 1000 },
       ],
     },
   ],

@@ -1,5 +1,5 @@
 import { ecrRegistryHost, indexInventory, matchImages, statusOf } from '../../scanner/match/match';
-import { EcrInventory } from '../../scanner/ecr/types';
+import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../../scanner/input/input-file';
 import { buildReport } from '../../scanner/report/build-report';
@@ -7,7 +7,7 @@ import { renderMarkdown, renderMissing, renderText } from '../../scanner/output/
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 
-const inventory: EcrInventory = {
+const inventory = staticInventory({
   accountId: '123456789012',
   region: 'us-east-1',
   repositories: 3,
@@ -20,9 +20,7 @@ const inventory: EcrInventory = {
     { repository: 'mirror', manifestDigest: d('2'), imageId: d('a'), tags: ['x'] },
     { repository: 'multi', manifestDigest: d('3'), imageId: d('b'), tags: ['1.0'] },
   ],
-  lookupManifest: () => undefined,
-  lookupTag: () => undefined,
-};
+});
 const indexes = indexInventory([inventory]);
 
 describe('matching', () => {

@@ -4,6 +4,7 @@ import { ecrNameProblem, normalizeTargetPrefix, sourceRepositoryOf, TargetPrefix
 import { EcrInventory } from '../../scanner/ecr/types';
 import { Report, ReportImage, ReportSource } from '../../scanner/report/report-types';
 import { parseCliArgs, UsageError } from '../../scanner/cli-args';
+import { staticInventory } from '../../scanner/ecr/static-inventory';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -179,17 +180,8 @@ describe('buildPlan', () => {
   });
 
   test('the target registry comes from the inventory; unknown when ECR listed no repository', () => {
-    const inv = (accountId: string, region: string, repositoryNames: string[]): EcrInventory => ({
-      accountId,
-      region,
-      repositories: repositoryNames.length,
-      images: 0,
-      skippedRepositories: [],
-      repositoryNames,
-      platformImages: [],
-      lookupManifest: () => undefined,
-      lookupTag: () => undefined,
-    });
+    const inv = (accountId: string, region: string, repositoryNames: string[]): EcrInventory =>
+      staticInventory({ accountId, region, repositories: repositoryNames.length, images: 0, repositoryNames, platformImages: [] });
     expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toEqual({
       registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
       repositoryNames: ['a', 'b'],

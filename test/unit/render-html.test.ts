@@ -53,8 +53,8 @@ const report: Report = {
       imageId: d('f'),
       sizeBytes: 3 * 1024 * 1024,
       locations: [
-        { repository: `app-a${EVIL}`, manifestDigest: d('1'), tags: [`1.0${EVIL}`] },
-        { repository: 'mirror', manifestDigest: d('2'), tags: [] },
+        { repository: `app-a${EVIL}`, manifestDigest: d('1'), tags: [`1.0${EVIL}`], sizeBytes: 1000 },
+        { repository: 'mirror', manifestDigest: d('2'), tags: [], sizeBytes: 1000 },
       ],
     },
   ],

@@ -1,0 +1,110 @@
+/**
+ * The floor the scanner is measured against: the very calls the scanner makes
+ * (DescribeRepositories, ListImages per repository, BatchGetImage per 100
+ * digests, same page sizes, same concurrency, kept-alive sockets) over plain
+ * node:http with JSON.parse of each answer and nothing else: no SDK, no
+ * signing, no manifest parsing, nothing kept. The bench bundles and runs it in
+ * its own process, like the scanner, so CPU and RSS compare one to one.
+ *
+ *     node floor.js <endpoint> <concurrency>
+ */
+import { Agent, request } from 'node:http';
+import { Limiter } from '../scanner/concurrency/limiter';
+import { ACCEPTED_MANIFEST_TYPES } from '../scanner/oci/media-types';
+
+const [endpoint = '', concurrencyText = '16'] = process.argv.slice(2);
+const concurrency = Number(concurrencyText);
+const url = new URL(endpoint);
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+const limiter = new Limiter(concurrency);
+// The emulator checks that a credential scope is present, not the signature.
+const AUTHORIZATION = 'AWS4-HMAC-SHA256 Credential=AKIDFLOOR/20260101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=0';
+
+type Json = Record<string, unknown>;
+
+/** The input is made once the call has a slot, so thousands of waiting calls hold no request bodies. */
+function call(operation: string, makeInput: () => Json): Promise<Json> {
+  return limiter.run(
+    () =>
+      new Promise<Json>((resolve, reject) => {
+        const body = JSON.stringify(makeInput());
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/',
+            agent,
+            headers: {
+              'Content-Type': 'application/x-amz-json-1.1',
+              'X-Amz-Target': `AmazonEC2ContainerRegistry_V20150921.${operation}`,
+              Authorization: AUTHORIZATION,
+              'Content-Length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+              if (res.statusCode !== 200) reject(new Error(`${operation}: ${res.statusCode} ${JSON.stringify(parsed)}`));
+              else resolve(parsed);
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
+  );
+}
+
+async function repository(name: string): Promise<number> {
+  const digests = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await call('ListImages', () => ({ repositoryName: name, maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
+    for (const id of (page.imageIds as Array<{ imageDigest?: string }> | undefined) ?? []) if (id.imageDigest) digests.add(id.imageDigest);
+    nextToken = page.nextToken as string | undefined;
+  } while (nextToken);
+  const all = [...digests];
+  const batches: Promise<Json>[] = [];
+  for (let i = 0; i < all.length; i += 100) {
+    batches.push(
+      call('BatchGetImage', () => ({
+        repositoryName: name,
+        imageIds: all.slice(i, i + 100).map((imageDigest) => ({ imageDigest })),
+        acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
+      })).then((page) => {
+        for (const image of (page.images as Array<{ imageManifest?: string }> | undefined) ?? []) {
+          if (image.imageManifest) JSON.parse(image.imageManifest);
+        }
+        return page;
+      }),
+    );
+  }
+  await Promise.all(batches);
+  return all.length;
+}
+
+async function main(): Promise<void> {
+  const tasks: Promise<number>[] = [];
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await call('DescribeRepositories', () => ({ maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
+    for (const r of (page.repositories as Array<{ repositoryName?: string }> | undefined) ?? []) {
+      if (r.repositoryName) tasks.push(repository(r.repositoryName));
+    }
+    nextToken = page.nextToken as string | undefined;
+  } while (nextToken);
+  const images = (await Promise.all(tasks)).reduce((a, b) => a + b, 0);
+  agent.destroy();
+  process.stdout.write(`${images}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`floor failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,260 @@
+/**
+ * Where the inventory keeps every listed ECR image: one row per (repository,
+ * manifest digest) in typed-array columns, repository names interned, digests
+ * as ids of the shared ManifestTable, tags as text in one buffer. About 20
+ * bytes a row beside the ~40 a digest costs in the table, where objects and
+ * string Maps cost well over a kilobyte an image.
+ *
+ * Rows of one repository are appended together, so a repository is a range.
+ * After finish(), platform images are grouped by image ID (a counting sort
+ * over digest ids), which answers both matching and duplicates.
+ */
+import { ManifestTable, KIND_IMAGE, KIND_INDEX } from './manifest-table';
+import { duplicateOf, sortDuplicates } from './duplicates';
+import { EcrDuplicate, EcrDuplicateLocation, EcrPlatformImage } from './types';
+
+/** Deleted between ListImages and BatchGetImage, or its repository vanished. */
+const GONE = 1;
+/** An attestation entry of an index in the same repository: not a platform image. */
+const ATTESTATION = 2;
+/** How deep below a tagged index its tags still reach (an index of indexes of images is already rare). */
+const MAX_INDEX_DEPTH = 3;
+
+function grown<T extends Uint8Array | Int32Array>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * One repository's listing while its pages arrive: ListImages names a digest
+ * once per tag, possibly across pages, so entries are gathered by digest id
+ * before they become rows. Digests are interned as they come, so the page's
+ * strings die young instead of living in a Map until the last page.
+ */
+export class RepositoryListing {
+  private readonly ids: number[] = [];
+  private readonly tags: Array<string | string[] | undefined> = [];
+  private readonly index = new Map<number, number>();
+
+  constructor(private readonly manifests: ManifestTable) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  add(digest: string, tag: string | undefined): void {
+    const id = this.manifests.idOf(digest);
+    const k = this.index.get(id);
+    if (k === undefined) {
+      this.index.set(id, this.ids.push(id) - 1);
+      this.tags.push(tag || undefined);
+      return;
+    }
+    if (!tag) return;
+    const had = this.tags[k];
+    if (had === undefined) this.tags[k] = tag;
+    else if (typeof had === 'string') this.tags[k] = [had, tag];
+    else had.push(tag);
+  }
+
+  idAt(k: number): number {
+    return this.ids[k]!;
+  }
+
+  /** Own tags of the k-th digest: none, one, or several (unsorted). */
+  tagsAt(k: number): string | readonly string[] | undefined {
+    return this.tags[k];
+  }
+}
+
+export class InventoryStore {
+  private readonly repoNames: string[] = [];
+  private readonly repoRange: Array<[number, number]> = [];
+  private rows = 0;
+  private rowRepo = new Int32Array(1024);
+  private rowDigest = new Int32Array(1024);
+  private rowFlags = new Uint8Array(1024);
+  /** Row r's own tags are tagText[tagStart[r] .. tagStart[r+1]), space-separated (a tag has no spaces). */
+  private tagStart = new Int32Array(1025);
+  private tagText = Buffer.alloc(64 * 1024);
+  private tagBytes = 0;
+  private readonly inherited = new Map<number, string[]>();
+  private groupStart: Int32Array | undefined;
+  private groupRows: Int32Array | undefined;
+
+  constructor(readonly manifests: ManifestTable = new ManifestTable()) {}
+
+  get size(): number {
+    return this.rows;
+  }
+
+  /** Appends a repository's listing; returns the rows' range. */
+  addRepository(name: string, listing: RepositoryListing): { repo: number; start: number; end: number } {
+    const repo = this.repoNames.push(name) - 1;
+    const start = this.rows;
+    const end = start + listing.size;
+    this.rowRepo = grown(this.rowRepo, end);
+    this.rowDigest = grown(this.rowDigest, end);
+    this.rowFlags = grown(this.rowFlags, end);
+    this.tagStart = grown(this.tagStart, end + 1);
+    for (let k = 0; k < listing.size; k++) {
+      const row = this.rows++;
+      this.rowRepo[row] = repo;
+      this.rowDigest[row] = listing.idAt(k);
+      const tags = listing.tagsAt(k);
+      if (tags !== undefined) this.writeTags(typeof tags === 'string' ? tags : [...tags].sort().join(' '));
+      this.tagStart[row + 1] = this.tagBytes;
+    }
+    this.repoRange.push([start, end]);
+    return { repo, start, end };
+  }
+
+  digestIdAt(row: number): number {
+    return this.rowDigest[row]!;
+  }
+
+  /** The image left ECR: it is left out of every answer (it still counts as listed). */
+  drop(row: number): void {
+    this.rowFlags[row]! |= GONE;
+  }
+
+  dropRepository(repo: number): void {
+    const [start, end] = this.repoRange[repo]!;
+    for (let row = start; row < end; row++) this.rowFlags[row]! |= GONE;
+  }
+
+  ownTags(row: number): string[] {
+    const start = this.tagStart[row]!;
+    const end = this.tagStart[row + 1]!;
+    return start === end ? [] : this.tagText.toString('utf8', start, end).split(' ');
+  }
+
+  /** Passes index tags to children and groups platform images by image ID; call once, after the last repository. */
+  finish(): void {
+    for (let repo = 0; repo < this.repoNames.length; repo++) this.linkIndexes(repo);
+    // Counting sort of platform rows by image ID: counts, then end offsets, then each row placed
+    // by decrementing its group's end, which leaves groupStart[id] at the group's start.
+    const n = this.manifests.imageIds.size;
+    const groupStart = new Int32Array(n + 1);
+    for (let row = 0; row < this.rows; row++) if (this.isPlatformImage(row)) groupStart[this.manifests.imageIdAt(this.rowDigest[row]!)]!++;
+    for (let id = 1; id <= n; id++) groupStart[id]! += groupStart[id - 1]!;
+    const groupRows = new Int32Array(groupStart[n]!);
+    for (let row = this.rows - 1; row >= 0; row--) {
+      if (this.isPlatformImage(row)) groupRows[--groupStart[this.manifests.imageIdAt(this.rowDigest[row]!)]!] = row;
+    }
+    this.groupStart = groupStart;
+    this.groupRows = groupRows;
+  }
+
+  imagesWithId(imageId: string): EcrPlatformImage[] {
+    const id = this.manifests.imageIds.find(imageId);
+    return this.groupOf(id).map((row) => this.imageAt(row));
+  }
+
+  *platformImages(): Generator<EcrPlatformImage> {
+    for (let row = 0; row < this.rows; row++) if (this.isPlatformImage(row)) yield this.imageAt(row);
+  }
+
+  duplicates(): EcrDuplicate[] {
+    const { groupStart } = this.finished();
+    const result: EcrDuplicate[] = [];
+    for (let id = 0; id + 1 < groupStart.length; id++) {
+      if (groupStart[id + 1]! - groupStart[id]! < 2) continue;
+      const locations: EcrDuplicateLocation[] = this.groupOf(id).map((row) => {
+        const digest = this.rowDigest[row]!;
+        return {
+          repository: this.repoNames[this.rowRepo[row]!]!,
+          manifestDigest: this.manifests.digestAt(digest),
+          tags: this.tagsAt(row),
+          sizeBytes: this.manifests.sizeAt(digest),
+        };
+      });
+      result.push(duplicateOf(this.manifests.imageIdDigest(id), locations));
+    }
+    return sortDuplicates(result);
+  }
+
+  private finished(): { groupStart: Int32Array; groupRows: Int32Array } {
+    if (!this.groupStart || !this.groupRows) throw new Error('InventoryStore: finish() was not called');
+    return { groupStart: this.groupStart, groupRows: this.groupRows };
+  }
+
+  private groupOf(id: number): number[] {
+    const { groupStart, groupRows } = this.finished();
+    if (id < 0 || id + 1 >= groupStart.length) return [];
+    return Array.from(groupRows.subarray(groupStart[id]!, groupStart[id + 1]!));
+  }
+
+  private isPlatformImage(row: number): boolean {
+    return this.rowFlags[row] === 0 && this.manifests.kindAt(this.rowDigest[row]!) === KIND_IMAGE;
+  }
+
+  private tagsAt(row: number): string[] {
+    const own = this.ownTags(row);
+    const inherited = this.inherited.get(row);
+    return inherited ? [...own, ...inherited] : own;
+  }
+
+  private imageAt(row: number): EcrPlatformImage {
+    const digest = this.rowDigest[row]!;
+    return {
+      repository: this.repoNames[this.rowRepo[row]!]!,
+      manifestDigest: this.manifests.digestAt(digest),
+      imageId: this.manifests.imageIdDigest(this.manifests.imageIdAt(digest)),
+      tags: this.tagsAt(row),
+    };
+  }
+
+  private writeTags(text: string): void {
+    const needed = this.tagBytes + Buffer.byteLength(text);
+    if (needed > this.tagText.length) {
+      const bigger = Buffer.alloc(Math.max(needed, this.tagText.length * 2));
+      this.tagText.copy(bigger, 0, 0, this.tagBytes);
+      this.tagText = bigger;
+    }
+    this.tagBytes += this.tagText.write(text, this.tagBytes, 'utf8');
+  }
+
+  /**
+   * In ECR an index's children are listed as (usually untagged) images of the
+   * same repository and the tag sits on the index, so a child inherits the
+   * tags of the indexes listing it: a match can then name the tag a user pushed.
+   * Attestation entries are marked so they are not taken for platform images.
+   */
+  private linkIndexes(repo: number): void {
+    const [start, end] = this.repoRange[repo]!;
+    let hasIndex = false;
+    for (let row = start; row < end && !hasIndex; row++) hasIndex = this.manifests.kindAt(this.rowDigest[row]!) === KIND_INDEX;
+    if (!hasIndex) return;
+    const rowOf = new Map<number, number>();
+    for (let row = start; row < end; row++) if ((this.rowFlags[row]! & GONE) === 0) rowOf.set(this.rowDigest[row]!, row);
+    const passed = new Map<number, Set<string>>();
+    const pass = (digest: number, tags: string[], depth: number) => {
+      if (depth >= MAX_INDEX_DEPTH) return;
+      this.manifests.forEachChild(digest, (child, attestation) => {
+        const row = rowOf.get(child);
+        if (row === undefined) return;
+        if (attestation) this.rowFlags[row]! |= ATTESTATION;
+        if (tags.length === 0) return;
+        const kind = this.manifests.kindAt(child);
+        if (kind === KIND_INDEX) pass(child, tags, depth + 1);
+        else if (kind !== 0) {
+          let set = passed.get(row);
+          if (!set) passed.set(row, (set = new Set()));
+          for (const t of tags) set.add(t);
+        }
+      });
+    };
+    for (let row = start; row < end; row++) {
+      const digest = this.rowDigest[row]!;
+      if (this.manifests.kindAt(digest) === KIND_INDEX && (this.rowFlags[row]! & GONE) === 0) pass(digest, this.ownTags(row), 0);
+    }
+    for (const [row, set] of passed) {
+      const own = this.ownTags(row);
+      const extra = [...set].filter((t) => !own.includes(t)).sort();
+      if (extra.length > 0) this.inherited.set(row, extra);
+    }
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * Manifest summaries by digest, held in columns of typed arrays indexed by
+ * the digest's id in one DigestTable: the inventory's memory of what every
+ * ECR manifest is, and also the digest cache (the same rows are loaded from
+ * and saved to the cache file, so a million manifests are never held twice).
+ *
+ * Per digest id: kind (none / image / index / other), ref (image: the image
+ * ID's digest id; index: first entry in `children`; other: entry in
+ * `reasons`), num (image: size in bytes; index: number of children), used
+ * (unused / used from the cache file / learned this run; only used rows are saved).
+ */
+import { DigestTable } from './digest-table';
+import { IndexChild, ManifestSummary } from './manifest-summary';
+
+const NONE = 0;
+export const KIND_IMAGE = 1;
+export const KIND_INDEX = 2;
+const KIND_OTHER = 3;
+/** Values of `used`. */
+const UNUSED = 0;
+const USED = 1;
+const LEARNED = 2;
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
+  bigger.set(array);
+  return bigger;
+}
+
+export class ManifestTable {
+  /** Manifest digests (listed images, index children): the rows of the columns below. */
+  readonly digests = new DigestTable();
+  /** Image IDs (config digests) apart, so the columns are not paid for them: a million images name a million image IDs. */
+  readonly imageIds = new DigestTable();
+  private kind = new Uint8Array(1024);
+  private ref = new Int32Array(1024);
+  private num = new Float64Array(1024);
+  private used = new Uint8Array(1024);
+  /** Pairs (child digest id, platform code): code 0 none, else (platform index + 1) * 2 + attestation bit. */
+  private children = new Int32Array(1024);
+  private childPairs = 0;
+  private readonly platforms: string[] = [];
+  /** Platform codes of the few images a source's config named (ECR's API names none): id -> code. */
+  private readonly imagePlatforms = new Map<number, number>();
+  private readonly platformCodes = new Map<string, number>();
+  private readonly reasons: string[] = [];
+  private readonly reasonCodes = new Map<string, number>();
+  private summaries = 0;
+  private added = 0;
+  private usedCount = 0;
+
+  /** Number of manifests with a summary. */
+  get size(): number {
+    return this.summaries;
+  }
+
+  /** The digest's id, interned. */
+  idOf(digest: string): number {
+    const id = this.digests.intern(digest);
+    this.ensure(id + 1);
+    return id;
+  }
+
+  /** The digest's id, or -1 if it was never seen. */
+  findId(digest: string): number {
+    return this.digests.find(digest);
+  }
+
+  digestAt(id: number): string {
+    return this.digests.digestAt(id);
+  }
+
+  hasSummary(id: number): boolean {
+    return this.kind[id] !== NONE;
+  }
+
+  kindAt(id: number): number {
+    return this.kind[id] ?? NONE;
+  }
+
+  /** For an image: the id of its image ID in `imageIds`. */
+  imageIdAt(id: number): number {
+    return this.ref[id]!;
+  }
+
+  imageIdDigest(imageId: number): string {
+    return this.imageIds.digestAt(imageId);
+  }
+
+  /** For an image: config plus layer sizes. */
+  sizeAt(id: number): number {
+    return this.num[id]!;
+  }
+
+  /** For an index: calls fn with each child's digest id and whether it is an attestation. */
+  forEachChild(id: number, fn: (childId: number, attestation: boolean) => void): void {
+    if (this.kind[id] !== KIND_INDEX) return;
+    const start = this.ref[id]!;
+    const end = start + this.num[id]!;
+    for (let k = start; k < end; k++) fn(this.children[2 * k]!, (this.children[2 * k + 1]! & 1) === 1);
+  }
+
+  /** Marks the row as needed this run, so the cache keeps it. */
+  markUsed(id: number): void {
+    if (this.used[id] === UNUSED && this.kind[id] !== NONE) {
+      this.used[id] = USED;
+      this.usedCount++;
+    }
+  }
+
+  /** Fetched during this run, rather than read from the cache file. */
+  learnedThisRun(id: number): boolean {
+    return this.used[id] === LEARNED;
+  }
+
+  /** Records what a manifest is; learned this run (fetched), so it is used. */
+  set(digest: string, summary: ManifestSummary): number {
+    const id = this.idOf(digest);
+    this.setAt(id, summary);
+    return id;
+  }
+
+  setAt(id: number, summary: ManifestSummary): void {
+    this.store(id, summary);
+    this.added++;
+    if (this.used[id] === UNUSED) this.usedCount++;
+    this.used[id] = LEARNED;
+  }
+
+  /** Records a summary read from the cache file: kept only if this run needs it. */
+  load(digest: string, summary: ManifestSummary): void {
+    this.store(this.idOf(digest), summary);
+  }
+
+  /** An image entry read from the cache, without making a summary object (a million of them load on every re-scan). */
+  loadImage(digest: string, imageId: string, sizeBytes: number): void {
+    const id = this.idOf(digest);
+    const image = this.imageIds.intern(imageId);
+    if (this.kind[id] === NONE) this.summaries++;
+    this.kind[id] = KIND_IMAGE;
+    this.ref[id] = image;
+    this.num[id] = sizeBytes;
+  }
+
+  /** The summary, without marking it used (ECR look-ups by other parts of the scan). */
+  peek(digest: string): ManifestSummary | undefined {
+    const id = this.digests.find(digest);
+    return id < 0 ? undefined : this.summaryAt(id);
+  }
+
+  /** The summary, marking it used: the digest cache's get. */
+  get(digest: string): ManifestSummary | undefined {
+    const id = this.digests.find(digest);
+    if (id < 0 || this.kind[id] === NONE) return undefined;
+    this.markUsed(id);
+    return this.summaryAt(id);
+  }
+
+  summaryAt(id: number): ManifestSummary | undefined {
+    switch (this.kind[id]) {
+      case KIND_IMAGE: {
+        const code = this.imagePlatforms.get(id);
+        return {
+          kind: 'image',
+          imageId: this.imageIds.digestAt(this.ref[id]!),
+          sizeBytes: this.num[id]!,
+          ...(code !== undefined ? { platform: this.platforms[code - 1]! } : {}),
+        };
+      }
+      case KIND_INDEX: {
+        const children: IndexChild[] = [];
+        const start = this.ref[id]!;
+        const end = start + this.num[id]!;
+        for (let k = start; k < end; k++) {
+          const code = this.children[2 * k + 1]!;
+          const platform = code >> 1 > 0 ? this.platforms[(code >> 1) - 1] : undefined;
+          children.push({
+            digest: this.digests.digestAt(this.children[2 * k]!),
+            ...(platform !== undefined ? { platform } : {}),
+            ...(code & 1 ? { attestation: true as const } : {}),
+          });
+        }
+        return { kind: 'index', children };
+      }
+      case KIND_OTHER:
+        return { kind: 'other', reason: this.reasons[this.ref[id]!]! };
+      default:
+        return undefined;
+    }
+  }
+
+  /** True when the image row carries a platform, which the compact image line cannot hold. */
+  hasImagePlatform(id: number): boolean {
+    return this.imagePlatforms.has(id);
+  }
+
+  /** Ids of the rows this run used, in id order: what the cache saves. */
+  *usedIds(): Generator<number> {
+    const n = this.digests.size;
+    for (let id = 0; id < n; id++) if (this.used[id] !== UNUSED && this.kind[id] !== NONE) yield id;
+  }
+
+  get usedSize(): number {
+    return this.usedCount;
+  }
+
+  /** True when saving would change the stored file: new entries, or entries to drop. */
+  get needsSave(): boolean {
+    return this.added > 0 || this.usedCount !== this.summaries;
+  }
+
+  private ensure(length: number): void {
+    if (length <= this.kind.length) return;
+    this.kind = grown(this.kind, length);
+    this.ref = grown(this.ref, length);
+    this.num = grown(this.num, length);
+    this.used = grown(this.used, length);
+  }
+
+  private store(id: number, summary: ManifestSummary): void {
+    if (this.kind[id] === NONE) this.summaries++;
+    switch (summary.kind) {
+      case 'image': {
+        this.ref[id] = this.imageIds.intern(summary.imageId);
+        this.kind[id] = KIND_IMAGE;
+        this.num[id] = summary.sizeBytes;
+        // ECR's copy of the same digest names no platform; one a source's config named is kept.
+        if (summary.platform !== undefined) this.imagePlatforms.set(id, this.platformCode(summary.platform));
+        break;
+      }
+      case 'index': {
+        const start = this.childPairs;
+        this.children = grown(this.children, 2 * (start + summary.children.length));
+        for (const child of summary.children) {
+          const k = this.childPairs++;
+          // Interning may replace the column arrays, so it runs before a write into one of them
+          // (`this.children[i] = this.idOf(…)` would write into the array it replaced).
+          const childId = this.idOf(child.digest);
+          this.children[2 * k] = childId;
+          this.children[2 * k + 1] =
+            (child.platform !== undefined ? this.platformCode(child.platform) * 2 : 0) | (child.attestation ? 1 : 0);
+        }
+        this.kind[id] = KIND_INDEX;
+        this.ref[id] = start;
+        this.num[id] = summary.children.length;
+        break;
+      }
+      default:
+        this.kind[id] = KIND_OTHER;
+        this.ref[id] = this.reasonCode(summary.reason);
+        this.num[id] = 0;
+    }
+  }
+
+  /** Unreadable manifests mostly share a handful of reasons (schema 1), so each text is kept once. */
+  private reasonCode(reason: string): number {
+    let code = this.reasonCodes.get(reason);
+    if (code === undefined) {
+      code = this.reasons.push(reason) - 1;
+      this.reasonCodes.set(reason, code);
+    }
+    return code;
+  }
+
+  private platformCode(platform: string): number {
+    let code = this.platformCodes.get(platform);
+    if (code === undefined) {
+      code = this.platforms.push(platform);
+      this.platformCodes.set(platform, code);
+    }
+    return code;
+  }
+}

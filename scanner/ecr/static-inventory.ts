@@ -1,0 +1,65 @@
+/**
+ * An EcrInventory over a plain array of platform images: for tests and for
+ * small hand-made inventories. The scan's own inventory is the compact
+ * InventoryStore; this one trades memory for simplicity and answers the same
+ * queries the same way.
+ */
+import { ManifestSummary } from './manifest-summary';
+import { duplicateOf, sortDuplicates } from './duplicates';
+import { EcrDuplicate, EcrInventory, EcrPlatformImage } from './types';
+
+export interface StaticInventoryInput {
+  accountId: string;
+  region: string;
+  repositories: number;
+  images: number;
+  skippedRepositories?: string[];
+  platformImages: EcrPlatformImage[];
+  /** Summaries by manifest digest, for lookupManifest and duplicate sizes. */
+  manifests?: ReadonlyMap<string, ManifestSummary>;
+  /** `repository:tag` -> manifest digest, for lookupTag; default: the platform images' own tags. */
+  tags?: ReadonlyMap<string, string>;
+  /** Default: the platform images' repositories. */
+  repositoryNames?: string[];
+}
+
+export function staticInventory(input: StaticInventoryInput): EcrInventory {
+  const byImageId = new Map<string, EcrPlatformImage[]>();
+  for (const image of input.platformImages) {
+    const list = byImageId.get(image.imageId);
+    if (list) list.push(image);
+    else byImageId.set(image.imageId, [image]);
+  }
+  const sizeOf = (digest: string) => {
+    const summary = input.manifests?.get(digest);
+    return summary?.kind === 'image' ? summary.sizeBytes : 0;
+  };
+  return {
+    accountId: input.accountId,
+    region: input.region,
+    repositories: input.repositories,
+    images: input.images,
+    skippedRepositories: input.skippedRepositories ?? [],
+    repositoryNames: input.repositoryNames ?? [...new Set(input.platformImages.map((i) => i.repository))].sort(),
+    imagesWithId: (imageId) => [...(byImageId.get(imageId) ?? [])],
+    platformImages: () => input.platformImages,
+    duplicates(): EcrDuplicate[] {
+      const result: EcrDuplicate[] = [];
+      for (const [imageId, images] of byImageId) {
+        if (images.length < 2) continue;
+        const locations = images.map((i) => ({
+          repository: i.repository,
+          manifestDigest: i.manifestDigest,
+          tags: i.tags,
+          sizeBytes: sizeOf(i.manifestDigest),
+        }));
+        result.push(duplicateOf(imageId, locations));
+      }
+      return sortDuplicates(result);
+    },
+    lookupManifest: (digest) => input.manifests?.get(digest),
+    lookupTag: (repository, tag) =>
+      input.tags?.get(`${repository}:${tag}`) ??
+      input.platformImages.find((i) => i.repository === repository && i.tags.includes(tag))?.manifestDigest,
+  };
+}

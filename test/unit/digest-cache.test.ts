@@ -1,0 +1,102 @@
+/** The digest cache file, format 2: round trip, validation, the checksum trailer, and format 1 rebuilt. */
+import { createHash } from 'node:crypto';
+import { parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
+import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
+import { ManifestTable } from '../../scanner/ecr/manifest-table';
+
+const digest = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
+
+const entries: Array<[string, ManifestSummary]> = [
+  [digest('image'), { kind: 'image', imageId: digest('config'), sizeBytes: 31_457_280 }],
+  [digest('big'), { kind: 'image', imageId: digest('config2'), sizeBytes: 6_000_000_000 }],
+  [
+    digest('index'),
+    {
+      kind: 'index',
+      children: [
+        { digest: digest('image'), platform: 'linux/amd64' },
+        { digest: digest('att'), platform: 'unknown/unknown', attestation: true },
+        { digest: digest('plain') },
+      ],
+    },
+  ],
+  [digest('schema1'), { kind: 'other', reason: 'Docker schema 1 manifest: "quoted"\nand a newline' }],
+];
+
+function tableOf(list: Array<[string, ManifestSummary]>): ManifestTable {
+  const table = new ManifestTable();
+  for (const [d, s] of list) table.set(d, s);
+  return table;
+}
+
+const text = (table: ManifestTable) => [...serializeDigestCache(table)].join('');
+
+test('what is saved reads back exactly, one line per entry between header and trailer', () => {
+  const saved = text(tableOf(entries));
+  const lines = saved.trimEnd().split('\n');
+  expect(lines).toHaveLength(entries.length + 2);
+  expect(JSON.parse(lines[0]!)).toEqual({ format: 'ecr-duplicate-scanner/digest-cache', version: 2 });
+  expect(JSON.parse(lines.at(-1)!)).toMatchObject({ entries: entries.length });
+  const { cache, warnings } = parseDigestCache(saved, 'test');
+  expect(warnings).toEqual([]);
+  expect(cache.size).toBe(entries.length);
+  for (const [d, s] of entries) expect(cache.peek(d)).toEqual(s);
+  // Loaded entries are not "used" until asked for, so an untouched cache would shrink to nothing.
+  expect(cache.needsSave).toBe(true);
+});
+
+test('a large cache is written in chunks and still reads back', () => {
+  const list: Array<[string, ManifestSummary]> = Array.from({ length: 3000 }, (_, i) => [
+    digest(`m${i}`),
+    { kind: 'image', imageId: digest(`c${i}`), sizeBytes: i },
+  ]);
+  const chunks = [...serializeDigestCache(tableOf(list))];
+  expect(chunks.length).toBeGreaterThan(3);
+  expect(parseDigestCache(chunks.join(''), 'test').cache.size).toBe(3000);
+});
+
+test('only entries this run used are saved', () => {
+  const { cache } = parseDigestCache(text(tableOf(entries)), 'test');
+  cache.get(digest('image'));
+  cache.set(digest('new'), { kind: 'image', imageId: digest('c-new'), sizeBytes: 5 });
+  const again = parseDigestCache(text(cache), 'test').cache;
+  expect(again.size).toBe(2);
+  expect(again.peek(digest('index'))).toBeUndefined();
+});
+
+test.each([
+  ['a missing trailer (cut short)', (t: string) => t.slice(0, t.lastIndexOf('{"entries"')), /checksum mismatch/],
+  ['an edited entry', (t: string) => t.replace('"s":31457280', '"s":31457281'), /checksum mismatch/],
+  [
+    'a format 1 file',
+    () => `${JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 1, entries: 0, checksum: 'x' })}\n{}\n`,
+    /format version 1, expected 2/,
+  ],
+  ['another file', () => '{"name":"something else"}\n', /not a digest cache file/],
+])('%s is ignored and rebuilt', (_name, damage, why) => {
+  const { cache, warnings } = parseDigestCache(damage(text(tableOf(entries))), 'here');
+  expect(cache.size).toBe(0);
+  expect(warnings).toEqual([expect.stringMatching(why)]);
+  expect(warnings[0]).toMatch(/it will be rebuilt/);
+});
+
+test('entries whose values are invalid are skipped, the rest kept', () => {
+  const header = JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 2 });
+  const body = [
+    `{"m":"${digest('ok')}","i":"${digest('c')}","s":3}`,
+    `{"m":"${digest('bad-id')}","i":"sha256:nothex","s":3}`,
+    `{"m":"${digest('bad-size')}","i":"${digest('c')}","s":-1}`,
+    `{"m":"${digest('bad-child')}","c":[{"d":"nope"}]}`,
+  ]
+    .map((l) => `${l}\n`)
+    .join('');
+  const checksum = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const { cache, warnings } = parseDigestCache(`${header}\n${body}${JSON.stringify({ entries: 4, checksum })}\n`, 'here');
+  expect(cache.size).toBe(1);
+  expect(warnings).toEqual(['digest cache here: 3 invalid entries ignored']);
+});
+
+test('no file yet is an empty cache without a warning', () => {
+  expect(parseDigestCache(undefined, 'x')).toMatchObject({ warnings: [] });
+  expect(parseDigestCache('', 'x').cache.size).toBe(0);
+});
