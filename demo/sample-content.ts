@@ -78,6 +78,8 @@ export function demoContent(): DemoContent {
       'mirror/cache': [{ digest: sha256Digest(cacheV2), mediaType: MediaType.dockerManifest, manifest: cacheV2, tags: ['7', 'stable'] }],
       // Only the amd64 half of the database image.
       'mirror/db': [manifestOf(db.images[0]!, ['16-amd64'])],
+      // The cache image once more, as pushed in OCI form by another team: a duplicate inside ECR.
+      'backup/cache': [manifestOf(cache, ['2026-11'])],
       'team/unrelated': [manifestOf(image('unrelated', 'amd64'), ['latest'])],
     },
     input: [

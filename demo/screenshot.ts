@@ -7,6 +7,7 @@
  *   npm run demo && npm run screenshot        # demo-report/report.html -> docs/report-html.png
  *   npm run screenshot -- <report.html> <out.png>
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -91,6 +92,10 @@ export async function screenshotReport(options: ScreenshotOptions): Promise<Page
 async function main(argv: string[]): Promise<number> {
   const htmlPath = argv[0] ?? 'demo-report/report.html';
   const pngPath = argv[1] ?? 'docs/report-html.png';
+  if (!existsSync(htmlPath)) {
+    process.stderr.write(`screenshot: no ${htmlPath}; run \`npm run demo\` first, or name a report.html\n`);
+    return 2;
+  }
   const profile = await mkdtemp(join(tmpdir(), 'report-screenshot-'));
   try {
     const page = await screenshotReport({ htmlPath, pngPath, userDataDir: profile });

@@ -23,7 +23,12 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.sources.map((s) => s.status)).toEqual(['present', 'present', 'partial', 'absent', 'error', 'error']);
     expect(report.sources[0]!.duplicateLines).toEqual([8]);
-    expect(report.sources[1]!.images[0]!.matches[0]!.matchedBy).toBe('imageId');
+    // The cache image is in ECR twice: byte for byte in backup/cache, re-pushed as Docker v2 in mirror/cache.
+    expect(report.sources[1]!.images[0]!.matches.map((m) => [m.repository, m.matchedBy])).toEqual([
+      ['backup/cache', 'manifest'],
+      ['mirror/cache', 'imageId'],
+    ]);
+    expect(report.ecrDuplicates!.map((d) => d.locations.map((l) => l.repository))).toEqual([['backup/cache', 'mirror/cache']]);
     expect(await readFile(join(out, 'missing.txt'), 'utf8')).toMatch(/demo\/db:16\n.*demo\/tool:1\.36\n$/);
     // The migration plan and the page a person opens.
     expect(run.stdout).toContain(`${join(out, 'report.html')}`);
