@@ -176,14 +176,20 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const repoSet = (n: number) => new Set(Array.from({ length: n }, (_, r) => `bench/repo-${String(r).padStart(4, '0')}`));
 const matchCount = (report: Report | undefined) => (report?.sources ?? []).reduce((n, src) => n + (src.images[0]?.matches.length ?? 0), 0);
 
-/** The same report apart from when it was made. */
-const sameReport = (a: Report | undefined, b: Report | undefined) =>
-  a !== undefined && b !== undefined && JSON.stringify({ ...a, generatedAt: '' }) === JSON.stringify({ ...b, generatedAt: '' });
+/**
+ * The report's answers: all of it but when it was made and registries[], the source
+ * requests made, which a warm cache exists to save.
+ */
+const answers = (r: Report | undefined) => ({ ...r, generatedAt: '', registries: undefined });
 
-/** The first line where two reports differ (generatedAt aside), to say why a comparison failed. */
+/** The same answers in both reports. */
+const sameReport = (a: Report | undefined, b: Report | undefined) =>
+  a !== undefined && b !== undefined && JSON.stringify(answers(a)) === JSON.stringify(answers(b));
+
+/** The first line where two reports' answers differ, to say why a comparison failed. */
 function firstDifference(a: Report | undefined, b: Report | undefined): string {
-  const la = JSON.stringify({ ...a, generatedAt: '' }, null, 1).split('\n');
-  const lb = JSON.stringify({ ...b, generatedAt: '' }, null, 1).split('\n');
+  const la = JSON.stringify(answers(a), null, 1).split('\n');
+  const lb = JSON.stringify(answers(b), null, 1).split('\n');
   const i = la.findIndex((line, k) => line !== lb[k]);
   return i < 0 ? (la.length === lb.length ? 'none' : 'length') : `line ${i}: ${la.slice(i - 8, i + 1).join(' ')} vs ${lb[i]?.trim()}`;
 }

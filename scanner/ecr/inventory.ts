@@ -55,19 +55,34 @@ function errorName(err: unknown): string {
   return (err as { name?: string }).name ?? '';
 }
 
+/** What the SDK and the service call credentials that are missing, expired or not accepted: known by name, not by message. */
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'ExpiredToken',
+]);
+
 function explain(err: unknown, operation: EcrOperation, repository?: string): Error {
   const name = errorName(err);
   const where = repository ? ` on repository ${repository}` : '';
-  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnrecognizedClientException') {
+  if (name === 'AccessDeniedException' || name === 'AccessDenied') {
     return new EcrInventoryError(
       `ECR ${operation} was denied${where}: the scanner needs the IAM permission ecr:${operation} ` +
         `(it uses ecr:DescribeRepositories, ecr:ListImages and ecr:BatchGetImage). AWS said: ${(err as Error).message}`,
+      { cause: err },
     );
   }
-  if (name === 'CredentialsProviderError' || /credential/i.test((err as Error).message ?? '')) {
-    return new EcrInventoryError(`no AWS credentials for ECR ${operation}: ${(err as Error).message}`);
+  if (CREDENTIAL_ERRORS.has(name)) {
+    return new EcrInventoryError(
+      name === 'CredentialsProviderError'
+        ? `no AWS credentials for ECR ${operation} (set AWS_PROFILE, environment keys or an instance role): ${(err as Error).message}`
+        : `AWS did not accept the credentials for ECR ${operation} (${name}): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
-  return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`);
+  return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`, { cause: err });
 }
 
 type Run = <T>(task: () => Promise<T>) => Promise<T>;

@@ -132,3 +132,28 @@ test("the scanner client's plain-JSON codec answers exactly as the SDK's own", a
     name: 'RepositoryNotFoundException',
   });
 });
+
+test('missing or refused AWS credentials are named as such, by the error name, not as a missing permission', async () => {
+  const noCredentials = new ECRClient({
+    region: 'us-east-1',
+    endpoint: ecr.endpoint,
+    maxAttempts: 1,
+    credentials: () =>
+      Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+  });
+  clients.push(noCredentials);
+  await expect(inventoryEcr({ client: noCredentials, concurrency: 2 })).rejects.toThrow(
+    /^no AWS credentials for ECR DescribeRepositories \(set AWS_PROFILE, environment keys or an instance role\)/,
+  );
+  ecr.setFaults('DescribeRepositories', {
+    code: 'UnrecognizedClientException',
+    message: 'The security token included in the request is invalid',
+  });
+  try {
+    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2 })).rejects.toThrow(
+      /^AWS did not accept the credentials for ECR DescribeRepositories \(UnrecognizedClientException\)/,
+    );
+  } finally {
+    ecr.setFaults('DescribeRepositories', undefined);
+  }
+});
