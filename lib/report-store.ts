@@ -67,7 +67,8 @@ export class ReportStore extends Construct {
   grantCacheReadWrite(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['s3:GetObject', 's3:PutObject'],
+      // A large cache is uploaded in parts; a failed upload's parts are aborted at once (the lifecycle rule is the backstop).
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
       resourceArns: [this.bucket.arnForObjects(this.cacheKey)],
     });
   }

@@ -10,15 +10,8 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { splitS3Uri } from '../storage/s3-object';
 import { DigestCacheReader, LoadedCache, serializeDigestCache } from './digest-cache';
 import { ManifestTable } from './manifest-table';
@@ -102,68 +95,20 @@ async function saveFile(path: string, table: ManifestTable): Promise<void> {
   }
 }
 
-/** The serialised cache in parts of PART_BYTES (the last smaller). */
-function* parts(table: ManifestTable): Generator<Buffer> {
-  let pending: Buffer[] = [];
-  let bytes = 0;
-  for (const buffer of serializeDigestCache(table)) {
-    pending.push(buffer);
-    bytes += buffer.length;
-    if (bytes >= PART_BYTES) {
-      const whole = Buffer.concat(pending, bytes);
-      for (let off = 0; off + PART_BYTES <= whole.length; off += PART_BYTES) yield whole.subarray(off, off + PART_BYTES);
-      const rest = whole.subarray(whole.length - (whole.length % PART_BYTES));
-      pending = rest.length > 0 ? [rest] : [];
-      bytes = rest.length;
-    }
-  }
-  if (bytes > 0 || pending.length > 0) yield Buffer.concat(pending, bytes);
-}
-
 /**
- * One PutObject when the cache fits one part, else a multipart upload part by
- * part, so at most one part is in memory. Parts are Buffers, so the SDK can
- * checksum and retry each one.
+ * lib-storage's Upload: one PutObject when the cache fits one part, else a
+ * multipart upload that it aborts on failure. One part in flight at a time, so
+ * at most a part or two of the stream is in memory.
  */
 async function saveS3(client: S3Client, bucket: string, key: string, table: ManifestTable): Promise<void> {
-  const iterator = parts(table);
-  const first = iterator.next();
-  const firstPart = first.done ? Buffer.alloc(0) : first.value;
-  const second = iterator.next();
-  if (second.done) {
-    await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: firstPart,
-        ContentLength: firstPart.length,
-        ContentType: 'application/x-ndjson',
-      }),
-    );
-    return;
-  }
-  const { UploadId } = await client.send(
-    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'application/x-ndjson' }),
-  );
-  const done: Array<{ ETag: string | undefined; PartNumber: number }> = [];
-  const all = function* (): Generator<Buffer> {
-    yield firstPart;
-    yield second.value;
-    yield* iterator;
-  };
-  try {
-    for (const body of all()) {
-      const PartNumber = done.length + 1;
-      const result = await client.send(
-        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber, Body: body, ContentLength: body.length }),
-      );
-      done.push({ ETag: result.ETag, PartNumber });
-    }
-    await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
-  } catch (err) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
-    throw err;
-  }
+  const upload = new Upload({
+    client,
+    params: { Bucket: bucket, Key: key, Body: Readable.from(serializeDigestCache(table)), ContentType: 'application/x-ndjson' },
+    partSize: PART_BYTES,
+    queueSize: 1,
+    leavePartsOnError: false,
+  });
+  await upload.done();
 }
 
 /** Returns a warning when the cache could not be saved. */

@@ -113,6 +113,8 @@ describe.each(VARIANTS)('%s', (_name, context) => {
       'ecr:BatchGetImage': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
       's3:GetObject': [`\${${artifacts}.Arn}/*`, `\${${reports}.Arn}/${prefix}/cache/digest-cache.json`],
       's3:GetObjectVersion': [`\${${artifacts}.Arn}/*`],
+      // A failed multipart upload of a large cache is aborted at once, on that one object.
+      's3:AbortMultipartUpload': [`\${${reports}.Arn}/${prefix}/cache/digest-cache.json`],
       's3:GetBucketAcl': [`\${${artifacts}.Arn}`],
       's3:GetBucketLocation': [`\${${artifacts}.Arn}`],
       's3:PutObject': [`\${${reports}.Arn}/${prefix}/*`, `\${${reports}.Arn}/${prefix}/cache/digest-cache.json`],

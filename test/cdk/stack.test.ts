@@ -142,7 +142,11 @@ describe('build role', () => {
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`\${${ids.artifacts}.Arn}/*`] },
       { Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: [`\${${ids.artifacts}.Arn}`] },
       { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`\${${ids.reports}.Arn}/reports/*`] },
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [`\${${ids.reports}.Arn}/reports/cache/digest-cache.json`] },
+      {
+        Effect: 'Allow',
+        Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+        Resource: [`\${${ids.reports}.Arn}/reports/cache/digest-cache.json`],
+      },
     ]);
   });
 
