@@ -8,6 +8,7 @@ import { EcrDuplicate } from '../ecr/types';
 import { MigrationPlan, PlannedCopy, isCopyMade } from '../plan/plan-types';
 import { sourceRepositoryOf } from '../plan/target-name';
 import { Report, ReportImage, ReportSource } from '../report/report-types';
+import { formatBytes } from './format-bytes';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 
@@ -24,17 +25,6 @@ function digest(d: string): string {
 
 function badge(status: string): string {
   return `<span class="badge ${STATUSES.includes(status as (typeof STATUSES)[number]) ? status : 'other'}">${esc(status)}</span>`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 const CSS = `

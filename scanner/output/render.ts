@@ -4,6 +4,7 @@ import { MigrationPlan } from '../plan/plan-types';
 import { renderCopyScript } from '../plan/copy-script';
 import { renderRegsync } from '../plan/regsync';
 import { renderHtml } from './render-html';
+import { formatBytes } from './format-bytes';
 
 function uniqueUris(source: ReportSource): string[] {
   return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
@@ -65,18 +66,6 @@ export function renderMarkdown(report: Report): string {
   }
   out.push(...renderDuplicatesMarkdown(report));
   return out.join('\n');
-}
-
-/** Bytes in binary units, e.g. `28.4 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** A large registry can hold thousands of duplicates; report.md stays readable, report.json has them all. */

@@ -4,7 +4,7 @@
  * docker-registry standing in for ECR; a re-scan with that registry's images
  * listed in the ECR emulator finds every copied source present.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -15,7 +15,7 @@ import { writeOciLayout } from '../../emulator/oci-layout';
 import { RegistryHandle, startRegistry } from '../support/registry';
 import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli, runProcess } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
-import { inspectRaw, pushLayout } from '../support/skopeo';
+import { inspectRaw, pushLayout, skopeoSandboxEnv } from '../support/skopeo';
 import { ACCOUNT, ECR_HOST, full, lonely, partAmd, partial, relabelled, same, twin } from '../support/scenario-images';
 
 // The scenarios' input, and two lines more: a stale pin that claims lonely:1 with another image, and a digest-only source.
@@ -197,31 +197,11 @@ test('plan.json, copy.sh, regsync.yml and report.html are written and uploaded, 
 });
 
 /** skopeo sealed in a temp dir, as test/support/skopeo.ts runs it: no $HOME, /etc/containers or /var/lib/containers state. */
-async function skopeoSandbox(): Promise<Record<string, string>> {
-  const sandbox = join(work, 'skopeo');
-  const home = join(sandbox, 'home');
-  await mkdir(home, { recursive: true });
-  await writeFile(join(sandbox, 'registries.conf'), '');
-  await writeFile(join(sandbox, 'containers.conf'), '');
-  await writeFile(join(sandbox, 'auth.json'), '{}');
-  return {
-    HOME: home,
-    TMPDIR: sandbox,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    XDG_RUNTIME_DIR: join(sandbox, 'run'),
-    REGISTRY_AUTH_FILE: join(sandbox, 'auth.json'),
-    CONTAINERS_REGISTRIES_CONF: join(sandbox, 'registries.conf'),
-    CONTAINERS_CONF: join(sandbox, 'containers.conf'),
-    _CONTAINERS_ROOTLESS_UID: '1000',
-  };
-}
-
 test('copy.sh copies for real into a stand-in registry, then a re-scan finds every copied source present', async () => {
   const copy = await runProcess('bash', [join(out(), 'copy.sh')], {
     cwd: work,
     env: {
-      ...(await skopeoSandbox()),
+      ...(await skopeoSandboxEnv(join(work, 'skopeo'))),
       TARGET_REGISTRY: target!.host,
       SKOPEO_FLAGS: '--insecure-policy --src-tls-verify=false --dest-tls-verify=false --quiet',
       CREATE_REPOSITORIES: '0',

@@ -59,29 +59,37 @@ function dockerRef(ref: string): string {
   return ref.startsWith('docker://') ? ref : `docker://${ref}`;
 }
 
+/**
+ * The environment that points every skopeo config, auth and cache path into
+ * `sandbox` (a fresh directory), so no test reads or writes the machine's own.
+ */
+export async function skopeoSandboxEnv(sandbox: string): Promise<NodeJS.ProcessEnv> {
+  const home = join(sandbox, 'home');
+  await mkdir(home, { recursive: true });
+  await writeFile(join(sandbox, 'registries.conf'), '');
+  await writeFile(join(sandbox, 'containers.conf'), '');
+  await writeFile(join(sandbox, 'auth.json'), '{}');
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: sandbox,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_RUNTIME_DIR: join(sandbox, 'run'),
+    REGISTRY_AUTH_FILE: join(sandbox, 'auth.json'),
+    CONTAINERS_REGISTRIES_CONF: join(sandbox, 'registries.conf'),
+    CONTAINERS_CONF: join(sandbox, 'containers.conf'),
+    _CONTAINERS_ROOTLESS_UID: '1000',
+  };
+}
+
 /** Runs skopeo with an environment that points every config, auth and cache path into a fresh temp dir. */
 async function runSkopeo(args: readonly string[]): Promise<Buffer> {
   const sandbox = await mkdtemp(join(tmpdir(), 'test-skopeo-'));
   try {
-    const home = join(sandbox, 'home');
     const registriesD = join(sandbox, 'registries.d');
-    await mkdir(home);
     await mkdir(registriesD);
-    await writeFile(join(sandbox, 'registries.conf'), '');
-    await writeFile(join(sandbox, 'containers.conf'), '');
-    await writeFile(join(sandbox, 'auth.json'), '{}');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: home,
-      TMPDIR: sandbox,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_DATA_HOME: join(home, '.local', 'share'),
-      XDG_RUNTIME_DIR: join(sandbox, 'run'),
-      REGISTRY_AUTH_FILE: join(sandbox, 'auth.json'),
-      CONTAINERS_REGISTRIES_CONF: join(sandbox, 'registries.conf'),
-      CONTAINERS_CONF: join(sandbox, 'containers.conf'),
-      _CONTAINERS_ROOTLESS_UID: '1000',
-    };
+    const env = await skopeoSandboxEnv(sandbox);
     const globalFlags = ['--insecure-policy', '--registries.d', registriesD];
     return await new Promise<Buffer>((resolve, reject) => {
       execFile(

@@ -4,7 +4,8 @@ import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
 import { parseInput } from '../../scanner/input/input-file';
 import { indexInventory } from '../../scanner/match/match';
 import { buildReport, summarizeDuplicates } from '../../scanner/report/build-report';
-import { formatBytes, renderDuplicatesMarkdown, renderMarkdown } from '../../scanner/output/render';
+import { formatBytes } from '../../scanner/output/format-bytes';
+import { renderDuplicatesMarkdown, renderMarkdown } from '../../scanner/output/render';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const image = (config: string, sizeBytes: number): ManifestSummary => ({ kind: 'image', imageId: d(config), sizeBytes });

@@ -1,6 +1,7 @@
 /** report.html: self-contained, every input-derived value escaped, sections for the plan and ECR duplicates. */
 import { MigrationPlan } from '../../scanner/plan/plan-types';
-import { esc, formatBytes, renderHtml } from '../../scanner/output/render-html';
+import { formatBytes } from '../../scanner/output/format-bytes';
+import { esc, renderHtml } from '../../scanner/output/render-html';
 import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
 
