@@ -11,12 +11,11 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, EcrStoreContent, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
-import { writeOciLayout } from '../../emulator/oci-layout';
 import { RegistryHandle, startRegistry } from '../support/registry';
 import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli, runProcess } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
-import { inspectRaw, pushLayout, skopeoSandboxEnv } from '../support/skopeo';
-import { ACCOUNT, ECR_HOST, full, lonely, partAmd, partial, relabelled, same, twin } from '../support/scenario-images';
+import { inspectRaw, skopeoSandboxEnv } from '../support/skopeo';
+import { ACCOUNT, ECR_HOST, lonely, partial, pushScenarios, relabelled, SCENARIO_ECR_MAPPING } from '../support/scenario-images';
 
 // The scenarios' input, and two lines more: a stale pin that claims lonely:1 with another image, and a digest-only source.
 const INPUT = [
@@ -35,14 +34,6 @@ const INPUT = [
   '',
 ].join('\n');
 
-const ECR_MAPPING = [
-  { repository: 'ecr/mirror', ecrRepository: 'mirror' },
-  { repository: 'ecr/twin', ecrRepository: 'twin' },
-  { repository: 'ecr/twin-untagged', ecrRepository: 'twin-untagged' },
-  { repository: 'ecr/partial', ecrRepository: 'partial' },
-  { repository: 'ecr/full', ecrRepository: 'full' },
-];
-
 let work = '';
 let registry: RegistryHandle | undefined;
 let target: RegistryHandle | undefined;
@@ -60,38 +51,14 @@ function withTargetRepositories(content: EcrStoreContent): EcrStoreContent {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'plan-copy-'));
-  const layout = join(work, 'layout');
-  await writeOciLayout(layout, [
-    { tag: 'same', target: same },
-    { tag: 'twin', target: twin },
-    { tag: 'lonely', target: lonely },
-    { tag: 'relabelled', target: relabelled },
-    { tag: 'partial', target: partial },
-    { tag: 'part-amd', target: partAmd },
-    { tag: 'full', target: full },
-  ]);
   [registry, target] = await Promise.all([startRegistry(), startRegistry()]);
   host = registry.host;
-  const push = (tag: string, destination: string, extra: { format?: 'oci' | 'v2s2'; all?: boolean } = {}) =>
-    pushLayout({ layoutDir: layout, tag, destination: `${host}/${destination}`, ...extra });
-  await push('same', 'src/same:oci');
-  await push('twin', 'src/twin:1');
-  await push('lonely', 'src/lonely:1');
   // So that src/lonely@<relabelled digest> resolves: an older build once pushed under that name.
-  await push('relabelled', 'src/lonely:stale');
-  await push('relabelled', 'src/relabelled:1');
-  await push('partial', 'src/partial:1', { all: true });
-  await push('full', 'src/full:1', { all: true });
-  await push('same', 'ecr/mirror:v2s2', { format: 'v2s2' });
-  await push('twin', 'ecr/twin:1');
-  await push('twin', 'ecr/twin:stable');
-  await push('twin', 'ecr/twin-untagged:tmp');
-  await push('part-amd', 'ecr/partial:amd64-only');
-  await push('full', 'ecr/full:release', { all: true });
+  await pushScenarios(work, host, [['relabelled', 'src/lonely:stale']]);
 
   ecr = await startEcrEmulator({
     accountId: ACCOUNT,
-    repositories: withTargetRepositories(await loadFromRegistry(registry.url, ECR_MAPPING)),
+    repositories: withTargetRepositories(await loadFromRegistry(registry.url, SCENARIO_ECR_MAPPING)),
   });
   s3 = await startS3Server(['reports'], [FAKE_AWS_KEYS]);
   const input = join(work, 'input.txt');
@@ -222,7 +189,7 @@ test('copy.sh copies for real into a stand-in registry, then a re-scan finds eve
   const migrated = await loadFromRegistry(target!.url, [{ repository: 'migrated/src/partial' }, { repository: 'migrated/src/relabelled' }]);
   const after = await startEcrEmulator({
     accountId: ACCOUNT,
-    repositories: { ...(await loadFromRegistry(registry!.url, ECR_MAPPING)), ...migrated },
+    repositories: { ...(await loadFromRegistry(registry!.url, SCENARIO_ECR_MAPPING)), ...migrated },
   });
   try {
     const rescanOut = join(work, 'rescan');

@@ -9,12 +9,20 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Report, ReportSource } from '../../scanner/report/report-types';
 import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
-import { writeOciLayout } from '../../emulator/oci-layout';
 import { RegistryHandle, startRegistry } from '../support/registry';
 import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
-import { pushLayout } from '../support/skopeo';
-import { ACCOUNT, ECR_HOST, full, lonely, partAmd, partial, relabelled, same, twin } from '../support/scenario-images';
+import {
+  ACCOUNT,
+  ECR_HOST,
+  lonely,
+  partial,
+  pushScenarios,
+  relabelled,
+  same,
+  SCENARIO_ECR_MAPPING,
+  twin,
+} from '../support/scenario-images';
 
 const INPUT = [
   '# sources to migrate',
@@ -45,44 +53,10 @@ const source = (line: number): ReportSource => {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'scan-scenarios-'));
-  const layout = join(work, 'layout');
-  await writeOciLayout(layout, [
-    { tag: 'same', target: same },
-    { tag: 'twin', target: twin },
-    { tag: 'lonely', target: lonely },
-    { tag: 'relabelled', target: relabelled },
-    { tag: 'partial', target: partial },
-    { tag: 'part-amd', target: partAmd },
-    { tag: 'full', target: full },
-  ]);
   registry = await startRegistry();
   const host = registry.host;
-  const push = (tag: string, destination: string, extra: { format?: 'oci' | 'v2s2'; all?: boolean } = {}) =>
-    pushLayout({ layoutDir: layout, tag, destination: `${host}/${destination}`, ...extra });
-  // Source side.
-  await push('same', 'src/same:oci');
-  await push('twin', 'src/twin:1');
-  await push('lonely', 'src/lonely:1');
-  await push('relabelled', 'src/relabelled:1');
-  await push('partial', 'src/partial:1', { all: true });
-  await push('full', 'src/full:1', { all: true });
-  // What ECR holds: the same image re-pushed as Docker v2s2, a byte-identical
-  // image under two tags and untagged elsewhere, one platform of a multi-arch
-  // image, and a whole index under a tag.
-  await push('same', 'ecr/mirror:v2s2', { format: 'v2s2' });
-  await push('twin', 'ecr/twin:1');
-  await push('twin', 'ecr/twin:stable');
-  await push('twin', 'ecr/twin-untagged:tmp');
-  await push('part-amd', 'ecr/partial:amd64-only');
-  await push('full', 'ecr/full:release', { all: true });
-
-  const content = await loadFromRegistry(registry.url, [
-    { repository: 'ecr/mirror', ecrRepository: 'mirror' },
-    { repository: 'ecr/twin', ecrRepository: 'twin' },
-    { repository: 'ecr/twin-untagged', ecrRepository: 'twin-untagged' },
-    { repository: 'ecr/partial', ecrRepository: 'partial' },
-    { repository: 'ecr/full', ecrRepository: 'full' },
-  ]);
+  await pushScenarios(work, host);
+  const content = await loadFromRegistry(registry.url, SCENARIO_ECR_MAPPING);
   // Small pages, so every paginated call really pages.
   ecr = await startEcrEmulator({ accountId: ACCOUNT, repositories: content, pageSize: { DescribeRepositories: 2, ListImages: 2 } });
   ecr.store.createRepository('empty');
