@@ -225,10 +225,12 @@ export class RegistryClient {
 
   /**
    * Resolves a tag with a HEAD, which registries do not count as a pull.
-   * Undefined when the registry sends no Docker-Content-Digest; the caller then GETs.
+   * Undefined when the registry sends no Docker-Content-Digest or does not allow HEAD; the caller then GETs.
    */
   async headManifest(registry: string, repository: string, tag: string): Promise<ManifestHead | undefined> {
     const response = await this.request(registry, repository, `manifests/${tag}`, 'manifestHead', ACCEPTED_MANIFEST_TYPES.join(', '), 0);
+    // A registry (or a proxy before it) that does not do HEAD is asked with a GET instead.
+    if (response.status === 405 || response.status === 501) return undefined;
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, tag, 'tag');
     const digest = response.headers.get('docker-content-digest') ?? undefined;
     if (digest === undefined || !/^sha(256|512):[a-f0-9]+$/.test(digest)) return undefined;

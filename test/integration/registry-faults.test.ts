@@ -176,6 +176,19 @@ const cases: FaultCase[] = [
     error: /schema 1/,
   },
   {
+    name: 'a registry that refuses HEAD (405): the tag is resolved with a GET',
+    via: () => gated,
+    arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'status', status: 405 }, { method: 'HEAD' })),
+  },
+  {
+    name: 'a HEAD without Docker-Content-Digest: the tag is resolved with a GET',
+    via: () => gated,
+    arrange: () =>
+      gated.setBehaviour(
+        onPath(MANIFEST, { kind: 'status', status: 200, headers: { 'Content-Type': MediaType.ociManifest } }, { method: 'HEAD' }),
+      ),
+  },
+  {
     name: 'a redirect to another host (Authorization must not follow)',
     via: () => gated,
     arrange: () => gated.setBehaviour(onPath(MANIFEST, { kind: 'redirect', toOrigin: `http://localhost:${elsewhere.port}` })),
