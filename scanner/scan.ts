@@ -32,9 +32,9 @@ import { TargetPrefixError, normalizeTargetPrefix } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './output/upload-s3';
 import { OutputDirError, ensureWritableDir, writeReportFiles } from './output/write-local';
+import { ExitCode } from './errors/exit-code';
 
 export type { ExitCode } from './errors/exit-code';
-import { ExitCode } from './errors/exit-code';
 
 export interface ScanOptions {
   inputPath: string;
@@ -88,6 +88,86 @@ async function readInputFile(path: string): Promise<Buffer> {
   }
 }
 
+/** What comparing the sources with ECR gives the report. */
+interface Compared {
+  inventories: EcrInventory[];
+  /** Resolution of each valid entry, by its canonical reference. */
+  resolved: Map<string, ResolvedSource>;
+  registries: RegistryUsage[];
+}
+
+/**
+ * Inventories ECR and resolves the sources at the same time: HEADs go out at
+ * once, and a source's GETs wait for what ECR and the cache already know.
+ * Throws EcrInventoryError when the inventory cannot be trusted.
+ */
+async function compare(valid: readonly ValidSource[], options: ScanOptions, startedAt: number): Promise<Compared> {
+  const { logger } = options;
+  let cache: ManifestTable | undefined;
+  if (options.cacheLocation) {
+    const loaded = await loadCache(options.cacheLocation, options.s3Client);
+    for (const w of loaded.warnings) logger.warn(w);
+    cache = loaded.cache;
+    logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
+  }
+  const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
+  const inventory = inventoryEcr({
+    client: options.ecrClient(options.concurrency),
+    concurrency: options.concurrency,
+    ...(cache ? { cache } : {}),
+    wantedTags: scannedRegistryTags(valid),
+    onWarning: (m) => logger.warn(m),
+    onProgress: (p) =>
+      ecrProgress.update(
+        `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
+          `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
+        p.listingDone && p.repositoriesDone === p.repositoriesListed,
+      ),
+  });
+  // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
+  inventory.catch(() => undefined);
+
+  const registry = new RegistryClient({
+    access: registryAccessResolver({
+      dockerConfig: options.dockerConfig,
+      endpoints: options.endpoints,
+      ...(options.ecrClientForRegion ? { ecrClientFor: options.ecrClientForRegion } : {}),
+    }),
+    endpoints: options.endpoints,
+    concurrencyPerHost: options.concurrency,
+    timeoutMs: options.timeoutMs,
+    ...(options.registryRetry ? { retry: options.registryRetry } : {}),
+    onRetry: (message) => logger.info(`registry: ${message}`),
+  });
+  const context: ResolveContext = {
+    client: registry,
+    filter: options.platforms,
+    known: inventoryKnowledge(inventory, cache),
+    scanned: scannedRegistry(inventory),
+  };
+  const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
+  let resolvedCount = 0;
+  const resolving = mapLimited(valid, options.concurrency, async (entry) => {
+    const result = await resolveSource(context, entry.reference);
+    resolvedCount++;
+    sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
+    return [entry.canonical, result] as const;
+  });
+  let inventories: EcrInventory[];
+  try {
+    inventories = [await inventory];
+  } catch (err) {
+    await resolving.catch(() => undefined);
+    throw err;
+  }
+  const resolved = new Map<string, ResolvedSource>(await resolving);
+  if (cache && options.cacheLocation) {
+    const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
+    if (warning) logger.warn(warning);
+  }
+  return { inventories, resolved, registries: registry.usage() };
+}
+
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { logger } = options;
   const startedAt = Date.now();
@@ -116,81 +196,23 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   );
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
-  const inventories: EcrInventory[] = [];
-  const resolved = new Map<string, ResolvedSource>();
-  let registryUsage: RegistryUsage[] = [];
+  let compared: Compared = { inventories: [], resolved: new Map(), registries: [] };
   if (valid.length > 0) {
-    let cache: ManifestTable | undefined;
-    if (options.cacheLocation) {
-      const loaded = await loadCache(options.cacheLocation, options.s3Client);
-      for (const w of loaded.warnings) logger.warn(w);
-      cache = loaded.cache;
-      logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
-    }
-    const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
-    const inventory = inventoryEcr({
-      client: options.ecrClient(options.concurrency),
-      concurrency: options.concurrency,
-      ...(cache ? { cache } : {}),
-      wantedTags: scannedRegistryTags(valid),
-      onWarning: (m) => logger.warn(m),
-      onProgress: (p) =>
-        ecrProgress.update(
-          `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
-            `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
-          p.listingDone && p.repositoriesDone === p.repositoriesListed,
-        ),
-    });
-    // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
-    inventory.catch(() => undefined);
-
-    const registry = new RegistryClient({
-      access: registryAccessResolver({
-        dockerConfig: options.dockerConfig,
-        endpoints: options.endpoints,
-        ...(options.ecrClientForRegion ? { ecrClientFor: options.ecrClientForRegion } : {}),
-      }),
-      endpoints: options.endpoints,
-      concurrencyPerHost: options.concurrency,
-      timeoutMs: options.timeoutMs,
-      ...(options.registryRetry ? { retry: options.registryRetry } : {}),
-      onRetry: (message) => logger.info(`registry: ${message}`),
-    });
-    const context: ResolveContext = {
-      client: registry,
-      filter: options.platforms,
-      known: inventoryKnowledge(inventory, cache),
-      scanned: scannedRegistry(inventory),
-    };
-    const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
-    let resolvedCount = 0;
-    const resolving = mapLimited(valid, options.concurrency, async (entry) => {
-      const result = await resolveSource(context, entry.reference);
-      resolvedCount++;
-      sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
-      return [entry.canonical, result] as const;
-    });
     try {
-      inventories.push(await inventory);
+      compared = await compare(valid, options, startedAt);
     } catch (err) {
-      await resolving.catch(() => undefined);
       if (err instanceof EcrInventoryError) return fail(err.message);
       throw err;
     }
-    for (const [canonical, result] of await resolving) resolved.set(canonical, result);
-    registryUsage = registry.usage();
-    if (cache && options.cacheLocation) {
-      const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
-      if (warning) logger.warn(warning);
-    }
   }
+  const { inventories, resolved } = compared;
 
   const report = buildReport({
     entries,
     resolved,
     inventories,
     indexes: indexInventory(inventories),
-    registries: registryUsage,
+    registries: compared.registries,
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(options.provenance ? { provenance: options.provenance } : {}),
     ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),
