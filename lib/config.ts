@@ -2,6 +2,8 @@
  * The app's settings, read from CDK context (cdk.json, then `-c key=value`),
  * checked all at once so that one synth names every bad value.
  */
+import { isRegistryHost } from '../scanner/oci/reference';
+import { normalizeTargetPrefix, TargetPrefixError } from '../scanner/plan/target-name';
 import { unknownKeyProblems } from './context-keys';
 
 /** Where input.txt comes from. */
@@ -152,10 +154,6 @@ const CODECOMMIT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 // Both service prefixes name the same connections; AWS renamed CodeStar Connections to CodeConnections.
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/;
 const REPOSITORY_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
-// A registry host as references name it, without scheme or path; plain enough to pass through a shell word list.
-const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
-// ECR's repository name grammar, as a prefix (the scanner checks the same at run time).
-const ECR_NAME_PREFIX = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_RETENTION_DAYS = 36500;
 const MAX_CONCURRENCY = 256;
 // CodeBuild's own bounds for an EC2 build's timeout.
@@ -216,7 +214,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
           .map((v) => v.trim())
           .filter((v) => v !== '');
   };
-  const listOf = (key: ContextKey, pattern: RegExp, expected: string): string[] | undefined => {
+  const listOf = (key: ContextKey, pattern: { test(value: string): boolean }, expected: string): string[] | undefined => {
     const values = list(key);
     for (const v of values ?? []) check(key, v, pattern.test(v), `expected ${expected}`);
     if (values !== undefined && values.length === 0) problems.push(`${key}: expected at least one ${expected}`);
@@ -371,19 +369,21 @@ export function readConfig(context: ContextSource): ScannerConfig {
     if (secretArn === undefined) problems.push('registryCredentialsKmsKey: only meaningful with registryCredentialsSecret');
   }
   const ecrSourceAccounts = listOf('ecrSourceAccounts', ACCOUNT_ID, '12-digit account IDs separated by ","') ?? [];
-  const insecureRegistries = listOf('insecureRegistries', REGISTRY_HOST, 'host[:port] names separated by ","') ?? [];
+  // The reference grammar's own rule for a registry host: what input.txt could name is what may be listed.
+  const insecureRegistries = listOf('insecureRegistries', { test: isRegistryHost }, 'host[:port] names separated by ","') ?? [];
   const caText = raw('registryCaFile');
   const registryCaFile = caText === undefined ? undefined : keyPath('registryCaFile', caText, 'a relative path in the input source');
   const prefixText = raw('targetPrefix');
-  const targetPrefix =
-    prefixText === undefined
-      ? undefined
-      : check(
-          'targetPrefix',
-          prefixText.replace(/\/$/, ''),
-          ECR_NAME_PREFIX.test(prefixText.replace(/\/$/, '')),
-          'expected an ECR repository name prefix',
-        );
+  let targetPrefix: string | undefined;
+  if (prefixText !== undefined) {
+    // The scanner's own rule for --target-prefix, so synth refuses exactly what a run would.
+    try {
+      targetPrefix = normalizeTargetPrefix(prefixText);
+    } catch (err) {
+      if (!(err instanceof TargetPrefixError)) throw err;
+      problems.push(`targetPrefix: expected an ECR repository name prefix, got "${prefixText}"`);
+    }
+  }
 
   if (problems.length > 0 || source === undefined) throw new ConfigError(problems);
   return {

@@ -52,6 +52,11 @@ const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+
 const DOMAIN_RE = new RegExp(`^${HOST}(?::[0-9]+)?$`);
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
+/** True for `host[:port]` as a reference names a registry (a domain, or a bracketed IPv6 address). */
+export function isRegistryHost(text: string): boolean {
+  return DOMAIN_RE.test(text);
+}
+
 /** Splits off the registry the way Docker does: the first component is a host only if it looks like one. */
 function splitDomain(name: string): { registry: string; path: string } {
   const slash = name.indexOf('/');

@@ -6,7 +6,7 @@
  */
 import { Limiter } from '../concurrency/limiter';
 import { ErrorKind, ScanError } from '../errors/scan-error';
-import { digestOf, matchesDigest } from '../oci/digest';
+import { digestOf, isVerifiableDigest, matchesDigest } from '../oci/digest';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { registryApiHost } from '../oci/reference';
 import { RegistryAccessResolver } from './access';
@@ -233,7 +233,7 @@ export class RegistryClient {
     if (response.status === 405 || response.status === 501) return undefined;
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, tag, 'tag');
     const digest = response.headers.get('docker-content-digest') ?? undefined;
-    if (digest === undefined || !/^sha(256|512):[a-f0-9]+$/.test(digest)) return undefined;
+    if (digest === undefined || !isVerifiableDigest(digest)) return undefined;
     return { digest, contentType: response.headers.get('content-type') ?? undefined };
   }
 

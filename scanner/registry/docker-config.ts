@@ -18,9 +18,6 @@ const DOCKER_HUB_SERVER_ADDRESS = 'https://index.docker.io/v1/';
 /** Docker's placeholder username for an OAuth2 refresh token kept by a helper. */
 const IDENTITY_TOKEN_USERNAME = '<token>';
 
-/** `https://index.docker.io/v1/` and `registry.example.com` both name a registry; reduce keys to host[:port]. */
-export const registryKey = canonicalRegistry;
-
 function decodeEntry(entry: unknown): Omit<Credentials, 'source'> | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
   const { auth, username, password } = entry as Record<string, unknown>;
@@ -55,7 +52,7 @@ export class DockerConfig {
     if (typeof auths === 'object' && auths !== null) {
       for (const [key, entry] of Object.entries(auths)) {
         const credentials = decodeEntry(entry);
-        this.auths.set(registryKey(key), credentials);
+        this.auths.set(canonicalRegistry(key), credentials);
         // Docker Desktop leaves `auths` entries empty when a store holds the secret; that is not a problem.
         if (
           !credentials &&
@@ -64,13 +61,13 @@ export class DockerConfig {
           entry !== null &&
           Object.keys(entry).length > 0
         ) {
-          warnings.push(`${path}: entry for ${registryKey(key)} has no usable "auth" or "username"/"password"`);
+          warnings.push(`${path}: entry for ${canonicalRegistry(key)} has no usable "auth" or "username"/"password"`);
         }
       }
     }
     if (typeof credHelpers === 'object' && credHelpers !== null) {
       for (const [key, name] of Object.entries(credHelpers)) {
-        if (typeof name === 'string' && name !== '') this.helpers.set(registryKey(key), name);
+        if (typeof name === 'string' && name !== '') this.helpers.set(canonicalRegistry(key), name);
       }
     }
     this.credsStore = typeof credsStore === 'string' && credsStore !== '' ? credsStore : undefined;
@@ -78,13 +75,13 @@ export class DockerConfig {
 
   /** True when config.json says something about this host itself (a helper or an `auths` entry), not only a global store. */
   namesHost(registry: string): boolean {
-    const key = registryKey(registry);
+    const key = canonicalRegistry(registry);
     return this.helpers.has(key) || this.auths.has(key);
   }
 
   /** Credentials for a host, or undefined for anonymous; rejects with CredentialError when a helper fails. */
   lookup(registry: string): Promise<Credentials | undefined> {
-    const key = registryKey(registry);
+    const key = canonicalRegistry(registry);
     let pending = this.pending.get(key);
     if (!pending) {
       pending = this.find(key);

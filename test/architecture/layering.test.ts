@@ -54,7 +54,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ],
   // The ECR emulator is a product part (demo, bench, tests) that speaks OCI data; it knows nothing of the scanner's logic.
   emulator: ['scanner/oci'],
-  lib: ['scripts'],
+  // The stack checks targetPrefix and registry hosts with the scanner's own rules.
+  lib: ['scripts', 'scanner/plan', 'scanner/oci'],
   bin: ['lib', 'scripts'],
   scripts: [],
   demo: ['scanner', 'scanner/oci', 'emulator'],

@@ -12,7 +12,7 @@ import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, EcrStoreContent, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { RegistryHandle, startRegistry } from '../support/registry';
-import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli, runProcess } from '../support/run-cli';
+import { CliRun, FAKE_AWS_KEYS, runCli, runProcess, standInEnv } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { inspectRaw, skopeoSandboxEnv } from '../support/skopeo';
 import { ACCOUNT, ECR_HOST, lonely, partial, pushScenarios, relabelled, SCENARIO_ECR_MAPPING } from '../support/scenario-images';
@@ -63,13 +63,10 @@ beforeAll(async () => {
   s3 = await startS3Server(['reports'], [FAKE_AWS_KEYS]);
   const input = join(work, 'input.txt');
   await writeFile(input, INPUT.replace(/SRC\//g, `${host}/src/`));
-  run = await runCli(['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--target-prefix', 'migrated/'], {
-    ...FAKE_AWS,
-    HOME: work,
-    DOCKER_CONFIG: join(work, 'docker'),
-    AWS_ENDPOINT_URL_ECR: ecr.endpoint,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-  });
+  run = await runCli(
+    ['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--target-prefix', 'migrated/'],
+    standInEnv({ home: work, ecrEndpoint: ecr.endpoint, s3Endpoint: s3.endpoint }),
+  );
   plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlan;
 }, 120_000);
 
@@ -193,12 +190,10 @@ test('copy.sh copies for real into a stand-in registry, then a re-scan finds eve
   });
   try {
     const rescanOut = join(work, 'rescan');
-    const rescanRun = await runCli(['--input', join(work, 'input.txt'), '--out', rescanOut, '--target-prefix', 'migrated', '--quiet'], {
-      ...FAKE_AWS,
-      HOME: work,
-      DOCKER_CONFIG: join(work, 'docker'),
-      AWS_ENDPOINT_URL_ECR: after.endpoint,
-    });
+    const rescanRun = await runCli(
+      ['--input', join(work, 'input.txt'), '--out', rescanOut, '--target-prefix', 'migrated', '--quiet'],
+      standInEnv({ home: work, ecrEndpoint: after.endpoint }),
+    );
     expect(rescanRun.code).toBe(1);
     const written = async (name: string) => readFile(join(rescanOut, name), 'utf8');
     const rescan = { report: JSON.parse(await written('report.json')) as Report };

@@ -10,7 +10,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Report, ReportSource } from '../../scanner/report/report-types';
 import { EcrEmulator, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { RegistryHandle, startRegistry } from '../support/registry';
-import { CliRun, FAKE_AWS, FAKE_AWS_KEYS, runCli } from '../support/run-cli';
+import { CliRun, FAKE_AWS_KEYS, runCli, standInEnv } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import {
   ACCOUNT,
@@ -65,13 +65,10 @@ beforeAll(async () => {
 
   const input = join(work, 'input.txt');
   await writeFile(input, INPUT.replace(/SRC\//g, `${host}/src/`));
-  run = await runCli(['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--execution-id', 'exec-1'], {
-    ...FAKE_AWS,
-    HOME: work,
-    DOCKER_CONFIG: join(work, 'docker'),
-    AWS_ENDPOINT_URL_ECR: ecr.endpoint,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-  });
+  run = await runCli(
+    ['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--execution-id', 'exec-1'],
+    standInEnv({ home: work, ecrEndpoint: ecr.endpoint, s3Endpoint: s3.endpoint }),
+  );
   report = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8')) as Report;
 }, 120_000);
 
@@ -202,12 +199,10 @@ describe('--platform restricts the comparison', () => {
     const input = join(work, `platform-input-${platforms.join('_').replace(/\//g, '-')}.txt`);
     await writeFile(input, `${registry!.host}/src/partial:1\n${registry!.host}/src/lonely:1\n`);
     const dir = join(work, `platform-out-${platforms.length}-${platforms.join('_').replace(/\//g, '-')}`);
-    const r = await runCli(['--input', input, '--out', dir, '--quiet', ...platforms.flatMap((p) => ['--platform', p])], {
-      ...FAKE_AWS,
-      HOME: work,
-      DOCKER_CONFIG: join(work, 'docker'),
-      AWS_ENDPOINT_URL_ECR: ecr!.endpoint,
-    });
+    const r = await runCli(
+      ['--input', input, '--out', dir, '--quiet', ...platforms.flatMap((p) => ['--platform', p])],
+      standInEnv({ home: work, ecrEndpoint: ecr!.endpoint }),
+    );
     return { run: r, report: JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report };
   };
 

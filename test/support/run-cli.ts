@@ -64,3 +64,14 @@ export const FAKE_AWS = {
 };
 
 export const FAKE_AWS_KEYS = { accessKeyId: FAKE_AWS.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_AWS.AWS_SECRET_ACCESS_KEY };
+
+/** The environment of a CLI run against the stand-ins: fake AWS identity, their endpoints, a HOME and Docker config of its own. */
+export function standInEnv(o: { home: string; ecrEndpoint: string; s3Endpoint?: string }): Record<string, string> {
+  return {
+    ...FAKE_AWS,
+    HOME: o.home,
+    DOCKER_CONFIG: join(o.home, 'docker'),
+    AWS_ENDPOINT_URL_ECR: o.ecrEndpoint,
+    ...(o.s3Endpoint ? { AWS_ENDPOINT_URL_S3: o.s3Endpoint } : {}),
+  };
+}

@@ -1,5 +1,5 @@
 import { parseChallenge } from '../../scanner/registry/challenge';
-import { registryKey } from '../../scanner/registry/docker-config';
+import { canonicalRegistry } from '../../scanner/oci/reference';
 import { isLoopback, RegistryEndpoints } from '../../scanner/registry/endpoint';
 import { parseRetryAfter } from '../../scanner/registry/http';
 
@@ -49,7 +49,7 @@ test('Retry-After in seconds or as an HTTP date', () => {
 });
 
 test('config.json keys reduce to host[:port], Docker Hub aliases to docker.io', () => {
-  expect(registryKey('https://registry-1.docker.io/v2/')).toBe('docker.io');
-  expect(registryKey('https://index.docker.io/v1/')).toBe('docker.io');
-  expect(registryKey('http://LOCALHOST:5000')).toBe('localhost:5000');
+  expect(canonicalRegistry('https://registry-1.docker.io/v2/')).toBe('docker.io');
+  expect(canonicalRegistry('https://index.docker.io/v1/')).toBe('docker.io');
+  expect(canonicalRegistry('http://LOCALHOST:5000')).toBe('localhost:5000');
 });
