@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ECR_SOURCE_READ_ACTIONS, inventoryIamActions } from '../scanner/ecr/operations';
 import { ComputeConfig, RegistryCredentialsConfig } from './config';
 import { acknowledgeNag, bucketArnFinding } from './nag';
 import { ReportStore } from './report-store';
@@ -15,9 +16,6 @@ import { ReportStore } from './report-store';
 export const BUILDSPEC_PATH = join(__dirname, '..', 'buildspec', 'scan.yml');
 /** The same command for EC2 compute, whose images choose Node.js by runtime-versions. */
 export const EC2_BUILDSPEC_PATH = join(__dirname, '..', 'buildspec', 'scan-ec2.yml');
-
-/** What a private ECR source needs: a registry login, then the manifest reads. */
-export const ECR_SOURCE_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
 
 /** The network interface calls of a VPC build, as CDK grants them to a mutable role. */
 const VPC_DESCRIBE_ACTIONS = [
@@ -29,9 +27,6 @@ const VPC_DESCRIBE_ACTIONS = [
   'ec2:DescribeDhcpOptions',
   'ec2:DescribeVpcs',
 ] as const;
-
-/** The ECR calls of the inventory (scanner/ecr/inventory.ts), and no others. */
-export const ECR_READ_ACTIONS = ['ecr:DescribeRepositories', 'ecr:ListImages', 'ecr:BatchGetImage'] as const;
 
 /** A buildspec given as YAML text, shown in the console exactly as written. */
 class YamlBuildSpec extends codebuild.BuildSpec {
@@ -137,7 +132,7 @@ export class ScanProject extends Construct {
     this.logGroup.grantWrite(this.role);
     iam.Grant.addToPrincipal({
       grantee: this.role,
-      actions: [...ECR_READ_ACTIONS],
+      actions: inventoryIamActions(),
       resourceArns: [stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' })],
     });
     // The S3 part of the service role AWS documents for CodeBuild under CodePipeline,
@@ -266,7 +261,7 @@ export class ScanProject extends Construct {
     const partition = Stack.of(this).partition;
     iam.Grant.addToPrincipal({
       grantee: this.role,
-      actions: [...ECR_SOURCE_ACTIONS],
+      actions: [...ECR_SOURCE_READ_ACTIONS],
       resourceArns: accounts.map((a) => `arn:${partition}:ecr:*:${a}:repository/*`),
     });
   }

@@ -23,6 +23,7 @@ export interface EcrClientPlace {
   /** Another region than the environment's (an ECR source registry's). */
   region?: string;
   useFipsEndpoint?: boolean;
+  useDualstackEndpoint?: boolean;
 }
 
 /**

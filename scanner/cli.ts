@@ -44,7 +44,12 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     platforms: options.platforms,
     endpoints: new RegistryEndpoints(options.insecureRegistries),
     dockerConfig,
-    ecrClientForRegion: (region, fips) => createEcrClient(process.env, { region, useFipsEndpoint: fips }),
+    ecrClientForRegion: (region, kind) =>
+      createEcrClient(process.env, {
+        region,
+        useFipsEndpoint: kind === 'fips' || kind === 'dualstack-fips',
+        useDualstackEndpoint: kind === 'dualstack' || kind === 'dualstack-fips',
+      }),
     timeoutMs: options.timeoutMs,
     ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
     targetPrefix: options.targetPrefix,

@@ -1,6 +1,7 @@
 /**
  * The ECR emulator is checked against two clients we did not write: the AWS
- * SDK for JavaScript v3 and Debian's awscli v2 (botocore). If both page,
+ * SDK for JavaScript v3 here, and Debian's awscli v2 (botocore) in
+ * test/system/emulator-awscli.test.ts. If both page,
  * retry and parse its answers as they do against AWS, tests built on the
  * emulator exercise the scanner's real ECR code paths.
  */
@@ -10,30 +11,15 @@ import {
   DescribeRepositoriesCommand,
   ECRClient,
   ECRClientConfig,
-  ImageDetail,
   ListImagesCommand,
-  paginateDescribeImages,
   paginateDescribeRepositories,
   paginateListImages,
 } from '@aws-sdk/client-ecr';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ACCEPTED_MANIFEST_TYPES, MediaType } from '../../scanner/oci/media-types';
-import {
-  EcrEmulator,
-  EcrImage,
-  EcrStoreContent,
-  loadFromRegistry,
-  manifestImage,
-  sha256Digest,
-  startEcrEmulator,
-  syntheticStore,
-} from './emulator';
+import { allImages, EMULATOR_CREDENTIALS, errorOf, imageManifest, indexOf, sampleContent } from '../../test/support/emulator-content';
+import { EcrEmulator, loadFromRegistry, manifestImage, sha256Digest, startEcrEmulator, syntheticStore } from './emulator';
 
-const AWS_CLI = '/usr/bin/aws';
-const credentials = { accessKeyId: 'AKIDECREMULATOR', secretAccessKey: 'emulator-secret-key' };
+const credentials = EMULATOR_CREDENTIALS;
 
 const running: EcrEmulator[] = [];
 const clients: ECRClient[] = [];
@@ -51,80 +37,6 @@ afterAll(async () => {
   for (const c of clients) c.destroy();
   await Promise.all(running.map((e) => e.stop()));
 });
-
-// --- content -----------------------------------------------------------------
-
-const fakeBlob = (label: string) => sha256Digest(label);
-
-function imageManifest(label: string, oci: boolean, tags: string[] = []): EcrImage {
-  return manifestImage(
-    {
-      schemaVersion: 2,
-      mediaType: oci ? MediaType.ociManifest : MediaType.dockerManifest,
-      config: { mediaType: oci ? MediaType.ociConfig : MediaType.dockerConfig, digest: fakeBlob(`config ${label}`), size: 321 },
-      layers: [
-        {
-          mediaType: oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-          digest: fakeBlob(`layer ${label}`),
-          size: 1000 + label.length,
-        },
-      ],
-    },
-    tags,
-  );
-}
-
-function indexOf(children: EcrImage[], oci: boolean, tags: string[]): EcrImage {
-  return manifestImage(
-    {
-      schemaVersion: 2,
-      mediaType: oci ? MediaType.ociIndex : MediaType.dockerManifestList,
-      manifests: children.map((c, i) => ({
-        mediaType: c.mediaType,
-        digest: c.digest,
-        size: c.manifest.length,
-        platform: { architecture: i === 0 ? 'amd64' : 'arm64', os: 'linux' },
-      })),
-    },
-    tags,
-  );
-}
-
-function sampleContent(): EcrStoreContent {
-  const amd = imageManifest('app amd64', true);
-  const arm = imageManifest('app arm64', true);
-  return {
-    'team/app': [
-      imageManifest('app 1', true, ['v1']),
-      imageManifest('app 2', false, ['v2', 'latest']),
-      amd,
-      arm,
-      indexOf([amd, arm], true, ['multi']),
-      imageManifest('app old', false),
-    ],
-    'team/base': [imageManifest('base 1', false, ['bookworm']), imageManifest('base 2', true, ['trixie'])],
-    'tools/cli': [imageManifest('cli', true, ['1.0'])],
-    'tools/empty': [],
-    legacy: [imageManifest('legacy', false, ['old'])],
-  };
-}
-
-function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (err: Error) => err,
-  );
-}
-
-async function allImages(c: ECRClient, repositoryName: string): Promise<ImageDetail[]> {
-  const details: ImageDetail[] = [];
-  for await (const page of paginateDescribeImages({ client: c, pageSize: 1000 }, { repositoryName })) {
-    details.push(...(page.imageDetails ?? []));
-  }
-  return details;
-}
 
 // --- AWS SDK for JavaScript v3 -----------------------------------------------
 
@@ -421,152 +333,6 @@ describe('ECR emulator with @aws-sdk/client-ecr', () => {
     const wrongRegion = client(ecr.endpoint, { region: 'eu-west-1' });
     const err = await errorOf(wrongRegion.send(new DescribeRepositoriesCommand({})));
     expect(err.name).toBe('InvalidSignatureException');
-  });
-});
-
-// --- awscli v2 (botocore) ----------------------------------------------------
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-describe('ECR emulator with Debian awscli v2', () => {
-  let ecr: EcrEmulator;
-  let sdk: ECRClient;
-  let home: string;
-  const content = sampleContent();
-
-  beforeAll(async () => {
-    // Not a skip: the point of this suite is a client we did not write, so its absence is a failure.
-    if (!existsSync(AWS_CLI)) throw new Error(`${AWS_CLI} is missing: install Debian's awscli package (apt-get install awscli)`);
-    home = mkdtempSync(join(tmpdir(), 'ecr-emulator-cli-'));
-    ecr = await emulator({ repositories: sampleContent(), pageSize: { DescribeRepositories: 2, DescribeImages: 2 } });
-    sdk = client(ecr.endpoint);
-  });
-  afterAll(() => {
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
-  beforeEach(() => ecr.resetCalls());
-
-  // Async on purpose: a synchronous spawn would block the event loop the emulator answers on.
-  function aws(...args: string[]): Promise<CliResult> {
-    const env = {
-      PATH: '/usr/bin:/bin',
-      HOME: home,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_CONFIG_FILE: join(home, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    };
-    const argv = [...args, '--endpoint-url', ecr.endpoint, '--region', 'us-east-1', '--no-cli-pager', '--output', 'json'];
-    return new Promise((resolve) => {
-      execFile(AWS_CLI, argv, { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
-
-  async function awsJson<T>(...args: string[]): Promise<T> {
-    const result = await aws(...args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return JSON.parse(result.stdout) as T;
-  }
-
-  test('describe-repositories follows nextToken and sees what the SDK sees', async () => {
-    const cli = await awsJson<{ repositories: Array<{ repositoryName: string; repositoryUri: string; createdAt: string }> }>(
-      'ecr',
-      'describe-repositories',
-    );
-    expect(cli.repositories.map((r) => r.repositoryName)).toEqual(Object.keys(content));
-    expect(ecr.calls.DescribeRepositories).toBe(3);
-    const viaSdk = await sdk.send(new DescribeRepositoriesCommand({ maxResults: 1000 }));
-    expect(viaSdk.repositories?.[0].repositoryUri).toBe(cli.repositories[0].repositoryUri);
-    expect(new Date(cli.repositories[0].createdAt).getTime()).toBe(viaSdk.repositories?.[0].createdAt?.getTime());
-  });
-
-  test('describe-images paginates automatically and matches the SDK', async () => {
-    const cli = await awsJson<{
-      imageDetails: Array<{ imageDigest: string; imageTags?: string[]; imageManifestMediaType: string; imageSizeInBytes: number }>;
-    }>('ecr', 'describe-images', '--repository-name', 'team/app');
-    expect(ecr.calls.DescribeImages).toBe(3);
-    const viaSdk = await allImages(sdk, 'team/app');
-    const shape = (d: {
-      imageDigest?: string | undefined;
-      imageTags?: string[] | undefined;
-      imageManifestMediaType?: string | undefined;
-      imageSizeInBytes?: number | undefined;
-    }) => ({
-      digest: d.imageDigest,
-      tags: d.imageTags ?? [],
-      type: d.imageManifestMediaType,
-      size: d.imageSizeInBytes,
-    });
-    expect(cli.imageDetails.map(shape)).toEqual(viaSdk.map(shape));
-    expect(cli.imageDetails.map((d) => d.imageDigest)).toEqual(content['team/app'].map((i) => i.digest));
-  });
-
-  test('batch-get-image returns the same manifests as the SDK', async () => {
-    const digests = content['team/app'].map((i) => i.digest);
-    const cli = await awsJson<{
-      images: Array<{ imageId: { imageDigest: string }; imageManifest: string; imageManifestMediaType: string }>;
-      failures: unknown[];
-    }>(
-      'ecr',
-      'batch-get-image',
-      '--repository-name',
-      'team/app',
-      '--image-ids',
-      ...digests.map((d) => `imageDigest=${d}`),
-      '--accepted-media-types',
-      ...ACCEPTED_MANIFEST_TYPES,
-    );
-    expect(cli.failures).toEqual([]);
-    const viaSdk = await sdk.send(
-      new BatchGetImageCommand({
-        repositoryName: 'team/app',
-        imageIds: digests.map((imageDigest) => ({ imageDigest })),
-        acceptedMediaTypes: [...ACCEPTED_MANIFEST_TYPES],
-      }),
-    );
-    expect(cli.images.map((i) => i.imageManifest)).toEqual(viaSdk.images?.map((i) => i.imageManifest));
-    for (const image of cli.images) expect(sha256Digest(image.imageManifest)).toBe(image.imageId.imageDigest);
-
-    const byTag = await awsJson<{ images: Array<{ imageId: { imageDigest: string; imageTag: string } }> }>(
-      'ecr',
-      'batch-get-image',
-      '--repository-name',
-      'team/app',
-      '--image-ids',
-      'imageTag=multi',
-    );
-    expect(byTag.images[0].imageId).toEqual({ imageDigest: content['team/app'][4].digest, imageTag: 'multi' });
-  });
-
-  test('awscli reports RepositoryNotFoundException and retries throttled calls', async () => {
-    const missing = await aws('ecr', 'describe-images', '--repository-name', 'nope');
-    expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toContain('RepositoryNotFoundException');
-
-    ecr.resetCalls();
-    ecr.setThrottle({ everyNth: 2 });
-    try {
-      const cli = await awsJson<{ imageDetails: unknown[] }>('ecr', 'describe-images', '--repository-name', 'team/app');
-      expect(cli.imageDetails).toHaveLength(content['team/app'].length);
-      expect(ecr.calls.throttled).toBeGreaterThan(0);
-      // This botocore does not send amz-sdk-request, so a retry shows as the same request coming back.
-      const log = ecr.log.map((l) => ({ input: JSON.stringify(l.input), status: l.status }));
-      for (const [i, entry] of log.entries()) {
-        if (entry.status === 200) continue;
-        expect(log.slice(i + 1).some((later) => later.input === entry.input && later.status === 200)).toBe(true);
-      }
-    } finally {
-      ecr.setThrottle(undefined);
-    }
   });
 });
 

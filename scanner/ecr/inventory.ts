@@ -18,6 +18,7 @@ import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { InventoryStore, RepositoryListing } from './inventory-store';
 import { summarizeManifest } from './manifest-summary';
 import { ManifestTable } from './manifest-table';
+import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions } from './operations';
 import { EcrInventory } from './types';
 
 const REPOSITORIES_PAGE = 1000;
@@ -47,8 +48,6 @@ export interface InventoryOptions {
 /** The inventory cannot be trusted; the scan stops with exit status 2. */
 export class EcrInventoryError extends Error {}
 
-type EcrOperation = 'DescribeRepositories' | 'ListImages' | 'BatchGetImage';
-
 class RepositoryVanished extends Error {}
 
 function errorName(err: unknown): string {
@@ -64,13 +63,13 @@ const CREDENTIAL_ERRORS = new Set([
   'ExpiredToken',
 ]);
 
-function explain(err: unknown, operation: EcrOperation, repository?: string): Error {
+function explain(err: unknown, operation: EcrInventoryOperation, repository?: string): Error {
   const name = errorName(err);
   const where = repository ? ` on repository ${repository}` : '';
   if (name === 'AccessDeniedException' || name === 'AccessDenied') {
     return new EcrInventoryError(
-      `ECR ${operation} was denied${where}: the scanner needs the IAM permission ecr:${operation} ` +
-        `(it uses ecr:DescribeRepositories, ecr:ListImages and ecr:BatchGetImage). AWS said: ${(err as Error).message}`,
+      `ECR ${operation} was denied${where}: the scanner needs the IAM permission ${ECR_INVENTORY_OPERATIONS[operation]} ` +
+        `(it uses ${inventoryIamActions().join(', ')}). AWS said: ${(err as Error).message}`,
       { cause: err },
     );
   }

@@ -1,5 +1,6 @@
 /** Compares resolved source images with the ECR inventory by image ID, per platform. Pure functions. */
 import { EcrInventory, EcrPlatformImage } from '../ecr/types';
+import { formatEcrHost } from '../oci/ecr-host';
 import { SourceImage } from '../source/types';
 
 export type MatchedBy = 'manifest' | 'imageId';
@@ -24,14 +25,9 @@ export interface EcrIndex {
   imagesWithId(imageId: string): readonly EcrPlatformImage[];
 }
 
-/** `<account>.dkr.ecr.<region>.amazonaws.com`, with the China partition's own suffix. */
-export function ecrRegistryHost(accountId: string, region: string): string {
-  return `${accountId}.dkr.ecr.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
-}
-
 export function indexInventory(inventories: readonly EcrInventory[]): EcrIndex[] {
   return inventories.map((inventory) => ({
-    registryHost: ecrRegistryHost(inventory.accountId, inventory.region),
+    registryHost: formatEcrHost(inventory),
     imagesWithId: (imageId) => inventory.imagesWithId(imageId),
   }));
 }

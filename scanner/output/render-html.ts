@@ -8,6 +8,7 @@ import { EcrDuplicate } from '../ecr/types';
 import { MigrationPlan, PlannedCopy, isCopyMade } from '../plan/plan-types';
 import { sourceRepositoryOf } from '../plan/target-name';
 import { Report, ReportImage, ReportSource } from '../report/report-types';
+import { parseEcrHost } from '../oci/ecr-host';
 import { formatBytes } from './format-bytes';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
@@ -157,7 +158,7 @@ function planSection(plan: MigrationPlan | undefined): string {
       ? `<ul>${plan.createRepositories.map((r) => `<li><code>${esc(r)}</code></li>`).join('')}</ul>`
       : `<p class="empty">None: every target repository exists.</p>`;
   const loginHost = registry || '$TARGET_REGISTRY';
-  const region = /\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com/.exec(registry)?.[1];
+  const region = parseEcrHost(registry)?.region;
   const how = [
     '# log in to the target registry (the login lasts 12 hours)',
     `aws ecr get-login-password${region ? ` --region ${region}` : ''} | skopeo login --username AWS --password-stdin ${loginHost}`,

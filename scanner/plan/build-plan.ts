@@ -3,7 +3,7 @@
  * source, aimed at the source's own path under the target prefix. Pure.
  */
 import { EcrInventory } from '../ecr/types';
-import { ecrRegistryHost } from '../match/match';
+import { formatEcrHost } from '../oci/ecr-host';
 import { ReferenceError, parseReference } from '../oci/reference';
 import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, isCopyMade } from './plan-types';
@@ -25,7 +25,7 @@ export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetIn
   const first = inventories[0];
   const known = first !== undefined && /^\d{12}$/.test(first.accountId);
   return {
-    registry: known ? ecrRegistryHost(first.accountId, first.region) : '',
+    registry: known ? formatEcrHost(first) : '',
     repositoryNames: inventories.flatMap((i) => i.repositoryNames),
   };
 }

@@ -6,11 +6,13 @@
  * that `set -u` accepts for an empty array.
  */
 import { MigrationPlan, isCopyMade, skipReason, targetReference } from './plan-types';
+import { ECR_HOST_BASH_PATTERN } from '../oci/ecr-host';
 import { commentText, shellQuote } from './shell';
 import { sourceRepositoryOf } from './target-name';
 
 // Checks up front, so a missing tool or target is one clear message rather than every copy failing.
-const PREAMBLE = String.raw`TARGET_REGISTRY=${'$'}{TARGET_REGISTRY:-$PLAN_TARGET_REGISTRY}
+const PREAMBLE = String.raw`ECR_HOST_PATTERN='${ECR_HOST_BASH_PATTERN}'
+TARGET_REGISTRY=${'$'}{TARGET_REGISTRY:-$PLAN_TARGET_REGISTRY}
 if [ "$PLAN_COPIES" -gt 0 ] && [ -z "$TARGET_REGISTRY" ]; then
   echo "copy.sh: set TARGET_REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com (the scan could not learn the ECR account)" >&2
   exit 2
@@ -24,8 +26,8 @@ skopeo_flags=()
 read -r -a skopeo_flags <<< "${'$'}{SKOPEO_FLAGS:-}"
 # The region of an ECR target, so repositories are created where the images go.
 region_args=()
-if [[ "$TARGET_REGISTRY" =~ ^[0-9]{12}\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$ ]]; then
-  region_args=(--region "${'$'}{BASH_REMATCH[2]}")
+if [[ "$TARGET_REGISTRY" =~ $ECR_HOST_PATTERN ]]; then
+  region_args=(--region "${'$'}{BASH_REMATCH[3]}${'$'}{BASH_REMATCH[6]}")
 fi
 
 failed=()

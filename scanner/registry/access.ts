@@ -5,7 +5,8 @@
  */
 import { CredentialError, Credentials } from './credentials';
 import { DockerConfig } from './docker-config';
-import { EcrClientFactory, ecrLogin, parseEcrHost } from './ecr-login';
+import { parseEcrHost } from '../oci/ecr-host';
+import { EcrClientFactory, ecrLogin } from './ecr-login';
 import { RegistryEndpoints } from './endpoint';
 
 export interface RegistryAccess {

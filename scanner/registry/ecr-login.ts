@@ -4,25 +4,8 @@
  * region, with the standard AWS credential chain).
  */
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { EcrEndpointKind, EcrHost } from '../oci/ecr-host';
 import { CredentialError, Credentials } from './credentials';
-
-export interface EcrRegistry {
-  accountId: string;
-  region: string;
-  fips: boolean;
-}
-
-/** `<account>.dkr.ecr[-fips].<region>.amazonaws.com`, and `.amazonaws.com.cn` in the China regions. */
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(\.cn)?$/;
-
-export function parseEcrHost(registry: string): EcrRegistry | undefined {
-  const match = ECR_HOST.exec(registry.toLowerCase());
-  if (!match) return undefined;
-  const [, accountId, fips, region, china] = match as unknown as [string, string, string | undefined, string, string | undefined];
-  // The China suffix belongs to the China regions only; anything else is not an ECR host.
-  if (Boolean(china) !== region.startsWith('cn-')) return undefined;
-  return { accountId, region, fips: Boolean(fips) };
-}
 
 export interface EcrLogin {
   credentials: Credentials;
@@ -30,13 +13,13 @@ export interface EcrLogin {
   endpoint: URL;
 }
 
-/** Makes an ECR client for a region; the scanner's own factory in production, a test's in tests. */
-export type EcrClientFactory = (region: string, fips: boolean) => ECRClient;
+/** Makes an ECR client for a region and endpoint kind (the registry host's); the scanner's own factory in production, a test's in tests. */
+export type EcrClientFactory = (region: string, kind: EcrEndpointKind) => ECRClient;
 
-export async function ecrLogin(registry: EcrRegistry, host: string, clientFor: EcrClientFactory): Promise<EcrLogin> {
+export async function ecrLogin(registry: EcrHost, host: string, clientFor: EcrClientFactory): Promise<EcrLogin> {
   let response;
   try {
-    response = await clientFor(registry.region, registry.fips).send(new GetAuthorizationTokenCommand({}));
+    response = await clientFor(registry.region, registry.kind).send(new GetAuthorizationTokenCommand({}));
   } catch (err) {
     const name = (err as { name?: string }).name ?? 'Error';
     const hint =

@@ -6,7 +6,7 @@
 import { ManifestTable } from '../ecr/manifest-table';
 import { EcrInventory } from '../ecr/types';
 import { ValidSource } from '../input/input-file';
-import { parseEcrHost } from '../registry/ecr-login';
+import { parseEcrHost } from '../oci/ecr-host';
 import { ManifestKnowledge, ScannedRegistry } from './resolve';
 
 export function inventoryKnowledge(inventory: Promise<EcrInventory>, cache: ManifestTable | undefined): ManifestKnowledge {

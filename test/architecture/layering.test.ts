@@ -33,7 +33,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // plan: what to copy, decided from the report and the inventory.
   'scanner/plan': ['scanner/oci', 'scanner/ecr', 'scanner/match', 'scanner/report'],
   // output: the files a run writes (report and plan rendered), locally and to S3.
-  'scanner/output': ['scanner/report', 'scanner/plan', 'scanner/ecr', 'scanner/match', 'scanner/storage'],
+  'scanner/output': ['scanner/oci', 'scanner/report', 'scanner/plan', 'scanner/ecr', 'scanner/match', 'scanner/storage'],
   'scanner/notify': ['scanner/report', 'scanner/errors'],
   // The application: wiring of the layers above into one run and one command line.
   scanner: [
@@ -55,7 +55,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The ECR emulator is a product part (demo, bench, tests) that speaks OCI data; it knows nothing of the scanner's logic.
   emulator: ['scanner/oci'],
   // The stack checks targetPrefix and registry hosts with the scanner's own rules.
-  lib: ['scripts', 'scanner/plan', 'scanner/oci'],
+  lib: ['scripts', 'scanner/plan', 'scanner/oci', 'scanner/ecr'],
   bin: ['lib', 'scripts'],
   scripts: [],
   demo: ['scanner', 'scanner/oci', 'emulator'],

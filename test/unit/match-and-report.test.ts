@@ -1,4 +1,4 @@
-import { ecrRegistryHost, indexInventory, matchImages, statusOf } from '../../scanner/match/match';
+import { indexInventory, matchImages, statusOf } from '../../scanner/match/match';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../../scanner/input/input-file';
@@ -44,10 +44,6 @@ describe('matching', () => {
     expect(statusOf(images)).toBe('partial');
     expect(statusOf(images.slice(0, 1))).toBe('present');
     expect(statusOf(images.slice(1))).toBe('absent');
-  });
-
-  test('registry host for the China partition', () => {
-    expect(ecrRegistryHost('1', 'cn-north-1')).toBe('1.dkr.ecr.cn-north-1.amazonaws.com.cn');
   });
 });
 

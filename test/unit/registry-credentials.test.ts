@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { CredentialError } from '../../scanner/registry/credentials';
 import { runCredentialHelper } from '../../scanner/registry/credential-helper';
 import { HelperRunner, parseDockerConfig } from '../../scanner/registry/docker-config';
-import { parseEcrHost } from '../../scanner/registry/ecr-login';
 import { kindOfCode, parseRegistryError } from '../../scanner/registry/error-body';
 import { describeReset, isAllowanceSpent, parseRateLimit } from '../../scanner/registry/rate-limit';
 
@@ -136,21 +135,6 @@ describe('the docker-credential-* protocol, with real helper scripts on PATH', (
     await expect(runCredentialHelper('garbled', 'x', env())).rejects.toThrow(/not JSON/);
     await expect(runCredentialHelper('../../bin/sh', 'x', env())).rejects.toThrow(/invalid credential helper name/);
   });
-});
-
-describe('ECR hosts', () => {
-  test.each([
-    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', { accountId: '123456789012', region: 'eu-west-1', fips: false }],
-    ['123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com', { accountId: '123456789012', region: 'us-gov-west-1', fips: true }],
-    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', { accountId: '123456789012', region: 'cn-north-1', fips: false }],
-  ])('%s', (host, expected) => expect(parseEcrHost(host)).toEqual(expected));
-  test.each([
-    'public.ecr.aws',
-    '12345.dkr.ecr.eu-west-1.amazonaws.com',
-    '123456789012.dkr.ecr.eu-west-1.amazonaws.com.cn',
-    '123456789012.dkr.ecr.cn-north-1.amazonaws.com',
-    'registry.example.com',
-  ])('not ECR: %s', (host) => expect(parseEcrHost(host)).toBeUndefined());
 });
 
 describe('rate-limit headers', () => {

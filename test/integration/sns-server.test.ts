@@ -2,8 +2,8 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { FAKE_AWS, FAKE_AWS_KEYS, runProcess } from './run-cli';
-import { SnsServerHandle, startSnsServer } from './sns-server';
+import { FAKE_AWS, FAKE_AWS_KEYS, runProcess } from '../support/run-cli';
+import { SnsServerHandle, startSnsServer } from '../support/sns-server';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:scan-summary';
 const AWS_CLI = '/usr/bin/aws';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MediaType } from '../../scanner/oci/media-types';
-import { freePort } from './free-port';
-import { onPath, startGateProxy, type Behaviour } from './gate-proxy';
+import { freePort } from '../support/free-port';
+import { onPath, startGateProxy, type Behaviour } from '../support/gate-proxy';
 import {
   ATTESTATION_REFERENCE_DIGEST,
   ATTESTATION_REFERENCE_TYPE,
@@ -20,9 +20,9 @@ import {
   withConfig,
   writeOciLayout,
 } from '../../emulator/oci-layout';
-import { REGISTRY_TEST_PASSWORD, REGISTRY_TEST_USERNAME, startRegistry, type RegistryHandle } from './registry';
-import { inspectRaw, pushLayout } from './skopeo';
-import { startTokenServer } from './token-server';
+import { REGISTRY_TEST_PASSWORD, REGISTRY_TEST_USERNAME, startRegistry, type RegistryHandle } from '../support/registry';
+import { inspectRaw, pushLayout } from '../support/skopeo';
+import { startTokenServer } from '../support/token-server';
 
 interface ManifestJson {
   mediaType?: string;

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ISOLATED_AWS_ENV, REPO_ROOT } from './support/run-cli';
+import { ISOLATED_AWS_ENV, REPO_ROOT } from '../support/run-cli';
 
 let work = '';
 let bin = '';

@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '../scanner/aws-clients';
-import { COMPLETE_MARKER, parseS3Uri, uploadCompleteSet, uploadReportFiles, UploadError } from '../scanner/output/upload-s3';
-import { startS3Server, S3ServerHandle } from './support/s3-server';
+import { createS3Client } from '../../scanner/aws-clients';
+import { COMPLETE_MARKER, parseS3Uri, uploadCompleteSet, uploadReportFiles, UploadError } from '../../scanner/output/upload-s3';
+import { startS3Server, S3ServerHandle } from '../support/s3-server';
 
 const files = [
   { name: 'report.json', contentType: 'application/json', body: '{"schemaVersion":1}\n' },

@@ -1,0 +1,81 @@
+/**
+ * The sample ECR content the emulator's tests share: images of both manifest formats, an index with
+ * its children, an empty repository; and the small helpers that read it back.
+ */
+import { ECRClient, ImageDetail, paginateDescribeImages } from '@aws-sdk/client-ecr';
+import { EcrImage, EcrStoreContent, manifestImage, sha256Digest } from '../../emulator/ecr/emulator';
+import { MediaType } from '../../scanner/oci/media-types';
+
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDECREMULATOR', secretAccessKey: 'emulator-secret-key' };
+
+export const fakeBlob = (label: string) => sha256Digest(label);
+
+export function imageManifest(label: string, oci: boolean, tags: string[] = []): EcrImage {
+  return manifestImage(
+    {
+      schemaVersion: 2,
+      mediaType: oci ? MediaType.ociManifest : MediaType.dockerManifest,
+      config: { mediaType: oci ? MediaType.ociConfig : MediaType.dockerConfig, digest: fakeBlob(`config ${label}`), size: 321 },
+      layers: [
+        {
+          mediaType: oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+          digest: fakeBlob(`layer ${label}`),
+          size: 1000 + label.length,
+        },
+      ],
+    },
+    tags,
+  );
+}
+
+export function indexOf(children: EcrImage[], oci: boolean, tags: string[]): EcrImage {
+  return manifestImage(
+    {
+      schemaVersion: 2,
+      mediaType: oci ? MediaType.ociIndex : MediaType.dockerManifestList,
+      manifests: children.map((c, i) => ({
+        mediaType: c.mediaType,
+        digest: c.digest,
+        size: c.manifest.length,
+        platform: { architecture: i === 0 ? 'amd64' : 'arm64', os: 'linux' },
+      })),
+    },
+    tags,
+  );
+}
+
+export function sampleContent(): EcrStoreContent {
+  const amd = imageManifest('app amd64', true);
+  const arm = imageManifest('app arm64', true);
+  return {
+    'team/app': [
+      imageManifest('app 1', true, ['v1']),
+      imageManifest('app 2', false, ['v2', 'latest']),
+      amd,
+      arm,
+      indexOf([amd, arm], true, ['multi']),
+      imageManifest('app old', false),
+    ],
+    'team/base': [imageManifest('base 1', false, ['bookworm']), imageManifest('base 2', true, ['trixie'])],
+    'tools/cli': [imageManifest('cli', true, ['1.0'])],
+    'tools/empty': [],
+    legacy: [imageManifest('legacy', false, ['old'])],
+  };
+}
+
+export function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (err: Error) => err,
+  );
+}
+
+export async function allImages(c: ECRClient, repositoryName: string): Promise<ImageDetail[]> {
+  const details: ImageDetail[] = [];
+  for await (const page of paginateDescribeImages({ client: c, pageSize: 1000 }, { repositoryName })) {
+    details.push(...(page.imageDetails ?? []));
+  }
+  return details;
+}
