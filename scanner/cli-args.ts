@@ -1,4 +1,5 @@
 /** Command-line parsing: every mistake is a message naming the argument, and exit status 2. */
+import { FatalError } from './errors/fatal-error';
 import { parseArgs } from 'node:util';
 import { PlatformFilter } from './oci/platform';
 import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
@@ -72,7 +73,7 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends FatalError {}
 
 function positiveInteger(value: string, option: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {

@@ -16,7 +16,7 @@ import { EcrInventory } from './ecr/types';
 import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
 import { ManifestTable } from './ecr/manifest-table';
-import { EcrInventoryError, inventoryEcr } from './ecr/inventory';
+import { inventoryEcr } from './ecr/inventory';
 import { parseInput, ValidSource } from './input/input-file';
 import { RegistryClient, RegistryUsage } from './registry/client';
 import { DockerConfig } from './registry/docker-config';
@@ -28,11 +28,12 @@ import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './output/render';
 import { buildPlan, planTargetOf } from './plan/build-plan';
-import { TargetPrefixError, normalizeTargetPrefix } from './plan/target-name';
+import { normalizeTargetPrefix } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
-import { S3Location, UploadError, formatS3Location, uploadCompleteSet } from './output/upload-s3';
-import { OutputDirError, ensureWritableDir, writeReportFiles } from './output/write-local';
+import { S3Location, formatS3Location, uploadCompleteSet } from './output/upload-s3';
+import { ensureWritableDir, writeReportFiles } from './output/write-local';
 import { ExitCode } from './errors/exit-code';
+import { FatalError } from './errors/fatal-error';
 
 export type { ExitCode } from './errors/exit-code';
 
@@ -69,7 +70,7 @@ export interface ScanResult {
   message?: string;
 }
 
-class InputFileError extends Error {}
+class InputFileError extends FatalError {}
 
 async function readInputFile(path: string): Promise<Buffer> {
   try {
@@ -88,8 +89,8 @@ async function readInputFile(path: string): Promise<Buffer> {
   }
 }
 
-/** What comparing the sources with ECR gives the report. */
-interface Compared {
+/** What the report is built from: the ECR inventories, each source resolved, the registries spoken to. */
+interface Evidence {
   inventories: EcrInventory[];
   /** Resolution of each valid entry, by its canonical reference. */
   resolved: Map<string, ResolvedSource>;
@@ -99,9 +100,9 @@ interface Compared {
 /**
  * Inventories ECR and resolves the sources at the same time: HEADs go out at
  * once, and a source's GETs wait for what ECR and the cache already know.
- * Throws EcrInventoryError when the inventory cannot be trusted.
+ * Throws a FatalError (EcrInventoryError) when the inventory cannot be trusted.
  */
-async function compare(valid: readonly ValidSource[], options: ScanOptions, startedAt: number): Promise<Compared> {
+async function gatherEvidence(valid: readonly ValidSource[], options: ScanOptions, startedAt: number): Promise<Evidence> {
   const { logger } = options;
   let cache: ManifestTable | undefined;
   if (options.cacheLocation) {
@@ -184,7 +185,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     bytes = await readInputFile(options.inputPath);
     await ensureWritableDir(options.outDir);
   } catch (err) {
-    if (err instanceof InputFileError || err instanceof OutputDirError || err instanceof TargetPrefixError) return fail(err.message);
+    if (err instanceof FatalError) return fail(err.message);
     throw err;
   }
 
@@ -196,23 +197,23 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   );
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
-  let compared: Compared = { inventories: [], resolved: new Map(), registries: [] };
+  let evidence: Evidence = { inventories: [], resolved: new Map(), registries: [] };
   if (valid.length > 0) {
     try {
-      compared = await compare(valid, options, startedAt);
+      evidence = await gatherEvidence(valid, options, startedAt);
     } catch (err) {
-      if (err instanceof EcrInventoryError) return fail(err.message);
+      if (err instanceof FatalError) return fail(err.message);
       throw err;
     }
   }
-  const { inventories, resolved } = compared;
+  const { inventories, resolved } = evidence;
 
   const report = buildReport({
     entries,
     resolved,
     inventories,
     indexes: indexInventory(inventories),
-    registries: compared.registries,
+    registries: evidence.registries,
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(options.provenance ? { provenance: options.provenance } : {}),
     ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),
@@ -237,7 +238,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       uploaded.push(...(await uploadCompleteSet(options.s3Client(), location, files, run)));
       logger.info(`uploaded the report to ${formatS3Location(location)}`);
     } catch (err) {
-      if (!(err instanceof UploadError)) throw err;
+      if (!(err instanceof FatalError)) throw err;
       logger.warn(`${err.message}; the local report in ${options.outDir} is complete`);
       return { exitCode: 2, report, files: written, uploaded, message: err.message };
     }

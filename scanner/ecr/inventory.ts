@@ -13,6 +13,7 @@ import {
   paginateListImages,
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
+import { FatalError } from '../errors/fatal-error';
 import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { InventoryStore, RepositoryListing } from './inventory-store';
@@ -46,7 +47,7 @@ export interface InventoryOptions {
 }
 
 /** The inventory cannot be trusted; the scan stops with exit status 2. */
-export class EcrInventoryError extends Error {}
+export class EcrInventoryError extends FatalError {}
 
 class RepositoryVanished extends Error {}
 
@@ -126,7 +127,7 @@ class InventoryReader {
 
   async read(): Promise<EcrInventory> {
     await this.readRepositories();
-    this.report();
+    this.emitProgress();
     if (this.vanishedImages > 0) this.warn(`${this.vanishedImages} image(s) were deleted while the scan read them; left out`);
     if (this.unreadable > 0) this.warn(`${this.unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
     this.store.finish();
@@ -151,7 +152,7 @@ class InventoryReader {
   /** Every ECR call goes through here: one concurrency bound for all repositories. */
   private readonly run: Run = (task) => this.limiter.run(task);
 
-  private report(): void {
+  private emitProgress(): void {
     this.options.onProgress?.(this.progress);
   }
 
@@ -171,7 +172,7 @@ class InventoryReader {
           task.catch(() => undefined);
           tasks.push(task);
         }
-        this.report();
+        this.emitProgress();
       }
     } catch (err) {
       await Promise.allSettled(tasks);
@@ -214,7 +215,7 @@ class InventoryReader {
       this.warn(`repository ${repository} was deleted while the scan read it; skipped`);
     } finally {
       this.progress.repositoriesDone++;
-      this.report();
+      this.emitProgress();
     }
   }
 

@@ -2,7 +2,7 @@
  * Turns the bytes of input.txt into source entries: one per distinct
  * reference, invalid lines kept as errors, so every line is accounted for.
  */
-import { formatReference, ImageReference, parseReference, ReferenceError } from '../oci/reference';
+import { formatReference, ImageReference, parseReference, InvalidReferenceError } from '../oci/reference';
 
 export interface ValidSource {
   kind: 'reference';
@@ -96,7 +96,7 @@ export function parseInput(bytes: Buffer): ParsedInput {
     try {
       reference = parseReference(content);
     } catch (err) {
-      if (!(err instanceof ReferenceError)) throw err;
+      if (!(err instanceof InvalidReferenceError)) throw err;
       entries.push({ kind: 'invalid', line, input: echo(content), error: `invalid reference: ${err.message}` });
       return;
     }

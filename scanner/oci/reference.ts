@@ -41,7 +41,7 @@ export interface ImageReference {
   digest?: string;
 }
 
-export class ReferenceError extends Error {}
+export class InvalidReferenceError extends Error {}
 
 const ALNUM = '[a-z0-9]+';
 const SEPARATOR = '(?:[._]|__|[-]+)';
@@ -69,11 +69,11 @@ function splitDomain(name: string): { registry: string; path: string } {
   return { registry, path };
 }
 
-/** Parses and normalises one reference; throws ReferenceError with a message a person can act on. */
+/** Parses and normalises one reference; throws InvalidReferenceError with a message a person can act on. */
 export function parseReference(text: string): ImageReference {
-  if (text.length === 0) throw new ReferenceError('empty reference');
-  if (/\s/.test(text)) throw new ReferenceError('a reference cannot contain whitespace');
-  if (text.length > 1024) throw new ReferenceError(`reference is ${text.length} characters long; that is not an image reference`);
+  if (text.length === 0) throw new InvalidReferenceError('empty reference');
+  if (/\s/.test(text)) throw new InvalidReferenceError('a reference cannot contain whitespace');
+  if (text.length > 1024) throw new InvalidReferenceError(`reference is ${text.length} characters long; that is not an image reference`);
 
   let rest = text;
   let digest: string | undefined;
@@ -84,7 +84,7 @@ export function parseReference(text: string): ImageReference {
     try {
       validateDigest(digest);
     } catch (err) {
-      if (err instanceof DigestError) throw new ReferenceError(err.message, { cause: err });
+      if (err instanceof DigestError) throw new InvalidReferenceError(err.message, { cause: err });
       throw err;
     }
   }
@@ -95,22 +95,22 @@ export function parseReference(text: string): ImageReference {
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG_RE.test(tag)) throw new ReferenceError(`invalid tag "${tag}"`);
+    if (!TAG_RE.test(tag)) throw new InvalidReferenceError(`invalid tag "${tag}"`);
   }
 
-  if (rest.length === 0) throw new ReferenceError('missing repository name');
+  if (rest.length === 0) throw new InvalidReferenceError('missing repository name');
   if (/^[a-f0-9]{64}$/.test(rest)) {
-    throw new ReferenceError('a bare 64-character hex string is an image ID, not a repository name');
+    throw new InvalidReferenceError('a bare 64-character hex string is an image ID, not a repository name');
   }
   const { registry, path } = splitDomain(rest);
-  if (!DOMAIN_RE.test(registry)) throw new ReferenceError(`invalid registry host "${registry}"`);
+  if (!DOMAIN_RE.test(registry)) throw new InvalidReferenceError(`invalid registry host "${registry}"`);
   if (path.toLowerCase() !== path) {
-    throw new ReferenceError(`repository name "${path}" must be lowercase`);
+    throw new InvalidReferenceError(`repository name "${path}" must be lowercase`);
   }
-  if (!PATH_RE.test(path)) throw new ReferenceError(`invalid repository name "${path}"`);
+  if (!PATH_RE.test(path)) throw new InvalidReferenceError(`invalid repository name "${path}"`);
   const fullName = `${registry}/${path}`;
   if (fullName.length > NAME_TOTAL_LENGTH_MAX) {
-    throw new ReferenceError(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+    throw new InvalidReferenceError(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   }
   if (tag === undefined && digest === undefined) tag = 'latest';
   return { registry, repository: path, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };

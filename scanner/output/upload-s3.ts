@@ -1,4 +1,5 @@
 /** Uploads the report files under an `s3://bucket/prefix` location. */
+import { FatalError } from '../errors/fatal-error';
 import { S3Client } from '@aws-sdk/client-s3';
 import { putObject, splitS3Uri } from '../storage/s3-object';
 import { ReportFile } from './render';
@@ -9,7 +10,7 @@ export interface S3Location {
   prefix: string;
 }
 
-export class UploadError extends Error {}
+export class UploadError extends FatalError {}
 
 export function parseS3Uri(uri: string): S3Location {
   const parts = splitS3Uri(uri);

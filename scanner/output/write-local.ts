@@ -1,11 +1,12 @@
 /** Writes report files so a reader never sees a half-written one: temporary file, then rename. */
+import { FatalError } from '../errors/fatal-error';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-file';
 import { ReportFile } from './render';
 
-export class OutputDirError extends Error {}
+export class OutputDirError extends FatalError {}
 
 /** Called before scanning, so an unwritable --out fails in a second rather than after the whole scan. */
 export async function ensureWritableDir(dir: string): Promise<void> {

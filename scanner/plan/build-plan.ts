@@ -4,7 +4,7 @@
  */
 import { EcrInventory } from '../ecr/types';
 import { formatEcrHost } from '../oci/ecr-host';
-import { ReferenceError, parseReference } from '../oci/reference';
+import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
@@ -47,7 +47,7 @@ function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<stri
     path = ref.repository;
     tag = ref.tag ?? null;
   } catch (err) {
-    if (!(err instanceof ReferenceError)) throw err;
+    if (!(err instanceof InvalidReferenceError)) throw err;
     // Cannot happen for a reference the scanner resolved; kept so a plan is still written if it does.
     return { ...base, targetRepository: '', targetTag: null, repositoryExists: false, invalidTarget: err.message };
   }

@@ -5,13 +5,14 @@
  * names do not carry over. We never rename silently: a source whose name
  * ECR would refuse stays in the plan, marked invalidTarget, and is not copied.
  */
+import { FatalError } from '../errors/fatal-error';
 
 const COMPONENT = '[a-z0-9]+(?:[._-][a-z0-9]+)*';
 const ECR_NAME_RE = new RegExp(`^(?:${COMPONENT}/)*${COMPONENT}$`);
 export const ECR_NAME_MIN = 2;
 export const ECR_NAME_MAX = 256;
 
-export class TargetPrefixError extends Error {}
+export class TargetPrefixError extends FatalError {}
 
 /** Why ECR would refuse this repository name; undefined when it is valid. */
 export function ecrNameProblem(name: string): string | undefined {

@@ -31,9 +31,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // report: the report's data (report.json) built from the layers below.
   'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match'],
   // plan: what to copy, decided from the report and the inventory.
-  'scanner/plan': ['scanner/oci', 'scanner/ecr', 'scanner/match', 'scanner/report'],
+  'scanner/plan': ['scanner/oci', 'scanner/errors', 'scanner/ecr', 'scanner/match', 'scanner/report'],
   // output: the files a run writes (report and plan rendered), locally and to S3.
-  'scanner/output': ['scanner/oci', 'scanner/report', 'scanner/plan', 'scanner/ecr', 'scanner/match', 'scanner/storage'],
+  'scanner/output': ['scanner/oci', 'scanner/errors', 'scanner/report', 'scanner/plan', 'scanner/ecr', 'scanner/match', 'scanner/storage'],
   'scanner/notify': ['scanner/report', 'scanner/errors'],
   // The application: wiring of the layers above into one run and one command line.
   scanner: [

@@ -1,4 +1,4 @@
-import { formatReference, parseReference, ReferenceError } from '../../scanner/oci/reference';
+import { formatReference, parseReference, InvalidReferenceError } from '../../scanner/oci/reference';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
@@ -61,7 +61,7 @@ describe('parseReference rejects what Docker rejects, with a reason', () => {
     [`example.com/${'a'.repeat(260)}`, /longer than 255/],
     [':tag', /missing repository/],
   ])('%j', (input, reason) => {
-    expect(() => parseReference(input)).toThrow(ReferenceError);
+    expect(() => parseReference(input)).toThrow(InvalidReferenceError);
     expect(() => parseReference(input)).toThrow(reason);
   });
 });
