@@ -146,6 +146,8 @@ class InventoryReader {
       duplicates: () => store.duplicates(),
       lookupManifest: (digest) => store.manifests.peek(digest),
       lookupTag: (repository, tag) => this.digestByTag.get(`${repository}:${tag}`),
+      // Filled in by the referrer-aware inventory (ECR in 2026); until then ECR is taken to hold none.
+      referrersOf: () => [],
     };
   }
 

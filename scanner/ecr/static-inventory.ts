@@ -6,7 +6,7 @@
  */
 import { ManifestSummary } from './manifest-summary';
 import { duplicateOf, sortDuplicates } from './duplicates';
-import { EcrDuplicate, EcrInventory, EcrPlatformImage } from './types';
+import { EcrDuplicate, EcrInventory, EcrPlatformImage, EcrReferrer } from './types';
 
 export interface StaticInventoryInput {
   accountId: string;
@@ -21,6 +21,8 @@ export interface StaticInventoryInput {
   tags?: ReadonlyMap<string, string>;
   /** Default: the platform images' repositories. */
   repositoryNames?: string[];
+  /** Referrers by subject digest, for referrersOf; default none. */
+  referrers?: ReadonlyMap<string, EcrReferrer[]>;
 }
 
 export function staticInventory(input: StaticInventoryInput): EcrInventory {
@@ -61,5 +63,6 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
     lookupTag: (repository, tag) =>
       input.tags?.get(`${repository}:${tag}`) ??
       input.platformImages.find((i) => i.repository === repository && i.tags.includes(tag))?.manifestDigest,
+    referrersOf: (subjectDigest) => input.referrers?.get(subjectDigest) ?? [],
   };
 }

@@ -10,6 +10,15 @@ export interface EcrPlatformImage {
   tags: string[];
 }
 
+/** An OCI 1.1 referrer ECR holds beside its subject: a signature, an SBOM, an attestation. */
+export interface EcrReferrer {
+  repository: string;
+  /** The referrer manifest's own digest. */
+  digest: string;
+  /** Its `artifactType`, else its config media type. */
+  artifactType: string;
+}
+
 /** One place an image ID is held in ECR. */
 export interface EcrDuplicateLocation {
   repository: string;
@@ -54,4 +63,6 @@ export interface EcrInventory {
   lookupManifest(digest: string): ManifestSummary | undefined;
   /** The digest a tag points to, for the tags the scan asked the inventory to remember (`wantedTags`). */
   lookupTag(repository: string, tag: string): string | undefined;
+  /** The referrers (manifests whose `subject` is this digest) ECR holds, in any repository. */
+  referrersOf(subjectDigest: string): EcrReferrer[];
 }
