@@ -10,7 +10,8 @@ import { normalizeTargetPrefix } from './plan/target-name';
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TIMEOUT_S = 30;
 
-export const HELP = `Usage: npm run scan -- --input <file> --out <dir> [options]
+export const HELP = `Usage: ecr-duplicate-scanner --input <file> --out <dir> [options]
+       (from a checkout: npm run scan -- --input <file> --out <dir> [options])
 
 Tells, for every image reference in the input file, whether the same image
 (by image ID, per platform) is already in the Amazon ECR registry of the

@@ -178,7 +178,7 @@ describe('command line and files (real CLI)', () => {
   test('--help prints usage and exits 0', async () => {
     const run = await runCli(['--help'], {});
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Usage: npm run scan -- --input <file> --out <dir>/);
+    expect(run.stdout).toMatch(/^Usage: ecr-duplicate-scanner --input <file> --out <dir>/);
   });
 
   test('a good run through the CLI: exit 0 and the report on disk', async () => {
