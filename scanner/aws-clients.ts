@@ -4,6 +4,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { PlainJsonProtocol } from './ecr/plain-json-protocol';
 
 /**
@@ -24,6 +27,8 @@ export interface EcrClientPlace {
   region?: string;
   useFipsEndpoint?: boolean;
   useDualstackEndpoint?: boolean;
+  /** Another identity than the environment's (a member account's assumed role). */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 /**
@@ -49,6 +54,19 @@ export function createEcrClient(env: NodeJS.ProcessEnv = process.env, place: Ecr
   client.middlewareStack.remove('getUserAgentMiddleware');
   client.middlewareStack.remove('recursionDetectionMiddleware');
   return client;
+}
+
+/** STS for the caller's identity and the member roles; regional (AWS_ENDPOINT_URL_STS is honoured by the SDK). */
+export function createStsClient(region: string | undefined, env: NodeJS.ProcessEnv = process.env): STSClient {
+  return new STSClient({
+    ...(region ? { region } : {}),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
+  });
+}
+
+/** Organizations has one endpoint, in us-east-1 (AWS_ENDPOINT_URL_ORGANIZATIONS is honoured by the SDK). */
+export function createOrganizationsClient(env: NodeJS.ProcessEnv = process.env): OrganizationsClient {
+  return new OrganizationsClient({ region: 'us-east-1', ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }) });
 }
 
 /** An S3 endpoint override (an S3-compatible server) generally needs path-style addressing. */
