@@ -266,6 +266,24 @@ describe('--account and --target-registry', () => {
     expect(run.plan.target.registry).toBe(target);
   }, 30_000);
 
+  it('a registry throttled past the retries is rate-limited; the scan still reports', async () => {
+    ecr.setFaults('ListImages', { code: 'ThrottlingException', registries: [`${MEMBER}/us-east-1`] });
+    try {
+      const run = await scanOrganization(
+        { regions: ['us-east-1', 'eu-west-1'], accounts: [MEMBER], roleName: ROLE },
+        `${source('src/app')}\n`,
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.report.ecr.map((e) => [e.region, e.errorKind ?? 'read'])).toEqual([
+        ['eu-west-1', 'read'],
+        ['us-east-1', 'rate-limited'],
+      ]);
+      expect(run.report.sources[0]!.status).toBe('present');
+    } finally {
+      ecr.setFaults('ListImages', undefined);
+    }
+  }, 30_000);
+
   it('stops with exit 2 when the organization cannot be listed', async () => {
     const denied = await startOrganizationsEmulator({ managementAccountId: MEMBER, accounts: [] });
     const saved = organizations;
