@@ -7,6 +7,7 @@ import { loadDockerConfig } from './registry/docker-config';
 import { TOPIC_ARN, publishSummary, summaryMessage } from './notify/sns-summary';
 import { RegistryEndpoints } from './registry/endpoint';
 import { formatS3Location } from './output/upload-s3';
+import { ecrLine } from './report/ecr-line';
 import { ExitCode, runScan, ScanResult } from './scan';
 
 function summaryText(result: ScanResult): string {
@@ -14,14 +15,7 @@ function summaryText(result: ScanResult): string {
   if (!r) return '';
   const s = r.summary;
   const lines = [`${s.sources} source(s): ${s.present} present, ${s.partial} partial, ${s.absent} absent, ${s.error} error`];
-  for (const ecr of r.ecr) {
-    const account = ecr.accountId ?? '(account not known)';
-    lines.push(
-      ecr.error !== undefined
-        ? `ECR ${account} ${ecr.region}: NOT READ (${ecr.errorKind}): ${ecr.error}`
-        : `ECR ${account} ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images`,
-    );
-  }
+  for (const ecr of r.ecr) lines.push(ecrLine(ecr));
   lines.push(...result.files.map((f) => `wrote ${f}`), ...result.uploaded.map((u) => `uploaded ${u}`));
   return `${lines.join('\n')}\n`;
 }
