@@ -12,6 +12,8 @@
  *          --peer-images N (0 skips the peer) --retry-modes (compare SDK retry modes under throttling)
  *          --sweep (concurrency 16 vs 64 at 20 and 80 ms a call)
  *          --token-bucket RATE[,RATE…] (cold runs with BatchGetImage limited to RATE calls/s; 2000 is ECR's quota)
+ *          --org-registries N (an organization run: N registries of --repositories x --images each, over
+ *          two regions, read with --organization through the STS and Organizations emulators, beside the floor)
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +25,10 @@ import { Report } from '../scanner/report/report-types';
 import { bundleScanner } from '../scripts/bundle-scanner';
 import { EcrEmulator, startEcrEmulator, ThrottleOptions } from '../emulator/ecr/emulator';
 import { FAKE_AWS, ISOLATED_AWS_ENV } from '../test/support/run-cli';
+import { startOrganizationsEmulator } from '../emulator/organizations/emulator';
+import { startStsEmulator } from '../emulator/sts/emulator';
+import { emulatorAccessKeyId } from '../emulator/sts/identity';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../scanner/org/scope';
 import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../test/support/synthetic-world';
 
 interface RunResult {
@@ -53,6 +59,7 @@ const { values } = parseArgs({
     sweep: { type: 'boolean', default: false },
     'token-bucket': { type: 'string' },
     'token-bucket-concurrency': { type: 'string', default: '64' },
+    'org-registries': { type: 'string', default: '0' },
   },
 });
 const REPOS = Number(values.repositories);
@@ -74,9 +81,9 @@ function runScanner(
   return runNode([bundle, '--input', input, '--out', out, '--quiet', ...extra], emulator, dir, env, join(out, 'report.json'));
 }
 
-/** The floor: the scanner's calls over plain HTTP, nothing else. */
-function runFloor(floor: string, emulator: EcrEmulator, dir: string, concurrency: number): Promise<RunResult> {
-  return runNode([floor, emulator.endpoint, String(concurrency)], emulator, dir, {});
+/** The floor: the scanner's calls over plain HTTP, nothing else; `registries` as `accessKeyId@region`, default the emulator's own. */
+function runFloor(floor: string, emulator: EcrEmulator, dir: string, concurrency: number, registries?: string[]): Promise<RunResult> {
+  return runNode([floor, emulator.endpoint, String(concurrency), ...(registries ? [registries.join(',')] : [])], emulator, dir, {});
 }
 
 async function runNode(
@@ -218,6 +225,94 @@ async function bundleFloor(dir: string): Promise<string> {
   return outfile;
 }
 
+/**
+ * An organization: `registries` registries (accounts x us-east-1/eu-west-1), each the synthetic
+ * registry of the single run with its own seed and the same planted sources, so every source is
+ * found in every registry. The caller is the first account; the others are read through their
+ * member role (STS emulator), the accounts listed by the Organizations emulator.
+ */
+async function organizationRun(
+  bundle: string,
+  floorScript: string,
+  dir: string,
+  registries: number,
+  concurrency: number,
+  emulators: EcrEmulator[],
+): Promise<Array<[string, string]>> {
+  const regions = ['us-east-1', 'eu-west-1'];
+  const accounts = Array.from({ length: Math.ceil(registries / regions.length) }, (_, k) => String(100000000001 + k));
+  const places = accounts.flatMap((accountId) => regions.map((region) => ({ accountId, region }))).slice(0, registries);
+  const worlds = places.map((_, k) =>
+    syntheticWorld({ repositories: REPOS, imagesPerRepository: IMAGES, sources: 20, planted: 8, seed: 1000 + k }),
+  );
+  const [first, ...rest] = places;
+  const ecr = await startEcrEmulator({
+    accountId: first!.accountId,
+    region: first!.region,
+    synthetic: worlds[0]!.store,
+    distribution: worlds[0]!.distribution,
+    registries: rest.map((p, k) => ({ ...p, synthetic: worlds[k + 1]!.store })),
+    latencyMs: LATENCY,
+    recordCalls: false,
+  });
+  emulators.push(ecr);
+  const sts = await startStsEmulator({
+    defaultAccountId: first!.accountId,
+    roles: accounts.map((a) => `arn:aws:iam::${a}:role/${DEFAULT_MEMBER_ROLE_NAME}`),
+  });
+  const organizations = await startOrganizationsEmulator({
+    managementAccountId: first!.accountId,
+    accounts: accounts.map((id) => ({ id, name: `bench-${id}`, state: 'ACTIVE' as const })),
+  });
+  try {
+    const input = join(dir, 'org-input.txt');
+    await writeFile(input, worlds[0]!.sourcePaths.map((p) => `${new URL(ecr.endpoint).host}/${p}:1`).join('\n'));
+    const env = {
+      AWS_ACCESS_KEY_ID: emulatorAccessKeyId(first!.accountId),
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
+      AWS_ENDPOINT_URL_ORGANIZATIONS: organizations.endpoint,
+    };
+    const args = ['--organization', ...regions.flatMap((r) => ['--region', r]), '--concurrency', String(concurrency)];
+    const cacheFile = join(dir, 'org-digest-cache.json');
+    const floor = await runFloor(
+      floorScript,
+      ecr,
+      dir,
+      concurrency,
+      places.map((p) => `${emulatorAccessKeyId(p.accountId, 'FLOR')}@${p.region}`),
+    );
+    const cold = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
+    const warm = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
+    const images = worlds.reduce((n, w) => n + w.store.imageCount, 0);
+    const bound = apiLowerBound(REPOS, IMAGES).total * places.length;
+    const perImage = (r: RunResult) =>
+      `${((r.cpuMs * 1000) / images).toFixed(1)} us CPU, ${((r.maxRssMb * 1024 * 1024) / images).toFixed(0)} B RSS`;
+    const expectedMatches = worlds[0]!.sourcePaths.reduce((n, p) => n + worlds[0]!.expected.get(p)!.length, 0) * places.length;
+    const readAll = cold.report?.ecr.every((e) => e.error === undefined && e.images === IMAGES * REPOS) ?? false;
+    return [
+      [
+        'organization',
+        `${images} images in ${places.length} registries (${accounts.length} accounts x ${regions.length} regions), ${LATENCY} ms per call`,
+      ],
+      sideBySide('org floor: plain HTTP + JSON.parse, same calls', floor, undefined),
+      sideBySide('org scanner cold (--organization, --cache none yet)', cold, floor),
+      sideBySide('org scanner re-scan (--cache)', warm, floor),
+      ['org per image: floor / cold / re-scan', `${perImage(floor)} / ${perImage(cold)} / ${perImage(warm)}`],
+      ['org ECR calls: floor / cold / lower bound', `${floor.calls.total} / ${cold.calls.total} / ${bound}`],
+      [
+        'org cold: exit, every registry read, matches found / expected',
+        `${cold.code}, ${readAll ? 'yes' : 'NO'}, ${matchCount(cold.report)} / ${expectedMatches} (${cold.report?.ecrDuplicateSummary?.images ?? '?'} ECR duplicates)`,
+      ],
+      [
+        'org re-scan: BatchGetImage calls, same report as cold',
+        `${warm.calls.BatchGetImage}, ${sameReport(cold.report, warm.report) ? 'yes' : `NO (${firstDifference(cold.report, warm.report)})`} (share of cold wall ${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}%)`,
+      ],
+    ];
+  } finally {
+    await Promise.allSettled([sts.stop(), organizations.stop()]);
+  }
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-scan-bench-'));
   const rows: Array<[string, string]> = [];
@@ -303,6 +398,12 @@ async function main(): Promise<void> {
         ],
         [`token bucket ${rate}/s: report identical to the unthrottled cold run`, sameReport(cold.report, t.report) ? 'yes' : 'NO'],
       );
+    }
+
+    const orgRegistries = Number(values['org-registries']);
+    if (orgRegistries > 0) {
+      process.stderr.write(`bench: organization of ${orgRegistries} registries x ${images} images\n`);
+      rows.push(...(await organizationRun(bundle, floorScript, dir, orgRegistries, concurrencyValue, emulators)));
     }
 
     if (PEER_IMAGES > 0) {

@@ -6,25 +6,42 @@
  * signing, no manifest parsing, nothing kept. The bench bundles and runs it in
  * its own process, like the scanner, so CPU and RSS compare one to one.
  *
- *     node floor.js <endpoint> <concurrency>
+ *     node floor.js <endpoint> <concurrency> [<accessKeyId>@<region>,...]
+ *
+ * With registries named (an organization), each is read as the scanner reads
+ * one: its own concurrency bound, signed for its account and region, four
+ * registries at a time (the scanner's REGISTRIES_AT_ONCE).
  */
 import { Agent, request } from 'node:http';
-import { Limiter } from '../scanner/concurrency/limiter';
+import { Limiter, mapLimited } from '../scanner/concurrency/limiter';
 import { ACCEPTED_MANIFEST_TYPES } from '../scanner/oci/media-types';
 
-const [endpoint = '', concurrencyText = '16'] = process.argv.slice(2);
+const [endpoint = '', concurrencyText = '16', registriesText = 'AKIDFLOOR@us-east-1'] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
 const url = new URL(endpoint);
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-const limiter = new Limiter(concurrency);
-// The emulator checks that a credential scope is present, not the signature.
-const AUTHORIZATION = 'AWS4-HMAC-SHA256 Credential=AKIDFLOOR/20260101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=0';
+const REGISTRIES_AT_ONCE = 4;
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency * REGISTRIES_AT_ONCE });
+
+/** One registry's calls: its own concurrency bound and credential scope. */
+interface Registry {
+  limiter: Limiter;
+  authorization: string;
+}
+
+function registryOf(spec: string): Registry {
+  const [key, region] = spec.split('@');
+  // The emulator checks that a credential scope is present (its key names the account), not the signature.
+  return {
+    limiter: new Limiter(concurrency),
+    authorization: `AWS4-HMAC-SHA256 Credential=${key}/20260101/${region}/ecr/aws4_request, SignedHeaders=host, Signature=0`,
+  };
+}
 
 type Json = Record<string, unknown>;
 
 /** The input is made once the call has a slot, so thousands of waiting calls hold no request bodies. */
-function call(operation: string, makeInput: () => Json): Promise<Json> {
-  return limiter.run(
+function call(registry: Registry, operation: string, makeInput: () => Json): Promise<Json> {
+  return registry.limiter.run(
     () =>
       new Promise<Json>((resolve, reject) => {
         const body = JSON.stringify(makeInput());
@@ -38,7 +55,7 @@ function call(operation: string, makeInput: () => Json): Promise<Json> {
             headers: {
               'Content-Type': 'application/x-amz-json-1.1',
               'X-Amz-Target': `AmazonEC2ContainerRegistry_V20150921.${operation}`,
-              Authorization: AUTHORIZATION,
+              Authorization: registry.authorization,
               'Content-Length': Buffer.byteLength(body),
             },
           },
@@ -59,12 +76,16 @@ function call(operation: string, makeInput: () => Json): Promise<Json> {
   );
 }
 
-async function repository(name: string): Promise<number> {
+async function repository(registry: Registry, name: string): Promise<number> {
   const digests = new Set<string>();
   let nextToken: string | undefined;
   do {
     const token = nextToken;
-    const page = await call('ListImages', () => ({ repositoryName: name, maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
+    const page = await call(registry, 'ListImages', () => ({
+      repositoryName: name,
+      maxResults: 1000,
+      ...(token ? { nextToken: token } : {}),
+    }));
     for (const id of (page.imageIds as Array<{ imageDigest?: string }> | undefined) ?? []) if (id.imageDigest) digests.add(id.imageDigest);
     nextToken = page.nextToken as string | undefined;
   } while (nextToken);
@@ -72,7 +93,7 @@ async function repository(name: string): Promise<number> {
   const batches: Promise<Json>[] = [];
   for (let i = 0; i < all.length; i += 100) {
     batches.push(
-      call('BatchGetImage', () => ({
+      call(registry, 'BatchGetImage', () => ({
         repositoryName: name,
         imageIds: all.slice(i, i + 100).map((imageDigest) => ({ imageDigest })),
         acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
@@ -88,18 +109,23 @@ async function repository(name: string): Promise<number> {
   return all.length;
 }
 
-async function main(): Promise<void> {
+async function readRegistry(registry: Registry): Promise<number> {
   const tasks: Promise<number>[] = [];
   let nextToken: string | undefined;
   do {
     const token = nextToken;
-    const page = await call('DescribeRepositories', () => ({ maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
+    const page = await call(registry, 'DescribeRepositories', () => ({ maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
     for (const r of (page.repositories as Array<{ repositoryName?: string }> | undefined) ?? []) {
-      if (r.repositoryName) tasks.push(repository(r.repositoryName));
+      if (r.repositoryName) tasks.push(repository(registry, r.repositoryName));
     }
     nextToken = page.nextToken as string | undefined;
   } while (nextToken);
-  const images = (await Promise.all(tasks)).reduce((a, b) => a + b, 0);
+  return (await Promise.all(tasks)).reduce((a, b) => a + b, 0);
+}
+
+async function main(): Promise<void> {
+  const registries = registriesText.split(',');
+  const images = (await mapLimited(registries, REGISTRIES_AT_ONCE, (spec) => readRegistry(registryOf(spec)))).reduce((a, b) => a + b, 0);
   agent.destroy();
   process.stdout.write(`${images}\n`);
 }

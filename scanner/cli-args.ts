@@ -6,6 +6,9 @@ import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
 import { TOPIC_ARN } from './notify/sns-summary';
 import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
+import { DEFAULT_MEMBER_ROLE_NAME, OrganizationRequest, organizationRequestProblem } from './org/scope';
+
+const withOrganization = (organization: OrganizationRequest | undefined) => (organization ? { organization } : {});
 
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TIMEOUT_S = 30;
@@ -40,6 +43,16 @@ Options:
   --cache <file | s3://bucket/key>
                               keep ECR manifest summaries between runs so a
                               re-scan reads only new manifests (default: off)
+  --region <region>           scan this region's registries (repeatable; with
+                              --account or --organization; default: the SDK's region)
+  --account <id>              scan this account's registries (repeatable); every
+                              account but the caller's through --role-name
+  --organization              scan every ACTIVE account of the organization
+                              (organizations:ListAccounts), the caller's included
+  --role-name <name>          the read role assumed in each other account
+                              (default: ${DEFAULT_MEMBER_ROLE_NAME})
+  --target-registry <host>    the plan's target, <account>.dkr.ecr.<region>.amazonaws.com
+                              (default: the caller's account in the first --region)
   --execution-id <id>         pipeline execution, recorded in report.json
   --source-revision <rev>     input revision, recorded in report.json
   --quiet                     no progress lines (warnings still go to stderr)
@@ -71,7 +84,38 @@ export interface CliOptions {
   executionId?: string;
   sourceRevision?: string;
   notifyTopicArn?: string;
+  /** Many registries at once; absent without --region/--account/--organization/--role-name/--target-registry. */
+  organization?: OrganizationRequest;
   quiet: boolean;
+}
+
+/**
+ * The organization options, when any was given. `--region` alone scans the caller's account in
+ * those regions; the regions default to the SDK's own.
+ */
+function organizationRequest(
+  v: { region?: string[]; account?: string[]; organization?: boolean; 'role-name'?: string; 'target-registry'?: string },
+  sdkRegion: string | undefined,
+): OrganizationRequest | undefined {
+  const given =
+    v.region !== undefined ||
+    v.account !== undefined ||
+    v.organization ||
+    v['role-name'] !== undefined ||
+    v['target-registry'] !== undefined;
+  if (!given) return undefined;
+  if (v.organization && v.account !== undefined) throw new UsageError('--account and --organization exclude each other');
+  const regions = [...new Set(v.region ?? (sdkRegion ? [sdkRegion] : []))];
+  if (regions.length === 0) throw new UsageError('--region is needed (no AWS_REGION or AWS_DEFAULT_REGION is set)');
+  const request: OrganizationRequest = {
+    regions,
+    accounts: v.organization ? 'organization' : [...new Set(v.account ?? [])],
+    roleName: v['role-name'] ?? DEFAULT_MEMBER_ROLE_NAME,
+    ...(v['target-registry'] !== undefined ? { targetRegistry: v['target-registry'] } : {}),
+  };
+  const problem = organizationRequestProblem(request);
+  if (problem) throw new UsageError(problem);
+  return request;
 }
 
 export class UsageError extends FatalError {}
@@ -89,7 +133,7 @@ function positiveNumber(value: string, option: string): number {
   return n;
 }
 
-export function parseCliArgs(argv: readonly string[]): CliOptions {
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -109,6 +153,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         'execution-id': { type: 'string' },
         'source-revision': { type: 'string' },
         'notify-topic-arn': { type: 'string' },
+        region: { type: 'string', multiple: true },
+        account: { type: 'string', multiple: true },
+        organization: { type: 'boolean' },
+        'role-name': { type: 'string' },
+        'target-registry': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -153,6 +202,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(v['execution-id'] ? { executionId: v['execution-id'] } : {}),
     ...(v['source-revision'] ? { sourceRevision: v['source-revision'] } : {}),
     ...(notifyTopicArn ? { notifyTopicArn } : {}),
+    ...withOrganization(organizationRequest(v, env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined)),
     quiet: v.quiet ?? false,
   };
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /** The scanner's command line: parse arguments, run one scan, print the summary, exit with the contract's status. */
-import { createEcrClient, createS3Client, createSnsClient } from './aws-clients';
+import { createEcrClient, createOrganizationsClient, createS3Client, createSnsClient, createStsClient } from './aws-clients';
 import { HELP, parseCliArgs, UsageError } from './cli-args';
 import { stderrLogger } from './log/progress';
 import { loadDockerConfig } from './registry/docker-config';
 import { TOPIC_ARN, publishSummary, summaryMessage } from './notify/sns-summary';
 import { RegistryEndpoints } from './registry/endpoint';
 import { formatS3Location } from './output/upload-s3';
+import { ecrLine } from './report/ecr-line';
 import { ExitCode, runScan, ScanResult } from './scan';
 
 function summaryText(result: ScanResult): string {
@@ -14,7 +15,7 @@ function summaryText(result: ScanResult): string {
   if (!r) return '';
   const s = r.summary;
   const lines = [`${s.sources} source(s): ${s.present} present, ${s.partial} partial, ${s.absent} absent, ${s.error} error`];
-  for (const ecr of r.ecr) lines.push(`ECR ${ecr.accountId} ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images`);
+  for (const ecr of r.ecr) lines.push(ecrLine(ecr));
   lines.push(...result.files.map((f) => `wrote ${f}`), ...result.uploaded.map((u) => `uploaded ${u}`));
   return `${lines.join('\n')}\n`;
 }
@@ -58,6 +59,17 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),
     },
     ecrClient: (concurrency) => createEcrClient(process.env, { concurrency }),
+    ...(options.organization
+      ? {
+          organization: {
+            request: options.organization,
+            sts: () => createStsClient(options.organization?.regions[0]),
+            organizations: () => createOrganizationsClient(),
+            ecrClientFor: (registry, credentials, concurrency) =>
+              createEcrClient(process.env, { concurrency, region: registry.region, ...(credentials ? { credentials } : {}) }),
+          },
+        }
+      : {}),
     s3Client: () => (s3 ??= createS3Client()),
     logger,
   });

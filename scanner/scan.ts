@@ -27,13 +27,14 @@ import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './output/render';
-import { buildPlan, planTargetOf } from './plan/build-plan';
+import { buildPlan, organizationPlanTarget, planTargetOf } from './plan/build-plan';
 import { normalizeTargetPrefix } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, formatS3Location, uploadCompleteSet } from './output/upload-s3';
 import { ensureWritableDir, writeReportFiles } from './output/write-local';
 import { ExitCode } from './errors/exit-code';
 import { FatalError } from './errors/fatal-error';
+import { OrganizationRun, OrganizationEvidence, startOrganizationScan } from './organization-scan';
 
 export type { ExitCode } from './errors/exit-code';
 
@@ -58,6 +59,8 @@ export interface ScanOptions {
   cacheLocation?: CacheLocation;
   /** Put before every target repository of the migration plan (`--target-prefix`); default none. */
   targetPrefix?: string;
+  /** Many accounts and regions (`--region`, `--account`/`--organization`, `--role-name`, `--target-registry`) instead of the credentials' own registry. */
+  organization?: OrganizationRun;
   logger: Logger;
   now?: () => Date;
 }
@@ -92,6 +95,8 @@ async function readInputFile(path: string): Promise<Buffer> {
 /** What the report is built from: the ECR inventories, each source resolved, the registries spoken to. */
 interface Evidence {
   inventories: EcrInventory[];
+  /** Organization scans: the failures, duplicates across registries and the plan's target. */
+  organization?: OrganizationEvidence;
   /** Resolution of each valid entry, by its canonical reference. */
   resolved: Map<string, ResolvedSource>;
   registries: RegistryUsage[];
@@ -112,19 +117,34 @@ async function gatherEvidence(valid: readonly ValidSource[], options: ScanOption
     logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
   }
   const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
-  const inventory = inventoryEcr({
-    client: options.ecrClient(options.concurrency),
-    concurrency: options.concurrency,
-    ...(cache ? { cache } : {}),
-    wantedTags: scannedRegistryTags(valid),
-    onWarning: (m) => logger.warn(m),
-    onProgress: (p) =>
-      ecrProgress.update(
-        `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
-          `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
-        p.listingDone && p.repositoriesDone === p.repositoriesListed,
-      ),
-  });
+  const organization = options.organization
+    ? // Which registries is decided first (a failure there is fatal); they are then read while sources resolve.
+      (
+        await startOrganizationScan(options.organization, {
+          concurrency: options.concurrency,
+          wantedTags: scannedRegistryTags(valid),
+          logger,
+          progress: ecrProgress,
+          ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
+          s3Client: options.s3Client,
+        })
+      ).done
+    : undefined;
+  const inventory: Promise<EcrInventory[]> = organization
+    ? organization.then((o) => o.inventories)
+    : inventoryEcr({
+        client: options.ecrClient(options.concurrency),
+        concurrency: options.concurrency,
+        ...(cache ? { cache } : {}),
+        wantedTags: scannedRegistryTags(valid),
+        onWarning: (m) => logger.warn(m),
+        onProgress: (p) =>
+          ecrProgress.update(
+            `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
+              `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
+            p.listingDone && p.repositoriesDone === p.repositoriesListed,
+          ),
+      }).then((one) => [one]);
   // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
   inventory.catch(() => undefined);
 
@@ -155,8 +175,10 @@ async function gatherEvidence(valid: readonly ValidSource[], options: ScanOption
     return [entry.canonical, result] as const;
   });
   let inventories: EcrInventory[];
+  let organizationEvidence: OrganizationEvidence | undefined;
   try {
-    inventories = [await inventory];
+    inventories = await inventory;
+    organizationEvidence = await organization;
   } catch (err) {
     await resolving.catch(() => undefined);
     throw err;
@@ -166,7 +188,7 @@ async function gatherEvidence(valid: readonly ValidSource[], options: ScanOption
     const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
     if (warning) logger.warn(warning);
   }
-  return { inventories, resolved, registries: registry.usage() };
+  return { inventories, resolved, registries: registry.usage(), ...(organizationEvidence ? { organization: organizationEvidence } : {}) };
 }
 
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
@@ -212,15 +234,17 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     entries,
     resolved,
     inventories,
-    indexes: indexInventory(inventories),
+    indexes: indexInventory(inventories, evidence.organization !== undefined),
     registries: evidence.registries,
+    ...(evidence.organization ? { ecrFailures: evidence.organization.failures, ecrDuplicates: evidence.organization.duplicates } : {}),
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(options.provenance ? { provenance: options.provenance } : {}),
     ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),
   });
   for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
 
-  const plan = buildPlan(report, planTargetOf(inventories), targetPrefix);
+  const planTarget = evidence.organization ? organizationPlanTarget(evidence.organization.target, inventories) : planTargetOf(inventories);
+  const plan = buildPlan(report, planTarget, targetPrefix);
   const files = renderReportFiles(report, plan);
   let written: string[];
   try {
@@ -243,5 +267,6 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       return { exitCode: 2, report, files: written, uploaded, message: err.message };
     }
   }
-  return { exitCode: report.summary.error > 0 ? 1 : 0, report, files: written, uploaded };
+  const unreadRegistries = report.ecr.some((e) => e.error !== undefined);
+  return { exitCode: report.summary.error > 0 || unreadRegistries ? 1 : 0, report, files: written, uploaded };
 }

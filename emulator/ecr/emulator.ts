@@ -9,15 +9,21 @@
  * Authorization header scoped to service `ecr` and the emulator's region is
  * required, so a client that forgets to sign or signs for the wrong region
  * fails here as it would against AWS.
+ *
+ * One emulator can serve several registries (`registries`): a request reaches
+ * the registry of the account its access key names (emulator/sts/identity.ts)
+ * in the region it was signed for, and a session the STS emulator issued is
+ * refused once it has expired.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiContext, EcrOperation, EcrServiceError, JsonObject, PagedOperation, isEcrOperation, runOperation } from './api';
 import { DistributionContent, DistributionRegistry } from './distribution';
 import { EcrStore, EcrStoreContent, EcrStoreHandle } from './store';
 import { SyntheticStore } from './synthetic';
 import { Throttle, ThrottleOptions } from './throttle';
+import { listenOnLoopback } from '../loopback-server';
+import { accountOfAccessKey, decodeSessionToken, signingScope } from '../sts/identity';
 
 export { ECR_OPERATIONS, EcrServiceError } from './api';
 export type { EcrOperation, JsonObject, PagedOperation } from './api';
@@ -48,6 +54,8 @@ export interface EcrFault {
   after?: number;
   /** Fault this many matching calls, then let them through. Default: all. */
   times?: number;
+  /** Only calls to these registries (`account/region`); default: every registry the emulator serves. */
+  registries?: string[];
 }
 
 export interface EcrCallInfo {
@@ -57,6 +65,9 @@ export interface EcrCallInfo {
   callNumber: number;
   /** From the `amz-sdk-request: attempt=N` header the JS SDK sends; 1 when absent (awscli 2.9's botocore does not send it). */
   attempt: number;
+  /** The registry called: the account of the access key (else the emulator's own) and the signing region. */
+  accountId: string;
+  region: string;
 }
 
 /** Runs before the operation is answered; may change the store, or return a fault to answer with. */
@@ -99,6 +110,8 @@ export interface EcrEmulatorOptions {
   beforeOperation?: EcrCallHook;
   /** Serve a read-only OCI distribution API (requests without X-Amz-Target) from this content. */
   distribution?: DistributionContent;
+  /** More registries to serve beside the one of accountId/region (each with its own store and throttle). */
+  registries?: EcrRegistryContent[];
   /** Keep a record of every call in `log`. Default true. */
   recordCalls?: boolean;
   /**
@@ -106,6 +119,14 @@ export interface EcrEmulatorOptions {
    * emulator's own endpoint as proxyEndpoint (it serves `distribution` there).
    */
   authorization?: { username?: string; password?: string; proxyEndpoint?: string };
+}
+
+/** Another (account, region) registry one emulator serves. */
+export interface EcrRegistryContent {
+  accountId: string;
+  region: string;
+  repositories?: EcrStoreContent;
+  synthetic?: SyntheticStore;
 }
 
 /** The password the emulator's GetAuthorizationToken hands out unless told otherwise. */
@@ -123,6 +144,8 @@ export interface EcrEmulator {
   /** Peak number of operation requests in flight at once since start or resetCalls(). */
   readonly maxConcurrent: number;
   readonly store: EcrStoreHandle;
+  /** The store of one of the registries served; undefined when it serves no such registry. */
+  storeOf(accountId: string, region: string): EcrStoreHandle | undefined;
   /** The source-registry side; present when options.distribution was given. */
   readonly distribution: DistributionRegistry | undefined;
   /** Zeroes calls, log and maxConcurrent; also restarts fault and everyNth counting. */
@@ -184,9 +207,13 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
   const region = options.region ?? 'us-east-1';
   if (!/^[0-9]{12}$/.test(accountId)) throw new Error(`accountId must be 12 digits, got ${accountId}`);
 
-  const store = new EcrStore();
-  for (const repo of options.synthetic?.repositories ?? []) store.addGeneratedRepository(repo.name, repo.source, repo.createdAt);
-  if (options.repositories) store.load(options.repositories);
+  const storeWith = (content: Omit<EcrRegistryContent, 'accountId' | 'region'>): EcrStore => {
+    const made = new EcrStore();
+    for (const repo of content.synthetic?.repositories ?? []) made.addGeneratedRepository(repo.name, repo.source, repo.createdAt);
+    if (content.repositories) made.load(content.repositories);
+    return made;
+  };
+  const store = storeWith(options);
   const distribution = options.distribution ? new DistributionRegistry(options.distribution) : undefined;
 
   const ctx: ApiContext = {
@@ -201,9 +228,26 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       validForMs: 12 * 3600 * 1000,
     },
   };
+  /** Each registry's store and API context, by `account/region`. */
+  const registries = new Map<string, { store: EcrStore; ctx: ApiContext }>([[`${accountId}/${region}`, { store, ctx }]]);
+  for (const extra of options.registries ?? []) {
+    if (!/^[0-9]{12}$/.test(extra.accountId)) throw new Error(`accountId must be 12 digits, got ${extra.accountId}`);
+    // pageSize and authorization are shared objects, so the setters below reach every registry.
+    registries.set(`${extra.accountId}/${extra.region}`, {
+      store: storeWith(extra),
+      ctx: { ...ctx, accountId: extra.accountId, region: extra.region },
+    });
+  }
   let latency = options.latencyMs ?? 0;
   let throttleOptions = options.throttle;
-  let throttle = throttleOptions ? new Throttle(throttleOptions) : undefined;
+  /** ECR's quotas are per account and region: one bucket per registry, made on its first call. */
+  let throttles = new Map<string, Throttle>();
+  const throttleOf = (registry: string): Throttle | undefined => {
+    if (!throttleOptions) return undefined;
+    let made = throttles.get(registry);
+    if (!made) throttles.set(registry, (made = new Throttle(throttleOptions)));
+    return made;
+  };
   const faults = new Map<EcrOperation, ArmedFault[]>();
   const setFaults = (operation: EcrOperation, spec: EcrFault | EcrFault[] | undefined) => {
     const list = spec === undefined ? [] : Array.isArray(spec) ? spec : [spec];
@@ -249,11 +293,12 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       fault.status ?? defaultStatus(fault.code),
     );
 
-  const injectedFault = (operation: EcrOperation, input: JsonObject): EcrFault | undefined => {
+  const injectedFault = (operation: EcrOperation, input: JsonObject, registry: string): EcrFault | undefined => {
     const named = repositoriesNamed(operation, input);
     for (const armed of faults.get(operation) ?? []) {
       const { fault } = armed;
       if (fault.repositories && !named.some((n) => fault.repositories?.includes(n))) continue;
+      if (fault.registries && !fault.registries.includes(registry)) continue;
       armed.matched++;
       const after = fault.after ?? 0;
       if (armed.matched <= after) continue;
@@ -275,19 +320,32 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
   const sendError = (res: ServerResponse, error: EcrServiceError): void =>
     send(res, error.status, { __type: error.code, message: error.message });
 
-  /** Refuses what AWS refuses before it looks at the operation: unsigned requests or a wrong credential scope. */
-  const checkAuthorization = (req: IncomingMessage): EcrServiceError | undefined => {
+  /**
+   * Refuses what AWS refuses before it looks at the operation (unsigned requests, a wrong credential
+   * scope, an expired session); else the registry the request is for.
+   */
+  const registryOf = (req: IncomingMessage): EcrServiceError | { label: string; store: EcrStore; ctx: ApiContext } => {
     const auth = req.headers.authorization;
     if (!auth) return new EcrServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-    const scope = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
-    if (!scope) return undefined;
-    if (scope[2] !== 'ecr') {
+    const scope = signingScope(auth);
+    const main = registries.get(`${accountId}/${region}`)!;
+    if (!scope) return { label: `${accountId}/${region}`, ...main };
+    if (scope.service !== 'ecr') {
       return new EcrServiceError('InvalidSignatureException', `Credential should be scoped to correct service: 'ecr'. `);
     }
-    if (scope[1] !== region) {
-      return new EcrServiceError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${scope[1]}'. `);
+    const session = decodeSessionToken(String(req.headers['x-amz-security-token'] ?? ''));
+    if (session && session.expiresAt <= Date.now()) {
+      return new EcrServiceError('ExpiredTokenException', 'The security token included in the request is expired');
     }
-    return undefined;
+    const account = accountOfAccessKey(scope.accessKeyId) ?? accountId;
+    const label = `${account}/${scope.region}`;
+    const found = registries.get(label);
+    if (found) return { label, ...found };
+    if (account === accountId) {
+      return new EcrServiceError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${scope.region}'. `);
+    }
+    // What AWS answers in a region the account has not enabled (an opt-in region).
+    return new EcrServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   };
 
   const handleEcr = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
@@ -296,8 +354,8 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       counts.rejected++;
       sendError(res, error);
     };
-    const authError = checkAuthorization(req);
-    if (authError) return reject(authError);
+    const registry = registryOf(req);
+    if (registry instanceof EcrServiceError) return reject(registry);
     const [prefix, name] = target.split('.');
     if (req.method !== 'POST' || prefix !== TARGET_PREFIX || !name || !isEcrOperation(name)) {
       return reject(new EcrServiceError('UnknownOperationException', `The ECR emulator does not implement ${target}`));
@@ -316,7 +374,14 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     counts[operation]++;
     counts.total++;
     const attemptHeader = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
-    const call: EcrCallInfo = { operation, input, callNumber: counts[operation], attempt: attemptHeader ? Number(attemptHeader[1]) : 1 };
+    const call: EcrCallInfo = {
+      operation,
+      input,
+      callNumber: counts[operation],
+      attempt: attemptHeader ? Number(attemptHeader[1]) : 1,
+      accountId: registry.ctx.accountId,
+      region: registry.ctx.region,
+    };
     // A call that straddles resetCalls() is counted in the period it started in, and logged in neither.
     const countsAtStart = counts;
     let status = 200;
@@ -330,17 +395,17 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
         fault = (await hook(call)) ?? undefined;
         if (fault) break;
       }
-      if (!fault && throttle?.shouldThrottle(operation)) {
+      if (!fault && throttleOf(registry.label)?.shouldThrottle(operation)) {
         countsAtStart.throttled++;
         throw new EcrServiceError('ThrottlingException', 'Rate exceeded');
       }
-      fault ??= injectedFault(operation, input);
+      fault ??= injectedFault(operation, input, registry.label);
       if (fault) {
         if (fault.code === 'ThrottlingException') countsAtStart.throttled++;
         countsAtStart.faulted++;
         throw toError(operation, fault, input);
       }
-      send(res, 200, runOperation(store, ctx, operation, input));
+      send(res, 200, runOperation(registry.store, registry.ctx, operation, input));
     } catch (err) {
       const error =
         err instanceof EcrServiceError
@@ -356,7 +421,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
       // Counted from arrival to the end of the answer, so overlapping client requests show even with no latency.
@@ -373,17 +438,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     counts.rejected++;
     sendError(res, new EcrServiceError('UnknownOperationException', 'Missing X-Amz-Target header'));
   });
-  // Longer than SDK agents keep idle sockets, so the server never closes a socket a client is about to reuse.
-  server.keepAliveTimeout = 65_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = Number(new URL(server.endpoint).port);
   if (!ctx.authorization.proxyEndpoint) ctx.authorization.proxyEndpoint = `http://127.0.0.1:${port}`;
 
   return {
@@ -404,13 +459,14 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       return peak;
     },
     store,
+    storeOf: (account, name) => registries.get(`${account}/${name}`)?.store,
     distribution,
     resetCalls() {
       counts = zeroCounts();
       log = [];
       peak = inFlight;
       for (const list of faults.values()) for (const armed of list) armed.matched = 0;
-      throttle = throttleOptions ? new Throttle(throttleOptions) : undefined;
+      throttles = new Map();
     },
     onCall(operation, hook) {
       const entry = { operation, hook };
@@ -423,7 +479,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     setFaults,
     setThrottle(next) {
       throttleOptions = next;
-      throttle = next ? new Throttle(next) : undefined;
+      throttles = new Map();
     },
     setAuthorization(next) {
       Object.assign(ctx.authorization, Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)));
@@ -435,11 +491,6 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       if (size === undefined) delete ctx.pageSize[operation];
       else ctx.pageSize[operation] = size;
     },
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    stop: () => server.stop(),
   };
 }

@@ -8,9 +8,15 @@ export function reclaimableBytes(duplicate: EcrDuplicate): number {
   return duplicate.locations.reduce((sum, l) => sum + l.sizeBytes, 0) - duplicate.sizeBytes;
 }
 
-/** Locations by repository, then manifest digest; the duplicate's size is its largest copy's. */
+/** Locations by registry (when named), repository, then manifest digest; the duplicate's size is its largest copy's. */
 export function duplicateOf(imageId: string, locations: EcrDuplicateLocation[]): EcrDuplicate {
-  locations.sort((a, b) => byText(a.repository, b.repository) || byText(a.manifestDigest, b.manifestDigest));
+  locations.sort(
+    (a, b) =>
+      byText(a.accountId ?? '', b.accountId ?? '') ||
+      byText(a.region ?? '', b.region ?? '') ||
+      byText(a.repository, b.repository) ||
+      byText(a.manifestDigest, b.manifestDigest),
+  );
   return { imageId, sizeBytes: locations.reduce((max, l) => Math.max(max, l.sizeBytes), 0), locations };
 }
 

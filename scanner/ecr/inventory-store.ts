@@ -176,6 +176,15 @@ export class InventoryStore {
     return sortDuplicates(result);
   }
 
+  /** Each image ID of a platform image here, with how many (repository, manifest digest) places hold it. */
+  *imageIdCounts(): Generator<[imageId: string, places: number]> {
+    const { groupStart } = this.finished();
+    for (let id = 0; id + 1 < groupStart.length; id++) {
+      const places = groupStart[id + 1]! - groupStart[id]!;
+      if (places > 0) yield [this.manifests.imageIdDigest(id), places];
+    }
+  }
+
   private finished(): { groupStart: Int32Array; groupRows: Int32Array } {
     if (!this.groupStart || !this.groupRows) throw new Error('InventoryStore: finish() was not called');
     return { groupStart: this.groupStart, groupRows: this.groupRows };

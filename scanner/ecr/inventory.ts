@@ -135,7 +135,7 @@ class InventoryReader {
     const { store } = this;
     const skippedRepositories = [...this.skipped].sort();
     return {
-      accountId: this.accountId ?? 'unknown',
+      ...(this.accountId !== undefined ? { accountId: this.accountId } : {}),
       region,
       repositories: this.progress.repositoriesListed - skippedRepositories.length,
       images: this.progress.images,
@@ -144,6 +144,7 @@ class InventoryReader {
       imagesWithId: (imageId) => store.imagesWithId(imageId),
       platformImages: () => store.platformImages(),
       duplicates: () => store.duplicates(),
+      imageIdCounts: () => store.imageIdCounts(),
       lookupManifest: (digest) => store.manifests.peek(digest),
       lookupTag: (repository, tag) => this.digestByTag.get(`${repository}:${tag}`),
       // Filled in by the referrer-aware inventory (ECR in 2026); until then ECR is taken to hold none.

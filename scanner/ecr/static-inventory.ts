@@ -9,7 +9,8 @@ import { duplicateOf, sortDuplicates } from './duplicates';
 import { EcrDuplicate, EcrInventory, EcrPlatformImage, EcrReferrer } from './types';
 
 export interface StaticInventoryInput {
-  accountId: string;
+  /** Absent: ECR did not tell it (a registry with no repository). */
+  accountId?: string;
   region: string;
   repositories: number;
   images: number;
@@ -37,7 +38,7 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
     return summary?.kind === 'image' ? summary.sizeBytes : 0;
   };
   return {
-    accountId: input.accountId,
+    ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
     region: input.region,
     repositories: input.repositories,
     images: input.images,

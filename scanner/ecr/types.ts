@@ -21,6 +21,9 @@ export interface EcrReferrer {
 
 /** One place an image ID is held in ECR. */
 export interface EcrDuplicateLocation {
+  /** The registry holding it: given in organization scans, where a duplicate spans registries. */
+  accountId?: string;
+  region?: string;
   repository: string;
   manifestDigest: string;
   tags: string[];
@@ -43,7 +46,8 @@ export interface EcrDuplicate {
  * made an object only when asked for.
  */
 export interface EcrInventory {
-  accountId: string;
+  /** Undefined when ECR did not tell it (a registry with no repository names no account). */
+  accountId?: string;
   region: string;
   repositories: number;
   images: number;
@@ -56,6 +60,12 @@ export interface EcrInventory {
   platformImages(): Iterable<EcrPlatformImage>;
   /** Image IDs held under more than one (repository, manifest digest): most reclaimable bytes first, then by image ID. */
   duplicates(): EcrDuplicate[];
+  /**
+   * Each image ID held here with the number of (repository, manifest digest) places holding it:
+   * what joining several registries' inventories needs, without an object per image. Optional:
+   * without it a join falls back to platformImages().
+   */
+  imageIdCounts?(): Iterable<[imageId: string, places: number]>;
   /**
    * ECR's summary of a manifest, if any repository of the registry holds that digest:
    * what a source resolving to the same digest would read, so it need not be fetched.

@@ -1,12 +1,15 @@
 /** Compares resolved source images with the ECR inventory by image ID, per platform. Pure functions. */
 import { EcrInventory, EcrPlatformImage } from '../ecr/types';
-import { formatEcrHost } from '../oci/ecr-host';
+import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { SourceImage } from '../source/types';
 
 export type MatchedBy = 'manifest' | 'imageId';
 export type SourceStatus = 'present' | 'partial' | 'absent' | 'error';
 
 export interface EcrMatch {
+  /** The registry of the match: given in organization scans, where matches come from several. */
+  accountId?: string;
+  region?: string;
   uri: string;
   repository: string;
   tags: string[];
@@ -22,20 +25,30 @@ export interface MatchedImage extends SourceImage {
 /** One registry's platform images, looked up by image ID (the inventory answers; nothing is copied). */
 export interface EcrIndex {
   registryHost: string;
+  /** Set when matches are to name their registry (organization scans). */
+  registry?: EcrRegistryId;
   imagesWithId(imageId: string): readonly EcrPlatformImage[];
 }
 
-export function indexInventory(inventories: readonly EcrInventory[]): EcrIndex[] {
-  return inventories.map((inventory) => ({
-    registryHost: formatEcrHost(inventory),
-    imagesWithId: (imageId) => inventory.imagesWithId(imageId),
-  }));
+/** With `nameRegistries`, each match carries its accountId and region (organization scans). */
+export function indexInventory(inventories: readonly EcrInventory[], nameRegistries = false): EcrIndex[] {
+  return inventories.map((inventory) => {
+    const { accountId, region } = inventory;
+    // A registry with no repository names no account; it has no image either, so its host is never used.
+    const registry = accountId !== undefined ? { accountId, region } : undefined;
+    return {
+      registryHost: registry ? formatEcrHost(registry) : '',
+      ...(nameRegistries && registry ? { registry } : {}),
+      imagesWithId: (imageId: string) => inventory.imagesWithId(imageId),
+    };
+  });
 }
 
-function toMatch(source: SourceImage, ecr: EcrPlatformImage, registryHost: string): EcrMatch {
+function toMatch(source: SourceImage, ecr: EcrPlatformImage, index: EcrIndex): EcrMatch {
   const ref = ecr.tags.length > 0 ? `:${ecr.tags[0]}` : `@${ecr.manifestDigest}`;
   return {
-    uri: `${registryHost}/${ecr.repository}${ref}`,
+    ...(index.registry ? { accountId: index.registry.accountId, region: index.registry.region } : {}),
+    uri: `${index.registryHost}/${ecr.repository}${ref}`,
     repository: ecr.repository,
     tags: ecr.tags,
     manifestDigest: ecr.manifestDigest,
@@ -52,9 +65,7 @@ function byStrength(a: EcrMatch, b: EcrMatch): number {
 export function matchImages(images: readonly SourceImage[], indexes: readonly EcrIndex[]): MatchedImage[] {
   return images.map((image) => ({
     ...image,
-    matches: indexes
-      .flatMap((index) => index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index.registryHost)))
-      .sort(byStrength),
+    matches: indexes.flatMap((index) => index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index))).sort(byStrength),
   }));
 }
 

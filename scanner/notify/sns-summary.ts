@@ -3,6 +3,7 @@
  * subscribers read without opening the report. A failed run (exit 2) says why.
  * Publishing is best effort: a failure to publish is a warning, never a new exit status.
  */
+import { ecrLine } from '../report/ecr-line';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ExitCode } from '../errors/exit-code';
 import { Report } from '../report/report-types';
@@ -53,7 +54,7 @@ export function summaryMessage(outcome: RunOutcome): SummaryMessage {
     `  to migrate in all (absent + partial): ${toMigrate}`,
   );
   if (duplicates !== undefined) lines.push(`  image IDs held more than once inside ECR: ${duplicates}`);
-  for (const ecr of r.ecr) lines.push(`  ECR ${ecr.accountId} ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images`);
+  for (const ecr of r.ecr) lines.push(`  ${ecrLine(ecr)}`);
   if (s.error > 0) lines.push('', 'Some sources could not be compared (the run counts as failed); report.json names each line and reason.');
   if (outcome.locations.length > 0) lines.push('', 'Report:', ...outcome.locations.map((l) => `  ${l}`));
   const verdict = s.error > 0 ? `${s.error} error(s), ` : '';

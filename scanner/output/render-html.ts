@@ -10,6 +10,7 @@ import { sourceRepositoryOf } from '../plan/target-name';
 import { Report, ReportImage, ReportSource } from '../report/report-types';
 import { parseEcrHost } from '../oci/ecr-host';
 import { formatBytes } from './format-bytes';
+import { hasRegistryTable, locationPrefix, registriesHtml } from './render-registries';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 
@@ -47,6 +48,7 @@ pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; pa
 .tile .l { color: var(--muted); }
 .tile.present { border-top-color: var(--present); } .tile.partial { border-top-color: var(--partial); }
 .tile.absent { border-top-color: var(--absent); } .tile.error { border-top-color: var(--error); }
+.warning { border-left: 4px solid var(--error); padding: .4em .8em; }
 .bar { display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: #eaeef2; margin: 6px 0 4px; }
 .bar span { display: block; height: 100%; }
 .bar .present, .badge.present { background: var(--present); } .bar .partial, .badge.partial { background: var(--partial); }
@@ -182,7 +184,7 @@ function duplicateRow(dup: EcrDuplicate): string {
   const where = dup.locations
     .map(
       (l) =>
-        `<li><code>${esc(l.repository)}</code> ${l.tags.length > 0 ? l.tags.map((t) => `<code>:${esc(t)}</code>`).join(' ') : '<span class="legend">untagged</span>'} ${digest(l.manifestDigest)}</li>`,
+        `<li><code>${esc(locationPrefix(l) + l.repository)}</code> ${l.tags.length > 0 ? l.tags.map((t) => `<code>:${esc(t)}</code>`).join(' ') : '<span class="legend">untagged</span>'} ${digest(l.manifestDigest)}</li>`,
     )
     .join('');
   return `<tr><td>${digest(dup.imageId)}</td><td class="num">${esc(formatBytes(dup.sizeBytes))}</td><td class="num">${dup.locations.length}</td><td><ul>${where}</ul></td></tr>`;
@@ -203,9 +205,9 @@ Repositories in one registry can share layers, so what ECR bills can be less.</p
 
 function header(report: Report): string {
   const meta: string[] = [`Generated ${esc(report.generatedAt)}`];
-  for (const ecr of report.ecr) {
+  for (const ecr of hasRegistryTable(report) ? [] : report.ecr) {
     meta.push(
-      `ECR registry <code>${esc(ecr.accountId)}</code> in <code>${esc(ecr.region)}</code>: ${ecr.repositories} repositories, ${ecr.images} images` +
+      `ECR registry <code>${esc(ecr.accountId ?? '(account not known)')}</code> in <code>${esc(ecr.region)}</code>: ${ecr.repositories} repositories, ${ecr.images} images` +
         (ecr.skippedRepositories
           ? ` (skipped, deleted during the scan: ${ecr.skippedRepositories.map((r) => `<code>${esc(r)}</code>`).join(', ')})`
           : ''),
@@ -229,6 +231,7 @@ export function renderHtml(report: Report, plan?: MigrationPlan): string {
 <body>
 <main>
 ${header(report)}
+${hasRegistryTable(report) ? registriesHtml(report, esc) : ''}
 ${summarySection(report, plan)}
 ${sourcesSection(report)}
 ${planSection(plan)}

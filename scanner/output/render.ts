@@ -1,4 +1,5 @@
 /** The human-readable report files, all derived from report.json so they never disagree with it. */
+import { hasRegistryTable, locationPrefix, registriesMarkdown } from './render-registries';
 import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan } from '../plan/plan-types';
 import { renderCopyScript } from '../plan/copy-script';
@@ -47,10 +48,14 @@ function cell(text: string): string {
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
   const out: string[] = ['# ECR duplicate image report', '', `Generated ${report.generatedAt}.`, ''];
-  for (const ecr of report.ecr) {
-    out.push(`ECR registry ${ecr.accountId} in ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images.`);
-    if (ecr.skippedRepositories) out.push(`Skipped (deleted during the scan): ${ecr.skippedRepositories.map(cell).join(', ')}.`);
-  }
+  if (hasRegistryTable(report)) out.push(...registriesMarkdown(report, cell));
+  else
+    for (const ecr of report.ecr) {
+      out.push(
+        `ECR registry ${ecr.accountId ?? '(account not known)'} in ${ecr.region}: ${ecr.repositories} repositories, ${ecr.images} images.`,
+      );
+      if (ecr.skippedRepositories) out.push(`Skipped (deleted during the scan): ${ecr.skippedRepositories.map(cell).join(', ')}.`);
+    }
   if (report.platforms) out.push(`Compared platforms: ${report.platforms.join(', ')}.`);
   out.push('', '| Sources | Present | Partial | Absent | Error |', '|---:|---:|---:|---:|---:|');
   out.push(`| ${s.sources} | ${s.present} | ${s.partial} | ${s.absent} | ${s.error} |`, '');
@@ -91,7 +96,7 @@ export function renderDuplicatesMarkdown(report: Report): string[] {
   for (const d of duplicates.slice(0, MARKDOWN_DUPLICATES)) {
     for (const [k, l] of d.locations.entries()) {
       const head = k === 0 ? `${cell(d.imageId)} | ${formatBytes(d.sizeBytes)} | ${d.locations.length}` : ' | | ';
-      out.push(`| ${head} | ${cell(l.repository)} | ${cell(l.manifestDigest)} | ${l.tags.map(cell).join(', ')} |`);
+      out.push(`| ${head} | ${cell(locationPrefix(l) + l.repository)} | ${cell(l.manifestDigest)} | ${l.tags.map(cell).join(', ')} |`);
     }
   }
   if (duplicates.length > MARKDOWN_DUPLICATES) {

@@ -3,7 +3,7 @@
  * source, aimed at the source's own path under the target prefix. Pure.
  */
 import { EcrInventory } from '../ecr/types';
-import { formatEcrHost } from '../oci/ecr-host';
+import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, isCopyMade } from './plan-types';
@@ -18,16 +18,25 @@ export interface PlanTargetInfo {
 
 /**
  * The registry the copies go to: the inventoried one. An ECR registry with no
- * repository does not tell its account ID (the inventory says 'unknown'), so
- * then the registry is '' and copy.sh asks for TARGET_REGISTRY.
+ * repository does not tell its account ID, so then the registry is '' and
+ * copy.sh asks for TARGET_REGISTRY.
  */
 export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetInfo {
   const first = inventories[0];
-  const known = first !== undefined && /^\d{12}$/.test(first.accountId);
+  const accountId = first?.accountId;
   return {
-    registry: known ? formatEcrHost(first) : '',
+    registry: first && accountId !== undefined ? formatEcrHost({ accountId, region: first.region }) : '',
     repositoryNames: inventories.flatMap((i) => i.repositoryNames),
   };
+}
+
+/**
+ * An organization scan's target: the registry named (or the caller's in the first region), whose
+ * repositories are known when it was among those read.
+ */
+export function organizationPlanTarget(target: EcrRegistryId, inventories: readonly EcrInventory[]): PlanTargetInfo {
+  const read = inventories.find((i) => i.accountId === target.accountId && i.region === target.region);
+  return { registry: formatEcrHost(target), repositoryNames: read?.repositoryNames ?? [] };
 }
 
 function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<string>): PlannedCopy | undefined {

@@ -4,7 +4,18 @@ import { reclaimableBytes } from '../ecr/duplicates';
 import { EcrDuplicate, EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
-import { EcrDuplicateSummary, Report, ReportProvenance, ReportRegistry, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
+import { registryLabel } from '../oci/ecr-host';
+import type { RegistryFailure } from '../org/registry-fault';
+import {
+  EcrDuplicateSummary,
+  Report,
+  ReportEcr,
+  ReportProvenance,
+  ReportRegistry,
+  ReportSource,
+  ReportSummary,
+  SCHEMA_VERSION,
+} from './report-types';
 
 export interface BuildReportInput {
   entries: readonly SourceEntry[];
@@ -17,6 +28,37 @@ export interface BuildReportInput {
   platforms?: string[];
   /** Source registries spoken to, with their request counts. */
   registries?: readonly ReportRegistry[];
+  /** Organization scans: the registries that could not be read (each an `ecr[]` entry with its error). */
+  ecrFailures?: readonly RegistryFailure[];
+  /** Organization scans: duplicates across the registries, instead of each registry's own. */
+  ecrDuplicates?: EcrDuplicate[];
+}
+
+function ecrEntries(input: BuildReportInput): ReportEcr[] {
+  const read: ReportEcr[] = input.inventories.map((inv) => ({
+    ...(inv.accountId !== undefined ? { accountId: inv.accountId } : {}),
+    region: inv.region,
+    repositories: inv.repositories,
+    images: inv.images,
+    ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
+  }));
+  if (input.ecrFailures === undefined) return read;
+  const failed: ReportEcr[] = input.ecrFailures.map((f) => ({
+    accountId: f.registry.accountId,
+    region: f.registry.region,
+    repositories: 0,
+    images: 0,
+    error: f.error,
+    errorKind: f.errorKind,
+  }));
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...read, ...failed].sort((a, b) => byText(a.accountId ?? '', b.accountId ?? '') || byText(a.region, b.region));
+}
+
+/** An absent or partial source says which registries it could not be looked for in. */
+function withUnread(source: ReportSource, unread: readonly string[]): ReportSource {
+  if (unread.length === 0 || (source.status !== 'absent' && source.status !== 'partial')) return source;
+  return { ...source, unreadRegistries: [...unread] };
 }
 
 function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
@@ -62,24 +104,20 @@ export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDup
 }
 
 export function buildReport(input: BuildReportInput): Report {
-  const ecrDuplicates = input.inventories.flatMap((inv) => inv.duplicates());
-  const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => sourceOf(e, input));
+  const ecrDuplicates = input.ecrDuplicates ?? input.inventories.flatMap((inv) => inv.duplicates());
+  const unread = (input.ecrFailures ?? []).map((f) => registryLabel(f.registry)).sort();
+  const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => withUnread(sourceOf(e, input), unread));
+  const ecrRead = input.inventories.length > 0 || (input.ecrFailures?.length ?? 0) > 0;
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
     generatedAt: input.generatedAt.toISOString(),
     ...(provenance ? { provenance } : {}),
     ...(input.platforms && input.platforms.length > 0 ? { platforms: input.platforms } : {}),
-    ecr: input.inventories.map((inv) => ({
-      accountId: inv.accountId,
-      region: inv.region,
-      repositories: inv.repositories,
-      images: inv.images,
-      ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
-    })),
+    ecr: ecrEntries(input),
     summary: summarize(sources),
     sources,
     ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
-    ...(input.inventories.length > 0 ? { ecrDuplicates, ecrDuplicateSummary: summarizeDuplicates(ecrDuplicates) } : {}),
+    ...(ecrRead ? { ecrDuplicates, ecrDuplicateSummary: summarizeDuplicates(ecrDuplicates) } : {}),
   };
 }

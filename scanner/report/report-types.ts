@@ -1,6 +1,7 @@
 /** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
 import { EcrDuplicate } from '../ecr/types';
 import { ErrorKind } from '../errors/scan-error';
+import type { RegistryErrorKind } from '../org/registry-fault';
 import { EcrMatch, SourceStatus } from '../match/match';
 
 export const SCHEMA_VERSION = 1;
@@ -23,15 +24,24 @@ export interface ReportSource {
   error?: string;
   /** With status error: what kind of failure, for scripts. */
   errorKind?: ErrorKind;
+  /**
+   * With status absent or partial in an organization scan where some registries could not be read:
+   * those registries (`account/region`), where the missing images may still be.
+   */
+  unreadRegistries?: string[];
   images: ReportImage[];
 }
 
 export interface ReportEcr {
-  accountId: string;
+  /** Absent when ECR did not tell it (a registry with no repository names no account). */
+  accountId?: string;
   region: string;
   repositories: number;
   images: number;
   skippedRepositories?: string[];
+  /** Organization scans: why this registry could not be read (its counts are then 0). */
+  error?: string;
+  errorKind?: RegistryErrorKind;
 }
 
 export interface ReportSummary {

@@ -9,22 +9,32 @@ import { ValidSource } from '../input/input-file';
 import { parseEcrHost } from '../oci/ecr-host';
 import { ManifestKnowledge, ScannedRegistry } from './resolve';
 
-export function inventoryKnowledge(inventory: Promise<EcrInventory>, cache: ManifestTable | undefined): ManifestKnowledge {
+/** ECR's summary of a digest from any registry scanned (the scan's one, or an organization's). */
+export function inventoryKnowledge(inventories: Promise<readonly EcrInventory[]>, cache: ManifestTable | undefined): ManifestKnowledge {
   return {
-    lookup: async (digest) => cache?.get(digest) ?? (await inventory).lookupManifest(digest),
+    lookup: async (digest) => {
+      const cached = cache?.get(digest);
+      if (cached) return cached;
+      for (const inventory of await inventories) {
+        const summary = inventory.lookupManifest(digest);
+        if (summary) return summary;
+      }
+      return undefined;
+    },
     remember: (digest, summary) => cache?.set(digest, summary),
   };
 }
 
-export function scannedRegistry(inventory: Promise<EcrInventory>): ScannedRegistry {
+/** Sources in one of the registries scanned are answered from its inventory, not the registry API. */
+export function scannedRegistry(inventories: Promise<readonly EcrInventory[]>): ScannedRegistry {
+  const inventoryOf = async (registry: string) => {
+    const ecr = parseEcrHost(registry);
+    if (!ecr) return undefined;
+    return (await inventories).find((i) => i.accountId === ecr.accountId && i.region === ecr.region);
+  };
   return {
-    isScanned: async (registry) => {
-      const ecr = parseEcrHost(registry);
-      if (!ecr) return false;
-      const { accountId, region } = await inventory;
-      return ecr.accountId === accountId && ecr.region === region;
-    },
-    lookupTag: async (repository, tag) => (await inventory).lookupTag(repository, tag),
+    isScanned: async (registry) => (await inventoryOf(registry)) !== undefined,
+    lookupTag: async (registry, repository, tag) => (await inventoryOf(registry))?.lookupTag(repository, tag),
   };
 }
 

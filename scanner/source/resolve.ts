@@ -31,8 +31,8 @@ export interface ManifestKnowledge {
 export interface ScannedRegistry {
   /** True when the registry is the one being scanned; may wait for the inventory to learn the account. */
   isScanned(registry: string): Promise<boolean>;
-  /** The manifest digest a repository's tag points to in ECR, or undefined when the tag is not there. */
-  lookupTag(repository: string, tag: string): Promise<string | undefined>;
+  /** The manifest digest a repository's tag points to in that scanned ECR registry, or undefined when the tag is not there. */
+  lookupTag(registry: string, repository: string, tag: string): Promise<string | undefined>;
 }
 
 export interface ResolveContext {
@@ -57,7 +57,7 @@ class SourceResolver {
     if (ref.digest) return ref.digest;
     const tag = ref.tag ?? 'latest';
     if (this.inScannedRegistry) {
-      const digest = await ctx.scanned!.lookupTag(ref.repository, tag);
+      const digest = await ctx.scanned!.lookupTag(ref.registry, ref.repository, tag);
       if (!digest)
         throw new ResolveError(`tag ${tag} not found in ${ref.registry}/${ref.repository} (the scanned ECR registry)`, 'not-found');
       return digest;

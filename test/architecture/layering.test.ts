@@ -26,10 +26,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'scanner/input': ['scanner/oci', 'scanner/errors'],
   'scanner/registry': ['scanner/oci', 'scanner/errors', 'scanner/concurrency'],
   'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage'],
+  // org: many registries (accounts x regions) read with the single-registry inventory, and joined.
+  'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr'],
   'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
   'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
   // report: the report's data (report.json) built from the layers below.
-  'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match'],
+  'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match', 'scanner/org'],
   // plan: what to copy, decided from the report and the inventory.
   'scanner/plan': ['scanner/oci', 'scanner/errors', 'scanner/ecr', 'scanner/match', 'scanner/report'],
   // output: the files a run writes (report and plan rendered), locally and to S3.
@@ -45,6 +47,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'scanner/input',
     'scanner/registry',
     'scanner/ecr',
+    'scanner/org',
     'scanner/source',
     'scanner/match',
     'scanner/plan',
@@ -59,7 +62,17 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   bin: ['lib', 'scripts'],
   scripts: [],
   demo: ['scanner', 'scanner/oci', 'emulator'],
-  bench: ['scanner', 'scanner/report', 'scanner/output', 'scanner/oci', 'scanner/concurrency', 'emulator', 'scripts', 'test'],
+  bench: [
+    'scanner',
+    'scanner/report',
+    'scanner/output',
+    'scanner/oci',
+    'scanner/concurrency',
+    'scanner/org',
+    'emulator',
+    'scripts',
+    'test',
+  ],
   // Tests may use anything; they are not checked, only imported from (by the bench).
   test: [],
 };

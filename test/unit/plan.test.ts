@@ -180,14 +180,21 @@ describe('buildPlan', () => {
   });
 
   test('the target registry comes from the inventory; unknown when ECR listed no repository', () => {
-    const inv = (accountId: string, region: string, repositoryNames: string[]): EcrInventory =>
-      staticInventory({ accountId, region, repositories: repositoryNames.length, images: 0, repositoryNames, platformImages: [] });
+    const inv = (accountId: string | undefined, region: string, repositoryNames: string[]): EcrInventory =>
+      staticInventory({
+        ...(accountId !== undefined ? { accountId } : {}),
+        region,
+        repositories: repositoryNames.length,
+        images: 0,
+        repositoryNames,
+        platformImages: [],
+      });
     expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toEqual({
       registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
       repositoryNames: ['a', 'b'],
     });
     expect(planTargetOf([inv('123456789012', 'cn-north-1', [])]).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
-    expect(planTargetOf([inv('unknown', 'us-east-1', [])]).registry).toBe('');
+    expect(planTargetOf([inv(undefined, 'us-east-1', [])]).registry).toBe('');
     expect(planTargetOf([])).toEqual({ registry: '', repositoryNames: [] });
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * Duplicates over several registries: an image ID held in more than one
+ * (registry, repository, manifest digest). Each registry already knows its own
+ * duplicates; what is added is the image IDs that two or more registries hold,
+ * found by counting, per image ID, the registries holding it (image IDs
+ * interned as 32 bytes, not kept as strings), then gathering their places.
+ */
+import { DigestTable } from '../ecr/digest-table';
+import { duplicateOf, sortDuplicates } from '../ecr/duplicates';
+import { EcrDuplicate, EcrDuplicateLocation, EcrInventory } from '../ecr/types';
+
+function placesOf(inventory: EcrInventory): Iterable<[string, number]> {
+  if (inventory.imageIdCounts) return inventory.imageIdCounts();
+  const counts = new Map<string, number>();
+  for (const image of inventory.platformImages()) counts.set(image.imageId, (counts.get(image.imageId) ?? 0) + 1);
+  return counts;
+}
+
+function grown(array: Uint16Array, length: number): Uint16Array {
+  if (length <= array.length) return array;
+  const bigger = new Uint16Array(Math.max(length, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+function locationsIn(inventory: EcrInventory, imageId: string): EcrDuplicateLocation[] {
+  const { accountId, region } = inventory;
+  return inventory.imagesWithId(imageId).map((image) => {
+    const summary = inventory.lookupManifest(image.manifestDigest);
+    return {
+      ...(accountId !== undefined ? { accountId } : {}),
+      region,
+      repository: image.repository,
+      manifestDigest: image.manifestDigest,
+      tags: image.tags,
+      sizeBytes: summary?.kind === 'image' ? summary.sizeBytes : 0,
+    };
+  });
+}
+
+/** Every image ID held more than once across these registries, locations naming their registry; sorted as within one. */
+export function duplicatesAcross(inventories: readonly EcrInventory[]): EcrDuplicate[] {
+  const ids = new DigestTable();
+  let registriesHolding: Uint16Array = new Uint16Array(1024);
+  for (const inventory of inventories) {
+    for (const [imageId] of placesOf(inventory)) {
+      const id = ids.intern(imageId);
+      registriesHolding = grown(registriesHolding, id + 1);
+      registriesHolding[id]!++;
+    }
+  }
+  const shared = new Set<string>();
+  for (let id = 0; id < ids.size; id++) if (registriesHolding[id]! > 1) shared.add(ids.digestAt(id));
+  const result: EcrDuplicate[] = [];
+  // Held in one registry only: that registry's own answer, its locations naming it.
+  for (const inventory of inventories) {
+    const { accountId, region } = inventory;
+    for (const d of inventory.duplicates()) {
+      if (shared.has(d.imageId)) continue;
+      const locations = d.locations.map((l) => ({ ...(accountId !== undefined ? { accountId } : {}), region, ...l }));
+      result.push(duplicateOf(d.imageId, locations));
+    }
+  }
+  for (const imageId of shared)
+    result.push(
+      duplicateOf(
+        imageId,
+        inventories.flatMap((inventory) => locationsIn(inventory, imageId)),
+      ),
+    );
+  return sortDuplicates(result);
+}

@@ -1,0 +1,48 @@
+/** Why one registry of an organization scan could not be read, in words and as a kind a script can branch on. */
+import { EcrRegistryId, registryLabel } from '../oci/ecr-host';
+import { AssumeRoleError } from './assumed-role';
+
+export type RegistryErrorKind =
+  /** sts:AssumeRole of the member read role failed (no such role, not trusted, denied). */
+  | 'assume-role'
+  /** The account has not enabled the region (AWS refuses any credentials there). */
+  | 'region-not-enabled'
+  /** An ECR read action was denied. */
+  | 'denied'
+  /** ECR throttled past the SDK's retries. */
+  | 'rate-limited'
+  /** Credentials missing, expired or refused. */
+  | 'credentials'
+  | 'failed';
+
+export interface RegistryFailure {
+  registry: EcrRegistryId;
+  error: string;
+  errorKind: RegistryErrorKind;
+}
+
+function causes(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e !== undefined && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+const nameOf = (e: unknown) => (e as { name?: string })?.name ?? '';
+
+export function classifyRegistryError(err: unknown): RegistryErrorKind {
+  const chain = causes(err);
+  if (chain.some((e) => e instanceof AssumeRoleError)) return 'assume-role';
+  const names = new Set(chain.map(nameOf));
+  if (names.has('UnrecognizedClientException')) return 'region-not-enabled';
+  if (names.has('AccessDeniedException') || names.has('AccessDenied')) return 'denied';
+  if (names.has('ThrottlingException') || names.has('TooManyRequestsException')) return 'rate-limited';
+  if (['ExpiredTokenException', 'ExpiredToken', 'InvalidSignatureException', 'CredentialsProviderError'].some((n) => names.has(n)))
+    return 'credentials';
+  return 'failed';
+}
+
+export function registryFailure(registry: EcrRegistryId, err: unknown): RegistryFailure {
+  const errorKind = classifyRegistryError(err);
+  const why = errorKind === 'region-not-enabled' ? ' (is the region enabled for the account?)' : '';
+  return { registry, errorKind, error: `${registryLabel(registry)}: ${(err as Error)?.message ?? String(err)}${why}` };
+}

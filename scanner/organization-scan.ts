@@ -1,0 +1,94 @@
+/**
+ * The organization side of a scan: decide the registries (accounts x
+ * regions), read them all with each one's credentials, digest cache and
+ * concurrency, and join what they hold. The single-registry scan never comes
+ * here.
+ */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { CacheLocation, loadCache, saveCache } from './ecr/cache-store';
+import { EcrDuplicate, EcrInventory } from './ecr/types';
+import { Logger, PhaseProgress } from './log/progress';
+import { EcrRegistryId, registryLabel } from './oci/ecr-host';
+import { duplicatesAcross } from './org/duplicates-across';
+import { inventoryOrganization } from './org/organization-inventory';
+import { RegistryFailure } from './org/registry-fault';
+import { OrganizationRequest, planOrganizationScope } from './org/scope';
+
+export interface OrganizationRun {
+  request: OrganizationRequest;
+  sts: () => STSClient;
+  organizations: () => OrganizationsClient;
+  /** An ECR client in the registry's region, signing with these credentials (undefined: the caller's own). */
+  ecrClientFor(registry: EcrRegistryId, credentials: AwsCredentialIdentityProvider | undefined, concurrency: number): ECRClient;
+  /** Assumed-role credentials are renewed this long before they expire (default 5 minutes). */
+  refreshBeforeMs?: number;
+}
+
+export interface OrganizationEvidence {
+  inventories: EcrInventory[];
+  failures: RegistryFailure[];
+  duplicates: EcrDuplicate[];
+  /** The plan's target registry. */
+  target: EcrRegistryId;
+}
+
+export interface OrganizationScanContext {
+  concurrency: number;
+  wantedTags: ReadonlySet<string>;
+  logger: Logger;
+  progress: PhaseProgress;
+  cacheLocation?: CacheLocation;
+  s3Client: () => S3Client;
+}
+
+/** Each registry keeps its own digest cache beside the one named: `<cache>.<account>-<region>`. */
+export function registryCacheLocation(location: CacheLocation, registry: EcrRegistryId): CacheLocation {
+  const suffix = `.${registry.accountId}-${registry.region}`;
+  return location.kind === 'file' ? { kind: 'file', path: location.path + suffix } : { ...location, key: location.key + suffix };
+}
+
+export async function startOrganizationScan(
+  run: OrganizationRun,
+  context: OrganizationScanContext,
+): Promise<{ done: Promise<OrganizationEvidence> }> {
+  const { logger } = context;
+  const sts = run.sts();
+  const scope = await planOrganizationScope(run.request, { sts, organizations: run.organizations });
+  logger.info(
+    `organization: ${scope.registries.length} registries (${new Set(scope.registries.map((r) => r.accountId)).size} account(s) x ` +
+      `${run.request.regions.length} region(s)); plan target ${registryLabel(scope.target)}`,
+  );
+  const { cacheLocation } = context;
+  const done = inventoryOrganization({
+    scope,
+    sts,
+    ecrClientFor: run.ecrClientFor,
+    concurrency: context.concurrency,
+    wantedTags: context.wantedTags,
+    ...(run.refreshBeforeMs !== undefined ? { refreshBeforeMs: run.refreshBeforeMs } : {}),
+    ...(cacheLocation
+      ? {
+          cacheFor: async (registry: EcrRegistryId) => {
+            const loaded = await loadCache(registryCacheLocation(cacheLocation, registry), context.s3Client);
+            for (const w of loaded.warnings) logger.warn(`${registryLabel(registry)}: ${w}`);
+            return loaded.cache;
+          },
+          saveCache: async (registry: EcrRegistryId, cache) => {
+            const warning = await saveCache(registryCacheLocation(cacheLocation, registry), cache, context.s3Client);
+            if (warning) logger.warn(`${registryLabel(registry)}: ${warning}`);
+          },
+        }
+      : {}),
+    onWarning: (m) => logger.warn(m),
+    onProgress: (p) =>
+      context.progress.update(`${p.registriesDone}/${p.registries} registries, ${p.images} images`, p.registriesDone === p.registries),
+  }).then(({ inventories, failures }) => {
+    for (const f of failures) logger.warn(`registry not read: ${f.error}`);
+    return { inventories, failures, duplicates: duplicatesAcross(inventories), target: scope.target };
+  });
+  return { done };
+}

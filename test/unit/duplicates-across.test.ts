@@ -1,0 +1,59 @@
+/** Duplicates over several registries: shared image IDs joined, one registry's own kept, every location naming its registry. */
+import { duplicatesAcross } from '../../scanner/org/duplicates-across';
+import { staticInventory } from '../../scanner/ecr/static-inventory';
+import { EcrPlatformImage } from '../../scanner/ecr/types';
+import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
+
+const id = (c: string) => `sha256:${c.repeat(64)}`;
+const image = (repository: string, digest: string, imageId: string): EcrPlatformImage => ({
+  repository,
+  manifestDigest: digest,
+  imageId,
+  tags: [],
+});
+const summary = (imageId: string, sizeBytes: number): ManifestSummary => ({ kind: 'image', imageId, sizeBytes }) as ManifestSummary;
+
+function registry(accountId: string, region: string, images: EcrPlatformImage[], sizes: Record<string, number>) {
+  return staticInventory({
+    accountId,
+    region,
+    repositories: 1,
+    images: images.length,
+    platformImages: images,
+    manifests: new Map(images.map((i) => [i.manifestDigest, summary(i.imageId, sizes[i.manifestDigest] ?? 0)])),
+  });
+}
+
+test('an image ID in two registries is one duplicate; one held twice in one registry stays its own', () => {
+  const prod = registry(
+    '222222222222',
+    'us-east-1',
+    [image('app', id('1'), id('a')), image('x', id('2'), id('b')), image('y', id('3'), id('b'))],
+    {
+      [id('1')]: 100,
+      [id('2')]: 10,
+      [id('3')]: 10,
+    },
+  );
+  const shared = registry('111111111111', 'eu-west-1', [image('mirror/app', id('4'), id('a'))], { [id('4')]: 120 });
+  const lonely = registry('333333333333', 'us-east-1', [image('z', id('5'), id('c'))], {});
+  const dups = duplicatesAcross([prod, shared, lonely]);
+  expect(dups.map((d) => d.imageId)).toEqual([id('a'), id('b')]);
+  expect(dups[0]).toEqual({
+    imageId: id('a'),
+    sizeBytes: 120,
+    locations: [
+      { accountId: '111111111111', region: 'eu-west-1', repository: 'mirror/app', manifestDigest: id('4'), tags: [], sizeBytes: 120 },
+      { accountId: '222222222222', region: 'us-east-1', repository: 'app', manifestDigest: id('1'), tags: [], sizeBytes: 100 },
+    ],
+  });
+  expect(dups[1]!.locations.map((l) => [l.accountId, l.repository])).toEqual([
+    ['222222222222', 'x'],
+    ['222222222222', 'y'],
+  ]);
+});
+
+test('no registries, or none sharing anything: no duplicates', () => {
+  expect(duplicatesAcross([])).toEqual([]);
+  expect(duplicatesAcross([registry('111111111111', 'us-east-1', [image('a', id('1'), id('a'))], {})])).toEqual([]);
+});

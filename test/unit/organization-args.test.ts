@@ -1,0 +1,72 @@
+/** The organization options of the command line: what they ask for, and every mistake a usage error. */
+import { parseCliArgs, UsageError } from '../../scanner/cli-args';
+import { classifyRegistryError, registryFailure } from '../../scanner/org/registry-fault';
+import { AssumeRoleError } from '../../scanner/org/assumed-role';
+import { EcrInventoryError } from '../../scanner/ecr/inventory';
+
+const env = { AWS_REGION: 'eu-central-1' };
+
+describe('organization options', () => {
+  test('none of them: no organization, the scan is the single-registry one', () => {
+    expect(parseCliArgs([], env).organization).toBeUndefined();
+  });
+
+  test('--organization with two regions, the default role', () => {
+    expect(
+      parseCliArgs(['--organization', '--region', 'us-east-1', '--region', 'eu-west-1', '--region', 'us-east-1'], env).organization,
+    ).toEqual({
+      regions: ['us-east-1', 'eu-west-1'],
+      accounts: 'organization',
+      roleName: 'ecr-duplicate-scanner-read',
+    });
+  });
+
+  test('--account without --region takes the SDK region; --role-name and --target-registry are kept', () => {
+    expect(
+      parseCliArgs(
+        ['--account', '222222222222', '--role-name', 'reader', '--target-registry', '222222222222.dkr.ecr.eu-west-1.amazonaws.com'],
+        env,
+      ).organization,
+    ).toEqual({
+      regions: ['eu-central-1'],
+      accounts: ['222222222222'],
+      roleName: 'reader',
+      targetRegistry: '222222222222.dkr.ecr.eu-west-1.amazonaws.com',
+    });
+  });
+
+  test.each([
+    [['--account', '12345'], /--account expects a 12-digit account ID/],
+    [['--region', 'Europe'], /--region expects a region name/],
+    [['--organization', '--account', '222222222222'], /exclude each other/],
+    [['--organization', '--role-name', 'no spaces'], /--role-name expects an IAM role name/],
+    [['--organization', '--target-registry', 'example.com'], /--target-registry expects/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCliArgs(argv, env)).toThrow(UsageError);
+    expect(() => parseCliArgs(argv, env)).toThrow(message);
+  });
+
+  test('without any region to use, --organization asks for --region', () => {
+    expect(() => parseCliArgs(['--organization'], {})).toThrow(/--region is needed/);
+  });
+});
+
+describe('registry faults', () => {
+  const named = (name: string) => Object.assign(new Error('x'), { name });
+  test.each([
+    [new EcrInventoryError('wrapped', { cause: new AssumeRoleError('arn:aws:iam::1:role/r', named('AccessDenied')) }), 'assume-role'],
+    [new EcrInventoryError('wrapped', { cause: named('UnrecognizedClientException') }), 'region-not-enabled'],
+    [new EcrInventoryError('wrapped', { cause: named('AccessDeniedException') }), 'denied'],
+    [new EcrInventoryError('wrapped', { cause: named('ThrottlingException') }), 'rate-limited'],
+    [new EcrInventoryError('wrapped', { cause: named('ExpiredTokenException') }), 'credentials'],
+    [new EcrInventoryError('wrapped', { cause: named('ServerException') }), 'failed'],
+  ])('%s is %s', (err, kind) => {
+    expect(classifyRegistryError(err)).toBe(kind);
+  });
+
+  test('the failure names its registry', () => {
+    expect(registryFailure({ accountId: '222222222222', region: 'eu-west-1' }, named('UnrecognizedClientException')).error).toMatch(
+      /^222222222222\/eu-west-1: .*region enabled/,
+    );
+  });
+});
