@@ -10,6 +10,7 @@ import { sourceRepositoryOf } from '../plan/target-name';
 import { Report, ReportImage, ReportSource } from '../report/report-types';
 import { parseEcrHost } from '../oci/ecr-host';
 import { formatBytes } from './format-bytes';
+import { originsToShow, originsWorthShowing } from './origins';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 
@@ -112,22 +113,23 @@ function imageCell(image: ReportImage): string {
   return `<li><code>${esc(image.platform)}</code> <span class="found">in ECR</span><ul>${where}</ul></li>`;
 }
 
-function sourceRow(source: ReportSource): string {
+function sourceRow(source: ReportSource, origins: readonly string[]): string {
   const lines = [String(source.line), ...(source.duplicateLines ?? []).map(String)].join(', ');
   const ref = source.reference && source.reference !== source.input ? `<br><span class="legend">${esc(source.reference)}</span>` : '';
   const resolved = source.digest ? `<br><span class="legend">resolved to</span> ${digest(source.digest)}` : '';
+  const named = origins.length > 0 ? `<br><span class="legend">named in</span> ${origins.map(esc).join('; ')}` : '';
   const detail =
     source.status === 'error'
       ? `<span class="err">${esc(source.error ?? 'unknown error')}</span>`
       : `<ul>${source.images.map(imageCell).join('')}</ul>`;
-  return `<tr class="source ${esc(source.status)}"><td class="num">${esc(lines)}</td><td><code>${esc(source.input)}</code>${ref}${resolved}</td><td>${badge(source.status)}</td><td>${detail}</td></tr>`;
+  return `<tr class="source ${esc(source.status)}"><td class="num">${esc(lines)}</td><td><code>${esc(source.input)}</code>${ref}${resolved}${named}</td><td>${badge(source.status)}</td><td>${detail}</td></tr>`;
 }
 
 function sourcesSection(report: Report): string {
   if (report.sources.length === 0) return `<section id="sources"><h2>Sources</h2><p class="empty">input.txt lists no image.</p></section>`;
   return `<section id="sources"><h2>Sources</h2>
 <table><thead><tr><th>Line</th><th>Source</th><th>Status</th><th>Platforms and where ECR has them</th></tr></thead>
-<tbody>${report.sources.map(sourceRow).join('\n')}</tbody></table></section>`;
+<tbody>${report.sources.map((s) => sourceRow(s, originsWorthShowing(report) ? originsToShow(report, s) : [])).join('\n')}</tbody></table></section>`;
 }
 
 function copyRow(copy: PlannedCopy, registry: string): string {

@@ -5,6 +5,7 @@ import { renderCopyScript } from '../plan/copy-script';
 import { renderRegsync } from '../plan/regsync';
 import { renderHtml } from './render-html';
 import { formatBytes } from './format-bytes';
+import { allOriginTexts, originsWorthShowing } from './origins';
 
 function uniqueUris(source: ReportSource): string[] {
   return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
@@ -64,8 +65,27 @@ export function renderMarkdown(report: Report): string {
     }
     out.push('');
   }
+  out.push(...renderOriginsMarkdown(report));
   out.push(...renderDuplicatesMarkdown(report));
   return out.join('\n');
+}
+
+/** Where each source was named (workloads, services, expansion lines, files), when that says more than a line number. */
+export function renderOriginsMarkdown(report: Report): string[] {
+  if (!originsWorthShowing(report)) return [];
+  const out = ['## Where the sources are named', '', '| Source | Named in |', '|---|---|'];
+  for (const source of report.sources) {
+    out.push(`| ${cell(source.reference ?? source.input)} | ${allOriginTexts(source).map(cell).join('<br>')} |`);
+  }
+  if (report.expansions) {
+    out.push('', '| Expansion line | Repositories | References |', '|---|---:|---:|');
+    for (const e of report.expansions) {
+      const yielded = e.error !== undefined ? `error: ${cell(e.error)}` : String(e.sources);
+      out.push(`| ${cell(`${e.file} line ${e.line}: ${e.input}`)} | ${e.repositories} | ${yielded} |`);
+    }
+  }
+  out.push('');
+  return out;
 }
 
 /** A large registry can hold thousands of duplicates; report.md stays readable, report.json has them all. */

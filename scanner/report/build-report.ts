@@ -4,7 +4,16 @@ import { reclaimableBytes } from '../ecr/duplicates';
 import { EcrDuplicate, EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
-import { EcrDuplicateSummary, Report, ReportProvenance, ReportRegistry, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
+import {
+  EcrDuplicateSummary,
+  Report,
+  ReportExpansion,
+  ReportProvenance,
+  ReportRegistry,
+  ReportSource,
+  ReportSummary,
+  SCHEMA_VERSION,
+} from './report-types';
 
 export interface BuildReportInput {
   entries: readonly SourceEntry[];
@@ -17,17 +26,27 @@ export interface BuildReportInput {
   platforms?: string[];
   /** Source registries spoken to, with their request counts. */
   registries?: readonly ReportRegistry[];
+  expansions?: readonly ReportExpansion[];
 }
 
 function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
   if (entry.kind === 'invalid') {
-    return { line: entry.line, input: entry.input, status: 'error', error: entry.error, errorKind: 'invalid', images: [] };
+    return {
+      line: entry.line,
+      input: entry.input,
+      status: 'error',
+      error: entry.error,
+      errorKind: entry.errorKind ?? 'invalid',
+      images: [],
+      origins: entry.origins,
+    };
   }
   const base = {
     line: entry.line,
     ...(entry.duplicateLines.length > 0 ? { duplicateLines: entry.duplicateLines } : {}),
     input: entry.input,
     reference: entry.canonical,
+    origins: entry.origins,
   };
   const resolution = input.resolved.get(entry.canonical);
   if (!resolution) return { ...base, status: 'error', error: 'internal error: source was not resolved', images: [] };
@@ -63,7 +82,8 @@ export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDup
 
 export function buildReport(input: BuildReportInput): Report {
   const ecrDuplicates = input.inventories.flatMap((inv) => inv.duplicates());
-  const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => sourceOf(e, input));
+  // Entries come in input order (file by file, line by line, an expansion's references at its line).
+  const sources = input.entries.map((e) => sourceOf(e, input));
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -80,6 +100,7 @@ export function buildReport(input: BuildReportInput): Report {
     summary: summarize(sources),
     sources,
     ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
+    ...(input.expansions && input.expansions.length > 0 ? { expansions: [...input.expansions] } : {}),
     ...(input.inventories.length > 0 ? { ecrDuplicates, ecrDuplicateSummary: summarizeDuplicates(ecrDuplicates) } : {}),
   };
 }

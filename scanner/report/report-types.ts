@@ -2,6 +2,10 @@
 import { EcrDuplicate } from '../ecr/types';
 import { ErrorKind } from '../errors/scan-error';
 import { EcrMatch, SourceStatus } from '../match/match';
+import { SourceOrigin } from '../input/origin';
+import { ExpansionOutcome } from '../source/expand';
+
+export type { SourceOrigin } from '../input/origin';
 
 export const SCHEMA_VERSION = 1;
 
@@ -24,7 +28,12 @@ export interface ReportSource {
   /** With status error: what kind of failure, for scripts. */
   errorKind?: ErrorKind;
   images: ReportImage[];
+  /** Every place the source was named: input lines, expansion lines, Kubernetes containers, compose services. */
+  origins?: SourceOrigin[];
 }
+
+/** An expansion line (`repo:*`, `host/ns/*`, …): what it yielded, or why it could not be listed. */
+export type ReportExpansion = ExpansionOutcome;
 
 export interface ReportEcr {
   accountId: string;
@@ -59,6 +68,8 @@ export interface Report {
   sources: ReportSource[];
   /** Per source registry spoken to: requests made and the rate limit it announced. */
   registries?: ReportRegistry[];
+  /** The expansion lines of the input, when it had any. */
+  expansions?: ReportExpansion[];
   /** Image IDs ECR holds under more than one (repository, manifest digest). */
   ecrDuplicates?: EcrDuplicate[];
   ecrDuplicateSummary?: EcrDuplicateSummary;
@@ -81,6 +92,7 @@ export interface EcrDuplicateSummary {
 
 export interface ReportRegistry {
   host: string;
-  requests: { manifestGet: number; manifestHead: number; blobGet: number };
+  /** tagList, catalog and referrers only when such requests were made. */
+  requests: { manifestGet: number; manifestHead: number; blobGet: number; tagList?: number; catalog?: number; referrers?: number };
   rateLimit?: { limit: number; remaining: number };
 }

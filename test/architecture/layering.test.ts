@@ -26,7 +26,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'scanner/input': ['scanner/oci', 'scanner/errors'],
   'scanner/registry': ['scanner/oci', 'scanner/errors', 'scanner/concurrency'],
   'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage'],
-  'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
+  'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
   'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
   // report: the report's data (report.json) built from the layers below.
   'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match'],

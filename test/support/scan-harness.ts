@@ -60,7 +60,7 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
     await writeFile(inputPath, options.input);
     const outDir = join(dir, 'out');
     const result = await runScan({
-      inputPath,
+      inputPaths: [inputPath],
       outDir,
       s3Locations: (options.s3Uris ?? []).map(parseS3Uri),
       concurrency: options.concurrency ?? 4,
