@@ -19,6 +19,7 @@ import { inventoryEcr } from './ecr/inventory';
 import { collectSources, Mention, ValidSource } from './input/mentions';
 import { InputFormat, readInput } from './input/read-input';
 import { ExpansionOutcome, expandMentions } from './source/expand';
+import { ReferrerFinder } from './source/referrers';
 import { RegistryClient, RegistryUsage } from './registry/client';
 import { DockerConfig } from './registry/docker-config';
 import { registryAccessResolver } from './registry/access';
@@ -123,10 +124,16 @@ async function gatherEvidence(
     known: inventoryKnowledge(inventory, cache),
     scanned: scannedRegistry(inventory),
   };
+  const referrers = new ReferrerFinder(registry);
   const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
   let resolvedCount = 0;
   const resolving = mapLimited(valid, options.concurrency, async (entry) => {
-    const result = await resolveSource(context, entry.reference);
+    let result = await resolveSource(context, entry.reference);
+    // The scanned ECR registry's own sources are answered from the inventory: nothing to copy, nothing to ask.
+    if (result.ok && !(await context.scanned?.isScanned(entry.reference.registry))) {
+      const found = await referrers.find(entry.reference.registry, entry.reference.repository, result.digest);
+      result = { ...result, referrers: found.referrers, ...(found.error ? { referrersError: found.error } : {}) };
+    }
     resolvedCount++;
     sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
     return [entry.canonical, result] as const;

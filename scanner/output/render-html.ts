@@ -132,6 +132,23 @@ function sourcesSection(report: Report): string {
 <tbody>${report.sources.map((s) => sourceRow(s, originsWorthShowing(report) ? originsToShow(report, s) : [])).join('\n')}</tbody></table></section>`;
 }
 
+/** Signatures, attestations and SBOMs; shown only when some source has them. */
+function referrersSection(report: Report): string {
+  const total = report.referrerSummary;
+  if (!total) return '';
+  const rows = report.sources.flatMap((source) =>
+    (source.referrers ?? []).map(
+      (r) =>
+        `<tr><td><code>${esc(source.reference ?? source.input)}</code></td><td>${badge(source.status)}</td><td><code>${esc(r.artifactType)}</code></td>` +
+        `<td>${r.tag !== undefined ? `tag <code>${esc(r.tag)}</code>` : digest(r.digest)}</td><td>${r.inEcr ? '<span class="found">in ECR</span>' : '<span class="missing">not in ECR</span>'}</td></tr>`,
+    ),
+  );
+  return `<section id="referrers"><h2>Signatures, attestations and SBOMs</h2>
+<p>${total.sources} source(s) carry ${total.referrers} referrer(s); ECR lacks ${total.missingInEcr}. <strong>${total.presentLackingReferrers}</strong> source(s) are in ECR without all of their referrers: a cluster that verifies signatures would refuse them until the plan copies them.</p>
+<table><thead><tr><th>Source</th><th>Status</th><th>Artifact type</th><th>Referrer</th><th>In ECR</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
 function copyRow(copy: PlannedCopy, registry: string): string {
   const action =
     copy.invalidTarget !== undefined
@@ -233,6 +250,7 @@ export function renderHtml(report: Report, plan?: MigrationPlan): string {
 ${header(report)}
 ${summarySection(report, plan)}
 ${sourcesSection(report)}
+${referrersSection(report)}
 ${planSection(plan)}
 ${duplicatesSection(report)}
 <footer><p class="legend">report.json holds every detail of this page; schemaVersion ${report.schemaVersion}.</p></footer>

@@ -148,6 +148,7 @@ export class RegistryClient {
     kind: RequestKind,
     accept: string | undefined,
     maxBytes: number,
+    method: 'GET' | 'HEAD' = 'GET',
   ): Promise<HttpResponse> {
     const host = this.host(registry);
     const { scope } = target;
@@ -169,7 +170,7 @@ export class RegistryClient {
         sentAuthorization = await authorizer.header(scope);
         if (sentAuthorization) headers.Authorization = sentAuthorization;
         const response = await httpRequest(url, {
-          method: kind === 'manifestHead' ? 'HEAD' : 'GET',
+          method,
           headers,
           timeoutMs: this.options.timeoutMs,
           maxBytes,
@@ -261,13 +262,19 @@ export class RegistryClient {
    * Resolves a tag with a HEAD, which registries do not count as a pull.
    * Undefined when the registry sends no Docker-Content-Digest or does not allow HEAD; the caller then GETs.
    */
-  async headManifest(registry: string, repository: string, tag: string): Promise<ManifestHead | undefined> {
+  async headManifest(
+    registry: string,
+    repository: string,
+    tag: string,
+    purpose: 'manifestHead' | 'referrers' = 'manifestHead',
+  ): Promise<ManifestHead | undefined> {
     const response = await this.request(
       registry,
       repositoryTarget(repository, `manifests/${tag}`),
-      'manifestHead',
+      purpose,
       ACCEPTED_MANIFEST_TYPES.join(', '),
       0,
+      'HEAD',
     );
     // A registry (or a proxy before it) that does not do HEAD is asked with a GET instead.
     if (response.status === 405 || response.status === 501) return undefined;
@@ -278,23 +285,34 @@ export class RegistryClient {
   }
 
   /** Fetches a manifest by tag or digest, at most once per run for a digest. */
-  getManifest(registry: string, repository: string, reference: string): Promise<FetchedManifest> {
+  getManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    purpose: 'manifestGet' | 'referrers' = 'manifestGet',
+  ): Promise<FetchedManifest> {
     const byDigest = reference.includes(':');
     const key = `${registry}/${repository}@${reference}`;
     if (byDigest) {
       const cached = this.manifests.get(key);
       if (cached) return cached;
     }
-    const pending = this.fetchManifest(registry, repository, reference, byDigest);
+    const pending = this.fetchManifest(registry, repository, reference, byDigest, purpose);
     if (byDigest) this.manifests.set(key, pending);
     return pending;
   }
 
-  private async fetchManifest(registry: string, repository: string, reference: string, byDigest: boolean): Promise<FetchedManifest> {
+  private async fetchManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    byDigest: boolean,
+    purpose: 'manifestGet' | 'referrers',
+  ): Promise<FetchedManifest> {
     const response = await this.request(
       registry,
       repositoryTarget(repository, `manifests/${reference}`),
-      'manifestGet',
+      purpose,
       ACCEPTED_MANIFEST_TYPES.join(', '),
       MANIFEST_MAX_BYTES,
     );
@@ -472,10 +490,13 @@ export class RegistryClient {
     return referrers;
   }
 
-  /** HEAD of a tag that may well not exist (a signature tag): null when the registry says it does not. */
+  /**
+   * HEAD of a tag that may well not exist (a signature tag), counted as a
+   * referrers request: null when the registry says it does not exist (or sends no digest).
+   */
   async probeTag(registry: string, repository: string, tag: string): Promise<ManifestHead | null> {
     try {
-      return (await this.headManifest(registry, repository, tag)) ?? null;
+      return (await this.headManifest(registry, repository, tag, 'referrers')) ?? null;
     } catch (err) {
       if (err instanceof RegistryError && err.status === 404) return null;
       throw err;

@@ -4,8 +4,12 @@ import { reclaimableBytes } from '../ecr/duplicates';
 import { EcrDuplicate, EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
+import { SourceReferrer } from '../source/referrers';
 import {
   EcrDuplicateSummary,
+  ReferrerSummary,
+  ReportImage,
+  ReportReferrer,
   Report,
   ReportExpansion,
   ReportProvenance,
@@ -61,7 +65,58 @@ function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
     };
   }
   const images = matchImages(resolution.images, input.indexes);
-  return { ...base, digest: resolution.digest, status: statusOf(images), images };
+  const referrers =
+    resolution.referrers && resolution.referrers.length > 0
+      ? referrersInEcr(resolution.digest, images, resolution.referrers, input.inventories)
+      : [];
+  return {
+    ...base,
+    digest: resolution.digest,
+    status: statusOf(images),
+    images,
+    ...(referrers.length > 0 ? { referrers } : {}),
+    ...(resolution.referrersError ? { referrersError: resolution.referrersError } : {}),
+  };
+}
+
+/**
+ * Whether ECR holds, for the image that matches, a referrer of each type the
+ * source has: ECR's referrers of the source's own digest (a byte-identical
+ * copy) and of every manifest-identical match. A match by image ID only has
+ * another digest, so a signature of the source's digest cannot be valid for it.
+ */
+function referrersInEcr(
+  digest: string,
+  images: readonly ReportImage[],
+  referrers: readonly SourceReferrer[],
+  inventories: readonly EcrInventory[],
+): ReportReferrer[] {
+  const subjects = new Set([
+    digest,
+    ...images.flatMap((i) => i.matches.filter((m) => m.matchedBy === 'manifest').map((m) => m.manifestDigest)),
+  ]);
+  const typesInEcr = new Set<string>();
+  for (const inventory of inventories)
+    for (const subject of subjects) for (const r of inventory.referrersOf(subject)) typesInEcr.add(r.artifactType);
+  return referrers.map((r) => ({
+    digest: r.digest,
+    artifactType: r.artifactType,
+    inEcr: typesInEcr.has(r.artifactType),
+    via: r.via,
+    ...(r.tag !== undefined ? { tag: r.tag } : {}),
+  }));
+}
+
+export function summarizeReferrers(sources: readonly ReportSource[]): ReferrerSummary | undefined {
+  const withReferrers = sources.filter((s) => s.referrers && s.referrers.length > 0);
+  if (withReferrers.length === 0) return undefined;
+  const all = withReferrers.flatMap((s) => s.referrers!);
+  return {
+    sources: withReferrers.length,
+    referrers: all.length,
+    missingInEcr: all.filter((r) => !r.inEcr).length,
+    presentLackingReferrers: withReferrers.filter((s) => s.status === 'present' && s.referrers!.some((r) => !r.inEcr)).length,
+  };
 }
 
 export function summarize(sources: readonly ReportSource[]): ReportSummary {
@@ -84,6 +139,7 @@ export function buildReport(input: BuildReportInput): Report {
   const ecrDuplicates = input.inventories.flatMap((inv) => inv.duplicates());
   // Entries come in input order (file by file, line by line, an expansion's references at its line).
   const sources = input.entries.map((e) => sourceOf(e, input));
+  const referrerSummary = summarizeReferrers(sources);
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -101,6 +157,7 @@ export function buildReport(input: BuildReportInput): Report {
     sources,
     ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
     ...(input.expansions && input.expansions.length > 0 ? { expansions: [...input.expansions] } : {}),
+    ...(referrerSummary ? { referrerSummary } : {}),
     ...(input.inventories.length > 0 ? { ecrDuplicates, ecrDuplicateSummary: summarizeDuplicates(ecrDuplicates) } : {}),
   };
 }

@@ -30,6 +30,32 @@ export interface ReportSource {
   images: ReportImage[];
   /** Every place the source was named: input lines, expansion lines, Kubernetes containers, compose services. */
   origins?: SourceOrigin[];
+  /** Signatures, attestations and SBOMs whose subject is the source's digest, and whether ECR holds one of the same type. */
+  referrers?: ReportReferrer[];
+  /** Why its referrers could not be listed (the image is still compared). */
+  referrersError?: string;
+}
+
+export interface ReportReferrer {
+  digest: string;
+  artifactType: string;
+  /** ECR holds a referrer of the same artifact type for the matching image (the same digest, or a manifest match's). */
+  inEcr: boolean;
+  /** How it was found: the OCI referrers API, the OCI tag schema's index, or a cosign tag. */
+  via: 'api' | 'tag-schema' | 'cosign-tag';
+  /** The tag holding it, for the tag schemas. */
+  tag?: string;
+}
+
+/** Totals over the sources' referrers. */
+export interface ReferrerSummary {
+  /** Sources with at least one referrer. */
+  sources: number;
+  referrers: number;
+  /** Referrers ECR holds no referrer of the same type for. */
+  missingInEcr: number;
+  /** Sources that are present in ECR but lack at least one of their referrers there: a cluster verifying signatures would refuse them. */
+  presentLackingReferrers: number;
 }
 
 /** An expansion line (`repo:*`, `host/ns/*`, …): what it yielded, or why it could not be listed. */
@@ -70,6 +96,8 @@ export interface Report {
   registries?: ReportRegistry[];
   /** The expansion lines of the input, when it had any. */
   expansions?: ReportExpansion[];
+  /** Only when some source has referrers. */
+  referrerSummary?: ReferrerSummary;
   /** Image IDs ECR holds under more than one (repository, manifest digest). */
   ecrDuplicates?: EcrDuplicate[];
   ecrDuplicateSummary?: EcrDuplicateSummary;
