@@ -89,6 +89,17 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
 }
 
 /**
+ * The report with the harness's input file (a fresh temporary path each run)
+ * named input.txt in every origin, so two runs over the same input compare equal.
+ */
+export function withInputNamedPlainly(report: Report): Report {
+  return {
+    ...report,
+    sources: report.sources.map((s) => (s.origins ? { ...s, origins: s.origins.map((o) => ({ ...o, file: 'input.txt' })) } : s)),
+  };
+}
+
+/**
  * The invariants every scan keeps: every non-comment line is accounted for exactly
  * once; every entry has a status; the summary counts equal the entries.
  */
