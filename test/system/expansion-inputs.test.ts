@@ -101,7 +101,7 @@ test('every line, file and container is accounted for; the closed catalog is the
   ]);
 });
 
-test('one image named in several places is one source with every origin', () => {
+test('one image named in several places is one source with every origin', async () => {
   expect(report.sources[0]!.origins).toEqual([
     { file: files.text, line: 1, expansion: `${host}/team/app:semver(^1.25)` },
     { file: files.kube, line: expect.any(Number), kind: 'Deployment', namespace: 'shop', name: 'web', container: 'web' },
@@ -115,8 +115,10 @@ test('one image named in several places is one source with every origin', () => 
     digest: same.manifestDigest,
     origins: [{ file: files.kube, kind: 'Pod', namespace: 'shop', name: 'web-7d9f', container: 'web' }],
   });
-  const md = readFile(join(fixture.work, 'out', 'report.md'), 'utf8');
-  return expect(md).resolves.toContain('Pod shop/web-7d9f, container web');
+  const md = await readFile(join(fixture.work, 'out', 'report.md'), 'utf8');
+  expect(md).toContain(`${files.kube}: Pod shop/web-7d9f, container web`);
+  const html = await readFile(join(fixture.work, 'out', 'report.html'), 'utf8');
+  expect(html).toContain(`<span class="legend">named in</span> ${files.kube}: Pod shop/web-7d9f, container web`);
 });
 
 test('expansion spends no pull: tags/list and _catalog pages and HEADs only', () => {

@@ -6,6 +6,7 @@ import { describeOrigin } from '../../scanner/output/origins';
 import { detectInputFormat, InputFileError, MAX_INPUT_BYTES, readInput } from '../../scanner/input/read-input';
 import { parseKubernetesMentions } from '../../scanner/input/kubernetes';
 import { parseComposeMentions } from '../../scanner/input/compose';
+import { parseCliArgs, UsageError } from '../../scanner/cli-args';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'inputs');
 const fixture = (name: string) => readFile(join(FIXTURES, name), 'utf8');
@@ -74,6 +75,23 @@ describe('Kubernetes inputs', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(mentions.map((m) => m.kind)).toEqual(['invalid', 'reference']);
     expect(mentions[0]).toMatchObject({ error: expect.stringMatching(/aliases expand beyond \d+ nodes \(a YAML bomb\?\)/) });
+  });
+
+  test('Job, ReplicaSet and any object with a pod template; a typed list such as DeploymentList', () => {
+    const tpl = (image: string) => ({ spec: { template: { spec: { containers: [{ name: 'c', image }] } } } });
+    const doc = {
+      kind: 'DeploymentList',
+      items: [
+        { kind: 'Job', metadata: { name: 'j' }, ...tpl('job:1') },
+        { kind: 'ReplicaSet', metadata: { name: 'rs', namespace: 'n' }, ...tpl('rs:1') },
+        { kind: 'Rollout', apiVersion: 'argoproj.io/v1alpha1', metadata: { name: 'r' }, ...tpl('rollout:1') },
+      ],
+    };
+    expect(parseKubernetesMentions(JSON.stringify(doc), 'l.json').map((m) => [m.input, describeOrigin(m.origin)])).toEqual([
+      ['job:1', 'l.json: Job j, container c'],
+      ['rs:1', 'l.json: ReplicaSet n/rs, container c'],
+      ['rollout:1', 'l.json: Rollout r, container c'],
+    ]);
   });
 
   test('a container without an image, or with an invalid one, is an error with its origin', () => {
@@ -152,5 +170,16 @@ describe('reading an --input file', () => {
     await expect(readInput(join(dir, 'missing.txt'))).rejects.toThrow(InputFileError);
     await expect(readInput(join(dir, 'missing.txt'))).rejects.toThrow(/cannot read input file .*missing.txt: no such file/);
     await expect(readInput(dir)).rejects.toThrow(/it is a directory/);
+  });
+});
+
+describe('--input and --input-format', () => {
+  test('--input is repeatable, in order; input.txt when none; --input-format forces one kind, and only a known one', () => {
+    expect(parseCliArgs(['--input', 'a.txt', '--input', 'pods.json']).inputPaths).toEqual(['a.txt', 'pods.json']);
+    expect(parseCliArgs([]).inputPaths).toEqual(['input.txt']);
+    expect(parseCliArgs(['--input-format', 'compose']).inputFormat).toBe('compose');
+    expect(parseCliArgs([]).inputFormat).toBeUndefined();
+    expect(() => parseCliArgs(['--input-format', 'helm'])).toThrow(UsageError);
+    expect(() => parseCliArgs(['--input-format', 'helm'])).toThrow(/--input-format expects text, kubernetes, compose, got "helm"/);
   });
 });
