@@ -6,16 +6,12 @@
  */
 import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Mention } from './mentions';
-import { isRecord, parseYamlDocuments } from './yaml-documents';
+import { errorMentions, isRecord, parseYamlDocuments } from './yaml-documents';
 
 export function parseComposeMentions(text: string, file: string): Mention[] {
   const { documents, errors } = parseYamlDocuments(text);
-  const mentions: Mention[] = errors.map((e) => ({
-    kind: 'invalid',
-    input: `document ${e.index}`,
-    error: `malformed YAML in document ${e.index}: ${e.message}`,
-    origin: { file, line: e.line },
-  }));
+  const mentions: Mention[] = errorMentions(errors, file);
+
   for (const doc of documents) {
     const services = isRecord(doc.data) ? doc.data.services : undefined;
     if (!isRecord(services)) continue;

@@ -10,7 +10,7 @@
 import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Mention } from './mentions';
 import { KubernetesOrigin } from './origin';
-import { YamlDocument, YamlPath, isRecord, parseYamlDocuments } from './yaml-documents';
+import { YamlDocument, YamlPath, errorMentions, isRecord, parseYamlDocuments } from './yaml-documents';
 
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
 const STATUS_LISTS: Readonly<Record<(typeof CONTAINER_LISTS)[number], string>> = {
@@ -129,15 +129,7 @@ function objectMentions(file: string, doc: YamlDocument, object: unknown, path: 
 export function parseKubernetesMentions(text: string, file: string): Mention[] {
   const { documents, errors } = parseYamlDocuments(text);
   const mentions: Array<{ line: number; mention: Mention }> = [];
-  for (const e of errors) {
-    const mention: Mention = {
-      kind: 'invalid',
-      input: `document ${e.index}`,
-      error: `malformed YAML in document ${e.index}: ${e.message}`,
-      origin: { file, line: e.line },
-    };
-    mentions.push({ line: e.line, mention });
-  }
+  for (const mention of errorMentions(errors, file)) mentions.push({ line: mention.origin.line, mention });
   for (const doc of documents) {
     for (const m of objectMentions(file, doc, doc.data, [], 0)) mentions.push({ line: m.origin.line, mention: m });
   }

@@ -54,6 +54,8 @@ describe('Kubernetes inputs', () => {
       ['registry.example.com/shop/web:1.4', null, 'web'],
     ]);
     expect(describeOrigin(mentions[0]!.origin)).toBe('pods.json: Pod shop/web-7d9f, container web');
+    // JSON is read by JSON.parse; the line of each image is still its own (not the status's image lines).
+    expect(mentions.map((m) => m.origin.line)).toEqual([10, 11, 12, 35]);
   });
 
   test('a malformed document is an error naming the file and document; the documents around it are read', async () => {
@@ -152,6 +154,36 @@ describe('reading an --input file', () => {
         input: path,
         error: expect.stringMatching(/^the file is over 100 MiB, more than the 32 MiB an input may be/),
         origin: { file: path, line: 0 },
+      },
+    ]);
+  });
+
+  test("a cluster's 10,000 pods as JSON (about 20 MB) are read in seconds; YAML over its bound is one error naming the file", async () => {
+    const pod = (i: number) => ({
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: `ns${i % 50}`, annotations: { note: 'x'.repeat(1500) } },
+      spec: { containers: [{ name: 'web', image: `registry.example.com/team${i % 200}/web:1.${i % 30}` }] },
+      status: { containerStatuses: [{ name: 'web', imageID: `registry.example.com/team${i % 200}/web@sha256:${'a'.repeat(64)}` }] },
+    });
+    const json = join(dir, 'pods.json');
+    await writeFile(json, JSON.stringify({ kind: 'List', items: Array.from({ length: 10_000 }, (_, i) => pod(i)) }, null, 1));
+    const started = Date.now();
+    const read = await readInput(json);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(read.mentions).toHaveLength(10_000);
+    expect(read.mentions[9_999]!.origin).toMatchObject({ name: 'web-9999', line: expect.any(Number) });
+    expect(read.mentions[9_999]!.origin.line).toBeGreaterThan(100_000);
+
+    const yaml = join(dir, 'big.yaml');
+    const item = `  - {kind: ConfigMap, metadata: {name: x}, data: {a: "${'y'.repeat(200)}"}}\n`;
+    await writeFile(yaml, `kind: List\nitems:\n${item.repeat(25_000)}`);
+    const refused = await readInput(yaml);
+    expect(refused.mentions).toEqual([
+      {
+        kind: 'invalid',
+        input: yaml,
+        error: expect.stringMatching(/^the YAML is 6\.2 MiB, over the 4\.0 MiB a YAML input may be; split it, or give JSON/),
+        origin: { file: yaml, line: 0 },
       },
     ]);
   });
