@@ -58,6 +58,20 @@ describe('Kubernetes inputs', () => {
     expect(mentions.map((m) => m.origin.line)).toEqual([10, 11, 12, 35]);
   });
 
+  test('JSON lines survive escapes, nested arrays and keys named image elsewhere', () => {
+    const text = [
+      '{"kind": "Pod", "metadata": {"name": "a\\"b", "annotations": {"image": "not:this"}},',
+      ' "spec": {"containers": [',
+      '   {"name": "x", "args": ["[", "{\\"image\\": 1}"], "image": "nginx:1"},',
+      '   {"name": "y",',
+      '    "image": "redis:7"}]}}',
+    ].join('\n');
+    expect(parseKubernetesMentions(text, 'p.json').map((m) => [m.input, m.origin.line])).toEqual([
+      ['nginx:1', 3],
+      ['redis:7', 5],
+    ]);
+  });
+
   test('a malformed document is an error naming the file and document; the documents around it are read', async () => {
     const mentions = parseKubernetesMentions(await fixture('malformed.yaml'), 'malformed.yaml');
     expect(mentions.map((m) => [m.kind, m.input])).toEqual([
