@@ -20,6 +20,8 @@ async function runDemo(outDir: string): Promise<number> {
     const inputPath = join(outDir, 'input.txt');
     await mkdir(outDir, { recursive: true });
     await writeFile(inputPath, `${content.input.map((l) => l.replace('HOST', host)).join('\n')}\n`);
+    const kubernetesPath = join(outDir, 'deployment.yaml');
+    await writeFile(kubernetesPath, `${content.kubernetes.map((l) => l.replace('HOST', host)).join('\n')}\n`);
 
     // The scanner reads these like any AWS environment; nothing here is a real credential.
     Object.assign(process.env, {
@@ -36,8 +38,8 @@ async function runDemo(outDir: string): Promise<number> {
     delete process.env.AWS_PROFILE;
 
     process.stdout.write(`Demo: ECR emulator and sample registry at ${emulator.endpoint}\n`);
-    process.stdout.write(`Demo: scanning ${inputPath}\n\n`);
-    const code = await main(['--input', inputPath, '--out', outDir]);
+    process.stdout.write(`Demo: scanning ${inputPath} and ${kubernetesPath}\n\n`);
+    const code = await main(['--input', inputPath, '--input', kubernetesPath, '--out', outDir]);
     process.stdout.write(
       `\nThe scanner exited with status ${code}` +
         (code === 1 ? ' because input.txt holds two lines that cannot be compared (on purpose).' : '.') +

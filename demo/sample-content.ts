@@ -49,6 +49,8 @@ export interface DemoContent {
   ecr: EcrStoreContent;
   /** input.txt lines, with HOST standing for the demo registry's host:port. */
   input: string[];
+  /** A Kubernetes manifest (deployment.yaml) scanned beside input.txt, HOST as above. */
+  kubernetes: string[];
 }
 
 export function demoContent(): DemoContent {
@@ -91,6 +93,21 @@ export function demoContent(): DemoContent {
       'HOST/demo/tool:9.99       # a tag that does not exist',
       'not a valid reference',
       'HOST/demo/web:1.25        # listed twice',
+      'HOST/demo/tool:/^1\\./      # an expansion line: every 1.x tag of demo/tool',
+    ],
+    // What a cluster runs names images too: the web image again, now with the workload that runs it.
+    kubernetes: [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      '  namespace: shop',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: web',
+      '          image: HOST/demo/web:1.25',
     ],
   };
 }

@@ -7,6 +7,7 @@ import { TOPIC_ARN } from './notify/sns-summary';
 import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
 import { DEFAULT_MEMBER_ROLE_NAME, OrganizationRequest, organizationRequestProblem } from './org/scope';
+import { INPUT_FORMATS, InputFormat } from './input/read-input';
 
 const withOrganization = (organization: OrganizationRequest | undefined) => (organization ? { organization } : {});
 
@@ -21,7 +22,13 @@ Tells, for every image reference in the input file, whether the same image
 current AWS account and region. Reads manifests only, never layers.
 
 Options:
-  --input <file>              image references, one a line (default: input.txt)
+  --input <file>              what to compare (repeatable; default: input.txt):
+                              image references one a line, expansion lines
+                              (repo:*, repo:/regex/, repo:semver(^1.25),
+                              repo:latest(3), host/namespace/*), Kubernetes
+                              YAML/JSON (kubectl get pods -A -o json), or a
+                              compose file; the kind is told by the content
+  --input-format <kind>       read every --input as text, kubernetes or compose
   --out <dir>                 where the report files (report.json, .txt, .md,
                               .html, missing.txt) and the migration plan
                               (plan.json, copy.sh, regsync.yml) are written
@@ -71,7 +78,8 @@ errors; 2 nothing scanned (bad arguments, unreadable input, unwritable
 
 export interface CliOptions {
   help: boolean;
-  inputPath: string;
+  inputPaths: string[];
+  inputFormat?: InputFormat;
   outDir: string;
   s3Locations: S3Location[];
   platforms: PlatformFilter;
@@ -141,7 +149,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       strict: true,
       allowPositionals: false,
       options: {
-        input: { type: 'string' },
+        input: { type: 'string', multiple: true },
+        'input-format': { type: 'string' },
         out: { type: 'string' },
         's3-uri': { type: 'string', multiple: true },
         platform: { type: 'string', multiple: true },
@@ -184,13 +193,18 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       throw new UsageError(`--insecure-registry expects host[:port], got "${host}"`);
     }
   }
+  const inputFormat = v['input-format'];
+  if (inputFormat !== undefined && !(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
+    throw new UsageError(`--input-format expects ${INPUT_FORMATS.join(', ')}, got "${inputFormat}"`);
+  }
   const notifyTopicArn = v['notify-topic-arn'];
   if (notifyTopicArn !== undefined && !TOPIC_ARN.test(notifyTopicArn)) {
     throw new UsageError(`--notify-topic-arn expects arn:aws:sns:<region>:<account>:<topic>, got "${notifyTopicArn}"`);
   }
   return {
     help: v.help ?? false,
-    inputPath: v.input ?? 'input.txt',
+    inputPaths: v.input && v.input.length > 0 ? v.input : ['input.txt'],
+    ...(inputFormat !== undefined ? { inputFormat: inputFormat as InputFormat } : {}),
     outDir: v.out ?? 'report',
     s3Locations,
     platforms,

@@ -38,7 +38,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   for (const w of dockerConfig.warnings) logger.warn(w);
   let s3: ReturnType<typeof createS3Client> | undefined;
   const result = await runScan({
-    inputPath: options.inputPath,
+    inputPaths: options.inputPaths,
+    ...(options.inputFormat ? { inputFormat: options.inputFormat } : {}),
     outDir: options.outDir,
     s3Locations: options.s3Locations,
     concurrency: options.concurrency,

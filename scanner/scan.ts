@@ -4,7 +4,6 @@
  * Returns the contract's exit status instead of exiting, so tests and the
  * demo drive exactly what the CLI runs.
  */
-import { readFile } from 'node:fs/promises';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mapLimited } from './concurrency/limiter';
@@ -17,7 +16,10 @@ import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
 import { ManifestTable } from './ecr/manifest-table';
 import { inventoryEcr } from './ecr/inventory';
-import { parseInput, ValidSource } from './input/input-file';
+import { collectSources, Mention, ValidSource } from './input/mentions';
+import { InputFormat, readInput } from './input/read-input';
+import { ExpansionOutcome, expandMentions } from './source/expand';
+import { ReferrerFinder } from './source/referrers';
 import { RegistryClient, RegistryUsage } from './registry/client';
 import { DockerConfig } from './registry/docker-config';
 import { registryAccessResolver } from './registry/access';
@@ -39,7 +41,9 @@ import { OrganizationRun, OrganizationEvidence, startOrganizationScan } from './
 export type { ExitCode } from './errors/exit-code';
 
 export interface ScanOptions {
-  inputPath: string;
+  /** `--input`, repeatable: each file is read as its content says, unless inputFormat forces a kind. */
+  inputPaths: readonly string[];
+  inputFormat?: InputFormat;
   outDir: string;
   s3Locations: S3Location[];
   concurrency: number;
@@ -73,25 +77,6 @@ export interface ScanResult {
   message?: string;
 }
 
-class InputFileError extends FatalError {}
-
-async function readInputFile(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (code ?? (err as Error).message);
-    throw new InputFileError(`cannot read input file ${path}: ${why}`);
-  }
-}
-
 /** What the report is built from: the ECR inventories, each source resolved, the registries spoken to. */
 interface Evidence {
   inventories: EcrInventory[];
@@ -107,7 +92,12 @@ interface Evidence {
  * once, and a source's GETs wait for what ECR and the cache already know.
  * Throws a FatalError (EcrInventoryError) when the inventory cannot be trusted.
  */
-async function gatherEvidence(valid: readonly ValidSource[], options: ScanOptions, startedAt: number): Promise<Evidence> {
+async function gatherEvidence(
+  valid: readonly ValidSource[],
+  options: ScanOptions,
+  registry: RegistryClient,
+  startedAt: number,
+): Promise<Evidence> {
   const { logger } = options;
   let cache: ManifestTable | undefined;
   if (options.cacheLocation) {
@@ -148,28 +138,22 @@ async function gatherEvidence(valid: readonly ValidSource[], options: ScanOption
   // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
   inventory.catch(() => undefined);
 
-  const registry = new RegistryClient({
-    access: registryAccessResolver({
-      dockerConfig: options.dockerConfig,
-      endpoints: options.endpoints,
-      ...(options.ecrClientForRegion ? { ecrClientFor: options.ecrClientForRegion } : {}),
-    }),
-    endpoints: options.endpoints,
-    concurrencyPerHost: options.concurrency,
-    timeoutMs: options.timeoutMs,
-    ...(options.registryRetry ? { retry: options.registryRetry } : {}),
-    onRetry: (message) => logger.info(`registry: ${message}`),
-  });
   const context: ResolveContext = {
     client: registry,
     filter: options.platforms,
     known: inventoryKnowledge(inventory, cache),
     scanned: scannedRegistry(inventory),
   };
+  const referrers = new ReferrerFinder(registry);
   const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
   let resolvedCount = 0;
   const resolving = mapLimited(valid, options.concurrency, async (entry) => {
-    const result = await resolveSource(context, entry.reference);
+    let result = await resolveSource(context, entry.reference);
+    // The scanned ECR registry's own sources are answered from the inventory: nothing to copy, nothing to ask.
+    if (result.ok && !(await context.scanned?.isScanned(entry.reference.registry))) {
+      const found = await referrers.find(entry.reference.registry, entry.reference.repository, result.digest);
+      result = { ...result, referrers: found.referrers, ...(found.error ? { referrersError: found.error } : {}) };
+    }
     resolvedCount++;
     sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
     return [entry.canonical, result] as const;
@@ -191,6 +175,33 @@ async function gatherEvidence(valid: readonly ValidSource[], options: ScanOption
   return { inventories, resolved, registries: registry.usage(), ...(organizationEvidence ? { organization: organizationEvidence } : {}) };
 }
 
+function registryClientOf(options: ScanOptions): RegistryClient {
+  const { logger } = options;
+  return new RegistryClient({
+    access: registryAccessResolver({
+      dockerConfig: options.dockerConfig,
+      endpoints: options.endpoints,
+      ...(options.ecrClientForRegion ? { ecrClientFor: options.ecrClientForRegion } : {}),
+    }),
+    endpoints: options.endpoints,
+    concurrencyPerHost: options.concurrency,
+    timeoutMs: options.timeoutMs,
+    ...(options.registryRetry ? { retry: options.registryRetry } : {}),
+    onRetry: (message) => logger.info(`registry: ${message}`),
+  });
+}
+
+/** Every --input file's mentions, in the order given. */
+async function readInputs(options: ScanOptions): Promise<Mention[]> {
+  const mentions: Mention[] = [];
+  for (const path of options.inputPaths) {
+    const read = await readInput(path, options.inputFormat);
+    options.logger.info(`input: ${path} read as ${read.format} (${read.mentions.length} image mention(s))`);
+    mentions.push(...read.mentions);
+  }
+  return mentions;
+}
+
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { logger } = options;
   const startedAt = Date.now();
@@ -199,30 +210,41 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     return { exitCode: 2, files: [], uploaded: [], message };
   };
 
-  let bytes: Buffer;
+  let mentions: Mention[];
   let targetPrefix: string;
   try {
     // Checked before the scan (the CLI has already), so a bad prefix costs no registry or ECR call.
     targetPrefix = normalizeTargetPrefix(options.targetPrefix ?? '');
-    bytes = await readInputFile(options.inputPath);
+    mentions = await readInputs(options);
     await ensureWritableDir(options.outDir);
   } catch (err) {
     if (err instanceof FatalError) return fail(err.message);
     throw err;
   }
 
-  const { entries } = parseInput(bytes);
+  const registry = registryClientOf(options);
+  let expansions: ExpansionOutcome[] = [];
+  if (mentions.some((m) => m.kind === 'expansion')) {
+    ({ mentions, outcomes: expansions } = await expandMentions(registry, mentions, { concurrency: options.concurrency }));
+    for (const e of expansions) {
+      if (e.error === undefined)
+        logger.info(`expansion ${e.file} line ${e.line} (${e.input}): ${e.sources} reference(s) from ${e.repositories} repositories`);
+    }
+  }
+  const entries = collectSources(mentions);
   const valid = entries.filter((e): e is ValidSource => e.kind === 'reference');
-  for (const e of entries) if (e.kind === 'invalid') logger.warn(`line ${e.line}: ${e.error}`);
+  const where = (e: { line: number; origins: ReadonlyArray<{ file: string }> }) =>
+    options.inputPaths.length > 1 ? `${e.origins[0]?.file ?? ''} line ${e.line}` : `line ${e.line}`;
+  for (const e of entries) if (e.kind === 'invalid') logger.warn(`${where(e)}: ${e.error}`);
   logger.info(
-    `input: ${entries.length} source(s) from ${options.inputPath} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`,
+    `input: ${entries.length} source(s) from ${options.inputPaths.join(', ')} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`,
   );
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
   let evidence: Evidence = { inventories: [], resolved: new Map(), registries: [] };
   if (valid.length > 0) {
     try {
-      evidence = await gatherEvidence(valid, options, startedAt);
+      evidence = await gatherEvidence(valid, options, registry, startedAt);
     } catch (err) {
       if (err instanceof FatalError) return fail(err.message);
       throw err;
@@ -235,7 +257,9 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     resolved,
     inventories,
     indexes: indexInventory(inventories, evidence.organization !== undefined),
-    registries: evidence.registries,
+    // Expansion lines may have listed registries even when no source was left to resolve.
+    registries: registry.usage(),
+    ...(expansions.length > 0 ? { expansions } : {}),
     ...(evidence.organization ? { ecrFailures: evidence.organization.failures, ecrDuplicates: evidence.organization.duplicates } : {}),
     generatedAt: (options.now ?? (() => new Date()))(),
     ...(options.provenance ? { provenance: options.provenance } : {}),

@@ -30,7 +30,9 @@ export type ErrorKind =
   /** The registry failed (5xx) past our retries. */
   | 'server'
   /** The image exists but no platform of it takes part (`--platform`). */
-  | 'platform';
+  | 'platform'
+  /** The registry does not offer what the line needs (an open catalog for `host/namespace/*`). */
+  | 'unsupported';
 
 export class ScanError extends Error {
   readonly kind: ErrorKind;

@@ -2,29 +2,16 @@
  * Turns the bytes of input.txt into source entries: one per distinct
  * reference, invalid lines kept as errors, so every line is accounted for.
  */
-import { formatReference, ImageReference, parseReference, InvalidReferenceError } from '../oci/reference';
+import { ImageReference, parseReference, InvalidReferenceError } from '../oci/reference';
+import { InvalidExpansionError, parseExpansion } from './expansion';
+import { collectSources, ExpansionMention, Mention, SourceEntry } from './mentions';
 
-export interface ValidSource {
-  kind: 'reference';
-  line: number;
-  duplicateLines: number[];
-  input: string;
-  reference: ImageReference;
-  /** Canonical text, also the key that folds duplicates together. */
-  canonical: string;
-}
-
-export interface InvalidSource {
-  kind: 'invalid';
-  line: number;
-  input: string;
-  error: string;
-}
-
-export type SourceEntry = ValidSource | InvalidSource;
+export type { InvalidSource, SourceEntry, ValidSource } from './mentions';
 
 export interface ParsedInput {
   entries: SourceEntry[];
+  /** Expansion lines, left for the source layer to list (they are not entries until then). */
+  expansions: ExpansionMention[];
   /** Lines that held a reference or an invalid text (not blank, not a comment). */
   contentLines: number;
 }
@@ -65,18 +52,19 @@ function splitLines(bytes: Buffer): Buffer[] {
   return lines;
 }
 
-export function parseInput(bytes: Buffer): ParsedInput {
-  const entries: SourceEntry[] = [];
-  const firstByCanonical = new Map<string, ValidSource>();
+/** Every line of an input.txt as a mention: a reference, an expansion, or an invalid line. */
+export function parseTextMentions(bytes: Buffer, file: string): { mentions: Mention[]; contentLines: number } {
+  const mentions: Mention[] = [];
   let contentLines = 0;
   splitLines(bytes).forEach((raw, index) => {
-    const line = index + 1;
+    const origin = { file, line: index + 1 };
+    const invalid = (input: string, error: string) => mentions.push({ kind: 'invalid', input: echo(input), error, origin });
     let text: string;
     try {
       text = strictUtf8.decode(raw);
     } catch {
       contentLines++;
-      entries.push({ kind: 'invalid', line, input: echo(raw.toString('latin1').trim()), error: 'line is not valid UTF-8' });
+      invalid(raw.toString('latin1').trim(), 'line is not valid UTF-8');
       return;
     }
     const content = stripComment(text);
@@ -84,12 +72,18 @@ export function parseInput(bytes: Buffer): ParsedInput {
     contentLines++;
     // eslint-disable-next-line no-control-regex -- control characters are exactly what this line looks for
     if (/[\u0000-\u001f\u007f]/.test(content)) {
-      entries.push({
-        kind: 'invalid',
-        line,
-        input: echo(JSON.stringify(content).slice(1, -1)),
-        error: 'line contains control characters; is this a text file?',
-      });
+      invalid(JSON.stringify(content).slice(1, -1), 'line contains control characters; is this a text file?');
+      return;
+    }
+    try {
+      const expansion = parseExpansion(content);
+      if (expansion) {
+        mentions.push({ kind: 'expansion', input: content, expansion, origin });
+        return;
+      }
+    } catch (err) {
+      if (!(err instanceof InvalidExpansionError)) throw err;
+      invalid(content, `invalid expansion: ${err.message}`);
       return;
     }
     let reference: ImageReference;
@@ -97,18 +91,20 @@ export function parseInput(bytes: Buffer): ParsedInput {
       reference = parseReference(content);
     } catch (err) {
       if (!(err instanceof InvalidReferenceError)) throw err;
-      entries.push({ kind: 'invalid', line, input: echo(content), error: `invalid reference: ${err.message}` });
+      invalid(content, `invalid reference: ${err.message}`);
       return;
     }
-    const canonical = formatReference(reference);
-    const first = firstByCanonical.get(canonical);
-    if (first) {
-      first.duplicateLines.push(line);
-      return;
-    }
-    const entry: ValidSource = { kind: 'reference', line, duplicateLines: [], input: content, reference, canonical };
-    firstByCanonical.set(canonical, entry);
-    entries.push(entry);
+    mentions.push({ kind: 'reference', input: content, reference, origin });
   });
-  return { entries, contentLines };
+  return { mentions, contentLines };
+}
+
+/** input.txt as sources: one per distinct reference, invalid lines kept as errors, expansions set aside. */
+export function parseInput(bytes: Buffer, file = 'input.txt'): ParsedInput {
+  const { mentions, contentLines } = parseTextMentions(bytes, file);
+  return {
+    entries: collectSources(mentions),
+    expansions: mentions.filter((m): m is ExpansionMention => m.kind === 'expansion'),
+    contentLines,
+  };
 }

@@ -11,6 +11,7 @@ import { Report, ReportImage, ReportSource } from '../report/report-types';
 import { parseEcrHost } from '../oci/ecr-host';
 import { formatBytes } from './format-bytes';
 import { hasRegistryTable, locationPrefix, registriesHtml } from './render-registries';
+import { originsToShow, originsWorthShowing } from './origins';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 
@@ -114,22 +115,40 @@ function imageCell(image: ReportImage): string {
   return `<li><code>${esc(image.platform)}</code> <span class="found">in ECR</span><ul>${where}</ul></li>`;
 }
 
-function sourceRow(source: ReportSource): string {
+function sourceRow(source: ReportSource, origins: readonly string[]): string {
   const lines = [String(source.line), ...(source.duplicateLines ?? []).map(String)].join(', ');
   const ref = source.reference && source.reference !== source.input ? `<br><span class="legend">${esc(source.reference)}</span>` : '';
   const resolved = source.digest ? `<br><span class="legend">resolved to</span> ${digest(source.digest)}` : '';
+  const named = origins.length > 0 ? `<br><span class="legend">named in</span> ${origins.map(esc).join('; ')}` : '';
   const detail =
     source.status === 'error'
       ? `<span class="err">${esc(source.error ?? 'unknown error')}</span>`
       : `<ul>${source.images.map(imageCell).join('')}</ul>`;
-  return `<tr class="source ${esc(source.status)}"><td class="num">${esc(lines)}</td><td><code>${esc(source.input)}</code>${ref}${resolved}</td><td>${badge(source.status)}</td><td>${detail}</td></tr>`;
+  return `<tr class="source ${esc(source.status)}"><td class="num">${esc(lines)}</td><td><code>${esc(source.input)}</code>${ref}${resolved}${named}</td><td>${badge(source.status)}</td><td>${detail}</td></tr>`;
 }
 
 function sourcesSection(report: Report): string {
   if (report.sources.length === 0) return `<section id="sources"><h2>Sources</h2><p class="empty">input.txt lists no image.</p></section>`;
   return `<section id="sources"><h2>Sources</h2>
 <table><thead><tr><th>Line</th><th>Source</th><th>Status</th><th>Platforms and where ECR has them</th></tr></thead>
-<tbody>${report.sources.map(sourceRow).join('\n')}</tbody></table></section>`;
+<tbody>${report.sources.map((s) => sourceRow(s, originsWorthShowing(report) ? originsToShow(report, s) : [])).join('\n')}</tbody></table></section>`;
+}
+
+/** Signatures, attestations and SBOMs; shown only when some source has them. */
+function referrersSection(report: Report): string {
+  const total = report.referrerSummary;
+  if (!total) return '';
+  const rows = report.sources.flatMap((source) =>
+    (source.referrers ?? []).map(
+      (r) =>
+        `<tr><td><code>${esc(source.reference ?? source.input)}</code></td><td>${badge(source.status)}</td><td><code>${esc(r.artifactType)}</code></td>` +
+        `<td>${r.tag !== undefined ? `tag <code>${esc(r.tag)}</code>` : digest(r.digest)}</td><td>${r.inEcr ? '<span class="found">in ECR</span>' : '<span class="missing">not in ECR</span>'}</td></tr>`,
+    ),
+  );
+  return `<section id="referrers"><h2>Signatures, attestations and SBOMs</h2>
+<p>${total.sources} source(s) carry ${total.referrers} referrer(s); ECR lacks ${total.missingInEcr}. <strong>${total.presentLackingReferrers}</strong> source(s) are in ECR without all of their referrers: a cluster that verifies signatures would refuse them until the plan copies them.</p>
+<table><thead><tr><th>Source</th><th>Status</th><th>Artifact type</th><th>Referrer</th><th>In ECR</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
 function copyRow(copy: PlannedCopy, registry: string): string {
@@ -234,6 +253,7 @@ ${header(report)}
 ${hasRegistryTable(report) ? registriesHtml(report, esc) : ''}
 ${summarySection(report, plan)}
 ${sourcesSection(report)}
+${referrersSection(report)}
 ${planSection(plan)}
 ${duplicatesSection(report)}
 <footer><p class="legend">report.json holds every detail of this page; schemaVersion ${report.schemaVersion}.</p></footer>

@@ -6,6 +6,7 @@ import { renderCopyScript } from '../plan/copy-script';
 import { renderRegsync } from '../plan/regsync';
 import { renderHtml } from './render-html';
 import { formatBytes } from './format-bytes';
+import { allOriginTexts, originsWorthShowing } from './origins';
 
 function uniqueUris(source: ReportSource): string[] {
   return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
@@ -69,8 +70,53 @@ export function renderMarkdown(report: Report): string {
     }
     out.push('');
   }
+  out.push(...renderOriginsMarkdown(report));
+  out.push(...renderReferrersMarkdown(report));
   out.push(...renderDuplicatesMarkdown(report));
   return out.join('\n');
+}
+
+/** Signatures, attestations and SBOMs of the sources, and which ECR lacks; empty when no source has any. */
+export function renderReferrersMarkdown(report: Report): string[] {
+  const total = report.referrerSummary;
+  if (!total) return [];
+  const out = [
+    '## Signatures, attestations and SBOMs',
+    '',
+    `${total.sources} source(s) carry ${total.referrers} referrer(s); ECR lacks ${total.missingInEcr} of them. ` +
+      `${total.presentLackingReferrers} source(s) are present in ECR without all of their referrers: a cluster that verifies signatures would refuse them until the plan copies them.`,
+    '',
+    '| Source | Status | Artifact type | Referrer | In ECR |',
+    '|---|---|---|---|---|',
+  ];
+  for (const source of report.sources) {
+    for (const r of source.referrers ?? []) {
+      const where = r.tag !== undefined ? `tag ${r.tag}` : r.digest;
+      out.push(
+        `| ${cell(source.reference ?? source.input)} | ${source.status} | ${cell(r.artifactType)} | ${cell(where)} | ${r.inEcr ? 'yes' : '**no**'} |`,
+      );
+    }
+  }
+  out.push('');
+  return out;
+}
+
+/** Where each source was named (workloads, services, expansion lines, files), when that says more than a line number. */
+export function renderOriginsMarkdown(report: Report): string[] {
+  if (!originsWorthShowing(report)) return [];
+  const out = ['## Where the sources are named', '', '| Source | Named in |', '|---|---|'];
+  for (const source of report.sources) {
+    out.push(`| ${cell(source.reference ?? source.input)} | ${allOriginTexts(source).map(cell).join('<br>')} |`);
+  }
+  if (report.expansions) {
+    out.push('', '| Expansion line | Repositories | References |', '|---|---:|---:|');
+    for (const e of report.expansions) {
+      const yielded = e.error !== undefined ? `error: ${cell(e.error)}` : String(e.sources);
+      out.push(`| ${cell(`${e.file} line ${e.line}: ${e.input}`)} | ${e.repositories} | ${yielded} |`);
+    }
+  }
+  out.push('');
+  return out;
 }
 
 /** A large registry can hold thousands of duplicates; report.md stays readable, report.json has them all. */

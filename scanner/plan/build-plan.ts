@@ -6,7 +6,7 @@ import { EcrInventory } from '../ecr/types';
 import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Report, ReportSource } from '../report/report-types';
-import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, isCopyMade } from './plan-types';
+import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
 
 export interface PlanTargetInfo {
@@ -48,6 +48,7 @@ function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<stri
     sourceDigest: source.digest,
     status: source.status,
     platforms: source.images.filter((i) => i.matches.length === 0).map((i) => i.platform),
+    ...(missingReferrers(source).length > 0 ? { referrers: missingReferrers(source) } : {}),
   };
   let path: string;
   let tag: string | null;
@@ -69,6 +70,31 @@ function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<stri
     repositoryExists: existing.has(targetRepository),
     ...(problem !== undefined ? { invalidTarget: problem } : {}),
   };
+}
+
+/** The source's referrers ECR lacks, as the plan carries them. */
+function missingReferrers(source: ReportSource): PlannedReferrer[] {
+  return (source.referrers ?? [])
+    .filter((r) => !r.inEcr)
+    .map((r) => ({ digest: r.digest, artifactType: r.artifactType, via: r.via, ...(r.tag !== undefined ? { tag: r.tag } : {}) }));
+}
+
+/** A present source whose referrers ECR lacks: they go beside ECR's byte-identical copy, if there is one. */
+function referrerCopyOf(source: ReportSource): PlannedReferrerCopy | undefined {
+  const referrers = missingReferrers(source);
+  if (source.status !== 'present' || referrers.length === 0 || !source.reference || !source.digest) return undefined;
+  const identical = source.images.flatMap((i) => i.matches.filter((m) => m.matchedBy === 'manifest'))[0];
+  const base = { line: source.line, input: source.input, reference: source.reference, sourceDigest: source.digest };
+  if (!identical) {
+    return {
+      ...base,
+      targetRepository: null,
+      reason:
+        'ECR holds this image only under other manifest digests (the same image ID): a signature of the source digest does not verify there; copy the image byte-identical (skopeo --preserve-digests) or sign the copy ECR holds',
+      referrers,
+    };
+  }
+  return { ...base, targetRepository: identical.repository, referrers };
 }
 
 /**
@@ -99,11 +125,13 @@ export function buildPlan(report: Report, target: PlanTargetInfo, prefix: string
   const existing = new Set(target.repositoryNames);
   const copies = report.sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
   markConflicts(copies);
+  const referrerCopies = report.sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     target: { registry: target.registry, prefix },
     copies,
     createRepositories: [...create].sort(),
+    ...(referrerCopies.length > 0 ? { referrerCopies } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * written for bash 3.2 as well (macOS), hence the `${a[@]+"${a[@]}"}` form
  * that `set -u` accepts for an empty array.
  */
-import { MigrationPlan, isCopyMade, skipReason, targetReference } from './plan-types';
+import { MigrationPlan, PlannedReferrer, isCopyMade, skipReason, targetReference } from './plan-types';
 import { ECR_HOST_BASH_PATTERN } from '../oci/ecr-host';
 import { commentText, shellQuote } from './shell';
 import { sourceRepositoryOf } from './target-name';
@@ -56,8 +56,77 @@ copy_image() {
 }
 `;
 
+/**
+ * The lines that copy a source's referrers beside its image: a tag of the tag
+ * schemas (cosign's `.sig`/`.att`/`.sbom`, OCI's `sha256-<hex>` index) is a
+ * manifest skopeo copies like any; an OCI 1.1 referrer is found through its
+ * subject, which skopeo does not follow, so the comment names the tools that do.
+ */
+export function referrerLines(
+  label: string,
+  sourceRepository: string,
+  sourceDigest: string,
+  target: string,
+  referrers: readonly PlannedReferrer[],
+): { lines: string[]; copies: number } {
+  const lines: string[] = [];
+  const tags = [...new Set(referrers.flatMap((r) => (r.tag !== undefined ? [r.tag] : [])))];
+  for (const tag of tags) {
+    lines.push(
+      `copy_image ${shellQuote(`${label} (${tag})`)} ${shellQuote(`${sourceRepository}:${tag}`)} "$TARGET_REGISTRY"${shellQuote(`/${target}:${tag}`)}`,
+    );
+  }
+  const viaApi = referrers.filter((r) => r.via === 'api');
+  if (viaApi.length > 0) {
+    lines.push(
+      `# OCI 1.1 referrers of ${commentText(sourceDigest)} ECR lacks: ${commentText(viaApi.map((r) => r.artifactType).join(', '))}.`,
+      '# skopeo copies no referrers; once the image is in ECR, copy them with the referrers API, e.g.',
+      `#   regctl image copy --referrers ${commentText(`${sourceRepository}@${sourceDigest}`)} "$TARGET_REGISTRY/${commentText(`${target}@${sourceDigest}`)}"`,
+      '# or oras cp -r (same arguments), or regsync once -c regsync.yml (its entries set referrers: true).',
+    );
+  }
+  return { lines, copies: tags.length };
+}
+
 export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): string {
   const made = plan.copies.filter(isCopyMade);
+  const referrerBlocks: string[] = [];
+  let referrerCopies = 0;
+  const withReferrers = (
+    label: string,
+    reference: string,
+    digest: string,
+    target: string,
+    referrers: readonly PlannedReferrer[] | undefined,
+  ) => {
+    if (!referrers || referrers.length === 0) return [];
+    const block = referrerLines(label, sourceRepositoryOf(reference), digest, target, referrers);
+    referrerCopies += block.copies;
+    return block.lines;
+  };
+  const copyLines: string[] = [];
+  for (const copy of plan.copies) {
+    const label = `line ${copy.line}: ${copy.input}`;
+    const reason = skipReason(copy);
+    if (reason !== undefined) {
+      copyLines.push(`# not copied, ${commentText(label)}: ${commentText(reason)}`);
+      continue;
+    }
+    const source = `${sourceRepositoryOf(copy.reference)}@${copy.sourceDigest}`;
+    const platforms = copy.status === 'partial' ? ` (ECR lacks ${copy.platforms.join(', ')})` : '';
+    copyLines.push(`# ${commentText(label)}${commentText(platforms)}`);
+    copyLines.push(`copy_image ${shellQuote(label)} ${shellQuote(source)} "$TARGET_REGISTRY"${shellQuote(`/${targetReference(copy)}`)}`);
+    copyLines.push(...withReferrers(label, copy.reference, copy.sourceDigest, copy.targetRepository, copy.referrers));
+  }
+  for (const r of plan.referrerCopies ?? []) {
+    const label = `line ${r.line}: ${r.input}`;
+    if (r.targetRepository === null) {
+      referrerBlocks.push(`# signatures/SBOMs not copied, ${commentText(label)}: ${commentText(r.reason ?? '')}`);
+      continue;
+    }
+    referrerBlocks.push(`# ${commentText(label)}: in ECR (${commentText(r.targetRepository)}) without its signatures/SBOMs`);
+    referrerBlocks.push(...withReferrers(label, r.reference, r.sourceDigest, r.targetRepository, r.referrers));
+  }
   const out: string[] = [
     '#!/usr/bin/env bash',
     `# Copies into ECR what the scan found missing (plan.json)${generatedAt ? `, scan of ${commentText(generatedAt)}` : ''}.`,
@@ -77,7 +146,7 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     'set -u',
     '',
     `PLAN_TARGET_REGISTRY=${shellQuote(plan.target.registry)}`,
-    `PLAN_COPIES=${made.length}`,
+    `PLAN_COPIES=${made.length + referrerCopies}`,
     PREAMBLE,
   ];
 
@@ -93,18 +162,9 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     out.push('fi', '');
   }
 
-  for (const copy of plan.copies) {
-    const label = `line ${copy.line}: ${copy.input}`;
-    const reason = skipReason(copy);
-    if (reason !== undefined) {
-      out.push(`# not copied, ${commentText(label)}: ${commentText(reason)}`);
-      continue;
-    }
-    const source = `${sourceRepositoryOf(copy.reference)}@${copy.sourceDigest}`;
-    const platforms = copy.status === 'partial' ? ` (ECR lacks ${copy.platforms.join(', ')})` : '';
-    out.push(`# ${commentText(label)}${commentText(platforms)}`);
-    out.push(`copy_image ${shellQuote(label)} ${shellQuote(source)} "$TARGET_REGISTRY"${shellQuote(`/${targetReference(copy)}`)}`);
-  }
+  out.push(...copyLines);
+  if (referrerBlocks.length > 0)
+    out.push('', '# Sources already in ECR whose signatures, attestations or SBOMs ECR lacks', ...referrerBlocks);
 
   out.push(
     '',

@@ -27,6 +27,32 @@ export interface PlannedCopy {
   conflict?: string;
   /** The target is not a valid ECR repository name (an addition to the contract); the copy is not made. */
   invalidTarget?: string;
+  /** The source's signatures, attestations and SBOMs ECR lacks: they must travel with the image. */
+  referrers?: PlannedReferrer[];
+}
+
+/** A referrer to copy: by its tag (the tag schemas, which skopeo copies), or as an OCI 1.1 referrer (regsync, regctl, oras). */
+export interface PlannedReferrer {
+  digest: string;
+  artifactType: string;
+  via: 'api' | 'tag-schema' | 'cosign-tag';
+  tag?: string;
+}
+
+/**
+ * A source already present in ECR whose referrers ECR lacks: only the
+ * referrers are copied, beside ECR's byte-identical copy of the image.
+ */
+export interface PlannedReferrerCopy {
+  line: number;
+  input: string;
+  reference: string;
+  sourceDigest: string;
+  /** The ECR repository holding the image byte-identical; null when ECR holds it only under other digests. */
+  targetRepository: string | null;
+  /** With targetRepository null: why the referrers cannot be copied. */
+  reason?: string;
+  referrers: PlannedReferrer[];
 }
 
 export interface MigrationPlan {
@@ -35,6 +61,8 @@ export interface MigrationPlan {
   copies: PlannedCopy[];
   /** Target repositories of the copies to make that ECR does not have yet, sorted. */
   createRepositories: string[];
+  /** Present sources whose signatures/SBOMs ECR lacks; only when there are any. */
+  referrerCopies?: PlannedReferrerCopy[];
 }
 
 /** A copy that copy.sh and regsync.yml carry out: neither in conflict nor aimed at an invalid name. */

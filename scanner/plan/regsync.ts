@@ -48,8 +48,31 @@ export function renderRegsync(plan: MigrationPlan): string {
         `  - source: ${q(source)}`,
         `    target: ${q(`${registryText}/${target}`)}`,
         '    type: image',
+        // regsync copies the image's OCI 1.1 referrers and tag-schema signatures with it.
+        ...(copy.referrers && copy.referrers.length > 0 ? ['    referrers: true'] : []),
       );
     }
+  }
+  // Present sources whose signatures/SBOMs ECR lacks: the image is already there byte for byte, so the sync adds only the referrers.
+  for (const r of plan.referrerCopies ?? []) {
+    const label = `line ${r.line}: ${r.input}`;
+    const source = `${sourceRepositoryOf(r.reference)}@${r.sourceDigest}`;
+    if (r.targetRepository === null) {
+      entries.push(`  # referrers not synced, ${commentText(label)}: ${commentText(r.reason ?? '')}`);
+      continue;
+    }
+    const target = `${r.targetRepository}@${r.sourceDigest}`;
+    if (!PLAIN_REFERENCE.test(source) || !PLAIN_REFERENCE.test(target)) {
+      entries.push(`  # referrers not synced, ${commentText(label)}: not a plain image reference`);
+      continue;
+    }
+    entries.push(
+      `  # ${commentText(label)}: its signatures/SBOMs, beside ECR's copy`,
+      `  - source: ${q(source)}`,
+      `    target: ${q(`${registryText}/${target}`)}`,
+      '    type: image',
+      '    referrers: true',
+    );
   }
   out.push(entries.some((e) => e.startsWith('  - ')) ? 'sync:' : 'sync: []', ...entries, '');
   return out.join('\n');

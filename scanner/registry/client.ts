@@ -16,9 +16,22 @@ import { RegistryEndpoints } from './endpoint';
 import { kindOfCode, parseRegistryError } from './error-body';
 import { HttpResponse, RetryPolicy, httpRequest } from './http';
 import { describeReset, isAllowanceSpent, parseRateLimit, RateLimit } from './rate-limit';
+import { nextPageUrl, parseNameList, parseReferrerIndex, ReferrerDescriptor } from './listing';
 
 export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 export const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
+/** One page of tags/list, _catalog or referrers: 1,000 names of at most 256 characters fit many times over. */
+export const LISTING_PAGE_MAX_BYTES = 4 * 1024 * 1024;
+const PAGE_SIZE = 1000;
+const MAX_PAGES = 1000;
+
+/** Limits of one listing: beyond them it fails with `too-large` rather than hold everything. */
+export interface ListingLimits {
+  /** Names kept at most (tags of a repository, or catalog names under the namespace). */
+  maxNames: number;
+  /** Catalog names read at most, matching or not. */
+  maxRead?: number;
+}
 
 /** A failure to read one source; its message is what the report shows, its kind what a script reads. */
 export class RegistryError extends ScanError {}
@@ -38,7 +51,8 @@ export interface ManifestHead {
 /** Requests sent to one registry host, as the registry itself would count them (retries included). */
 export interface RegistryUsage {
   host: string;
-  requests: { manifestGet: number; manifestHead: number; blobGet: number };
+  /** The listing counters (tags/list, _catalog, referrers) appear only when such requests were made. */
+  requests: { manifestGet: number; manifestHead: number; blobGet: number; tagList?: number; catalog?: number; referrers?: number };
   rateLimit?: { limit: number; remaining: number };
 }
 
@@ -52,14 +66,26 @@ export interface RegistryClientOptions {
   onRetry?: (message: string) => void;
 }
 
-type RequestKind = keyof RegistryUsage['requests'];
+type RequestKind = 'manifestGet' | 'manifestHead' | 'blobGet' | 'tagList' | 'catalog' | 'referrers';
+const LISTING_KINDS = ['tagList', 'catalog', 'referrers'] as const;
+
+/** What a request is for: the token scope it needs and its path (and query) under the registry's base URL. */
+interface RequestTarget {
+  scope: string;
+  path: string;
+}
+
+const repositoryTarget = (repository: string, rest: string): RequestTarget => ({
+  scope: `repository:${repository}:pull`,
+  path: `/v2/${repository}/${rest}`,
+});
 
 /** Per-host state: who we are there, what we sent, and whether its allowance is spent. */
 interface HostState {
   limiter: Limiter;
   authorizer: Promise<RegistryAuthorizer>;
   baseUrl: Promise<URL>;
-  usage: RegistryUsage;
+  usage: { host: string; requests: Record<RequestKind, number> };
   lastRateLimit?: RateLimit;
   /** Set on a 429 with nothing remaining: every later request fails at once with this. */
   spent?: RegistryError;
@@ -76,7 +102,12 @@ export class RegistryClient {
   usage(): RegistryUsage[] {
     return [...this.hosts.values()].map((h) => ({
       host: h.usage.host,
-      requests: { ...h.usage.requests },
+      requests: {
+        manifestGet: h.usage.requests.manifestGet,
+        manifestHead: h.usage.requests.manifestHead,
+        blobGet: h.usage.requests.blobGet,
+        ...Object.fromEntries(LISTING_KINDS.filter((k) => h.usage.requests[k] > 0).map((k) => [k, h.usage.requests[k]])),
+      },
       ...(h.lastRateLimit ? { rateLimit: { limit: h.lastRateLimit.limit, remaining: h.lastRateLimit.remaining } } : {}),
     }));
   }
@@ -100,7 +131,10 @@ export class RegistryClient {
                 this.options.onRetry?.(`retrying token request to ${new URL(info.url).host} in ${info.delayMs} ms (${info.reason})`),
             }),
         ),
-        usage: { host: registryApiHost(registry), requests: { manifestGet: 0, manifestHead: 0, blobGet: 0 } },
+        usage: {
+          host: registryApiHost(registry),
+          requests: { manifestGet: 0, manifestHead: 0, blobGet: 0, tagList: 0, catalog: 0, referrers: 0 },
+        },
       };
       this.hosts.set(registry, state);
     }
@@ -110,20 +144,21 @@ export class RegistryClient {
   /** A request with authorization: a 401 teaches the challenge and the request is made once more with credentials. */
   private async request(
     registry: string,
-    repository: string,
-    path: string,
+    target: RequestTarget,
     kind: RequestKind,
     accept: string | undefined,
     maxBytes: number,
+    method: 'GET' | 'HEAD' = 'GET',
   ): Promise<HttpResponse> {
     const host = this.host(registry);
-    const scope = `repository:${repository}:pull`;
+    const { scope } = target;
+    const what = scope.startsWith('repository:') ? scope.slice('repository:'.length, -':pull'.length) : 'its catalog';
     return host.limiter.run(async () => {
       if (host.spent) throw host.spent;
       let authorizer: RegistryAuthorizer;
       let url: URL;
       try {
-        [authorizer, url] = await Promise.all([host.authorizer, host.baseUrl.then((base) => new URL(`/v2/${repository}/${path}`, base))]);
+        [authorizer, url] = await Promise.all([host.authorizer, host.baseUrl.then((base) => new URL(target.path, base))]);
       } catch (err) {
         if (err instanceof ScanError) throw new RegistryError(err.message, err.kind, { cause: err });
         throw err;
@@ -135,7 +170,7 @@ export class RegistryClient {
         sentAuthorization = await authorizer.header(scope);
         if (sentAuthorization) headers.Authorization = sentAuthorization;
         const response = await httpRequest(url, {
-          method: kind === 'manifestHead' ? 'HEAD' : 'GET',
+          method,
           headers,
           timeoutMs: this.options.timeoutMs,
           maxBytes,
@@ -143,7 +178,7 @@ export class RegistryClient {
           allowUrl: (next) => this.options.endpoints.allowsUrl(next),
           onAttempt: () => host.usage.requests[kind]++,
           isFinal: (r) => isAllowanceSpent(r.status, r.headers),
-          onRetry: (info) => this.options.onRetry?.(`retrying ${registry}/${repository} in ${info.delayMs} ms (${info.reason})`),
+          onRetry: (info) => this.options.onRetry?.(`retrying ${registry} (${what}) in ${info.delayMs} ms (${info.reason})`),
         });
         const rateLimit = parseRateLimit(response.headers);
         if (rateLimit) host.lastRateLimit = rateLimit;
@@ -165,7 +200,7 @@ export class RegistryClient {
           if (response.status === 401) {
             const who = authorizer.credentialSource;
             throw new RegistryError(
-              `${registry} refused access to ${repository} (HTTP 401 after authenticating${who ? ` with the credentials from ${who}` : ' anonymously'})`,
+              `${registry} refused access to ${what} (HTTP 401 after authenticating${who ? ` with the credentials from ${who}` : ' anonymously'})`,
               'unauthorized',
               { status: 401 },
             );
@@ -227,8 +262,20 @@ export class RegistryClient {
    * Resolves a tag with a HEAD, which registries do not count as a pull.
    * Undefined when the registry sends no Docker-Content-Digest or does not allow HEAD; the caller then GETs.
    */
-  async headManifest(registry: string, repository: string, tag: string): Promise<ManifestHead | undefined> {
-    const response = await this.request(registry, repository, `manifests/${tag}`, 'manifestHead', ACCEPTED_MANIFEST_TYPES.join(', '), 0);
+  async headManifest(
+    registry: string,
+    repository: string,
+    tag: string,
+    purpose: 'manifestHead' | 'referrers' = 'manifestHead',
+  ): Promise<ManifestHead | undefined> {
+    const response = await this.request(
+      registry,
+      repositoryTarget(repository, `manifests/${tag}`),
+      purpose,
+      ACCEPTED_MANIFEST_TYPES.join(', '),
+      0,
+      'HEAD',
+    );
     // A registry (or a proxy before it) that does not do HEAD is asked with a GET instead.
     if (response.status === 405 || response.status === 501) return undefined;
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, tag, 'tag');
@@ -238,24 +285,34 @@ export class RegistryClient {
   }
 
   /** Fetches a manifest by tag or digest, at most once per run for a digest. */
-  getManifest(registry: string, repository: string, reference: string): Promise<FetchedManifest> {
+  getManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    purpose: 'manifestGet' | 'referrers' = 'manifestGet',
+  ): Promise<FetchedManifest> {
     const byDigest = reference.includes(':');
     const key = `${registry}/${repository}@${reference}`;
     if (byDigest) {
       const cached = this.manifests.get(key);
       if (cached) return cached;
     }
-    const pending = this.fetchManifest(registry, repository, reference, byDigest);
+    const pending = this.fetchManifest(registry, repository, reference, byDigest, purpose);
     if (byDigest) this.manifests.set(key, pending);
     return pending;
   }
 
-  private async fetchManifest(registry: string, repository: string, reference: string, byDigest: boolean): Promise<FetchedManifest> {
+  private async fetchManifest(
+    registry: string,
+    repository: string,
+    reference: string,
+    byDigest: boolean,
+    purpose: 'manifestGet' | 'referrers',
+  ): Promise<FetchedManifest> {
     const response = await this.request(
       registry,
-      repository,
-      `manifests/${reference}`,
-      'manifestGet',
+      repositoryTarget(repository, `manifests/${reference}`),
+      purpose,
       ACCEPTED_MANIFEST_TYPES.join(', '),
       MANIFEST_MAX_BYTES,
     );
@@ -290,11 +347,159 @@ export class RegistryClient {
   }
 
   private async fetchBlob(registry: string, repository: string, digest: string, maxBytes: number): Promise<Buffer> {
-    const response = await this.request(registry, repository, `blobs/${digest}`, 'blobGet', undefined, maxBytes);
+    const response = await this.request(registry, repositoryTarget(repository, `blobs/${digest}`), 'blobGet', undefined, maxBytes);
     if (response.status !== 200) throw this.explainStatus(response, registry, repository, digest, 'blob');
     if (!matchesDigest(response.body, digest)) {
       throw new RegistryError(`blob from ${registry}/${repository} does not hash to ${digest}`, 'protocol');
     }
     return response.body;
+  }
+
+  /**
+   * Follows `Link: <…>; rel="next"` from page to page, on the registry's own
+   * origin only, at most MAX_PAGES pages; calls onPage with each page's names.
+   * Returns false when the registry answered something else than a list (the status is in `failure`).
+   */
+  private async pages(
+    registry: string,
+    first: RequestTarget,
+    kind: RequestKind,
+    field: 'tags' | 'repositories',
+    onPage: (names: string[]) => 'more' | 'stop',
+  ): Promise<{ failure?: HttpResponse }> {
+    let target = first;
+    const seen = new Set<string>();
+    for (let page = 0; page < MAX_PAGES; page++) {
+      seen.add(target.path);
+      const response = await this.request(registry, target, kind, 'application/json', LISTING_PAGE_MAX_BYTES);
+      if (response.status !== 200) return { failure: response };
+      const names = parseNameList(response.body, field);
+      if (!names)
+        throw new RegistryError(
+          `${registry} answered a ${field === 'tags' ? 'tag list' : 'catalog'} that is not JSON with "${field}"`,
+          'protocol',
+        );
+      if (onPage(names) === 'stop') return {};
+      const next = nextPageUrl(response.headers.get('link'), response.url);
+      if (!next) return {};
+      if (next.origin !== new URL(response.url).origin) {
+        throw new RegistryError(`${registry} pages its list to another origin (${next.origin}); not followed`, 'protocol');
+      }
+      const path = `${next.pathname}${next.search}`;
+      if (seen.has(path)) throw new RegistryError(`${registry} pages its list in a loop (${path} again)`, 'protocol');
+      target = { scope: first.scope, path };
+    }
+    throw new RegistryError(`${registry} answered more than ${MAX_PAGES} pages; the list is not read to its end`, 'too-large');
+  }
+
+  /** Every tag of a repository (tags/list, every page); no manifest is read. */
+  async listTags(registry: string, repository: string, limits: ListingLimits): Promise<string[]> {
+    const tags: string[] = [];
+    const { failure } = await this.pages(registry, repositoryTarget(repository, `tags/list?n=${PAGE_SIZE}`), 'tagList', 'tags', (names) => {
+      tags.push(...names);
+      if (tags.length > limits.maxNames) {
+        throw new RegistryError(
+          `${registry}/${repository} lists more than ${limits.maxNames} tags; narrow the line with /REGEX/, semver(…) or latest(N)`,
+          'too-large',
+        );
+      }
+      return 'more';
+    });
+    if (failure) throw this.explainStatus(failure, registry, repository, 'tags/list', 'tag list');
+    return tags;
+  }
+
+  /**
+   * The repositories of the registry's catalog under `namespace/` (all when
+   * namespace is ''): a name that only starts alike (`team-b` for `team`) is
+   * not one. Paging starts after the namespace (`last`), and ends early once a
+   * registry that lists in order has passed it.
+   */
+  async listCatalog(registry: string, namespace: string, limits: ListingLimits): Promise<string[]> {
+    const prefix = namespace === '' ? '' : `${namespace}/`;
+    const found: string[] = [];
+    let read = 0;
+    let previous = '';
+    let ordered = true;
+    const query = `n=${PAGE_SIZE}${namespace === '' ? '' : `&last=${encodeURIComponent(namespace)}`}`;
+    const closed = (status: number) =>
+      new RegistryError(
+        `${registry} does not list its repositories (GET /v2/_catalog answered HTTP ${status}); name each repository on a line of its own, e.g. ${registry}/${prefix || 'team/'}app:*`,
+        'unsupported',
+        { status },
+      );
+    let failure: HttpResponse | undefined;
+    try {
+      ({ failure } = await this.pages(
+        registry,
+        { scope: 'registry:catalog:*', path: `/v2/_catalog?${query}` },
+        'catalog',
+        'repositories',
+        (names) => {
+          for (const name of names) {
+            read++;
+            if (name < previous) ordered = false;
+            previous = name;
+            if (name.startsWith(prefix)) {
+              found.push(name);
+              if (found.length > limits.maxNames) {
+                throw new RegistryError(
+                  `${registry}'s catalog holds more than ${limits.maxNames} repositories under ${prefix || 'its root'}; name a narrower namespace`,
+                  'too-large',
+                );
+              }
+            } else if (ordered && prefix !== '' && name > prefix) return 'stop';
+          }
+          if (limits.maxRead !== undefined && read > limits.maxRead) {
+            throw new RegistryError(
+              `${registry}'s catalog lists more than ${limits.maxRead} repositories; not read to its end`,
+              'too-large',
+            );
+          }
+          return 'more';
+        },
+      ));
+    } catch (err) {
+      // A catalog refused even after authenticating is closed to us, whatever the credentials.
+      if (err instanceof RegistryError && (err.status === 401 || err.kind === 'unauthorized')) throw closed(401);
+      throw err;
+    }
+    if (failure) {
+      if ([401, 403, 404, 405].includes(failure.status)) throw closed(failure.status);
+      throw this.explainStatus(failure, registry, '_catalog', 'catalog', 'catalog');
+    }
+    return found;
+  }
+
+  /**
+   * The referrers of a manifest by the OCI 1.1 referrers API; undefined when
+   * the registry lacks the API (404, 400, 405), so the caller falls back to the tag schema.
+   */
+  async listReferrers(registry: string, repository: string, digest: string): Promise<ReferrerDescriptor[] | undefined> {
+    const response = await this.request(
+      registry,
+      repositoryTarget(repository, `referrers/${digest}`),
+      'referrers',
+      'application/vnd.oci.image.index.v1+json',
+      LISTING_PAGE_MAX_BYTES,
+    );
+    if (response.status === 404 || response.status === 400 || response.status === 405) return undefined;
+    if (response.status !== 200) throw this.explainStatus(response, registry, repository, digest, 'referrers of');
+    const referrers = parseReferrerIndex(response.body);
+    if (!referrers) return undefined;
+    return referrers;
+  }
+
+  /**
+   * HEAD of a tag that may well not exist (a signature tag), counted as a
+   * referrers request: null when the registry says it does not exist (or sends no digest).
+   */
+  async probeTag(registry: string, repository: string, tag: string): Promise<ManifestHead | null> {
+    try {
+      return (await this.headManifest(registry, repository, tag, 'referrers')) ?? null;
+    } catch (err) {
+      if (err instanceof RegistryError && err.status === 404) return null;
+      throw err;
+    }
   }
 }

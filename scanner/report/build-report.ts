@@ -6,10 +6,15 @@ import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
 import { registryLabel } from '../oci/ecr-host';
 import type { RegistryFailure } from '../org/registry-fault';
+import { SourceReferrer } from '../source/referrers';
 import {
   EcrDuplicateSummary,
+  ReferrerSummary,
+  ReportImage,
+  ReportReferrer,
   Report,
   ReportEcr,
+  ReportExpansion,
   ReportProvenance,
   ReportRegistry,
   ReportSource,
@@ -32,6 +37,7 @@ export interface BuildReportInput {
   ecrFailures?: readonly RegistryFailure[];
   /** Organization scans: duplicates across the registries, instead of each registry's own. */
   ecrDuplicates?: EcrDuplicate[];
+  expansions?: readonly ReportExpansion[];
 }
 
 function ecrEntries(input: BuildReportInput): ReportEcr[] {
@@ -63,13 +69,22 @@ function withUnread(source: ReportSource, unread: readonly string[]): ReportSour
 
 function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
   if (entry.kind === 'invalid') {
-    return { line: entry.line, input: entry.input, status: 'error', error: entry.error, errorKind: 'invalid', images: [] };
+    return {
+      line: entry.line,
+      input: entry.input,
+      status: 'error',
+      error: entry.error,
+      errorKind: entry.errorKind ?? 'invalid',
+      images: [],
+      origins: entry.origins,
+    };
   }
   const base = {
     line: entry.line,
     ...(entry.duplicateLines.length > 0 ? { duplicateLines: entry.duplicateLines } : {}),
     input: entry.input,
     reference: entry.canonical,
+    origins: entry.origins,
   };
   const resolution = input.resolved.get(entry.canonical);
   if (!resolution) return { ...base, status: 'error', error: 'internal error: source was not resolved', images: [] };
@@ -84,7 +99,58 @@ function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
     };
   }
   const images = matchImages(resolution.images, input.indexes);
-  return { ...base, digest: resolution.digest, status: statusOf(images), images };
+  const referrers =
+    resolution.referrers && resolution.referrers.length > 0
+      ? referrersInEcr(resolution.digest, images, resolution.referrers, input.inventories)
+      : [];
+  return {
+    ...base,
+    digest: resolution.digest,
+    status: statusOf(images),
+    images,
+    ...(referrers.length > 0 ? { referrers } : {}),
+    ...(resolution.referrersError ? { referrersError: resolution.referrersError } : {}),
+  };
+}
+
+/**
+ * Whether ECR holds, for the image that matches, a referrer of each type the
+ * source has: ECR's referrers of the source's own digest (a byte-identical
+ * copy) and of every manifest-identical match. A match by image ID only has
+ * another digest, so a signature of the source's digest cannot be valid for it.
+ */
+function referrersInEcr(
+  digest: string,
+  images: readonly ReportImage[],
+  referrers: readonly SourceReferrer[],
+  inventories: readonly EcrInventory[],
+): ReportReferrer[] {
+  const subjects = new Set([
+    digest,
+    ...images.flatMap((i) => i.matches.filter((m) => m.matchedBy === 'manifest').map((m) => m.manifestDigest)),
+  ]);
+  const typesInEcr = new Set<string>();
+  for (const inventory of inventories)
+    for (const subject of subjects) for (const r of inventory.referrersOf(subject)) typesInEcr.add(r.artifactType);
+  return referrers.map((r) => ({
+    digest: r.digest,
+    artifactType: r.artifactType,
+    inEcr: typesInEcr.has(r.artifactType),
+    via: r.via,
+    ...(r.tag !== undefined ? { tag: r.tag } : {}),
+  }));
+}
+
+export function summarizeReferrers(sources: readonly ReportSource[]): ReferrerSummary | undefined {
+  const withReferrers = sources.filter((s) => s.referrers && s.referrers.length > 0);
+  if (withReferrers.length === 0) return undefined;
+  const all = withReferrers.flatMap((s) => s.referrers!);
+  return {
+    sources: withReferrers.length,
+    referrers: all.length,
+    missingInEcr: all.filter((r) => !r.inEcr).length,
+    presentLackingReferrers: withReferrers.filter((s) => s.status === 'present' && s.referrers!.some((r) => !r.inEcr)).length,
+  };
 }
 
 export function summarize(sources: readonly ReportSource[]): ReportSummary {
@@ -106,7 +172,9 @@ export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDup
 export function buildReport(input: BuildReportInput): Report {
   const ecrDuplicates = input.ecrDuplicates ?? input.inventories.flatMap((inv) => inv.duplicates());
   const unread = (input.ecrFailures ?? []).map((f) => registryLabel(f.registry)).sort();
-  const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => withUnread(sourceOf(e, input), unread));
+  // Entries come in input order (file by file, line by line, an expansion's references at its line).
+  const sources = input.entries.map((e) => withUnread(sourceOf(e, input), unread));
+  const referrerSummary = summarizeReferrers(sources);
   const ecrRead = input.inventories.length > 0 || (input.ecrFailures?.length ?? 0) > 0;
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;
   return {
@@ -118,6 +186,8 @@ export function buildReport(input: BuildReportInput): Report {
     summary: summarize(sources),
     sources,
     ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
+    ...(input.expansions && input.expansions.length > 0 ? { expansions: [...input.expansions] } : {}),
+    ...(referrerSummary ? { referrerSummary } : {}),
     ...(ecrRead ? { ecrDuplicates, ecrDuplicateSummary: summarizeDuplicates(ecrDuplicates) } : {}),
   };
 }

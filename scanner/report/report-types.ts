@@ -3,6 +3,10 @@ import { EcrDuplicate } from '../ecr/types';
 import { ErrorKind } from '../errors/scan-error';
 import type { RegistryErrorKind } from '../org/registry-fault';
 import { EcrMatch, SourceStatus } from '../match/match';
+import { SourceOrigin } from '../input/origin';
+import { ExpansionOutcome } from '../source/expand';
+
+export type { SourceOrigin } from '../input/origin';
 
 export const SCHEMA_VERSION = 1;
 
@@ -30,7 +34,38 @@ export interface ReportSource {
    */
   unreadRegistries?: string[];
   images: ReportImage[];
+  /** Every place the source was named: input lines, expansion lines, Kubernetes containers, compose services. */
+  origins?: SourceOrigin[];
+  /** Signatures, attestations and SBOMs whose subject is the source's digest, and whether ECR holds one of the same type. */
+  referrers?: ReportReferrer[];
+  /** Why its referrers could not be listed (the image is still compared). */
+  referrersError?: string;
 }
+
+export interface ReportReferrer {
+  digest: string;
+  artifactType: string;
+  /** ECR holds a referrer of the same artifact type for the matching image (the same digest, or a manifest match's). */
+  inEcr: boolean;
+  /** How it was found: the OCI referrers API, the OCI tag schema's index, or a cosign tag. */
+  via: 'api' | 'tag-schema' | 'cosign-tag';
+  /** The tag holding it, for the tag schemas. */
+  tag?: string;
+}
+
+/** Totals over the sources' referrers. */
+export interface ReferrerSummary {
+  /** Sources with at least one referrer. */
+  sources: number;
+  referrers: number;
+  /** Referrers ECR holds no referrer of the same type for. */
+  missingInEcr: number;
+  /** Sources that are present in ECR but lack at least one of their referrers there: a cluster verifying signatures would refuse them. */
+  presentLackingReferrers: number;
+}
+
+/** An expansion line (`repo:*`, `host/ns/*`, …): what it yielded, or why it could not be listed. */
+export type ReportExpansion = ExpansionOutcome;
 
 export interface ReportEcr {
   /** Absent when ECR did not tell it (a registry with no repository names no account). */
@@ -69,6 +104,10 @@ export interface Report {
   sources: ReportSource[];
   /** Per source registry spoken to: requests made and the rate limit it announced. */
   registries?: ReportRegistry[];
+  /** The expansion lines of the input, when it had any. */
+  expansions?: ReportExpansion[];
+  /** Only when some source has referrers. */
+  referrerSummary?: ReferrerSummary;
   /** Image IDs ECR holds under more than one (repository, manifest digest). */
   ecrDuplicates?: EcrDuplicate[];
   ecrDuplicateSummary?: EcrDuplicateSummary;
@@ -91,6 +130,7 @@ export interface EcrDuplicateSummary {
 
 export interface ReportRegistry {
   host: string;
-  requests: { manifestGet: number; manifestHead: number; blobGet: number };
+  /** tagList, catalog and referrers only when such requests were made. */
+  requests: { manifestGet: number; manifestHead: number; blobGet: number; tagList?: number; catalog?: number; referrers?: number };
   rateLimit?: { limit: number; remaining: number };
 }

@@ -8,6 +8,15 @@ export interface SourceImage {
 }
 
 import { ErrorKind } from '../errors/scan-error';
+import { SourceReferrer } from './referrers';
 
 export type ResolvedSource =
-  { ok: true; digest: string; images: SourceImage[] } | { ok: false; digest?: string; error: string; errorKind: ErrorKind };
+  | {
+      ok: true;
+      digest: string;
+      images: SourceImage[];
+      /** Signatures, attestations, SBOMs whose subject is `digest`; absent when not looked for (a source in the scanned ECR registry). */
+      referrers?: SourceReferrer[];
+      referrersError?: string;
+    }
+  | { ok: false; digest?: string; error: string; errorKind: ErrorKind };

@@ -28,7 +28,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage'],
   // org: many registries (accounts x regions) read with the single-registry inventory, and joined.
   'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr'],
-  'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
+  'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
   'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
   // report: the report's data (report.json) built from the layers below.
   'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match', 'scanner/org'],

@@ -23,6 +23,18 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.sources.map((s) => s.status)).toEqual(['present', 'present', 'partial', 'absent', 'error', 'error']);
     expect(report.sources[0]!.duplicateLines).toEqual([8]);
+    // Named three ways: input.txt twice and the Deployment of deployment.yaml; demo/tool:1.36 also by the expansion line.
+    expect(report.sources[0]!.origins).toEqual([
+      { file: join(out, 'input.txt'), line: 2 },
+      { file: join(out, 'input.txt'), line: 8 },
+      { file: join(out, 'deployment.yaml'), line: 11, kind: 'Deployment', namespace: 'shop', name: 'web', container: 'web' },
+    ]);
+    expect(report.sources[3]!.origins).toEqual([
+      { file: join(out, 'input.txt'), line: 5 },
+      { file: join(out, 'input.txt'), line: 9, expansion: expect.stringMatching(/\/demo\/tool:\/\^1\\\.\/$/) },
+    ]);
+    expect(report.expansions).toEqual([expect.objectContaining({ line: 9, repositories: 1, sources: 1 })]);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('deployment.yaml: Deployment shop/web, container web');
     // The cache image is in ECR twice: byte for byte in backup/cache, re-pushed as Docker v2 in mirror/cache.
     expect(report.sources[1]!.images[0]!.matches.map((m) => [m.repository, m.matchedBy])).toEqual([
       ['backup/cache', 'manifest'],

@@ -132,7 +132,7 @@ async function scanOrganization(
   try {
     await writeFile(join(dir, 'input.txt'), input);
     const result = await runScan({
-      inputPath: join(dir, 'input.txt'),
+      inputPaths: [join(dir, 'input.txt')],
       outDir: join(dir, 'out'),
       s3Locations: [],
       concurrency: extra.concurrency ?? 4,

@@ -60,7 +60,7 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
     await writeFile(inputPath, options.input);
     const outDir = join(dir, 'out');
     const result = await runScan({
-      inputPath,
+      inputPaths: [inputPath],
       outDir,
       s3Locations: (options.s3Uris ?? []).map(parseS3Uri),
       concurrency: options.concurrency ?? 4,
@@ -86,6 +86,17 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
     s3?.destroy();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The report with the harness's input file (a fresh temporary path each run)
+ * named input.txt in every origin, so two runs over the same input compare equal.
+ */
+export function withInputNamedPlainly(report: Report): Report {
+  return {
+    ...report,
+    sources: report.sources.map((s) => (s.origins ? { ...s, origins: s.origins.map((o) => ({ ...o, file: 'input.txt' })) } : s)),
+  };
 }
 
 /**

@@ -15,7 +15,7 @@ import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { FAKE_AWS_KEYS } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
-import { expectReportInvariants, scanOnce } from '../support/scan-harness';
+import { expectReportInvariants, scanOnce, withInputNamedPlainly } from '../support/scan-harness';
 import { apiLowerBound, syntheticWorld } from '../support/synthetic-world';
 
 const world = syntheticWorld({ repositories: 6, imagesPerRepository: 120, sources: 6, planted: 4 });
@@ -27,7 +27,7 @@ let input = '';
 let cold: Report;
 
 // registries[] counts the source requests made, which the cache exists to save; every answer must be the same.
-const comparable = (r: Report) => ({ ...r, generatedAt: '', registries: undefined });
+const comparable = (r: Report) => ({ ...withInputNamedPlainly(r), generatedAt: '', registries: undefined });
 /** The cache keeps the 720 ECR manifests and, since source manifests are cached too, the 6 sources' own. */
 const CACHED = 720 + 6;
 const sourceGets = (r: Report) => (r.registries ?? []).reduce((n, h) => n + h.requests.manifestGet + h.requests.blobGet, 0);

@@ -45,11 +45,15 @@ afterAll(async () => {
 
 /** What the registry saw, in the report's terms. */
 function counted(requests: readonly RecordedRequest[]) {
-  const manifest = (r: RecordedRequest) => /\/manifests\//.test(r.path);
+  // Looking for signatures and SBOMs (the referrers API, HEADs of the sha256-<hex> tags) is counted apart: it reads no image.
+  const referrer = (r: RecordedRequest) => /\/referrers\/|\/manifests\/sha256-/.test(r.path);
+  const manifest = (r: RecordedRequest) => /\/manifests\//.test(r.path) && !referrer(r);
+  const referrers = requests.filter(referrer).length;
   return {
     manifestHead: requests.filter((r) => r.method === 'HEAD' && manifest(r)).length,
     manifestGet: requests.filter((r) => r.method === 'GET' && manifest(r)).length,
     blobGet: requests.filter((r) => r.method === 'GET' && /\/blobs\//.test(r.path)).length,
+    ...(referrers > 0 ? { referrers } : {}),
   };
 }
 
@@ -66,23 +70,24 @@ test('one source, byte-identical in ECR: a HEAD and no manifest GET; registries[
   const seen = counted(front.requests);
   // The index names its children's platforms and ECR holds every child: nothing but the HEAD.
   // The single image needs its config for its platform: one blob GET, no manifest GET.
-  expect(seen).toEqual({ manifestHead: 2, manifestGet: 0, blobGet: 1 });
+  // Each source's referrers: one referrers API GET (404: docker-registry lacks it), then four tag-schema HEADs a source.
+  expect(seen).toEqual({ manifestHead: 2, manifestGet: 0, blobGet: 1, referrers: 1 + 2 * 4 });
   expect(usage(run.report!, front.host)).toEqual(seen);
 });
 
-test('with --cache, a re-scan of unchanged sources makes no GET at all and gives the same answers', async () => {
+test('with --cache, a re-scan of unchanged sources makes no manifest or blob GET and gives the same answers', async () => {
   const cache = join(fixture.work, 'cache.json');
   const input = `${front.host}/team/same:1\n${front.host}/team/multi:1\n${front.host}/team/other:1\n`;
   front.clear();
   const cold = await scanOnce({ input, ecrEndpoint: fixture.ecr.endpoint, cacheLocation: { kind: 'file', path: cache } });
   const coldSeen = counted(front.requests);
-  expect(coldSeen).toEqual({ manifestHead: 3, manifestGet: 1, blobGet: 2 });
+  expect(coldSeen).toEqual({ manifestHead: 3, manifestGet: 1, blobGet: 2, referrers: 1 + 3 * 4 });
   expect(usage(cold.report!, front.host)).toEqual(coldSeen);
 
   front.clear();
   const warm = await scanOnce({ input, ecrEndpoint: fixture.ecr.endpoint, cacheLocation: { kind: 'file', path: cache } });
   const warmSeen = counted(front.requests);
-  expect(warmSeen).toEqual({ manifestHead: 3, manifestGet: 0, blobGet: 0 });
+  expect(warmSeen).toEqual({ manifestHead: 3, manifestGet: 0, blobGet: 0, referrers: 1 + 3 * 4 });
   expect(usage(warm.report!, front.host)).toEqual(warmSeen);
   expect(answers(warm.report!)).toEqual(answers(cold.report!));
   expect(cold.report!.sources.map((s) => s.status)).toEqual(['present', 'present', 'absent']);

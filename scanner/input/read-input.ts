@@ -1,0 +1,122 @@
+/**
+ * One `--input` file, whatever its kind: input.txt lines, Kubernetes YAML or
+ * JSON, or a compose file, told by its content unless `--input-format` says.
+ * A file too large or not text is an error entry of its own (the other inputs
+ * are still read); a file that cannot be read at all ends the run (exit 2),
+ * as the contract has always said of input.txt.
+ */
+import { open } from 'node:fs/promises';
+import { FatalError } from '../errors/fatal-error';
+import { parseComposeMentions } from './compose';
+import { parseTextMentions } from './input-file';
+import { parseKubernetesMentions } from './kubernetes';
+import { Mention } from './mentions';
+
+export const INPUT_FORMATS = ['text', 'kubernetes', 'compose'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** An input larger than this is refused unread: a million-line input.txt is 100 MB; a cluster's `kubectl get pods -A -o json` is a few. */
+export const MAX_INPUT_BYTES = 32 * 1024 * 1024;
+
+export class InputFileError extends FatalError {}
+
+export interface ReadInput {
+  file: string;
+  format: InputFormat;
+  mentions: Mention[];
+}
+
+const UTF8_BOM = /^\uFEFF/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The kind of a file from its content: JSON or YAML with top-level
+ * `apiVersion`/`kind`/`items` is Kubernetes, with top-level `services` is
+ * compose; anything else is input.txt (whose lines are never YAML keys
+ * followed by a colon and a space at the start of a line).
+ */
+export function detectInputFormat(text: string): InputFormat {
+  const body = text.replace(UTF8_BOM, '');
+  const head = body.trimStart();
+  if (head.startsWith('{') || head.startsWith('['))
+    return /"services"\s*:/.test(body) && !/"apiVersion"\s*:/.test(body) ? 'compose' : 'kubernetes';
+  if (/^(?:apiVersion|kind|items):(?:\s|$)/m.test(body)) return 'kubernetes';
+  if (/^services:\s*$/m.test(body)) return 'compose';
+  return 'text';
+}
+
+function describeReadError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? (err as Error).message;
+}
+
+/** The file's bytes, or undefined when it is over the limit (read no further than the limit). */
+async function readBounded(path: string): Promise<{ bytes: Buffer; size: number } | { tooLarge: number }> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw new InputFileError(`cannot read input file ${path}: ${describeReadError(err)}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new InputFileError(`cannot read input file ${path}: it is a directory`);
+    if (stat.isFile() && stat.size > MAX_INPUT_BYTES) return { tooLarge: stat.size };
+    // Not only stat: a pipe or a file growing meanwhile has no trustworthy size.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(1024 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_INPUT_BYTES) return { tooLarge: total };
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return { bytes: Buffer.concat(chunks), size: total };
+  } catch (err) {
+    if (err instanceof InputFileError) throw err;
+    throw new InputFileError(`cannot read input file ${path}: ${describeReadError(err)}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+const fileError = (file: string, format: InputFormat, error: string): ReadInput => ({
+  file,
+  format,
+  mentions: [{ kind: 'invalid', input: file, error, origin: { file, line: 0 } }],
+});
+
+export async function readInput(file: string, forced?: InputFormat): Promise<ReadInput> {
+  const read = await readBounded(file);
+  if ('tooLarge' in read) {
+    const mib = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
+    return fileError(
+      file,
+      forced ?? 'text',
+      `the file is over ${mib(read.tooLarge)}, more than the ${mib(MAX_INPUT_BYTES)} an input may be; split it`,
+    );
+  }
+  const { bytes } = read;
+  // input.txt keeps its line-by-line rules (each undecodable line is an error of its own); structured files must be text throughout.
+  const sniffed = strictTextOf(bytes);
+  const format = forced ?? (sniffed !== undefined ? detectInputFormat(sniffed) : 'text');
+  if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
+  if (sniffed === undefined) return fileError(file, format, `the file is not UTF-8 text (binary?); a ${format} input is YAML or JSON`);
+  const text = sniffed.replace(UTF8_BOM, '');
+  return { file, format, mentions: format === 'kubernetes' ? parseKubernetesMentions(text, file) : parseComposeMentions(text, file) };
+}
+
+/** The bytes as text, or undefined when they are not UTF-8 or hold a NUL (a binary file). */
+function strictTextOf(bytes: Buffer): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

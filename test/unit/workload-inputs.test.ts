@@ -1,0 +1,231 @@
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectSources, Mention } from '../../scanner/input/mentions';
+import { describeOrigin } from '../../scanner/output/origins';
+import { detectInputFormat, InputFileError, MAX_INPUT_BYTES, readInput } from '../../scanner/input/read-input';
+import { parseKubernetesMentions } from '../../scanner/input/kubernetes';
+import { parseComposeMentions } from '../../scanner/input/compose';
+import { parseCliArgs, UsageError } from '../../scanner/cli-args';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'inputs');
+const fixture = (name: string) => readFile(join(FIXTURES, name), 'utf8');
+const summary = (mentions: Mention[]) =>
+  mentions.map((m) =>
+    m.kind === 'reference'
+      ? [m.origin.line, m.input, describeOrigin(m.origin)]
+      : [m.origin.line, m.kind, m.kind === 'invalid' ? m.error : ''],
+  );
+
+describe('Kubernetes inputs', () => {
+  test('every container of every workload, with its object and container; objects that name no pod are skipped', async () => {
+    const mentions = parseKubernetesMentions(await fixture('workloads.yaml'), 'workloads.yaml');
+    expect(summary(mentions)).toEqual([
+      [21, 'registry.example.com/shop/migrate:2.1', 'workloads.yaml: Deployment shop/web, container migrate'],
+      [24, 'registry.example.com/shop/web:1.4', 'workloads.yaml: Deployment shop/web, container web'],
+      [26, 'envoyproxy/envoy:v1.30.1', 'workloads.yaml: Deployment shop/web, container proxy'],
+      [41, 'registry.example.com/shop/report:0.9', 'workloads.yaml: CronJob shop/report, container report'],
+      [60, 'postgres:16', 'workloads.yaml: StatefulSet data/db, container postgres'],
+      [72, 'registry.example.com/shop/web:1.4', 'workloads.yaml: DaemonSet kube-system/agent, container agent'],
+    ]);
+    // One image named by two workloads is one source with both origins.
+    const sources = collectSources(mentions);
+    expect(sources).toHaveLength(5);
+    expect(sources[1]).toMatchObject({
+      canonical: 'registry.example.com/shop/web:1.4',
+      duplicateLines: [],
+      origins: [
+        { file: 'workloads.yaml', line: 24, kind: 'Deployment', namespace: 'shop', name: 'web', container: 'web' },
+        { file: 'workloads.yaml', line: 72, kind: 'DaemonSet', namespace: 'kube-system', name: 'agent', container: 'agent' },
+      ],
+    });
+  });
+
+  test("kubectl get pods -o json: a Pod's imageID digest is what it runs and what is compared", async () => {
+    const mentions = parseKubernetesMentions(await fixture('pods.json'), 'pods.json');
+    const refs = mentions.flatMap((m) =>
+      m.kind === 'reference' ? [[m.input, m.reference.digest ?? null, (m.origin as { container: string }).container]] : [],
+    );
+    expect(refs).toEqual([
+      ['registry.example.com/shop/web:1.4@sha256:' + '1'.repeat(64), 'sha256:' + '1'.repeat(64), 'web'],
+      ['registry.example.com/shop/migrate:2.1@sha256:' + '2'.repeat(64), 'sha256:' + '2'.repeat(64), 'migrate'],
+      ['busybox:1.36', null, 'debugger'],
+      // A runtime that reports only the image ID (a config digest) leaves the tag to be resolved.
+      ['registry.example.com/shop/web:1.4', null, 'web'],
+    ]);
+    expect(describeOrigin(mentions[0]!.origin)).toBe('pods.json: Pod shop/web-7d9f, container web');
+    // JSON is read by JSON.parse; the line of each image is still its own (not the status's image lines).
+    expect(mentions.map((m) => m.origin.line)).toEqual([10, 11, 12, 35]);
+  });
+
+  test('JSON lines survive escapes, nested arrays and keys named image elsewhere', () => {
+    const text = [
+      '{"kind": "Pod", "metadata": {"name": "a\\"b", "annotations": {"image": "not:this"}},',
+      ' "spec": {"containers": [',
+      '   {"name": "x", "args": ["[", "{\\"image\\": 1}"], "image": "nginx:1"},',
+      '   {"name": "y",',
+      '    "image": "redis:7"}]}}',
+    ].join('\n');
+    expect(parseKubernetesMentions(text, 'p.json').map((m) => [m.input, m.origin.line])).toEqual([
+      ['nginx:1', 3],
+      ['redis:7', 5],
+    ]);
+  });
+
+  test('a malformed document is an error naming the file and document; the documents around it are read', async () => {
+    const mentions = parseKubernetesMentions(await fixture('malformed.yaml'), 'malformed.yaml');
+    expect(mentions.map((m) => [m.kind, m.input])).toEqual([
+      ['reference', 'alpine:3.20'],
+      ['invalid', 'document 2'],
+      ['reference', 'alpine:3.19'],
+    ]);
+    expect(mentions[1]).toMatchObject({
+      error: expect.stringMatching(/^malformed YAML in document 2: /),
+      origin: { file: 'malformed.yaml', line: 9 },
+    });
+  });
+
+  test('a YAML bomb is refused by its alias count, fast, and the next document is read', async () => {
+    const started = Date.now();
+    const mentions = parseKubernetesMentions(await fixture('yaml-bomb.yaml'), 'bomb.yaml');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(mentions.map((m) => m.kind)).toEqual(['invalid', 'reference']);
+    expect(mentions[0]).toMatchObject({ error: expect.stringMatching(/aliases expand beyond \d+ nodes \(a YAML bomb\?\)/) });
+  });
+
+  test('Job, ReplicaSet and any object with a pod template; a typed list such as DeploymentList', () => {
+    const tpl = (image: string) => ({ spec: { template: { spec: { containers: [{ name: 'c', image }] } } } });
+    const doc = {
+      kind: 'DeploymentList',
+      items: [
+        { kind: 'Job', metadata: { name: 'j' }, ...tpl('job:1') },
+        { kind: 'ReplicaSet', metadata: { name: 'rs', namespace: 'n' }, ...tpl('rs:1') },
+        { kind: 'Rollout', apiVersion: 'argoproj.io/v1alpha1', metadata: { name: 'r' }, ...tpl('rollout:1') },
+      ],
+    };
+    expect(parseKubernetesMentions(JSON.stringify(doc), 'l.json').map((m) => [m.input, describeOrigin(m.origin)])).toEqual([
+      ['job:1', 'l.json: Job j, container c'],
+      ['rs:1', 'l.json: ReplicaSet n/rs, container c'],
+      ['rollout:1', 'l.json: Rollout r, container c'],
+    ]);
+  });
+
+  test('a container without an image, or with an invalid one, is an error with its origin', () => {
+    const text = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n    - name: b\n      image: Not/Valid\n';
+    expect(summary(parseKubernetesMentions(text, 'p.yaml'))).toEqual([
+      [5, 'invalid', 'container a names no image'],
+      [7, 'invalid', expect.stringMatching(/^invalid reference: .*lowercase/)],
+    ]);
+  });
+});
+
+describe('compose inputs', () => {
+  test('services.*.image, merge keys followed; a built-only service names nothing; variables are an error saying what to do', async () => {
+    const mentions = parseComposeMentions(await fixture('compose.yaml'), 'compose.yaml');
+    expect(summary(mentions)).toEqual([
+      [6, 'nginx:1.25', 'compose.yaml: service web'],
+      // The image comes from the anchor through `<<:`; the line is the service's own.
+      [9, 'registry.example.com/shop/worker:3', 'compose.yaml: service worker'],
+      [13, 'invalid', expect.stringMatching(/compose variables; give the output of `docker compose config`/)],
+    ]);
+  });
+});
+
+describe('reading an --input file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'inputs-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the kind is told by the content', async () => {
+    expect(detectInputFormat('nginx:1.25\n# apiVersion: v1\nredis\n')).toBe('text');
+    expect(detectInputFormat(await fixture('workloads.yaml'))).toBe('kubernetes');
+    expect(detectInputFormat(await fixture('pods.json'))).toBe('kubernetes');
+    expect(detectInputFormat(await fixture('compose.yaml'))).toBe('compose');
+    expect(detectInputFormat('{"services": {"a": {"image": "x"}}}')).toBe('compose');
+    expect(detectInputFormat('\uFEFFkind: Deployment\n')).toBe('kubernetes');
+    expect((await readInput(join(FIXTURES, 'compose.yaml'))).format).toBe('compose');
+    // Forced: a compose file read as Kubernetes names no workload.
+    expect(await readInput(join(FIXTURES, 'compose.yaml'), 'kubernetes')).toMatchObject({ format: 'kubernetes', mentions: [] });
+  });
+
+  test('a file over the limit is an error entry, read no further than the limit', async () => {
+    const path = join(dir, 'huge.yaml');
+    const handle = await open(path, 'w');
+    await handle.truncate(100 * 1024 * 1024);
+    await handle.close();
+    const started = Date.now();
+    const used = process.memoryUsage().rss;
+    const read = await readInput(path);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().rss - used).toBeLessThan(MAX_INPUT_BYTES);
+    expect(read.mentions).toEqual([
+      {
+        kind: 'invalid',
+        input: path,
+        error: expect.stringMatching(/^the file is over 100 MiB, more than the 32 MiB an input may be/),
+        origin: { file: path, line: 0 },
+      },
+    ]);
+  });
+
+  test("a cluster's 10,000 pods as JSON (about 20 MB) are read in seconds; YAML over its bound is one error naming the file", async () => {
+    const pod = (i: number) => ({
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: `ns${i % 50}`, annotations: { note: 'x'.repeat(1500) } },
+      spec: { containers: [{ name: 'web', image: `registry.example.com/team${i % 200}/web:1.${i % 30}` }] },
+      status: { containerStatuses: [{ name: 'web', imageID: `registry.example.com/team${i % 200}/web@sha256:${'a'.repeat(64)}` }] },
+    });
+    const json = join(dir, 'pods.json');
+    await writeFile(json, JSON.stringify({ kind: 'List', items: Array.from({ length: 10_000 }, (_, i) => pod(i)) }, null, 1));
+    const started = Date.now();
+    const read = await readInput(json);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(read.mentions).toHaveLength(10_000);
+    expect(read.mentions[9_999]!.origin).toMatchObject({ name: 'web-9999', line: expect.any(Number) });
+    expect(read.mentions[9_999]!.origin.line).toBeGreaterThan(100_000);
+
+    const yaml = join(dir, 'big.yaml');
+    const item = `  - {kind: ConfigMap, metadata: {name: x}, data: {a: "${'y'.repeat(200)}"}}\n`;
+    await writeFile(yaml, `kind: List\nitems:\n${item.repeat(25_000)}`);
+    const refused = await readInput(yaml);
+    expect(refused.mentions).toEqual([
+      {
+        kind: 'invalid',
+        input: yaml,
+        error: expect.stringMatching(/^the YAML is 6\.2 MiB, over the 4\.0 MiB a YAML input may be; split it, or give JSON/),
+        origin: { file: yaml, line: 0 },
+      },
+    ]);
+  });
+
+  test('binary garbage forced as YAML is one clear error; as text each line is an error as before', async () => {
+    const path = join(dir, 'garbage.bin');
+    await writeFile(path, Buffer.from([0x00, 0xff, 0x13, 0x0a, 0x89, 0x50, 0x4e, 0x47, 0x0a]));
+    const asYaml = await readInput(path, 'kubernetes');
+    expect(asYaml.mentions).toEqual([expect.objectContaining({ error: expect.stringMatching(/not UTF-8 text \(binary\?\)/) })]);
+    const asText = await readInput(path);
+    expect(asText.format).toBe('text');
+    expect(asText.mentions.map((m) => m.kind)).toEqual(['invalid', 'invalid']);
+  });
+
+  test('a file that cannot be read ends the run, naming it', async () => {
+    await expect(readInput(join(dir, 'missing.txt'))).rejects.toThrow(InputFileError);
+    await expect(readInput(join(dir, 'missing.txt'))).rejects.toThrow(/cannot read input file .*missing.txt: no such file/);
+    await expect(readInput(dir)).rejects.toThrow(/it is a directory/);
+  });
+});
+
+describe('--input and --input-format', () => {
+  test('--input is repeatable, in order; input.txt when none; --input-format forces one kind, and only a known one', () => {
+    expect(parseCliArgs(['--input', 'a.txt', '--input', 'pods.json']).inputPaths).toEqual(['a.txt', 'pods.json']);
+    expect(parseCliArgs([]).inputPaths).toEqual(['input.txt']);
+    expect(parseCliArgs(['--input-format', 'compose']).inputFormat).toBe('compose');
+    expect(parseCliArgs([]).inputFormat).toBeUndefined();
+    expect(() => parseCliArgs(['--input-format', 'helm'])).toThrow(UsageError);
+    expect(() => parseCliArgs(['--input-format', 'helm'])).toThrow(/--input-format expects text, kubernetes, compose, got "helm"/);
+  });
+});
