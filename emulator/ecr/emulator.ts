@@ -1,6 +1,8 @@
 /**
  * An Amazon ECR emulator for tests, the benchmark and the demo: ECR's AWS JSON
- * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages) on
+ * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages,
+ * ListImageReferrers, UpdateImageStorageClass; ECR of 2026: storage classes,
+ * referrers, pull times, tag mutability with exclusions) on
  * 127.0.0.1, backed by an in-memory store, with knobs for what real ECR does
  * to clients under load or misconfiguration: small pages, latency,
  * throttling, injected errors, and changes between two calls.
@@ -26,7 +28,7 @@ export type { DistributionContent, DistributionManifest } from './distribution';
 export { loadFromRegistry } from './load';
 export type { LoadFromRegistryOptions, RegistryMapping } from './load';
 export { manifestImage, sha256Digest } from './store';
-export type { CreateRepositoryOptions, EcrImage, EcrImageSummary, EcrStoreContent, EcrStoreHandle } from './store';
+export type { CreateRepositoryOptions, EcrImage, EcrImageSummary, EcrStoreContent, EcrStoreHandle, ImageStatus, TagMutability } from './store';
 export { syntheticStore } from './synthetic';
 export type { PlantedImage, SyntheticKind, SyntheticStore, SyntheticStoreOptions } from './synthetic';
 export type { ThrottleOptions } from './throttle';
@@ -74,6 +76,8 @@ export interface EcrCallCounts {
   BatchGetImage: number;
   ListImages: number;
   GetAuthorizationToken: number;
+  ListImageReferrers: number;
+  UpdateImageStorageClass: number;
   /** All operation calls, including throttled and faulted ones. */
   total: number;
   throttled: number;
@@ -99,6 +103,8 @@ export interface EcrEmulatorOptions {
   beforeOperation?: EcrCallHook;
   /** Serve a read-only OCI distribution API (requests without X-Amz-Target) from this content. */
   distribution?: DistributionContent;
+  /** The caller is registered as a pull-time update exclusion: BatchGetImage leaves lastRecordedPullTime alone. Default false. */
+  pullTimeExcluded?: boolean;
   /** Keep a record of every call in `log`. Default true. */
   recordCalls?: boolean;
   /**
@@ -144,6 +150,8 @@ const zeroCounts = (): EcrCallCounts => ({
   BatchGetImage: 0,
   ListImages: 0,
   GetAuthorizationToken: 0,
+  ListImageReferrers: 0,
+  UpdateImageStorageClass: 0,
   total: 0,
   throttled: 0,
   faulted: 0,
@@ -200,6 +208,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       proxyEndpoint: options.authorization?.proxyEndpoint ?? '',
       validForMs: 12 * 3600 * 1000,
     },
+    pullTimeExcluded: options.pullTimeExcluded ?? false,
   };
   let latency = options.latencyMs ?? 0;
   let throttleOptions = options.throttle;

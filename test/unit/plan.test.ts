@@ -40,11 +40,12 @@ const target = { registry: REGISTRY, repositoryNames: ['library/nginx', 'unrelat
 
 describe('target names', () => {
   test('ECR names: its grammar and 2 to 256 characters', () => {
-    for (const ok of ['library/nginx', 'a/b', 'org/app.v2', 'x_y-z/q', 'ab', 'a'.repeat(256)]) expect(ecrNameProblem(ok)).toBeUndefined();
+    // The OCI grammar ECR follows since 2026-02: `__` and runs of `-` are separators too.
+    for (const ok of ['library/nginx', 'a/b', 'org/app.v2', 'x_y-z/q', 'ab', 'a'.repeat(256), 'org/my__app', 'org/my--app', 'a---b/c__d'])
+      expect(ecrNameProblem(ok)).toBeUndefined();
     expect(ecrNameProblem('a')).toMatch(/shorter than ECR's minimum of 2/);
     expect(ecrNameProblem('a'.repeat(257))).toMatch(/257 characters long, over ECR's maximum of 256/);
-    // Docker allows these separators; ECR does not.
-    for (const bad of ['org/my__app', 'org/my--app', 'org/a.-b', 'Org/app', 'org//app', '/org', 'org/']) {
+    for (const bad of ['org/my___app', 'org/a..b', 'org/a.-b', 'org/a_-b', 'org/-a', 'Org/app', 'org//app', '/org', 'org/']) {
       expect(ecrNameProblem(bad)).toMatch(/not a valid ECR repository name/);
     }
   });
@@ -53,7 +54,8 @@ describe('target names', () => {
     expect(normalizeTargetPrefix('')).toBe('');
     expect(normalizeTargetPrefix('mirror')).toBe('mirror');
     expect(normalizeTargetPrefix('team-a/mirror/')).toBe('team-a/mirror');
-    for (const bad of ['/mirror', 'Mirror', 'a//b', 'a b', 'mirror//', 'a__b', 'x'.repeat(255)]) {
+    expect(normalizeTargetPrefix('team__a/mirror--2')).toBe('team__a/mirror--2');
+    for (const bad of ['/mirror', 'Mirror', 'a//b', 'a b', 'mirror//', 'a___b', 'a-.b', 'x'.repeat(255)]) {
       expect(() => normalizeTargetPrefix(bad)).toThrow(TargetPrefixError);
     }
     expect(parseCliArgs(['--target-prefix', 'mirror/']).targetPrefix).toBe('mirror');
@@ -162,21 +164,20 @@ describe('buildPlan', () => {
 
   test('a source path ECR would refuse is kept with invalidTarget, not renamed, not copied', () => {
     const report = reportOf([
-      source(1, 'quay.io/org/my__app:1', 'quay.io/org/my__app:1', d('a'), [image('linux/amd64', false)]),
       source(2, 'quay.io/org/my--app:1', 'quay.io/org/my--app:1', d('b'), [image('linux/amd64', false)]),
       source(3, 'quay.io/a:1', 'quay.io/a:1', d('c'), [image('linux/amd64', false)]),
     ]);
     const plan = buildPlan(report, target, '');
     expect(plan.copies.map((c) => [c.targetRepository, c.invalidTarget])).toEqual([
-      ['org/my__app', expect.stringMatching(/not a valid ECR repository name/)],
-      ['org/my--app', expect.stringMatching(/not a valid ECR repository name/)],
+      // A name ECR refused before 2026-02 and takes now.
+      ['org/my--app', undefined],
       ['a', expect.stringMatching(/shorter than ECR's minimum/)],
     ]);
     expect(plan.copies.every((c) => c.conflict === undefined)).toBe(true);
-    expect(plan.createRepositories).toEqual([]);
+    expect(plan.createRepositories).toEqual(['org/my--app']);
     // With a prefix the one-letter path becomes a valid name.
-    expect(buildPlan(report, target, 'm').copies[2]).toMatchObject({ targetRepository: 'm/a' });
-    expect(buildPlan(report, target, 'm').copies[2]!.invalidTarget).toBeUndefined();
+    expect(buildPlan(report, target, 'm').copies[1]).toMatchObject({ targetRepository: 'm/a' });
+    expect(buildPlan(report, target, 'm').copies[1]!.invalidTarget).toBeUndefined();
   });
 
   test('the target registry comes from the inventory; unknown when ECR listed no repository', () => {
