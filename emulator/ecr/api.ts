@@ -109,7 +109,8 @@ function pageLimit(input: JsonObject, cap: number | undefined, defaultPage = DEF
 function filterOf(input: JsonObject): JsonObject {
   const filter = input.filter;
   if (filter === undefined || filter === null) return {};
-  if (typeof filter !== 'object' || Array.isArray(filter)) throw new EcrServiceError('SerializationException', 'filter must be a structure');
+  if (typeof filter !== 'object' || Array.isArray(filter))
+    throw new EcrServiceError('SerializationException', 'filter must be a structure');
   return filter as JsonObject;
 }
 
@@ -438,6 +439,10 @@ class Api {
         fail('ImageNotFound', `Requested image not found: manifest media type ${image.mediaType} is not in acceptedMediaTypes`);
         continue;
       }
+      if (image.failureCode !== undefined) {
+        fail(image.failureCode, `${image.failureCode} set by the ECR emulator for this image`);
+        continue;
+      }
       // An archived image (or one being restored) cannot be pulled; ECR's answer for it is not documented, this is the code that came with the class.
       if (image.imageStatus !== 'ACTIVE') {
         fail('ImageInaccessible', `The image is ${image.imageStatus}; restore it with UpdateImageStorageClass to pull it`);
@@ -501,7 +506,10 @@ class Api {
     const { repo, registryId } = this.repositoryFor(input);
     const raw = input.imageId;
     if (!raw || typeof raw !== 'object') throw constraint('imageId', 'Member must not be null');
-    const id: ImageId = { imageDigest: optionalString(raw as JsonObject, 'imageDigest'), imageTag: optionalString(raw as JsonObject, 'imageTag') };
+    const id: ImageId = {
+      imageDigest: optionalString(raw as JsonObject, 'imageDigest'),
+      imageTag: optionalString(raw as JsonObject, 'imageTag'),
+    };
     const target = requiredString(input, 'targetStorageClass');
     if (target !== 'ARCHIVE' && target !== 'STANDARD') {
       throw constraint('targetStorageClass', 'Member must satisfy enum value set: [STANDARD, ARCHIVE]');

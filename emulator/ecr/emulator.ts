@@ -28,8 +28,17 @@ export type { DistributionContent, DistributionManifest } from './distribution';
 export { loadFromRegistry } from './load';
 export type { LoadFromRegistryOptions, RegistryMapping } from './load';
 export { manifestImage, sha256Digest } from './store';
-export type { CreateRepositoryOptions, EcrImage, EcrImageSummary, EcrStoreContent, EcrStoreHandle, ImageStatus, TagMutability } from './store';
+export type {
+  CreateRepositoryOptions,
+  EcrImage,
+  EcrImageSummary,
+  EcrStoreContent,
+  EcrStoreHandle,
+  ImageStatus,
+  TagMutability,
+} from './store';
 export { syntheticStore } from './synthetic';
+export { ArtifactType, cosignSignature, EMPTY_CONFIG, helmChart, notationSignature, spdxSbom } from './artifacts';
 export type { PlantedImage, SyntheticKind, SyntheticStore, SyntheticStoreOptions } from './synthetic';
 export type { ThrottleOptions } from './throttle';
 

@@ -103,6 +103,8 @@ export interface StoredImage {
   imageStatus: ImageStatus;
   /** Set by BatchGetImage (ECR counts it as a pull). */
   lastRecordedPullMs?: number;
+  /** A failure BatchGetImage answers for this image (KmsError, UpstreamUnavailable, …), set by a test. */
+  failureCode?: string;
   readonly manifestBytes?: Buffer;
   readonly lazySlot?: number;
 }
@@ -116,7 +118,6 @@ const DIGEST_PATTERN = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 export function isValidDigest(digest: string): boolean {
   return DIGEST_PATTERN.test(digest);
 }
-
 
 /** Builds an EcrImage from manifest bytes, taking the media type from the manifest itself. */
 export function manifestImage(manifest: Buffer | string | object, tags: string[] = [], mediaType?: string): EcrImage {
@@ -382,6 +383,11 @@ export interface EcrStoreHandle {
   setImageStatus(repository: string, digest: string, status: ImageStatus): boolean;
   /** When BatchGetImage last counted a pull of the image (ECR's lastRecordedPullTime); undefined if never. */
   lastRecordedPull(repository: string, digest: string): Date | undefined;
+  /**
+   * Makes BatchGetImage answer this failure code for the image (what a revoked KMS key, a pull-through
+   * upstream or a code yet unknown would do); undefined clears it. False if the image does not exist.
+   */
+  setImageFailure(repository: string, digest: string, failureCode: string | undefined): boolean;
   /** Changes a repository's tag mutability (PutImageTagMutability); false if the repository does not exist. */
   setTagMutability(repository: string, mutability: TagMutability, exclusionFilters?: string[]): boolean;
   load(content: EcrStoreContent): void;
@@ -453,6 +459,13 @@ export class EcrStore implements EcrStoreHandle {
     const image = this.repository(repository)?.byDigestOrUndefined(digest);
     if (!image) return false;
     image.imageStatus = status;
+    return true;
+  }
+
+  setImageFailure(repository: string, digest: string, failureCode: string | undefined): boolean {
+    const image = this.repository(repository)?.byDigestOrUndefined(digest);
+    if (!image) return false;
+    image.failureCode = failureCode;
     return true;
   }
 

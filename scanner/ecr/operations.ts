@@ -9,7 +9,8 @@
 /** Operations of the inventory of a registry the scanner reads (its own account's, or a member's). */
 export const ECR_INVENTORY_OPERATIONS = {
   DescribeRepositories: 'ecr:DescribeRepositories',
-  ListImages: 'ecr:ListImages',
+  // With `imageStatus: ANY`: every storage class, each image's status, artifacts and referrers named.
+  DescribeImages: 'ecr:DescribeImages',
   BatchGetImage: 'ecr:BatchGetImage',
 } as const;
 

@@ -1,5 +1,5 @@
 /** Compares resolved source images with the ECR inventory by image ID, per platform. Pure functions. */
-import { EcrInventory, EcrPlatformImage } from '../ecr/types';
+import { EcrHeldManifest, EcrInactiveStatus, EcrInventory, EcrPlatformImage } from '../ecr/types';
 import { formatEcrHost } from '../oci/ecr-host';
 import { SourceImage } from '../source/types';
 
@@ -13,6 +13,8 @@ export interface EcrMatch {
   manifestDigest: string;
   imageId: string;
   matchedBy: MatchedBy;
+  /** ARCHIVED or ACTIVATING: in ECR, but not pullable until restored. Absent for ACTIVE. */
+  imageStatus?: EcrInactiveStatus;
 }
 
 export interface MatchedImage extends SourceImage {
@@ -23,24 +25,29 @@ export interface MatchedImage extends SourceImage {
 export interface EcrIndex {
   registryHost: string;
   imagesWithId(imageId: string): readonly EcrPlatformImage[];
+  /** Places holding the digest whose manifest the inventory could not read (archived ones): a manifest match only. */
+  unreadWithDigest(manifestDigest: string): readonly EcrHeldManifest[];
 }
 
 export function indexInventory(inventories: readonly EcrInventory[]): EcrIndex[] {
   return inventories.map((inventory) => ({
     registryHost: formatEcrHost(inventory),
     imagesWithId: (imageId) => inventory.imagesWithId(imageId),
+    unreadWithDigest: (manifestDigest) => inventory.unreadWithDigest(manifestDigest),
   }));
 }
 
-function toMatch(source: SourceImage, ecr: EcrPlatformImage, registryHost: string): EcrMatch {
+/** An ECR place as a match; a place whose manifest was not read has the source's image ID, as the same digest is the same content. */
+function toMatch(source: SourceImage, ecr: EcrPlatformImage | EcrHeldManifest, registryHost: string): EcrMatch {
   const ref = ecr.tags.length > 0 ? `:${ecr.tags[0]}` : `@${ecr.manifestDigest}`;
   return {
     uri: `${registryHost}/${ecr.repository}${ref}`,
     repository: ecr.repository,
     tags: ecr.tags,
     manifestDigest: ecr.manifestDigest,
-    imageId: ecr.imageId,
+    imageId: 'imageId' in ecr ? ecr.imageId : source.imageId,
     matchedBy: ecr.manifestDigest === source.manifestDigest ? 'manifest' : 'imageId',
+    ...(ecr.imageStatus ? { imageStatus: ecr.imageStatus } : {}),
   };
 }
 
@@ -53,7 +60,10 @@ export function matchImages(images: readonly SourceImage[], indexes: readonly Ec
   return images.map((image) => ({
     ...image,
     matches: indexes
-      .flatMap((index) => index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index.registryHost)))
+      .flatMap((index) => [
+        ...index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index.registryHost)),
+        ...index.unreadWithDigest(image.manifestDigest).map((ecr) => toMatch(image, ecr, index.registryHost)),
+      ])
       .sort(byStrength),
   }));
 }

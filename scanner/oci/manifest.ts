@@ -115,7 +115,8 @@ export function manifestFromJson(doc: unknown, contentType?: string): Manifest {
 /** `artifactType` and the `subject` digest of an OCI 1.1 manifest, when present and well-formed. */
 function artifactFields(doc: Json): { artifactType?: string; subject?: string } {
   const artifactType = typeof doc.artifactType === 'string' && doc.artifactType !== '' ? doc.artifactType : undefined;
-  const subject = isObject(doc.subject) && typeof doc.subject.digest === 'string' && isOciDigest(doc.subject.digest) ? doc.subject.digest : undefined;
+  const subject =
+    isObject(doc.subject) && typeof doc.subject.digest === 'string' && isOciDigest(doc.subject.digest) ? doc.subject.digest : undefined;
   return { ...(artifactType ? { artifactType } : {}), ...(subject ? { subject } : {}) };
 }
 

@@ -8,7 +8,6 @@
 import { FatalError } from '../errors/fatal-error';
 import { ECR_NAME_MAX, ECR_NAME_MIN, ECR_NAME_PATTERN as ECR_NAME_RE } from '../oci/ecr-repository-name';
 
-
 export class TargetPrefixError extends FatalError {}
 
 /** Why ECR would refuse this repository name; undefined when it is valid. */

@@ -4,7 +4,16 @@ import { reclaimableBytes } from '../ecr/duplicates';
 import { EcrDuplicate, EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
-import { EcrDuplicateSummary, Report, ReportProvenance, ReportRegistry, ReportSource, ReportSummary, SCHEMA_VERSION } from './report-types';
+import {
+  EcrDuplicateSummary,
+  Report,
+  ReportEcr,
+  ReportProvenance,
+  ReportRegistry,
+  ReportSource,
+  ReportSummary,
+  SCHEMA_VERSION,
+} from './report-types';
 
 export interface BuildReportInput {
   entries: readonly SourceEntry[];
@@ -61,6 +70,22 @@ export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDup
   return { images: duplicates.length, locations, extraCopies: locations - duplicates.length, reclaimableBytes: bytes };
 }
 
+function ecrEntry(inv: EcrInventory): ReportEcr {
+  const counts = inv.counts;
+  return {
+    accountId: inv.accountId,
+    region: inv.region,
+    repositories: inv.repositories,
+    images: inv.images,
+    ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
+    ...(counts ? { kinds: counts.kinds } : {}),
+    ...(counts && counts.archived > 0 ? { archivedImages: counts.archived } : {}),
+    ...(counts && counts.activating > 0 ? { activatingImages: counts.activating } : {}),
+    ...(counts && counts.notCompared > 0 ? { archivedNotCompared: counts.notCompared } : {}),
+    ...(counts && counts.unreadable.count > 0 ? { unreadableImages: counts.unreadable } : {}),
+  };
+}
+
 export function buildReport(input: BuildReportInput): Report {
   const ecrDuplicates = input.inventories.flatMap((inv) => inv.duplicates());
   const sources = [...input.entries].sort((a, b) => a.line - b.line).map((e) => sourceOf(e, input));
@@ -70,13 +95,7 @@ export function buildReport(input: BuildReportInput): Report {
     generatedAt: input.generatedAt.toISOString(),
     ...(provenance ? { provenance } : {}),
     ...(input.platforms && input.platforms.length > 0 ? { platforms: input.platforms } : {}),
-    ecr: input.inventories.map((inv) => ({
-      accountId: inv.accountId,
-      region: inv.region,
-      repositories: inv.repositories,
-      images: inv.images,
-      ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
-    })),
+    ecr: input.inventories.map(ecrEntry),
     summary: summarize(sources),
     sources,
     ...(input.registries && input.registries.length > 0 ? { registries: [...input.registries] } : {}),
