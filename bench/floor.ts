@@ -1,6 +1,6 @@
 /**
  * The floor the scanner is measured against: the very calls the scanner makes
- * (DescribeRepositories, ListImages per repository, BatchGetImage per 100
+ * (DescribeRepositories, DescribeImages of every storage class per repository, BatchGetImage per 100
  * digests, same page sizes, same concurrency, kept-alive sockets) over plain
  * node:http with JSON.parse of each answer and nothing else: no SDK, no
  * signing, no manifest parsing, nothing kept. The bench bundles and runs it in
@@ -64,8 +64,13 @@ async function repository(name: string): Promise<number> {
   let nextToken: string | undefined;
   do {
     const token = nextToken;
-    const page = await call('ListImages', () => ({ repositoryName: name, maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
-    for (const id of (page.imageIds as Array<{ imageDigest?: string }> | undefined) ?? []) if (id.imageDigest) digests.add(id.imageDigest);
+    const page = await call('DescribeImages', () => ({
+      repositoryName: name,
+      maxResults: 1000,
+      filter: { imageStatus: 'ANY' },
+      ...(token ? { nextToken: token } : {}),
+    }));
+    for (const d of (page.imageDetails as Array<{ imageDigest?: string }> | undefined) ?? []) if (d.imageDigest) digests.add(d.imageDigest);
     nextToken = page.nextToken as string | undefined;
   } while (nextToken);
   const all = [...digests];

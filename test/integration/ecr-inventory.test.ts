@@ -5,7 +5,13 @@
  * repositories is read once; and the client's plain-JSON codec gives the
  * same answers as the SDK's own.
  */
-import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  ListImagesCommand,
+} from '@aws-sdk/client-ecr';
 import { createEcrClient } from '../../scanner/aws-clients';
 import { inventoryEcr } from '../../scanner/ecr/inventory';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
@@ -132,9 +138,18 @@ test("the scanner client's plain-JSON codec answers exactly as the SDK's own", a
   const [a, b] = [await plain.send(get), await sdk.send(get)];
   expect(strip(a)).toEqual(strip(b));
   expect(a.failures?.[0]?.failureCode).toBe('ImageNotFound');
-  // Timestamps are converted by the SDK's codec, which this shape still goes through.
-  const repos = await plain.send(new DescribeRepositoriesCommand({}));
-  expect(repos.repositories?.[0]?.createdAt).toBeInstanceOf(Date);
+  // Numbers and epoch timestamps are converted where the schema says so, exactly as the SDK's codec does.
+  ecr.store.setImageStatus('team/repo-1', content['team/repo-1']![1]!.digest, 'ARCHIVED');
+  const describe = new DescribeImagesCommand({ repositoryName: 'team/repo-1', maxResults: 4, filter: { imageStatus: 'ANY' } });
+  const [c, d] = [await plain.send(describe), await sdk.send(describe)];
+  expect(strip(c)).toEqual(strip(d));
+  expect(c.imageDetails?.[0]?.imagePushedAt).toBeInstanceOf(Date);
+  expect(c.imageDetails?.[0]?.lastRecordedPullTime).toBeInstanceOf(Date);
+  expect(c.imageDetails?.map((i) => i.imageStatus)).toContain('ARCHIVED');
+  const repos = new DescribeRepositoriesCommand({});
+  const [e, f] = [await plain.send(repos), await sdk.send(repos)];
+  expect(strip(e)).toEqual(strip(f));
+  expect(e.repositories?.[0]?.createdAt).toBeInstanceOf(Date);
   await expect(plain.send(new ListImagesCommand({ repositoryName: 'gone' }))).rejects.toMatchObject({
     name: 'RepositoryNotFoundException',
   });

@@ -70,7 +70,7 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
   return { store, distribution, sourcePaths, expected, images };
 }
 
-/** ceil(R/1000) DescribeRepositories + per repository ceil(n/1000) listing pages (DescribeImages in the issue, ListImages here) + ceil(n/100) BatchGetImage. */
+/** ceil(R/1000) DescribeRepositories + per repository ceil(n/1000) DescribeImages pages (every storage class) + ceil(n/100) BatchGetImage. */
 export function apiLowerBound(
   repositories: number,
   imagesPerRepository: number,

@@ -32,7 +32,7 @@ let input = '';
 const emulators: EcrEmulator[] = [];
 
 async function emulator(options: Parameters<typeof startEcrEmulator>[0] = {}): Promise<EcrEmulator> {
-  const e = await startEcrEmulator({ repositories: content, pageSize: { DescribeRepositories: 2, ListImages: 2 }, ...options });
+  const e = await startEcrEmulator({ repositories: content, pageSize: { DescribeRepositories: 2, DescribeImages: 2 }, ...options });
   emulators.push(e);
   return e;
 }
@@ -95,7 +95,7 @@ test.each([
 
 test.each([
   ['DescribeRepositories', 'ecr:DescribeRepositories'],
-  ['ListImages', 'ecr:ListImages'],
+  ['DescribeImages', 'ecr:DescribeImages'],
   ['BatchGetImage', 'ecr:BatchGetImage'],
 ] as const)('AccessDenied on %s: exit 2, the message names %s, no report', async (operation, permission) => {
   const ecr = await emulator({ faults: { [operation]: { code: 'AccessDeniedException' } } });
@@ -109,7 +109,7 @@ test.each([
 test('a repository deleted between listing and reading: skipped with a warning, counted, exit unchanged', async () => {
   const ecr = await emulator();
   // Listed by DescribeRepositories, gone by the time its images are asked for.
-  ecr.onCall('ListImages', (call) => {
+  ecr.onCall('DescribeImages', (call) => {
     if (call.input.repositoryName === 'doomed') ecr.store.deleteRepository('doomed');
   });
   const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint });
@@ -120,7 +120,7 @@ test('a repository deleted between listing and reading: skipped with a warning, 
   expect(run.written['report.md']).toContain('Skipped (deleted during the scan): doomed.');
 });
 
-test('an image deleted between ListImages and BatchGetImage: left out via failures, no crash', async () => {
+test('an image deleted between the listing and BatchGetImage: left out via failures, no crash', async () => {
   const ecr = await emulator();
   ecr.onCall('BatchGetImage', (call) => {
     if (call.input.repositoryName === 'a-1') ecr.store.deleteImage('a-1', a.manifestDigest);
@@ -143,10 +143,10 @@ test('an empty registry: every source absent, exit 0', async () => {
 });
 
 test('a server error on ECR that persists: exit 2, nothing reported as absent', async () => {
-  const ecr = await emulator({ faults: { ListImages: { code: 'ServerException' } } });
+  const ecr = await emulator({ faults: { DescribeImages: { code: 'ServerException' } } });
   const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint, ecrMaxAttempts: 2 });
   expect(run.exitCode).toBe(2);
-  expect(run.message).toMatch(/ECR ListImages failed on repository .*ServerException/);
+  expect(run.message).toMatch(/ECR DescribeImages failed on repository .*ServerException/);
   expect(run.report).toBeUndefined();
 });
 
