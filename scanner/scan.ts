@@ -28,7 +28,7 @@ import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './output/render';
 import { buildPlan, planTargetOf } from './plan/build-plan';
-import { normalizeTargetPrefix } from './plan/target-name';
+import { normalizeTargetPrefix, planTargetTags } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, formatS3Location, uploadCompleteSet } from './output/upload-s3';
 import { ensureWritableDir, writeReportFiles } from './output/write-local';
@@ -102,7 +102,12 @@ interface Evidence {
  * once, and a source's GETs wait for what ECR and the cache already know.
  * Throws a FatalError (EcrInventoryError) when the inventory cannot be trusted.
  */
-async function gatherEvidence(valid: readonly ValidSource[], options: ScanOptions, startedAt: number): Promise<Evidence> {
+async function gatherEvidence(
+  valid: readonly ValidSource[],
+  options: ScanOptions,
+  targetPrefix: string,
+  startedAt: number,
+): Promise<Evidence> {
   const { logger } = options;
   let cache: ManifestTable | undefined;
   if (options.cacheLocation) {
@@ -116,7 +121,8 @@ async function gatherEvidence(valid: readonly ValidSource[], options: ScanOption
     client: options.ecrClient(options.concurrency),
     concurrency: options.concurrency,
     ...(cache ? { cache } : {}),
-    wantedTags: scannedRegistryTags(valid),
+    // ECR sources' tags (resolved from the inventory) and the plan's targets (a copy never moves a tag).
+    wantedTags: new Set([...scannedRegistryTags(valid), ...planTargetTags(valid, targetPrefix)]),
     onWarning: (m) => logger.warn(m),
     onProgress: (p) =>
       ecrProgress.update(
@@ -200,7 +206,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   let evidence: Evidence = { inventories: [], resolved: new Map(), registries: [] };
   if (valid.length > 0) {
     try {
-      evidence = await gatherEvidence(valid, options, startedAt);
+      evidence = await gatherEvidence(valid, options, targetPrefix, startedAt);
     } catch (err) {
       if (err instanceof FatalError) return fail(err.message);
       throw err;

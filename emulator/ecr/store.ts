@@ -8,6 +8,12 @@
 import { createHash } from 'node:crypto';
 import { INDEX_MEDIA_TYPES } from '../../scanner/oci/media-types';
 import { isEcrRepositoryName as isValidRepositoryName } from '../../scanner/oci/ecr-repository-name';
+import {
+  ECR_TAG_MUTABILITY_SETTINGS,
+  EcrTagMutability,
+  EcrTagMutabilitySetting,
+  isTagImmutable as tagIsImmutable,
+} from '../../scanner/oci/ecr-tag-mutability';
 
 /** One manifest stored in an ECR repository, as a test writes or reads it. */
 export interface EcrImage {
@@ -29,35 +35,9 @@ export interface EcrImage {
 export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
 export const IMAGE_STATUSES: readonly ImageStatus[] = ['ACTIVE', 'ARCHIVED', 'ACTIVATING'];
 
-/** ECR's tag mutability settings; the *_WITH_EXCLUSION ones invert the rule for tags an exclusion filter matches. */
-export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'MUTABLE_WITH_EXCLUSION' | 'IMMUTABLE_WITH_EXCLUSION';
-export const TAG_MUTABILITIES: readonly TagMutability[] = ['MUTABLE', 'IMMUTABLE', 'MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'];
-
-export interface TagMutabilitySetting {
-  mutability: TagMutability;
-  /** Wildcard patterns (`*` any run of characters), ECR's `imageTagMutabilityExclusionFilters` of type WILDCARD. */
-  exclusionFilters: string[];
-}
-
-/** True when ECR refuses to move `tag` to another image under this setting. */
-export function tagIsImmutable(setting: TagMutabilitySetting, tag: string): boolean {
-  const excluded = setting.exclusionFilters.some((filter) => wildcardMatches(filter, tag));
-  switch (setting.mutability) {
-    case 'MUTABLE':
-      return false;
-    case 'IMMUTABLE':
-      return true;
-    case 'MUTABLE_WITH_EXCLUSION':
-      return excluded;
-    case 'IMMUTABLE_WITH_EXCLUSION':
-      return !excluded;
-  }
-}
-
-function wildcardMatches(pattern: string, text: string): boolean {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`).test(text);
-}
+/** ECR's tag mutability rule, shared with the scanner's plan (scanner/oci/ecr-tag-mutability.ts). */
+export type TagMutability = EcrTagMutabilitySetting;
+export type TagMutabilitySetting = EcrTagMutability;
 
 /** An image without its manifest: cheap to list even for generated repositories. */
 export type EcrImageSummary = Omit<EcrImage, 'manifest'>;
@@ -451,7 +431,7 @@ export class EcrStore implements EcrStoreHandle {
   }
 
   private setMutability(repo: Repository, mutability: TagMutability, exclusionFilters: string[]): void {
-    if (!TAG_MUTABILITIES.includes(mutability)) throw new Error(`unknown tag mutability ${mutability}`);
+    if (!ECR_TAG_MUTABILITY_SETTINGS.includes(mutability)) throw new Error(`unknown tag mutability ${mutability}`);
     repo.mutability = { mutability, exclusionFilters: [...exclusionFilters] };
   }
 

@@ -1,5 +1,8 @@
 /** What the inventory of one ECR registry yields: every platform image with its repository and tags. */
 import { ManifestSummary } from './manifest-summary';
+import { EcrTagMutability } from '../oci/ecr-tag-mutability';
+
+export type { EcrTagMutability };
 
 /** ECR's storage class states other than ACTIVE: such an image cannot be pulled until restored. */
 export type EcrInactiveStatus = 'ARCHIVED' | 'ACTIVATING';
@@ -24,13 +27,6 @@ export interface EcrHeldManifest {
   manifestDigest: string;
   tags: string[];
   imageStatus?: EcrInactiveStatus;
-}
-
-/** ECR's tag mutability of a repository, as DescribeRepositories gives it. */
-export interface EcrTagMutability {
-  mutability: 'MUTABLE' | 'IMMUTABLE' | 'MUTABLE_WITH_EXCLUSION' | 'IMMUTABLE_WITH_EXCLUSION';
-  /** Wildcard filters (`*`): tags they match are excepted from the rule above. */
-  exclusionFilters: string[];
 }
 
 /** Manifests of the registry by kind, and what could not be read: `ecr[]`'s counts. */

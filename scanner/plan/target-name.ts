@@ -34,6 +34,20 @@ export function normalizeTargetPrefix(prefix: string): string {
   return trimmed;
 }
 
+/**
+ * `repository:tag` of every target the plan may copy to, known from the sources before any ECR call,
+ * so the inventory remembers which image ECR holds under each (a copy must never move a tag).
+ */
+export function planTargetTags(
+  sources: ReadonlyArray<{ reference: { repository: string; tag?: string | undefined } }>,
+  prefix: string,
+): Set<string> {
+  const wanted = new Set<string>();
+  for (const { reference } of sources)
+    if (reference.tag !== undefined) wanted.add(`${targetRepositoryFor(reference.repository, prefix)}:${reference.tag}`);
+  return wanted;
+}
+
 /** The target of a source repository path (`library/nginx`, `org/app`): the path itself after `prefix/`. */
 export function targetRepositoryFor(sourcePath: string, prefix: string): string {
   return prefix === '' ? sourcePath : `${prefix}/${sourcePath}`;

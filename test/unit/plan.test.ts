@@ -1,6 +1,12 @@
 /** The migration plan from a report: naming, prefix, conflicts, invalid names, repositories to create. */
 import { buildPlan, planTargetOf } from '../../scanner/plan/build-plan';
-import { ecrNameProblem, normalizeTargetPrefix, sourceRepositoryOf, TargetPrefixError } from '../../scanner/plan/target-name';
+import {
+  ecrNameProblem,
+  normalizeTargetPrefix,
+  planTargetTags,
+  sourceRepositoryOf,
+  TargetPrefixError,
+} from '../../scanner/plan/target-name';
 import { EcrInventory } from '../../scanner/ecr/types';
 import { Report, ReportImage, ReportSource } from '../../scanner/report/report-types';
 import { parseCliArgs, UsageError } from '../../scanner/cli-args';
@@ -183,12 +189,67 @@ describe('buildPlan', () => {
   test('the target registry comes from the inventory; unknown when ECR listed no repository', () => {
     const inv = (accountId: string, region: string, repositoryNames: string[]): EcrInventory =>
       staticInventory({ accountId, region, repositories: repositoryNames.length, images: 0, repositoryNames, platformImages: [] });
-    expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toEqual({
+    expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toMatchObject({
       registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
       repositoryNames: ['a', 'b'],
     });
     expect(planTargetOf([inv('123456789012', 'cn-north-1', [])]).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
     expect(planTargetOf([inv('unknown', 'us-east-1', [])]).registry).toBe('');
     expect(planTargetOf([])).toEqual({ registry: '', repositoryNames: [] });
+  });
+});
+
+describe('target tags ECR already holds', () => {
+  const inventory = (mutability: Parameters<typeof staticInventory>[0]['mutability']) =>
+    staticInventory({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      repositories: 2,
+      images: 2,
+      platformImages: [],
+      repositoryNames: ['org/app', 'org/locked'],
+      tags: new Map([
+        ['org/app:1', d('9')],
+        ['org/locked:1', d('9')],
+        ['org/locked:dev-3', d('9')],
+        ['org/app:same', d('b')],
+      ]),
+      ...(mutability ? { mutability } : {}),
+    });
+  const report = reportOf([
+    source(1, 'quay.io/org/app:1', 'quay.io/org/app:1', d('a'), [image('linux/amd64', false)]),
+    source(2, 'quay.io/org/locked:1', 'quay.io/org/locked:1', d('a'), [image('linux/amd64', false)]),
+    source(3, 'quay.io/org/locked:dev-3', 'quay.io/org/locked:dev-3', d('a'), [image('linux/amd64', false)]),
+    // The tag already holds this very image (a partial source): the copy adds platforms, moves nothing.
+    source(4, 'quay.io/org/app:same', 'quay.io/org/app:same', d('b'), [image('linux/amd64', false)]),
+    source(5, 'quay.io/org/app:new', 'quay.io/org/app:new', d('c'), [image('linux/amd64', false)]),
+  ]);
+
+  test('a copy onto a tag ECR holds with another image is not made; the conflict names the image and the mutability', () => {
+    const plan = buildPlan(
+      report,
+      planTargetOf([inventory(new Map([['org/locked', { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*'] }]]))]),
+      '',
+    );
+    const [app, locked, excluded, same, fresh] = plan.copies;
+    expect(app!.conflict).toBe(
+      `org/app:1 already exists in ECR with another image (${d('9')}); the repository's tag mutability is MUTABLE, ` +
+        'so the push would move the tag away from that image, which something may deploy from',
+    );
+    expect(app!.tagInUse).toEqual({ manifestDigest: d('9'), tagMutability: 'MUTABLE', exclusionFilters: [], immutable: false });
+    expect(locked!.conflict).toMatch(
+      /tag mutability is IMMUTABLE_WITH_EXCLUSION \(exclusion filters: dev-\*\), so ECR would refuse the push/,
+    );
+    expect(locked!.tagInUse?.immutable).toBe(true);
+    // Excluded from immutability: the push would succeed, and move the tag: still not made.
+    expect(excluded!.tagInUse).toMatchObject({ immutable: false });
+    expect(same!.conflict).toBeUndefined();
+    expect(fresh!.conflict).toBeUndefined();
+    expect(plan.copies.filter((c) => c.conflict === undefined).map((c) => c.line)).toEqual([4, 5]);
+  });
+
+  test('planTargetTags: every tagged source, under the prefix', () => {
+    const sources = [{ reference: { repository: 'library/nginx', tag: '1.25' } }, { reference: { repository: 'org/app', tag: undefined } }];
+    expect([...planTargetTags(sources, 'mirror')]).toEqual(['mirror/library/nginx:1.25']);
   });
 });
