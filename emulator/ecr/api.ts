@@ -14,9 +14,15 @@ export const ECR_OPERATIONS = [
   'GetAuthorizationToken',
   'ListImageReferrers',
   'UpdateImageStorageClass',
+  'RegisterPullTimeUpdateExclusion',
+  'DeregisterPullTimeUpdateExclusion',
+  'ListPullTimeUpdateExclusions',
 ] as const;
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
-export type PagedOperation = Exclude<EcrOperation, 'BatchGetImage' | 'UpdateImageStorageClass'>;
+export type PagedOperation = Exclude<
+  EcrOperation,
+  'BatchGetImage' | 'UpdateImageStorageClass' | 'RegisterPullTimeUpdateExclusion' | 'DeregisterPullTimeUpdateExclusion'
+>;
 
 export function isEcrOperation(name: string): name is EcrOperation {
   return (ECR_OPERATIONS as readonly string[]).includes(name);
@@ -41,9 +47,15 @@ export interface ApiContext {
   pageSize: Partial<Record<PagedOperation, number>>;
   /** What GetAuthorizationToken answers: the Basic login and where the registry API is. */
   authorization: { username: string; password: string; proxyEndpoint: string; validForMs: number };
-  /** The caller is a registered pull-time update exclusion: BatchGetImage leaves lastRecordedPullTime alone. */
-  pullTimeExcluded: boolean;
+  /** The IAM principal (role ARN) every request is taken to come from. */
+  callerPrincipalArn: string;
+  /** Principals whose pulls leave lastRecordedPullTime alone (RegisterPullTimeUpdateExclusion; at most 100 an account). */
+  pullTimeExclusions: Set<string>;
 }
+
+/** ECR's quota of pull-time update exclusions per account. */
+const MAX_PULL_TIME_EXCLUSIONS = 100;
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -449,7 +461,7 @@ class Api {
         continue;
       }
       // ECR records a BatchGetImage as a pull (aws/containers-roadmap#2390), unless the caller is excluded.
-      if (!this.ctx.pullTimeExcluded) image.lastRecordedPullMs = this.store.nowMs();
+      if (!this.ctx.pullTimeExclusions.has(this.ctx.callerPrincipalArn)) image.lastRecordedPullMs = this.store.nowMs();
       images.push({
         registryId,
         repositoryName: repo.name,
@@ -524,6 +536,48 @@ class Api {
     return { registryId, repositoryName: repo.name, imageId: { imageDigest: image.digest }, imageStatus: image.imageStatus };
   }
 
+  private principalArn(input: JsonObject): string {
+    const arn = requiredString(input, 'principalArn');
+    if (!PRINCIPAL_ARN.test(arn)) throw invalid(`Invalid parameter at 'principalArn': '${arn}' is not an IAM role or user ARN`);
+    return arn;
+  }
+
+  RegisterPullTimeUpdateExclusion(input: JsonObject): JsonObject {
+    const arn = this.principalArn(input);
+    const exclusions = this.ctx.pullTimeExclusions;
+    if (exclusions.has(arn)) throw new EcrServiceError('ExclusionAlreadyExistsException', `The exclusion for ${arn} already exists`);
+    if (exclusions.size >= MAX_PULL_TIME_EXCLUSIONS) {
+      throw new EcrServiceError(
+        'LimitExceededException',
+        `An account may register at most ${MAX_PULL_TIME_EXCLUSIONS} pull time update exclusions`,
+      );
+    }
+    exclusions.add(arn);
+    return { principalArn: arn, createdAt: epochSeconds(this.store.nowMs()) };
+  }
+
+  DeregisterPullTimeUpdateExclusion(input: JsonObject): JsonObject {
+    const arn = this.principalArn(input);
+    if (!this.ctx.pullTimeExclusions.delete(arn)) throw new EcrServiceError('ExclusionNotFoundException', `No exclusion for ${arn}`);
+    return { principalArn: arn };
+  }
+
+  ListPullTimeUpdateExclusions(input: JsonObject): JsonObject {
+    const all = [...this.ctx.pullTimeExclusions].sort();
+    const limit = pageLimit(input, this.ctx.pageSize.ListPullTimeUpdateExclusions);
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'ListPullTimeUpdateExclusions', repo: 0 });
+    const { items, next } = this.page(
+      all.length,
+      token?.pos ?? 0,
+      limit,
+      () => true,
+      (pos) => all[pos]!,
+    );
+    const out: JsonObject = { pullTimeUpdateExclusions: items };
+    if (next !== undefined) out.nextToken = encodeToken({ op: 'ListPullTimeUpdateExclusions', repo: 0, pos: next });
+    return out;
+  }
+
   /** ECR's answer shape: a base64 `user:password` and the registry endpoint, valid 12 hours in AWS. */
   GetAuthorizationToken(): JsonObject {
     const { username, password, proxyEndpoint, validForMs } = this.ctx.authorization;
@@ -556,5 +610,11 @@ export function runOperation(store: EcrStore, ctx: ApiContext, operation: EcrOpe
       return api.ListImageReferrers(input);
     case 'UpdateImageStorageClass':
       return api.UpdateImageStorageClass(input);
+    case 'RegisterPullTimeUpdateExclusion':
+      return api.RegisterPullTimeUpdateExclusion(input);
+    case 'DeregisterPullTimeUpdateExclusion':
+      return api.DeregisterPullTimeUpdateExclusion(input);
+    case 'ListPullTimeUpdateExclusions':
+      return api.ListPullTimeUpdateExclusions(input);
   }
 }

@@ -87,6 +87,9 @@ export interface EcrCallCounts {
   GetAuthorizationToken: number;
   ListImageReferrers: number;
   UpdateImageStorageClass: number;
+  RegisterPullTimeUpdateExclusion: number;
+  DeregisterPullTimeUpdateExclusion: number;
+  ListPullTimeUpdateExclusions: number;
   /** All operation calls, including throttled and faulted ones. */
   total: number;
   throttled: number;
@@ -112,8 +115,10 @@ export interface EcrEmulatorOptions {
   beforeOperation?: EcrCallHook;
   /** Serve a read-only OCI distribution API (requests without X-Amz-Target) from this content. */
   distribution?: DistributionContent;
-  /** The caller is registered as a pull-time update exclusion: BatchGetImage leaves lastRecordedPullTime alone. Default false. */
-  pullTimeExcluded?: boolean;
+  /** The IAM role or user every request is taken to come from. Default `arn:aws:iam::<account>:role/ecr-scanner`. */
+  callerPrincipalArn?: string;
+  /** Principals registered as pull-time update exclusions from the start; BatchGetImage by them leaves lastRecordedPullTime alone. */
+  pullTimeExclusions?: string[];
   /** Keep a record of every call in `log`. Default true. */
   recordCalls?: boolean;
   /**
@@ -138,6 +143,8 @@ export interface EcrEmulator {
   /** Peak number of operation requests in flight at once since start or resetCalls(). */
   readonly maxConcurrent: number;
   readonly store: EcrStoreHandle;
+  /** Principals registered as pull-time update exclusions (RegisterPullTimeUpdateExclusion), sorted. */
+  readonly pullTimeExclusions: readonly string[];
   /** The source-registry side; present when options.distribution was given. */
   readonly distribution: DistributionRegistry | undefined;
   /** Zeroes calls, log and maxConcurrent; also restarts fault and everyNth counting. */
@@ -161,6 +168,9 @@ const zeroCounts = (): EcrCallCounts => ({
   GetAuthorizationToken: 0,
   ListImageReferrers: 0,
   UpdateImageStorageClass: 0,
+  RegisterPullTimeUpdateExclusion: 0,
+  DeregisterPullTimeUpdateExclusion: 0,
+  ListPullTimeUpdateExclusions: 0,
   total: 0,
   throttled: 0,
   faulted: 0,
@@ -217,7 +227,8 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       proxyEndpoint: options.authorization?.proxyEndpoint ?? '',
       validForMs: 12 * 3600 * 1000,
     },
-    pullTimeExcluded: options.pullTimeExcluded ?? false,
+    callerPrincipalArn: options.callerPrincipalArn ?? `arn:aws:iam::${accountId}:role/ecr-scanner`,
+    pullTimeExclusions: new Set(options.pullTimeExclusions ?? []),
   };
   let latency = options.latencyMs ?? 0;
   let throttleOptions = options.throttle;
@@ -423,6 +434,9 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     },
     store,
     distribution,
+    get pullTimeExclusions() {
+      return [...ctx.pullTimeExclusions].sort();
+    },
     resetCalls() {
       counts = zeroCounts();
       log = [];
