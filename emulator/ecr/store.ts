@@ -445,7 +445,8 @@ export class EcrStore implements EcrStoreHandle {
   setImageFailure(repository: string, digest: string, failureCode: string | undefined): boolean {
     const image = this.repository(repository)?.byDigestOrUndefined(digest);
     if (!image) return false;
-    image.failureCode = failureCode;
+    if (failureCode === undefined) delete image.failureCode;
+    else image.failureCode = failureCode;
     return true;
   }
 
