@@ -100,6 +100,12 @@ export class RepositoryListing {
     return this.statuses[k]!;
   }
 
+  /** Sets the status flags of a digest added before (by its id). */
+  setStatus(id: number, status: number): void {
+    const k = this.index.get(id);
+    if (k !== undefined) this.statuses[k] = status;
+  }
+
   /** Own tags of the k-th digest: none, one, or several (unsorted). */
   tagsAt(k: number): string | readonly string[] | undefined {
     return this.tags[k];

@@ -45,6 +45,8 @@ beforeEach(async () => {
   ecr = await startEcrEmulator({ repositories: content() });
   ecr.store.setImageStatus('team/app', archived.digest, 'ARCHIVED');
   ecr.store.setImageStatus('mirror', signed.digest, 'ARCHIVED');
+  // The archived image's signature went to the archive with it.
+  ecr.store.setImageStatus('team/app', signatures[3]!.digest, 'ARCHIVED');
   ecr.store.setImageFailure('team/app', kms.digest, 'KmsError');
   ecr.store.setImageFailure('team/app', upstream.digest, 'UpstreamUnavailable');
   ecr.store.setImageFailure('team/app', novel.digest, 'ACodeNotYetInvented');
@@ -64,12 +66,11 @@ const askedFor = (digest: string) =>
 
 test('every storage class is listed; an archived place says so and is never asked for', async () => {
   const inventory = await read();
-  expect(ecr.calls.ListImages).toBe(0);
-  expect(
-    ecr.log
-      .filter((c) => c.operation === 'DescribeImages')
-      .every((c) => (c.input.filter as { imageStatus?: string }).imageStatus === 'ANY'),
-  ).toBe(true);
+  // Every image of every class listed, and which are archived described: one call of each per repository here.
+  const filters = (operation: string) =>
+    ecr.log.filter((c) => c.operation === operation).map((c) => (c.input.filter as { imageStatus?: string }).imageStatus);
+  expect(filters('ListImages')).toEqual(Array(4).fill('ANY'));
+  expect(filters('DescribeImages')).toEqual(Array(4).fill('ARCHIVED'));
   expect(inventory.images).toBe(9 + 1 + 2);
   expect(askedFor(archived.digest)).toBe(false);
   // The mirror's copy is archived, but the same manifest was read in team/app: it is compared, and marked.
@@ -82,7 +83,7 @@ test('every storage class is listed; an archived place says so and is never aske
   expect(inventory.unreadWithDigest(archived.digest)).toEqual([
     { repository: 'team/app', manifestDigest: archived.digest, tags: ['old'], imageStatus: 'ARCHIVED' },
   ]);
-  expect(inventory.counts).toMatchObject({ archived: 2, activating: 0, notCompared: 1 });
+  expect(inventory.counts).toMatchObject({ archived: 3, activating: 0, notCompared: 1 });
 });
 
 test('a source held only archived is present, its match marked ARCHIVED', async () => {
@@ -130,12 +131,13 @@ test('signatures, SBOMs and charts are artifacts: counted by kind, never image d
     [ArtifactType.cosignBundle, ArtifactType.notationSignature, ArtifactType.spdxSbom].sort(),
   );
   expect(referrers.every((r) => r.repository === 'team/app')).toBe(true);
-  // The archived image's signature is known from the listing alone.
+  // The archived signature cannot be read: DescribeImages of the archived images names it and its subject.
   expect(inventory.referrersOf(archived.digest)).toEqual([
     { repository: 'team/app', digest: signatures[3]!.digest, artifactType: ArtifactType.notationSignature },
   ]);
-  // Artifacts are named by DescribeImages: their manifests are not read.
-  for (const artifact of [chart, ...signatures]) expect(askedFor(artifact.digest)).toBe(false);
+  expect(askedFor(signatures[3]!.digest)).toBe(false);
+  // Active artifacts are told by their manifests (artifactType, config type, subject).
+  for (const artifact of [chart, ...signatures.slice(0, 3)]) expect(askedFor(artifact.digest)).toBe(true);
 });
 
 test('BatchGetImage failures never abort and never delete: counted by code and named', async () => {

@@ -1,8 +1,8 @@
 /**
  * The inventory's paging and call discipline, the SDK against the in-process
- * ECR emulator: every page of every paginated call is read, the concurrency
- * bound holds, the calls are the lower bound, a manifest held by several
- * repositories is read once; and the client's plain-JSON codec gives the
+ * ECR emulator: every page of every paginated call is read, a digest's tags
+ * split across ListImages pages are joined, the concurrency bound holds, the
+ * calls are the lower bound, a manifest held by several repositories is read once; and the client's plain-JSON codec gives the
  * same answers as the SDK's own.
  */
 import {
@@ -36,7 +36,7 @@ function image(label: string, tags: string[], layers = 1): EcrImage {
   );
 }
 
-// 7 repositories of 23 images; one image has 5 tags (ListImages would list it 5 times, DescribeImages once).
+// 7 repositories of 23 images; one image has 5 tags, so with 4 entries a ListImages page its tags span pages.
 const content: EcrStoreContent = Object.fromEntries(
   Array.from({ length: 7 }, (_, r) => [
     `team/repo-${r}`,
@@ -83,15 +83,16 @@ afterAll(async () => {
   Object.assign(process.env, savedEnv);
 });
 
-test('reads every page, stays within its concurrency, at the lower bound of calls', async () => {
+test('reads every page, joins tags split across pages, stays within its concurrency, at the lower bound of calls', async () => {
   ecr.resetCalls();
   const inventory = await inventoryEcr({ client: scannerClient(3), concurrency: 3 });
   expect(inventory.repositories).toBe(8);
   expect(inventory.images).toBe(7 * 23 + 1);
   expect(ecr.calls.DescribeRepositories).toBe(Math.ceil(8 / 3));
-  // Per repository: 23 images / 4 a page = 6 pages of DescribeImages (every storage class); mirror 1.
-  expect(ecr.calls.DescribeImages).toBe(7 * 6 + 1);
-  expect(ecr.calls.ListImages).toBe(0);
+  // Per repository: (23 images + 4 extra tags) / 4 a page = 7 pages of ListImages (every storage class); mirror 1.
+  expect(ecr.calls.ListImages).toBe(7 * 7 + 1);
+  // And one DescribeImages each: which images are archived (none).
+  expect(ecr.calls.DescribeImages).toBe(7 + 1);
   // The mirror's manifest is team/repo-0's: read once when repo-0's answer came first, else the two reads overlapped.
   expect(ecr.calls.BatchGetImage).toBeGreaterThanOrEqual(7);
   expect(ecr.calls.BatchGetImage).toBeLessThanOrEqual(7 + 1);

@@ -41,7 +41,7 @@ const scan = async (extra: { cacheLocation?: CacheLocation; concurrency?: number
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cache-'));
-  ecr = await startEcrEmulator({ synthetic: world.store, distribution: world.distribution, pageSize: { DescribeImages: 50 } });
+  ecr = await startEcrEmulator({ synthetic: world.store, distribution: world.distribution, pageSize: { ListImages: 50 } });
   s3 = await startS3Server(['cache-bucket'], [FAKE_AWS_KEYS]);
   const host = new URL(ecr.endpoint).host;
   input = world.sourcePaths.map((p) => `${host}/${p}:1`).join('\n');
@@ -61,7 +61,7 @@ test('cold scan finds exactly the planted images, at the API lower bound', async
     expect(source.status).toBe(expected.length > 0 ? 'present' : 'absent');
     expect(source.images[0]!.matches.map((m) => m.repository).sort()).toEqual(expected.map((e) => e.repository).sort());
   }
-  // DescribeImages pages are capped at 50 here, so that part of the bound is per 50.
+  // ListImages pages are capped at 50 here, so that part of the bound is per 50.
   expect(ecr.calls.BatchGetImage).toBe(LOWER.batchGetImage);
   expect(ecr.calls.DescribeRepositories).toBe(LOWER.describeRepositories);
 });
