@@ -355,7 +355,7 @@ async function main(): Promise<void> {
       [
         'calls: floor / cold / lower bound',
         `${floor.calls.total} / ${cold.calls.total} / ${bound.total} (cold: ${cold.calls.DescribeRepositories} DescribeRepositories, ` +
-          `${cold.calls.ListImages + cold.calls.DescribeImages} ListImages, ${cold.calls.BatchGetImage} BatchGetImage)`,
+          `${cold.calls.ListImages} ListImages, ${cold.calls.DescribeImages} DescribeImages, ${cold.calls.BatchGetImage} BatchGetImage)`,
       ],
       [
         'cold: exit status, found exactly the planted matches',
@@ -393,7 +393,7 @@ async function main(): Promise<void> {
         sideBySide(`token bucket ${rate}/s on BatchGetImage, concurrency ${c}`, t, floor),
         [
           `token bucket ${rate}/s: calls answered / lower bound, throttled`,
-          `${answered} / ${bound.total} (${t.calls.DescribeRepositories} / ${t.calls.ListImages} / ${t.calls.BatchGetImage - t.calls.throttled}), ` +
+          `${answered} / ${bound.total} (${t.calls.DescribeRepositories} / ${t.calls.ListImages} / ${t.calls.DescribeImages} / ${t.calls.BatchGetImage - t.calls.throttled}), ` +
             `${t.calls.throttled} throttled and retried, exit ${t.code}, ${((t.calls.BatchGetImage * 1000) / t.wallMs).toFixed(0)} BatchGetImage calls/s`,
         ],
         [`token bucket ${rate}/s: report identical to the unthrottled cold run`, sameReport(cold.report, t.report) ? 'yes' : 'NO'],

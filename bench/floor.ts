@@ -1,6 +1,7 @@
 /**
  * The floor the scanner is measured against: the very calls the scanner makes
- * (DescribeRepositories, ListImages per repository, BatchGetImage per 100
+ * (DescribeRepositories, ListImages of every storage class and DescribeImages of the archived images
+ * per repository, BatchGetImage per 100
  * digests, same page sizes, same concurrency, kept-alive sockets) over plain
  * node:http with JSON.parse of each answer and nothing else: no SDK, no
  * signing, no manifest parsing, nothing kept. The bench bundles and runs it in
@@ -84,11 +85,14 @@ async function repository(registry: Registry, name: string): Promise<number> {
     const page = await call(registry, 'ListImages', () => ({
       repositoryName: name,
       maxResults: 1000,
+      filter: { imageStatus: 'ANY' },
       ...(token ? { nextToken: token } : {}),
     }));
     for (const id of (page.imageIds as Array<{ imageDigest?: string }> | undefined) ?? []) if (id.imageDigest) digests.add(id.imageDigest);
     nextToken = page.nextToken as string | undefined;
   } while (nextToken);
+  // Which images are archived (none in the bench's registry): one call.
+  await call(registry, 'DescribeImages', () => ({ repositoryName: name, maxResults: 1000, filter: { imageStatus: 'ARCHIVED' } }));
   const all = [...digests];
   const batches: Promise<Json>[] = [];
   for (let i = 0; i < all.length; i += 100) {

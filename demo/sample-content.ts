@@ -3,7 +3,14 @@
  * attestation, like a buildx push) and an ECR registry that already holds some
  * of them in other forms. Built in memory, deterministically.
  */
-import { DistributionContent, DistributionManifest, EcrImage, EcrStoreContent } from '../emulator/ecr/emulator';
+import {
+  DistributionContent,
+  DistributionManifest,
+  EcrImage,
+  EcrStoreContent,
+  notationSignature,
+  spdxSbom,
+} from '../emulator/ecr/emulator';
 import { BuiltImage, BuiltIndex, buildImage, buildIndex, sha256Digest } from '../emulator/oci-layout';
 import { MediaType } from '../scanner/oci/media-types';
 
@@ -58,10 +65,12 @@ export function demoContent(): DemoContent {
   const cache = image('cache', 'amd64');
   const db = buildIndex([image('db', 'amd64'), image('db', 'arm64', 'v8')]);
   const tool = image('tool', 'amd64');
+  const queue = image('queue', 'amd64');
   const cacheV2 = dockerV2(cache);
+  const backupCache = manifestOf(cache, ['2026-11']);
 
   const blobs: Record<string, Buffer> = {};
-  for (const built of [...web.images, cache, ...db.images, tool]) blobs[built.configDigest] = built.config;
+  for (const built of [...web.images, cache, ...db.images, tool, queue]) blobs[built.configDigest] = built.config;
 
   return {
     distribution: {
@@ -70,6 +79,7 @@ export function demoContent(): DemoContent {
         'demo/cache': [manifestOf(cache, ['7'])],
         'demo/db': indexWithChildren(db, '16'),
         'demo/tool': [manifestOf(tool, ['1.36'])],
+        'demo/queue': [manifestOf(queue, ['3'])],
       },
       blobs,
     },
@@ -81,7 +91,10 @@ export function demoContent(): DemoContent {
       // Only the amd64 half of the database image.
       'mirror/db': [manifestOf(db.images[0]!, ['16-amd64'])],
       // The cache image once more, as pushed in OCI form by another team: a duplicate inside ECR.
-      'backup/cache': [manifestOf(cache, ['2026-11'])],
+      // Signed (Notation) and with an SBOM beside it: artifacts, never taken for images.
+      'backup/cache': [backupCache, notationSignature(backupCache), spdxSbom(backupCache)],
+      // Moved to the archive storage class by a lifecycle rule: still in ECR, pullable once restored.
+      'archive/queue': [{ ...manifestOf(queue, ['3']), imageStatus: 'ARCHIVED' }],
       'team/unrelated': [manifestOf(image('unrelated', 'amd64'), ['latest'])],
     },
     input: [
@@ -93,6 +106,7 @@ export function demoContent(): DemoContent {
       'HOST/demo/tool:9.99       # a tag that does not exist',
       'not a valid reference',
       'HOST/demo/web:1.25        # listed twice',
+      'HOST/demo/queue:3         # in ECR, archived',
       'HOST/demo/tool:/^1\\./      # an expansion line: every 1.x tag of demo/tool',
     ],
     // What a cluster runs names images too: the web image again, now with the workload that runs it.

@@ -30,7 +30,7 @@ import { RetryPolicy } from './registry/http';
 import { buildReport } from './report/build-report';
 import { renderReportFiles } from './output/render';
 import { buildPlan, organizationPlanTarget, planTargetOf } from './plan/build-plan';
-import { normalizeTargetPrefix } from './plan/target-name';
+import { normalizeTargetPrefix, planTargetTags } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, formatS3Location, uploadCompleteSet } from './output/upload-s3';
 import { ensureWritableDir, writeReportFiles } from './output/write-local';
@@ -96,6 +96,7 @@ async function gatherEvidence(
   valid: readonly ValidSource[],
   options: ScanOptions,
   registry: RegistryClient,
+  targetPrefix: string,
   startedAt: number,
 ): Promise<Evidence> {
   const { logger } = options;
@@ -107,12 +108,14 @@ async function gatherEvidence(
     logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
   }
   const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
+  // ECR sources' tags (resolved from the inventory) and the plan's targets (a copy never moves a tag).
+  const wantedTags = new Set([...scannedRegistryTags(valid), ...planTargetTags(valid, targetPrefix)]);
   const organization = options.organization
     ? // Which registries is decided first (a failure there is fatal); they are then read while sources resolve.
       (
         await startOrganizationScan(options.organization, {
           concurrency: options.concurrency,
-          wantedTags: scannedRegistryTags(valid),
+          wantedTags,
           logger,
           progress: ecrProgress,
           ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
@@ -126,7 +129,7 @@ async function gatherEvidence(
         client: options.ecrClient(options.concurrency),
         concurrency: options.concurrency,
         ...(cache ? { cache } : {}),
-        wantedTags: scannedRegistryTags(valid),
+        wantedTags,
         onWarning: (m) => logger.warn(m),
         onProgress: (p) =>
           ecrProgress.update(
@@ -244,7 +247,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   let evidence: Evidence = { inventories: [], resolved: new Map(), registries: [] };
   if (valid.length > 0) {
     try {
-      evidence = await gatherEvidence(valid, options, registry, startedAt);
+      evidence = await gatherEvidence(valid, options, registry, targetPrefix, startedAt);
     } catch (err) {
       if (err instanceof FatalError) return fail(err.message);
       throw err;

@@ -4,11 +4,25 @@
  * Handlers are synchronous and pure over the store; HTTP, faults and timing
  * live in ecr-emulator.ts.
  */
-import { EcrStore, Repository, StoredImage, isValidDigest } from './store';
+import { EcrStore, IMAGE_STATUSES, ImageStatus, Repository, StoredImage, isValidDigest } from './store';
 
-export const ECR_OPERATIONS = ['DescribeRepositories', 'DescribeImages', 'BatchGetImage', 'ListImages', 'GetAuthorizationToken'] as const;
+export const ECR_OPERATIONS = [
+  'DescribeRepositories',
+  'DescribeImages',
+  'BatchGetImage',
+  'ListImages',
+  'GetAuthorizationToken',
+  'ListImageReferrers',
+  'UpdateImageStorageClass',
+  'RegisterPullTimeUpdateExclusion',
+  'DeregisterPullTimeUpdateExclusion',
+  'ListPullTimeUpdateExclusions',
+] as const;
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
-export type PagedOperation = Exclude<EcrOperation, 'BatchGetImage'>;
+export type PagedOperation = Exclude<
+  EcrOperation,
+  'BatchGetImage' | 'UpdateImageStorageClass' | 'RegisterPullTimeUpdateExclusion' | 'DeregisterPullTimeUpdateExclusion'
+>;
 
 export function isEcrOperation(name: string): name is EcrOperation {
   return (ECR_OPERATIONS as readonly string[]).includes(name);
@@ -33,13 +47,24 @@ export interface ApiContext {
   pageSize: Partial<Record<PagedOperation, number>>;
   /** What GetAuthorizationToken answers: the Basic login and where the registry API is. */
   authorization: { username: string; password: string; proxyEndpoint: string; validForMs: number };
+  /** The IAM principal (role ARN) every request is taken to come from. */
+  callerPrincipalArn: string;
+  /** Principals whose pulls leave lastRecordedPullTime alone (RegisterPullTimeUpdateExclusion; at most 100 an account). */
+  pullTimeExclusions: Set<string>;
 }
+
+/** ECR's quota of pull-time update exclusions per account. */
+const MAX_PULL_TIME_EXCLUSIONS = 100;
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 export type JsonObject = Record<string, unknown>;
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 const MAX_IMAGE_IDS = 100;
+/** ListImageReferrers pages: 20 by default, at most 50. */
+const REFERRERS_DEFAULT_PAGE = 20;
+const REFERRERS_MAX_PAGE = 50;
 
 function invalid(message: string): EcrServiceError {
   return new EcrServiceError('InvalidParameterException', message);
@@ -78,18 +103,37 @@ function stringList(input: JsonObject, field: string, max: number): string[] | u
   return list as string[];
 }
 
-function pageLimit(input: JsonObject, cap: number | undefined): number {
+function pageLimit(input: JsonObject, cap: number | undefined, defaultPage = DEFAULT_PAGE, maxPage = MAX_PAGE): number {
   const value = input.maxResults;
-  let requested = DEFAULT_PAGE;
+  let requested = defaultPage;
   if (value !== undefined && value !== null) {
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       throw new EcrServiceError('SerializationException', 'maxResults must be an integer');
     }
     if (value < 1) throw constraint('maxResults', 'Member must have value greater than or equal to 1');
-    if (value > MAX_PAGE) throw constraint('maxResults', `Member must have value less than or equal to ${MAX_PAGE}`);
+    if (value > maxPage) throw constraint('maxResults', `Member must have value less than or equal to ${maxPage}`);
     requested = value;
   }
-  return Math.max(1, Math.min(requested, cap ?? MAX_PAGE));
+  return Math.max(1, Math.min(requested, cap ?? maxPage));
+}
+
+/** The `filter` structure of a request, or an empty one. */
+function filterOf(input: JsonObject): JsonObject {
+  const filter = input.filter;
+  if (filter === undefined || filter === null) return {};
+  if (typeof filter !== 'object' || Array.isArray(filter))
+    throw new EcrServiceError('SerializationException', 'filter must be a structure');
+  return filter as JsonObject;
+}
+
+/** `imageStatus`/`artifactStatus` of a filter: ECR lists ACTIVE images only unless asked (the archive class, 2025-11). */
+function statusFilter(filter: JsonObject, field: string): (status: ImageStatus) => boolean {
+  const wanted = optionalString(filter, field) ?? 'ACTIVE';
+  if (wanted === 'ANY') return () => true;
+  if (!(IMAGE_STATUSES as readonly string[]).includes(wanted)) {
+    throw constraint(`filter.${field}`, 'Member must satisfy enum value set: [ACTIVE, ARCHIVED, ACTIVATING, ANY]');
+  }
+  return (status) => status === wanted;
 }
 
 /** Where a page ends. Opaque to clients; tied to operation, repository incarnation and filter so misuse is caught. */
@@ -165,13 +209,17 @@ class Api {
 
   private repositoryJson(repo: Repository): JsonObject {
     const { accountId, region } = this.ctx;
+    const { mutability, exclusionFilters } = repo.mutability;
     return {
       repositoryArn: `arn:aws:ecr:${region}:${accountId}:repository/${repo.name}`,
       registryId: accountId,
       repositoryName: repo.name,
       repositoryUri: `${accountId}.dkr.ecr.${region}.amazonaws.com/${repo.name}`,
       createdAt: epochSeconds(repo.createdAt.getTime()),
-      imageTagMutability: 'MUTABLE',
+      imageTagMutability: mutability,
+      ...(exclusionFilters.length > 0
+        ? { imageTagMutabilityExclusionFilters: exclusionFilters.map((filter) => ({ filterType: 'WILDCARD', filter })) }
+        : {}),
       imageScanningConfiguration: { scanOnPush: false },
       encryptionConfiguration: { encryptionType: 'AES256' },
     };
@@ -189,6 +237,10 @@ class Api {
     detail.imageManifestMediaType = image.mediaType;
     const artifact = repo.artifactMediaTypeOf(image);
     if (artifact !== undefined) detail.artifactMediaType = artifact;
+    const subject = repo.subjectOf(image);
+    if (subject !== undefined) detail.subjectManifestDigest = subject;
+    detail.imageStatus = image.imageStatus;
+    if (image.lastRecordedPullMs !== undefined) detail.lastRecordedPullTime = epochSeconds(image.lastRecordedPullMs);
     return detail;
   }
 
@@ -240,18 +292,21 @@ class Api {
     return out;
   }
 
-  private tagStatus(input: JsonObject, allowImageStatus: boolean): { tagStatus: string; noImages: boolean } {
-    const filter = input.filter;
-    if (filter === undefined || filter === null) return { tagStatus: 'ANY', noImages: false };
-    if (typeof filter !== 'object') throw new EcrServiceError('SerializationException', 'filter must be a structure');
-    const f = filter as JsonObject;
+  /** The listing filter of ListImages and DescribeImages; `key` ties page tokens to it. */
+  private listingFilter(input: JsonObject): { tagStatus: string; key: string; listed: (image: StoredImage) => boolean } {
+    const f = filterOf(input);
     const tagStatus = optionalString(f, 'tagStatus') ?? 'ANY';
     if (!['TAGGED', 'UNTAGGED', 'ANY'].includes(tagStatus)) {
       throw constraint('filter.tagStatus', 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]');
     }
-    // Every emulated image is ACTIVE; asking only for archived ones finds nothing.
-    const imageStatus = allowImageStatus ? (optionalString(f, 'imageStatus') ?? 'ACTIVE') : 'ACTIVE';
-    return { tagStatus, noImages: imageStatus === 'ARCHIVED' || imageStatus === 'ACTIVATING' };
+    const statusListed = statusFilter(f, 'imageStatus');
+    return {
+      tagStatus,
+      key: `${tagStatus}/${optionalString(f, 'imageStatus') ?? 'ACTIVE'}`,
+      listed: (image) =>
+        statusListed(image.imageStatus) &&
+        (tagStatus === 'TAGGED' ? image.tags.length > 0 : tagStatus === 'UNTAGGED' ? image.tags.length === 0 : true),
+    };
   }
 
   private imageIds(input: JsonObject, required: boolean): ImageId[] | undefined {
@@ -274,7 +329,7 @@ class Api {
   DescribeImages(input: JsonObject): JsonObject {
     const { repo, registryId } = this.repositoryFor(input);
     const ids = this.imageIds(input, false);
-    const { tagStatus, noImages } = this.tagStatus(input, true);
+    const filter = this.listingFilter(input);
     if (ids) {
       if (input.maxResults !== undefined || input.nextToken !== undefined) {
         throw invalid("Invalid parameter: 'maxResults' and 'nextToken' cannot be used together with 'imageIds'");
@@ -297,34 +352,31 @@ class Api {
       return { imageDetails };
     }
     const limit = pageLimit(input, this.ctx.pageSize.DescribeImages);
-    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'DescribeImages', repo: repo.id, filter: tagStatus });
-    if (noImages) return { imageDetails: [] };
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'DescribeImages', repo: repo.id, filter: filter.key });
     const matches = (pos: number): boolean => {
       const image = repo.slot(pos);
-      if (!image) return false;
-      if (tagStatus === 'TAGGED') return image.tags.length > 0;
-      if (tagStatus === 'UNTAGGED') return image.tags.length === 0;
-      return true;
+      return image !== undefined && filter.listed(image);
     };
     const { items, next } = this.page(repo.slotCount, token?.pos ?? 0, limit, matches, (pos) =>
       this.imageDetail(repo, repo.slot(pos) as StoredImage, registryId),
     );
     const out: JsonObject = { imageDetails: items };
     if (next !== undefined) {
-      out.nextToken = encodeToken({ op: 'DescribeImages', repo: repo.id, pos: next, filter: tagStatus });
+      out.nextToken = encodeToken({ op: 'DescribeImages', repo: repo.id, pos: next, filter: filter.key });
     }
     return out;
   }
 
   ListImages(input: JsonObject): JsonObject {
     const { repo } = this.repositoryFor(input);
-    const { tagStatus } = this.tagStatus(input, false);
+    const filter = this.listingFilter(input);
     const limit = pageLimit(input, this.ctx.pageSize.ListImages);
-    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'ListImages', repo: repo.id, filter: tagStatus });
-    // ECR lists a tagged image once per tag and an untagged one once, by digest alone.
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'ListImages', repo: repo.id, filter: filter.key });
+    // ECR lists a tagged image once per tag and an untagged one once, by digest alone; the status is not in the answer.
     const entriesOf = (image: StoredImage): JsonObject[] => {
-      if (image.tags.length === 0) return tagStatus === 'TAGGED' ? [] : [{ imageDigest: image.digest }];
-      return tagStatus === 'UNTAGGED' ? [] : image.tags.map((imageTag) => ({ imageDigest: image.digest, imageTag }));
+      if (!filter.listed(image)) return [];
+      if (image.tags.length === 0) return [{ imageDigest: image.digest }];
+      return image.tags.map((imageTag) => ({ imageDigest: image.digest, imageTag }));
     };
     const imageIds: JsonObject[] = [];
     let pos = token?.pos ?? 0;
@@ -345,7 +397,7 @@ class Api {
       if (next) break;
     }
     const out: JsonObject = { imageIds };
-    if (next) out.nextToken = encodeToken({ op: 'ListImages', repo: repo.id, pos: next.pos, sub: next.sub, filter: tagStatus });
+    if (next) out.nextToken = encodeToken({ op: 'ListImages', repo: repo.id, pos: next.pos, sub: next.sub, filter: filter.key });
     return out;
   }
 
@@ -399,6 +451,17 @@ class Api {
         fail('ImageNotFound', `Requested image not found: manifest media type ${image.mediaType} is not in acceptedMediaTypes`);
         continue;
       }
+      if (image.failureCode !== undefined) {
+        fail(image.failureCode, `${image.failureCode} set by the ECR emulator for this image`);
+        continue;
+      }
+      // An archived image (or one being restored) cannot be pulled; ECR's answer for it is not documented, this is the code that came with the class.
+      if (image.imageStatus !== 'ACTIVE') {
+        fail('ImageInaccessible', `The image is ${image.imageStatus}; restore it with UpdateImageStorageClass to pull it`);
+        continue;
+      }
+      // ECR records a BatchGetImage as a pull (aws/containers-roadmap#2390), unless the caller is excluded.
+      if (!this.ctx.pullTimeExclusions.has(this.ctx.callerPrincipalArn)) image.lastRecordedPullMs = this.store.nowMs();
       images.push({
         registryId,
         repositoryName: repo.name,
@@ -408,6 +471,111 @@ class Api {
       });
     }
     return { images, failures };
+  }
+
+  /** The referrers (manifests whose `subject` is the given digest) of one repository, as OCI descriptors. */
+  ListImageReferrers(input: JsonObject): JsonObject {
+    const { repo } = this.repositoryFor(input);
+    const subject = input.subjectId;
+    if (!subject || typeof subject !== 'object') throw constraint('subjectId', 'Member must not be null');
+    const subjectDigest = requiredString(subject as JsonObject, 'imageDigest');
+    if (!isValidDigest(subjectDigest)) throw invalid(`Invalid parameter at 'subjectId.imageDigest': invalid digest ${subjectDigest}`);
+    const f = filterOf(input);
+    const statusListed = statusFilter(f, 'artifactStatus');
+    const types = stringList(f, 'artifactTypes', 50);
+    const limit = pageLimit(input, this.ctx.pageSize.ListImageReferrers, REFERRERS_DEFAULT_PAGE, REFERRERS_MAX_PAGE);
+    const key = `${subjectDigest}/${optionalString(f, 'artifactStatus') ?? 'ACTIVE'}/${(types ?? []).join(',')}`;
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'ListImageReferrers', repo: repo.id, filter: key });
+    const matches = (pos: number): boolean => {
+      const image = repo.slot(pos);
+      if (!image || repo.subjectOf(image) !== subjectDigest || !statusListed(image.imageStatus)) return false;
+      return !types || types.includes(repo.artifactMediaTypeOf(image) ?? '');
+    };
+    const { items, next } = this.page(repo.slotCount, token?.pos ?? 0, limit, matches, (pos) => {
+      const image = repo.slot(pos) as StoredImage;
+      const manifest = repo.manifestOf(image);
+      const annotations = (JSON.parse(manifest.toString('utf8')) as { annotations?: unknown }).annotations;
+      const artifactType = repo.artifactMediaTypeOf(image);
+      return {
+        digest: image.digest,
+        mediaType: image.mediaType,
+        ...(artifactType !== undefined ? { artifactType } : {}),
+        size: manifest.length,
+        ...(annotations && typeof annotations === 'object' ? { annotations } : {}),
+        artifactStatus: image.imageStatus,
+      };
+    });
+    const out: JsonObject = { referrers: items };
+    if (next !== undefined) out.nextToken = encodeToken({ op: 'ListImageReferrers', repo: repo.id, pos: next, filter: key });
+    return out;
+  }
+
+  /**
+   * ARCHIVE archives an ACTIVE image; STANDARD starts restoring an ARCHIVED one (ACTIVATING: about 20 minutes in AWS,
+   * until a test calls setImageStatus).
+   */
+  UpdateImageStorageClass(input: JsonObject): JsonObject {
+    const { repo, registryId } = this.repositoryFor(input);
+    const raw = input.imageId;
+    if (!raw || typeof raw !== 'object') throw constraint('imageId', 'Member must not be null');
+    const id: ImageId = {
+      imageDigest: optionalString(raw as JsonObject, 'imageDigest'),
+      imageTag: optionalString(raw as JsonObject, 'imageTag'),
+    };
+    const target = requiredString(input, 'targetStorageClass');
+    if (target !== 'ARCHIVE' && target !== 'STANDARD') {
+      throw constraint('targetStorageClass', 'Member must satisfy enum value set: [STANDARD, ARCHIVE]');
+    }
+    const image = this.lookup(repo, id);
+    if (!image) {
+      throw new EcrServiceError('ImageNotFoundException', `The image does not exist within the repository with name '${repo.name}'`);
+    }
+    if (target === 'ARCHIVE' && image.imageStatus === 'ACTIVE') image.imageStatus = 'ARCHIVED';
+    else if (target === 'STANDARD' && image.imageStatus === 'ARCHIVED') image.imageStatus = 'ACTIVATING';
+    else throw new EcrServiceError('ImageStorageClassUpdateNotSupportedException', `The image is ${image.imageStatus}`);
+    return { registryId, repositoryName: repo.name, imageId: { imageDigest: image.digest }, imageStatus: image.imageStatus };
+  }
+
+  private principalArn(input: JsonObject): string {
+    const arn = requiredString(input, 'principalArn');
+    if (!PRINCIPAL_ARN.test(arn)) throw invalid(`Invalid parameter at 'principalArn': '${arn}' is not an IAM role or user ARN`);
+    return arn;
+  }
+
+  RegisterPullTimeUpdateExclusion(input: JsonObject): JsonObject {
+    const arn = this.principalArn(input);
+    const exclusions = this.ctx.pullTimeExclusions;
+    if (exclusions.has(arn)) throw new EcrServiceError('ExclusionAlreadyExistsException', `The exclusion for ${arn} already exists`);
+    if (exclusions.size >= MAX_PULL_TIME_EXCLUSIONS) {
+      throw new EcrServiceError(
+        'LimitExceededException',
+        `An account may register at most ${MAX_PULL_TIME_EXCLUSIONS} pull time update exclusions`,
+      );
+    }
+    exclusions.add(arn);
+    return { principalArn: arn, createdAt: epochSeconds(this.store.nowMs()) };
+  }
+
+  DeregisterPullTimeUpdateExclusion(input: JsonObject): JsonObject {
+    const arn = this.principalArn(input);
+    if (!this.ctx.pullTimeExclusions.delete(arn)) throw new EcrServiceError('ExclusionNotFoundException', `No exclusion for ${arn}`);
+    return { principalArn: arn };
+  }
+
+  ListPullTimeUpdateExclusions(input: JsonObject): JsonObject {
+    const all = [...this.ctx.pullTimeExclusions].sort();
+    const limit = pageLimit(input, this.ctx.pageSize.ListPullTimeUpdateExclusions);
+    const token = decodeToken(optionalString(input, 'nextToken'), { op: 'ListPullTimeUpdateExclusions', repo: 0 });
+    const { items, next } = this.page(
+      all.length,
+      token?.pos ?? 0,
+      limit,
+      () => true,
+      (pos) => all[pos]!,
+    );
+    const out: JsonObject = { pullTimeUpdateExclusions: items };
+    if (next !== undefined) out.nextToken = encodeToken({ op: 'ListPullTimeUpdateExclusions', repo: 0, pos: next });
+    return out;
   }
 
   /** ECR's answer shape: a base64 `user:password` and the registry endpoint, valid 12 hours in AWS. */
@@ -438,5 +606,15 @@ export function runOperation(store: EcrStore, ctx: ApiContext, operation: EcrOpe
       return api.BatchGetImage(input);
     case 'GetAuthorizationToken':
       return api.GetAuthorizationToken();
+    case 'ListImageReferrers':
+      return api.ListImageReferrers(input);
+    case 'UpdateImageStorageClass':
+      return api.UpdateImageStorageClass(input);
+    case 'RegisterPullTimeUpdateExclusion':
+      return api.RegisterPullTimeUpdateExclusion(input);
+    case 'DeregisterPullTimeUpdateExclusion':
+      return api.DeregisterPullTimeUpdateExclusion(input);
+    case 'ListPullTimeUpdateExclusions':
+      return api.ListPullTimeUpdateExclusions(input);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * An Amazon ECR emulator for tests, the benchmark and the demo: ECR's AWS JSON
- * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages) on
+ * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages,
+ * ListImageReferrers, UpdateImageStorageClass; ECR of 2026: storage classes,
+ * referrers, pull times, tag mutability with exclusions) on
  * 127.0.0.1, backed by an in-memory store, with knobs for what real ECR does
  * to clients under load or misconfiguration: small pages, latency,
  * throttling, injected errors, and changes between two calls.
@@ -32,8 +34,17 @@ export type { DistributionContent, DistributionManifest } from './distribution';
 export { loadFromRegistry } from './load';
 export type { LoadFromRegistryOptions, RegistryMapping } from './load';
 export { manifestImage, sha256Digest } from './store';
-export type { CreateRepositoryOptions, EcrImage, EcrImageSummary, EcrStoreContent, EcrStoreHandle } from './store';
+export type {
+  CreateRepositoryOptions,
+  EcrImage,
+  EcrImageSummary,
+  EcrStoreContent,
+  EcrStoreHandle,
+  ImageStatus,
+  TagMutability,
+} from './store';
 export { syntheticStore } from './synthetic';
+export { ArtifactType, cosignSignature, EMPTY_CONFIG, helmChart, notationSignature, spdxSbom } from './artifacts';
 export type { PlantedImage, SyntheticKind, SyntheticStore, SyntheticStoreOptions } from './synthetic';
 export type { ThrottleOptions } from './throttle';
 
@@ -85,6 +96,11 @@ export interface EcrCallCounts {
   BatchGetImage: number;
   ListImages: number;
   GetAuthorizationToken: number;
+  ListImageReferrers: number;
+  UpdateImageStorageClass: number;
+  RegisterPullTimeUpdateExclusion: number;
+  DeregisterPullTimeUpdateExclusion: number;
+  ListPullTimeUpdateExclusions: number;
   /** All operation calls, including throttled and faulted ones. */
   total: number;
   throttled: number;
@@ -112,6 +128,10 @@ export interface EcrEmulatorOptions {
   distribution?: DistributionContent;
   /** More registries to serve beside the one of accountId/region (each with its own store and throttle). */
   registries?: EcrRegistryContent[];
+  /** The IAM role or user every request is taken to come from. Default `arn:aws:iam::<account>:role/ecr-scanner`. */
+  callerPrincipalArn?: string;
+  /** Principals registered as pull-time update exclusions from the start; BatchGetImage by them leaves lastRecordedPullTime alone. */
+  pullTimeExclusions?: string[];
   /** Keep a record of every call in `log`. Default true. */
   recordCalls?: boolean;
   /**
@@ -146,6 +166,8 @@ export interface EcrEmulator {
   readonly store: EcrStoreHandle;
   /** The store of one of the registries served; undefined when it serves no such registry. */
   storeOf(accountId: string, region: string): EcrStoreHandle | undefined;
+  /** Principals registered as pull-time update exclusions (RegisterPullTimeUpdateExclusion), sorted. */
+  readonly pullTimeExclusions: readonly string[];
   /** The source-registry side; present when options.distribution was given. */
   readonly distribution: DistributionRegistry | undefined;
   /** Zeroes calls, log and maxConcurrent; also restarts fault and everyNth counting. */
@@ -167,6 +189,11 @@ const zeroCounts = (): EcrCallCounts => ({
   BatchGetImage: 0,
   ListImages: 0,
   GetAuthorizationToken: 0,
+  ListImageReferrers: 0,
+  UpdateImageStorageClass: 0,
+  RegisterPullTimeUpdateExclusion: 0,
+  DeregisterPullTimeUpdateExclusion: 0,
+  ListPullTimeUpdateExclusions: 0,
   total: 0,
   throttled: 0,
   faulted: 0,
@@ -227,6 +254,8 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
       proxyEndpoint: options.authorization?.proxyEndpoint ?? '',
       validForMs: 12 * 3600 * 1000,
     },
+    callerPrincipalArn: options.callerPrincipalArn ?? `arn:aws:iam::${accountId}:role/ecr-scanner`,
+    pullTimeExclusions: new Set(options.pullTimeExclusions ?? []),
   };
   /** Each registry's store and API context, by `account/region`. */
   const registries = new Map<string, { store: EcrStore; ctx: ApiContext }>([[`${accountId}/${region}`, { store, ctx }]]);
@@ -461,6 +490,9 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
     store,
     storeOf: (account, name) => registries.get(`${account}/${name}`)?.store,
     distribution,
+    get pullTimeExclusions() {
+      return [...ctx.pullTimeExclusions].sort();
+    },
     resetCalls() {
       counts = zeroCounts();
       log = [];

@@ -7,6 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { INDEX_MEDIA_TYPES } from '../../scanner/oci/media-types';
+import { isEcrRepositoryName as isValidRepositoryName } from '../../scanner/oci/ecr-repository-name';
+import {
+  ECR_TAG_MUTABILITY_SETTINGS,
+  EcrTagMutability,
+  EcrTagMutabilitySetting,
+  isTagImmutable as tagIsImmutable,
+} from '../../scanner/oci/ecr-tag-mutability';
 
 /** One manifest stored in an ECR repository, as a test writes or reads it. */
 export interface EcrImage {
@@ -20,7 +27,17 @@ export interface EcrImage {
   pushedAt?: Date;
   /** Default: sum of layer sizes; for an index, the largest child in the repository (as ECR documents). */
   sizeInBytes?: number;
+  /** Storage class state; default ACTIVE. An ARCHIVED or ACTIVATING image cannot be pulled (BatchGetImage: ImageInaccessible). */
+  imageStatus?: ImageStatus;
 }
+
+/** ECR's storage class states (the archive class arrived 2025-11). */
+export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
+export const IMAGE_STATUSES: readonly ImageStatus[] = ['ACTIVE', 'ARCHIVED', 'ACTIVATING'];
+
+/** ECR's tag mutability rule, shared with the scanner's plan (scanner/oci/ecr-tag-mutability.ts). */
+export type TagMutability = EcrTagMutabilitySetting;
+export type TagMutabilitySetting = EcrTagMutability;
 
 /** An image without its manifest: cheap to list even for generated repositories. */
 export type EcrImageSummary = Omit<EcrImage, 'manifest'>;
@@ -61,6 +78,13 @@ export interface StoredImage {
   sizeInBytes?: number | undefined;
   /** undefined: not yet derived; null: the manifest has no config (e.g. an index). */
   artifactMediaType?: string | null;
+  /** The `subject` digest of a referrer; undefined: not yet derived; null: none. */
+  subjectDigest?: string | null;
+  imageStatus: ImageStatus;
+  /** Set by BatchGetImage (ECR counts it as a pull). */
+  lastRecordedPullMs?: number;
+  /** A failure BatchGetImage answers for this image (KmsError, UpstreamUnavailable, …), set by a test. */
+  failureCode?: string;
   readonly manifestBytes?: Buffer;
   readonly lazySlot?: number;
 }
@@ -73,11 +97,6 @@ export function sha256Digest(bytes: Buffer | string): string {
 const DIGEST_PATTERN = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 export function isValidDigest(digest: string): boolean {
   return DIGEST_PATTERN.test(digest);
-}
-
-const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-export function isValidRepositoryName(name: string): boolean {
-  return name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);
 }
 
 /** Builds an EcrImage from manifest bytes, taking the media type from the manifest itself. */
@@ -118,6 +137,8 @@ export function indexChildren(manifest: Buffer): string[] {
 }
 
 export class Repository {
+  /** DescribeRepositories' imageTagMutability and its exclusion filters. */
+  mutability: TagMutabilitySetting = { mutability: 'MUTABLE', exclusionFilters: [] };
   private readonly slots: Array<StoredImage | undefined> = [];
   private readonly byDigest = new Map<string, number>();
   private readonly byTag = new Map<string, number>();
@@ -163,6 +184,8 @@ export class Repository {
         pushedAtMs: generated.pushedAt.getTime(),
         sizeInBytes: generated.sizeInBytes,
         artifactMediaType: generated.artifactMediaType ?? null,
+        subjectDigest: null,
+        imageStatus: 'ACTIVE',
         lazySlot: slot,
       });
     }
@@ -220,6 +243,15 @@ export class Repository {
     return image.artifactMediaType ?? undefined;
   }
 
+  /** The digest of the manifest's `subject` (an OCI 1.1 referrer's), as DescribeImages' subjectManifestDigest. */
+  subjectOf(image: StoredImage): string | undefined {
+    if (image.subjectDigest === undefined) {
+      const subject = parseJson(this.manifestOf(image))?.subject as Descriptor | undefined;
+      image.subjectDigest = typeof subject?.digest === 'string' ? subject.digest : null;
+    }
+    return image.subjectDigest ?? undefined;
+  }
+
   sizeOf(image: StoredImage, depth = 0): number {
     if (image.sizeInBytes !== undefined) return image.sizeInBytes;
     const manifest = this.manifestOf(image);
@@ -242,6 +274,12 @@ export class Repository {
   put(image: EcrImage, nowMs: number): void {
     this.materialize();
     if (!isValidDigest(image.digest)) throw new Error(`${this.name}: invalid digest ${image.digest}`);
+    for (const tag of image.tags) {
+      const holder = this.byTagOrUndefined(tag);
+      if (holder && holder.digest !== image.digest && tagIsImmutable(this.mutability, tag)) {
+        throw new Error(`${this.name}: ImageTagAlreadyExistsException: the image tag '${tag}' already exists and cannot be overwritten`);
+      }
+    }
     const existing = this.byDigest.get(image.digest);
     if (existing !== undefined) {
       // Pushing the same manifest again only adds tags, as in ECR.
@@ -255,6 +293,7 @@ export class Repository {
       pushedAtMs: image.pushedAt?.getTime() ?? nowMs,
       sizeInBytes: image.sizeInBytes,
       manifestBytes: Buffer.from(image.manifest),
+      imageStatus: image.imageStatus ?? 'ACTIVE',
     });
     const position = this.byDigest.get(image.digest) as number;
     for (const tag of image.tags) this.tag(position, tag);
@@ -305,6 +344,9 @@ export class Repository {
 
 export interface CreateRepositoryOptions {
   createdAt?: Date;
+  /** Default MUTABLE without exclusion filters. */
+  tagMutability?: TagMutability;
+  exclusionFilters?: string[];
 }
 
 /** The mutation helpers tests use on a running emulator. */
@@ -317,6 +359,17 @@ export interface EcrStoreHandle {
   putImage(repository: string, image: EcrImage): void;
   deleteImage(repository: string, digest: string): boolean;
   untagImage(repository: string, tag: string): boolean;
+  /** Moves an image between storage classes (what UpdateImageStorageClass and the archive lifecycle do); false if absent. */
+  setImageStatus(repository: string, digest: string, status: ImageStatus): boolean;
+  /** When BatchGetImage last counted a pull of the image (ECR's lastRecordedPullTime); undefined if never. */
+  lastRecordedPull(repository: string, digest: string): Date | undefined;
+  /**
+   * Makes BatchGetImage answer this failure code for the image (what a revoked KMS key, a pull-through
+   * upstream or a code yet unknown would do); undefined clears it. False if the image does not exist.
+   */
+  setImageFailure(repository: string, digest: string, failureCode: string | undefined): boolean;
+  /** Changes a repository's tag mutability (PutImageTagMutability); false if the repository does not exist. */
+  setTagMutability(repository: string, mutability: TagMutability, exclusionFilters?: string[]): boolean;
   load(content: EcrStoreContent): void;
   repositoryNames(): string[];
   /** Current images of a repository with their manifests (generated ones included); undefined if it does not exist. */
@@ -332,6 +385,7 @@ function summaryOf(repo: Repository, image: StoredImage): EcrImageSummary {
     tags: [...image.tags],
     pushedAt: new Date(image.pushedAtMs),
     sizeInBytes: repo.sizeOf(image),
+    imageStatus: image.imageStatus,
   };
 }
 
@@ -364,7 +418,46 @@ export class EcrStore implements EcrStoreHandle {
   }
 
   createRepository(name: string, options: CreateRepositoryOptions = {}): void {
-    if (!this.repository(name)) this.add(name, options.createdAt ?? new Date(this.now()));
+    if (this.repository(name)) return;
+    const repository = this.add(name, options.createdAt ?? new Date(this.now()));
+    if (options.tagMutability) this.setMutability(repository, options.tagMutability, options.exclusionFilters ?? []);
+  }
+
+  setTagMutability(repository: string, mutability: TagMutability, exclusionFilters: string[] = []): boolean {
+    const repo = this.repository(repository);
+    if (!repo) return false;
+    this.setMutability(repo, mutability, exclusionFilters);
+    return true;
+  }
+
+  private setMutability(repo: Repository, mutability: TagMutability, exclusionFilters: string[]): void {
+    if (!ECR_TAG_MUTABILITY_SETTINGS.includes(mutability)) throw new Error(`unknown tag mutability ${mutability}`);
+    repo.mutability = { mutability, exclusionFilters: [...exclusionFilters] };
+  }
+
+  setImageStatus(repository: string, digest: string, status: ImageStatus): boolean {
+    const image = this.repository(repository)?.byDigestOrUndefined(digest);
+    if (!image) return false;
+    image.imageStatus = status;
+    return true;
+  }
+
+  setImageFailure(repository: string, digest: string, failureCode: string | undefined): boolean {
+    const image = this.repository(repository)?.byDigestOrUndefined(digest);
+    if (!image) return false;
+    if (failureCode === undefined) delete image.failureCode;
+    else image.failureCode = failureCode;
+    return true;
+  }
+
+  lastRecordedPull(repository: string, digest: string): Date | undefined {
+    const ms = this.repository(repository)?.byDigestOrUndefined(digest)?.lastRecordedPullMs;
+    return ms === undefined ? undefined : new Date(ms);
+  }
+
+  /** The emulator's clock, for the times operations record. */
+  nowMs(): number {
+    return this.now();
   }
 
   /** Registers a repository whose images are generated on first access. Replaces any repository of that name. */

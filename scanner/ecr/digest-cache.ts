@@ -5,19 +5,21 @@
  * entries, and every entry is validated, so a corrupt, truncated or foreign
  * file is ignored (costing time, never changing an answer).
  *
- * Format 2, one JSON document a line so that a million entries are written
+ * Format 3, one JSON document a line so that a million entries are written
  * and read as a stream, never as one string:
  *
- *     {"format":"ecr-duplicate-scanner/digest-cache","version":2}
+ *     {"format":"ecr-duplicate-scanner/digest-cache","version":3}
  *     {"m":"sha256:…","i":"sha256:…","s":31457280}          an image: image ID, size
  *     {"m":"sha256:…","i":"sha256:…","s":1024,"p":"linux/arm64"}   a source image whose config named its platform
  *     {"m":"sha256:…","c":[{"d":"sha256:…","p":"linux/amd64"},{"d":"sha256:…","a":1}]}   an index
+ *     {"m":"sha256:…","t":"application/vnd.cncf.helm.config.v1+json","s":4096,"j":"sha256:…"}   an artifact; j: its subject
  *     {"m":"sha256:…","o":"reason"}                         read, not comparable
  *     {"entries":2,"checksum":"sha256:…"}                   sha256 of the entry lines' bytes
  *
  * The checksum is a trailer because a stream knows it only at the end; a file
- * without it was cut short. Format 1 (one JSON object, no sizes) is not read:
- * it lacks what ECR duplicates need, so it is rebuilt, which costs one cold run.
+ * without it was cut short. Older formats are not read but rebuilt, which costs
+ * one cold run: format 1 lacks sizes, format 2 took artifacts (signatures,
+ * charts) for images of their config digest.
  */
 import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
@@ -26,7 +28,7 @@ import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
 import { KIND_IMAGE, ManifestTable } from './manifest-table';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
-const VERSION = 2;
+const VERSION = 3;
 const HEADER = `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`;
 
 export interface LoadedCache {
@@ -54,6 +56,8 @@ function entryLine(digest: string, summary: ManifestSummary): string {
       }));
       return `{"m":${m},"c":${JSON.stringify(children)}}\n`;
     }
+    case 'artifact':
+      return `{"m":${m},"t":${JSON.stringify(summary.artifactType)},"s":${summary.sizeBytes}${summary.subject !== undefined ? `,"j":${quoted(summary.subject)}` : ''}}\n`;
     default:
       return `{"m":${m},"o":${JSON.stringify(summary.reason)}}\n`;
   }
@@ -73,12 +77,18 @@ function childFrom(value: unknown): IndexChild | undefined {
 
 /** The entry a line holds, or undefined when it is not a valid one (values decide answers, so all are checked). */
 function entryFrom(doc: Json): [string, ManifestSummary] | undefined {
-  const { m, i, s, p, c, o } = doc;
+  const { m, i, s, p, c, o, t, j } = doc;
   if (typeof m !== 'string' || !isVerifiableDigest(m)) return undefined;
   if (typeof i === 'string') {
     if (p !== undefined && (typeof p !== 'string' || !PLATFORM.test(p))) return undefined;
     return isVerifiableDigest(i) && typeof s === 'number' && Number.isFinite(s) && s >= 0
       ? [m, { kind: 'image', imageId: i, sizeBytes: s, ...(typeof p === 'string' ? { platform: p } : {}) }]
+      : undefined;
+  }
+  if (typeof t === 'string') {
+    if (j !== undefined && (typeof j !== 'string' || !isVerifiableDigest(j))) return undefined;
+    return t !== '' && typeof s === 'number' && Number.isFinite(s) && s >= 0
+      ? [m, { kind: 'artifact', artifactType: t, sizeBytes: s, ...(typeof j === 'string' ? { subject: j } : {}) }]
       : undefined;
   }
   if (Array.isArray(c)) {

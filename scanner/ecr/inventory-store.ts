@@ -9,16 +9,43 @@
  * After finish(), platform images are grouped by image ID (a counting sort
  * over digest ids), which answers both matching and duplicates.
  */
-import { ManifestTable, KIND_IMAGE, KIND_INDEX } from './manifest-table';
+import { ManifestTable, KIND_ARTIFACT, KIND_IMAGE, KIND_INDEX } from './manifest-table';
 import { duplicateOf, sortDuplicates } from './duplicates';
-import { EcrDuplicate, EcrDuplicateLocation, EcrPlatformImage } from './types';
+import {
+  EcrDuplicate,
+  EcrDuplicateLocation,
+  EcrHeldManifest,
+  EcrInactiveStatus,
+  EcrInventoryCounts,
+  EcrPlatformImage,
+  EcrReferrer,
+} from './types';
 
-/** Deleted between ListImages and BatchGetImage, or its repository vanished. */
+/** Deleted between listing and BatchGetImage, or its repository vanished. */
 const GONE = 1;
 /** An attestation entry of an index in the same repository: not a platform image. */
 const ATTESTATION = 2;
+/** Storage class (row flags, so a status costs no byte more per image): ARCHIVED, ACTIVATING; neither is ACTIVE. */
+export const STATUS_ARCHIVED = 4;
+export const STATUS_ACTIVATING = 8;
+const INACTIVE = STATUS_ARCHIVED | STATUS_ACTIVATING;
+/** Flags that keep a row out of matches and duplicates. */
+const HIDDEN = GONE | ATTESTATION;
+
+/** A row's storage class as the report names it; undefined for ACTIVE. */
+function statusName(flags: number): EcrInactiveStatus | undefined {
+  if (flags & STATUS_ARCHIVED) return 'ARCHIVED';
+  if (flags & STATUS_ACTIVATING) return 'ACTIVATING';
+  return undefined;
+}
 /** How deep below a tagged index its tags still reach (an index of indexes of images is already rare). */
 const MAX_INDEX_DEPTH = 3;
+
+function appendTo(map: Map<number, number[]>, key: number, row: number): void {
+  const list = map.get(key);
+  if (list) list.push(row);
+  else map.set(key, [row]);
+}
 
 function grown<T extends Uint8Array | Int32Array>(array: T, length: number): T {
   if (length <= array.length) return array;
@@ -36,6 +63,8 @@ function grown<T extends Uint8Array | Int32Array>(array: T, length: number): T {
 export class RepositoryListing {
   private readonly ids: number[] = [];
   private readonly tags: Array<string | string[] | undefined> = [];
+  /** Status flags (STATUS_ARCHIVED, STATUS_ACTIVATING, or 0) of each digest. */
+  private readonly statuses: number[] = [];
   private readonly index = new Map<number, number>();
 
   constructor(private readonly manifests: ManifestTable) {}
@@ -44,23 +73,37 @@ export class RepositoryListing {
     return this.ids.length;
   }
 
-  add(digest: string, tag: string | undefined): void {
+  /** Adds a digest (and its tags: one per call, as ListImages names them, or all, as DescribeImages does); returns its id. */
+  add(digest: string, tag: string | readonly string[] | undefined, status = 0): number {
     const id = this.manifests.idOf(digest);
-    const k = this.index.get(id);
+    let k = this.index.get(id);
     if (k === undefined) {
-      this.index.set(id, this.ids.push(id) - 1);
-      this.tags.push(tag || undefined);
-      return;
+      this.index.set(id, (k = this.ids.push(id) - 1));
+      this.tags.push(undefined);
+      this.statuses.push(status);
     }
-    if (!tag) return;
-    const had = this.tags[k];
-    if (had === undefined) this.tags[k] = tag;
-    else if (typeof had === 'string') this.tags[k] = [had, tag];
-    else had.push(tag);
+    for (const t of typeof tag === 'string' ? [tag] : (tag ?? [])) {
+      if (!t) continue;
+      const had = this.tags[k];
+      if (had === undefined) this.tags[k] = t;
+      else if (typeof had === 'string') this.tags[k] = [had, t];
+      else had.push(t);
+    }
+    return id;
   }
 
   idAt(k: number): number {
     return this.ids[k]!;
+  }
+
+  statusAt(k: number): number {
+    return this.statuses[k]!;
+  }
+
+  /** Sets the status flags of a digest added before (by its id). */
+  setStatus(id: number, status: number): void {
+    const k = this.index.get(id);
+    if (k !== undefined) this.statuses[k] = status;
   }
 
   /** Own tags of the k-th digest: none, one, or several (unsorted). */
@@ -83,6 +126,10 @@ export class InventoryStore {
   private readonly inherited = new Map<number, string[]>();
   private groupStart: Int32Array | undefined;
   private groupRows: Int32Array | undefined;
+  /** After finish(): rows whose manifest was not read, by digest id (archived ones mostly: few). */
+  private unread = new Map<number, number[]>();
+  /** After finish(): referrer rows by their subject's digest id. */
+  private referrers = new Map<number, number[]>();
 
   constructor(readonly manifests: ManifestTable = new ManifestTable()) {}
 
@@ -103,6 +150,7 @@ export class InventoryStore {
       const row = this.rows++;
       this.rowRepo[row] = repo;
       this.rowDigest[row] = listing.idAt(k);
+      this.rowFlags[row] = listing.statusAt(k);
       const tags = listing.tagsAt(k);
       if (tags !== undefined) this.writeTags(typeof tags === 'string' ? tags : [...tags].sort().join(' '));
       this.tagStart[row + 1] = this.tagBytes;
@@ -113,6 +161,15 @@ export class InventoryStore {
 
   digestIdAt(row: number): number {
     return this.rowDigest[row]!;
+  }
+
+  /** True when the row's image is ARCHIVED or ACTIVATING: it cannot be pulled, so its manifest is not asked for. */
+  isInactive(row: number): boolean {
+    return (this.rowFlags[row]! & INACTIVE) !== 0;
+  }
+
+  repositoryAt(row: number): string {
+    return this.repoNames[this.rowRepo[row]!]!;
   }
 
   /** The image left ECR: it is left out of every answer (it still counts as listed). */
@@ -134,6 +191,16 @@ export class InventoryStore {
   /** Passes index tags to children and groups platform images by image ID; call once, after the last repository. */
   finish(): void {
     for (let repo = 0; repo < this.repoNames.length; repo++) this.linkIndexes(repo);
+    for (let row = 0; row < this.rows; row++) {
+      if (this.rowFlags[row]! & GONE) continue;
+      const digest = this.rowDigest[row]!;
+      const kind = this.manifests.kindAt(digest);
+      if (kind === 0) appendTo(this.unread, digest, row);
+      else if (kind === KIND_ARTIFACT) {
+        const subject = this.manifests.subjectAt(digest);
+        if (subject >= 0) appendTo(this.referrers, subject, row);
+      }
+    }
     // Counting sort of platform rows by image ID: counts, then end offsets, then each row placed
     // by decrementing its group's end, which leaves groupStart[id] at the group's start.
     const n = this.manifests.imageIds.size;
@@ -153,6 +220,43 @@ export class InventoryStore {
     return this.groupOf(id).map((row) => this.imageAt(row));
   }
 
+  unreadWithDigest(manifestDigest: string): EcrHeldManifest[] {
+    const id = this.manifests.findId(manifestDigest);
+    return (this.unread.get(id) ?? []).map((row) => {
+      const status = statusName(this.rowFlags[row]!);
+      return { repository: this.repositoryAt(row), manifestDigest, tags: this.tagsAt(row), ...(status ? { imageStatus: status } : {}) };
+    });
+  }
+
+  referrersOf(subjectDigest: string): EcrReferrer[] {
+    const id = this.manifests.findId(subjectDigest);
+    return (this.referrers.get(id) ?? []).map((row) => {
+      const digest = this.rowDigest[row]!;
+      return {
+        repository: this.repositoryAt(row),
+        digest: this.manifests.digestAt(digest),
+        artifactType: this.manifests.artifactTypeAt(digest)!,
+      };
+    });
+  }
+
+  /** Listed places by manifest kind and storage class (deleted ones left out). */
+  countRows(): EcrInventoryCounts['kinds'] & { archived: number; activating: number; notCompared: number } {
+    const counts = { image: 0, index: 0, artifact: 0, other: 0, unknown: 0, archived: 0, activating: 0, notCompared: 0 };
+    const names = ['unknown', 'image', 'index', 'other', 'artifact'] as const;
+    for (let row = 0; row < this.rows; row++) {
+      const flags = this.rowFlags[row]!;
+      if (flags & GONE) continue;
+      const kind = this.manifests.kindAt(this.rowDigest[row]!);
+      counts[names[kind] ?? 'other']++;
+      if (flags & STATUS_ARCHIVED) counts.archived++;
+      if (flags & STATUS_ACTIVATING) counts.activating++;
+      // Not readable, and no other place nor the cache knew the manifest.
+      if (kind === 0 && flags & INACTIVE) counts.notCompared++;
+    }
+    return counts;
+  }
+
   *platformImages(): Generator<EcrPlatformImage> {
     for (let row = 0; row < this.rows; row++) if (this.isPlatformImage(row)) yield this.imageAt(row);
   }
@@ -164,11 +268,13 @@ export class InventoryStore {
       if (groupStart[id + 1]! - groupStart[id]! < 2) continue;
       const locations: EcrDuplicateLocation[] = this.groupOf(id).map((row) => {
         const digest = this.rowDigest[row]!;
+        const status = statusName(this.rowFlags[row]!);
         return {
           repository: this.repoNames[this.rowRepo[row]!]!,
           manifestDigest: this.manifests.digestAt(digest),
           tags: this.tagsAt(row),
           sizeBytes: this.manifests.sizeAt(digest),
+          ...(status ? { imageStatus: status } : {}),
         };
       });
       result.push(duplicateOf(this.manifests.imageIdDigest(id), locations));
@@ -197,7 +303,7 @@ export class InventoryStore {
   }
 
   private isPlatformImage(row: number): boolean {
-    return this.rowFlags[row] === 0 && this.manifests.kindAt(this.rowDigest[row]!) === KIND_IMAGE;
+    return (this.rowFlags[row]! & HIDDEN) === 0 && this.manifests.kindAt(this.rowDigest[row]!) === KIND_IMAGE;
   }
 
   private tagsAt(row: number): string[] {
@@ -208,11 +314,13 @@ export class InventoryStore {
 
   private imageAt(row: number): EcrPlatformImage {
     const digest = this.rowDigest[row]!;
+    const status = statusName(this.rowFlags[row]!);
     return {
       repository: this.repoNames[this.rowRepo[row]!]!,
       manifestDigest: this.manifests.digestAt(digest),
       imageId: this.manifests.imageIdDigest(this.manifests.imageIdAt(digest)),
       tags: this.tagsAt(row),
+      ...(status ? { imageStatus: status } : {}),
     };
   }
 

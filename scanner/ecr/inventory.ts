@@ -1,14 +1,16 @@
 /**
- * Lists every image of every repository in the account's ECR registry and
- * reads each manifest once (BatchGetImage, 100 at a time) to learn its image
- * ID. API calls from all repositories share one concurrency bound. What is
- * learned goes straight into the compact InventoryStore; nothing per image
- * outlives the page it arrived in.
+ * Lists every image of every repository in the account's ECR registry, of
+ * every storage class, and reads each manifest once (BatchGetImage, 100 at a
+ * time) to learn its image ID. API calls from all repositories share one
+ * concurrency bound. What is learned goes straight into the compact
+ * InventoryStore; nothing per image outlives the page it arrived in.
  */
 import {
   BatchGetImageCommand,
   BatchGetImageCommandOutput,
   ECRClient,
+  ImageDetail,
+  paginateDescribeImages,
   paginateDescribeRepositories,
   paginateListImages,
 } from '@aws-sdk/client-ecr';
@@ -16,15 +18,20 @@ import { Limiter } from '../concurrency/limiter';
 import { FatalError } from '../errors/fatal-error';
 import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
-import { InventoryStore, RepositoryListing } from './inventory-store';
+import { IMAGE_CONFIG_MEDIA_TYPES } from '../oci/manifest';
+import { InventoryStore, RepositoryListing, STATUS_ARCHIVED } from './inventory-store';
 import { summarizeManifest } from './manifest-summary';
 import { ManifestTable } from './manifest-table';
 import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions } from './operations';
-import { EcrInventory } from './types';
+import { EcrInventory, EcrInventoryCounts, EcrTagMutability } from './types';
 
 const REPOSITORIES_PAGE = 1000;
 const IMAGES_PAGE = 1000;
 const BATCH_GET_MAX = 100;
+/** BatchGetImage failures named one by one in the report; the rest are counted. */
+const NAMED_FAILURES_MAX = 100;
+/** Failure codes that mean the image is no longer in ECR: leaving it out is the truth. */
+const GONE_CODES = new Set(['ImageNotFound', 'MissingDigestAndTag']);
 
 export interface InventoryProgress {
   repositoriesListed: number;
@@ -40,7 +47,7 @@ export interface InventoryOptions {
   concurrency: number;
   /** The digest cache: manifests already known are not fetched; what is fetched is added to it. */
   cache?: ManifestTable;
-  /** `repository:tag` pairs whose digest the scan needs (sources in this very registry); other tags are not kept. */
+  /** `repository:tag` pairs whose digest the scan needs (sources in this very registry, the plan's targets); other tags are not kept. */
   wantedTags?: ReadonlySet<string>;
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
   onWarning?: (message: string) => void;
@@ -115,6 +122,9 @@ class InventoryReader {
   private accountId: string | undefined;
   private vanishedImages = 0;
   private unreadable = 0;
+  /** Repositories whose tags are not all MUTABLE (the default is kept as no entry). */
+  private readonly mutability = new Map<string, EcrTagMutability>();
+  private readonly failures: EcrInventoryCounts['unreadable'] = { count: 0, byCode: {}, images: [] };
 
   private readonly wantedTags: ReadonlySet<string>;
 
@@ -130,10 +140,22 @@ class InventoryReader {
     this.emitProgress();
     if (this.vanishedImages > 0) this.warn(`${this.vanishedImages} image(s) were deleted while the scan read them; left out`);
     if (this.unreadable > 0) this.warn(`${this.unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+    if (this.failures.count > 0) {
+      const codes = Object.entries(this.failures.byCode).map(([c, n]) => `${c}: ${n}`);
+      this.warn(`${this.failures.count} ECR image(s) could not be read (${codes.join(', ')}); listed in report.json`);
+    }
     this.store.finish();
     const region = await this.options.client.config.region();
     const { store } = this;
     const skippedRepositories = [...this.skipped].sort();
+    const listed = new Set(this.listed);
+    const { archived, activating, notCompared, ...kinds } = store.countRows();
+    if (notCompared > 0) {
+      this.warn(
+        `${notCompared} archived ECR image(s) could not be compared by image ID (an archived manifest cannot be read, and the digest cache does not know it); ` +
+          'they still match a source of the same manifest digest',
+      );
+    }
     return {
       ...(this.accountId !== undefined ? { accountId: this.accountId } : {}),
       region,
@@ -142,13 +164,16 @@ class InventoryReader {
       skippedRepositories,
       repositoryNames: this.listed.filter((r) => !this.skipped.includes(r)),
       imagesWithId: (imageId) => store.imagesWithId(imageId),
+      unreadWithDigest: (manifestDigest) => store.unreadWithDigest(manifestDigest),
+      counts: { kinds, archived, activating, notCompared, unreadable: this.failures },
+      tagMutability: (repository) =>
+        listed.has(repository) ? (this.mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
       platformImages: () => store.platformImages(),
       duplicates: () => store.duplicates(),
       imageIdCounts: () => store.imageIdCounts(),
       lookupManifest: (digest) => store.manifests.peek(digest),
       lookupTag: (repository, tag) => this.digestByTag.get(`${repository}:${tag}`),
-      // Filled in by the referrer-aware inventory (ECR in 2026); until then ECR is taken to hold none.
-      referrersOf: () => [],
+      referrersOf: (subjectDigest) => store.referrersOf(subjectDigest),
     };
   }
 
@@ -170,6 +195,13 @@ class InventoryReader {
           this.accountId ??= repository.registryId;
           this.progress.repositoriesListed++;
           this.listed.push(repository.repositoryName);
+          const mutability = repository.imageTagMutability;
+          if (mutability && mutability !== 'MUTABLE') {
+            this.mutability.set(repository.repositoryName, {
+              mutability,
+              exclusionFilters: (repository.imageTagMutabilityExclusionFilters ?? []).flatMap((f) => (f.filter ? [f.filter] : [])),
+            });
+          }
           const task = this.readRepository(repository.repositoryName);
           // Observed by Promise.all below; this keeps an early failure from being reported as unhandled meanwhile.
           task.catch(() => undefined);
@@ -194,12 +226,13 @@ class InventoryReader {
       const missing: number[] = [];
       for (let row = added.start; row < added.end; row++) {
         const digest = this.store.digestIdAt(row);
-        // Content-addressed: known from the cache file, or (with a cache, as the cache always did) from
-        // another repository read earlier. Without a cache each repository reads its own manifests.
-        if (this.options.cache && manifests.hasSummary(digest)) {
+        // Content-addressed: known from the cache file, from the listing (an artifact), or from
+        // another repository that holds the same manifest and was read earlier.
+        if (manifests.hasSummary(digest)) {
           if (!manifests.learnedThisRun(digest)) this.progress.manifestsFromCache++;
           manifests.markUsed(digest);
-        } else missing.push(row);
+        } else if (!this.store.isInactive(row)) missing.push(row);
+        // else: archived images cannot be pulled until restored; asking would only fail (and might count as a pull).
       }
       const batches: Promise<void>[] = [];
       const waiting = Int32Array.from(missing);
@@ -230,14 +263,27 @@ class InventoryReader {
   }
 
   /**
-   * Every image of a repository with its tags. ListImages returns digest and
-   * tag only (one entry per tag), which measured about a third less CPU and
-   * memory to read than DescribeImages' full details; both page by 1000.
+   * Every image of a repository, of every storage class, with its tags. ECR lists ACTIVE images only
+   * unless asked. ListImages with `imageStatus: ANY` lists them all, but does not say which are
+   * archived; DescribeImages would say, for every image, but its answers are four times the size and
+   * measured +330 MB of peak memory at a million images (README, Performance). So: ListImages of every
+   * image (digest and tag, one entry per tag) and, beside it, DescribeImages of the ARCHIVED ones only
+   * (usually one short page, with their artifact type and subject). One call more per repository.
+   * ACTIVATING images (restoring, for about 20 minutes) answer BatchGetImage with ImageInaccessible.
    */
   private async listImages(repository: string): Promise<RepositoryListing> {
     const listing = new RepositoryListing(this.store.manifests);
+    const [, archived] = await Promise.all([this.listEveryImage(repository, listing), this.describeArchived(repository)]);
+    for (const detail of archived) this.addArchived(listing, repository, detail);
+    return listing;
+  }
+
+  private async listEveryImage(repository: string, listing: RepositoryListing): Promise<void> {
     try {
-      const pages = paginateListImages({ client: this.options.client, pageSize: IMAGES_PAGE }, { repositoryName: repository });
+      const pages = paginateListImages(
+        { client: this.options.client, pageSize: IMAGES_PAGE },
+        { repositoryName: repository, filter: { imageStatus: 'ANY' } },
+      );
       for await (const page of limitedPages(pages, this.run)) {
         for (const id of page.imageIds ?? []) {
           if (!id.imageDigest) continue;
@@ -251,7 +297,49 @@ class InventoryReader {
       if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
       throw explain(err, 'ListImages', repository);
     }
-    return listing;
+  }
+
+  private async describeArchived(repository: string): Promise<ImageDetail[]> {
+    const archived: ImageDetail[] = [];
+    try {
+      const pages = paginateDescribeImages(
+        { client: this.options.client, pageSize: IMAGES_PAGE },
+        { repositoryName: repository, filter: { imageStatus: 'ARCHIVED' } },
+      );
+      for await (const page of limitedPages(pages, this.run)) archived.push(...(page.imageDetails ?? []));
+    } catch (err) {
+      if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+      throw explain(err, 'DescribeImages', repository);
+    }
+    return archived;
+  }
+
+  /** Marks an archived image; an archived artifact or referrer is known from ECR's words, as its manifest cannot be read. */
+  private addArchived(listing: RepositoryListing, repository: string, detail: ImageDetail): void {
+    const digest = detail.imageDigest;
+    if (!digest) return;
+    // Archived between the two listings, or listed by both: either way it is in ECR, archived.
+    const id = listing.add(digest, undefined);
+    listing.setStatus(id, STATUS_ARCHIVED);
+    if (this.wantedTags.size > 0) {
+      for (const tag of detail.imageTags ?? []) {
+        if (this.wantedTags.has(`${repository}:${tag}`) && !this.digestByTag.has(`${repository}:${tag}`)) {
+          this.digestByTag.set(`${repository}:${tag}`, digest);
+        }
+      }
+    }
+    const artifactType = detail.artifactMediaType;
+    const isArtifact =
+      (artifactType !== undefined && !IMAGE_CONFIG_MEDIA_TYPES.includes(artifactType)) || detail.subjectManifestDigest !== undefined;
+    const manifests = this.store.manifests;
+    if (isArtifact && !manifests.hasSummary(id)) {
+      manifests.setAt(id, {
+        kind: 'artifact',
+        artifactType: artifactType ?? 'unknown',
+        sizeBytes: Math.max(0, detail.imageSizeInBytes ?? 0),
+        ...(detail.subjectManifestDigest ? { subject: detail.subjectManifestDigest } : {}),
+      });
+    }
   }
 
   /**
@@ -284,16 +372,21 @@ class InventoryReader {
       this.progress.manifestsFetched++;
     }
     for (const failure of response.failures ?? []) {
-      // Deleted since ListImages: it is no longer in ECR, so leaving it out is the truth.
-      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'MissingDigestAndTag') {
+      const code = failure.failureCode ?? 'Unknown';
+      const digest = failure.imageId?.imageDigest ?? '';
+      if (GONE_CODES.has(code)) {
+        // Deleted since the listing: it is no longer in ECR, so leaving it out is the truth.
         this.vanishedImages++;
-        const k = digests.indexOf(failure.imageId?.imageDigest ?? '');
+        const k = digests.indexOf(digest);
         if (k >= 0) this.store.drop(rows[k]!);
-      } else {
-        this.warn(
-          `ECR could not return ${repository}@${failure.imageId?.imageDigest ?? '?'}: ${failure.failureCode ?? ''} ${failure.failureReason ?? ''}`.trim(),
-        );
+        continue;
       }
+      // Still in ECR but not readable now (ImageInaccessible: archived since the listing; KmsError; a pull-through
+      // upstream's Upstream* codes; codes yet unknown): kept, matchable by its manifest digest, counted and named.
+      this.failures.count++;
+      this.failures.byCode[code] = (this.failures.byCode[code] ?? 0) + 1;
+      if (this.failures.images.length < NAMED_FAILURES_MAX)
+        this.failures.images.push({ repository, manifestDigest: digest, failureCode: code });
     }
   }
 }

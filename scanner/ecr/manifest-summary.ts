@@ -3,7 +3,7 @@
  * Manifests are content-addressed, so a summary keyed by digest never goes
  * stale: that is what makes the digest cache safe.
  */
-import { isAttestation, ManifestError, manifestFromJson, parseManifestJson } from '../oci/manifest';
+import { artifactTypeOf, isAttestation, ManifestError, manifestFromJson, parseManifestJson } from '../oci/manifest';
 import { formatPlatform } from '../oci/platform';
 
 /** One entry of an index, as the index lists it. */
@@ -22,6 +22,12 @@ export type ManifestSummary =
    */
   | { kind: 'image'; imageId: string; sizeBytes: number; platform?: string }
   | { kind: 'index'; children: IndexChild[] }
+  /**
+   * Not a container image (OCI 1.1 artifact): a Helm chart, an SBOM, a signature. artifactType: its
+   * `artifactType`, else its config media type. subject: the digest it refers to, for a referrer.
+   * Never compared by config digest: most share the OCI empty config.
+   */
+  | { kind: 'artifact'; artifactType: string; sizeBytes: number; subject?: string }
   /** Read but not comparable (schema 1, unknown type): kept so it is not fetched again. */
   | { kind: 'other'; reason: string };
 
@@ -37,11 +43,30 @@ function layersSize(doc: unknown): number {
   return total;
 }
 
+/** Words for an artifact type a person recognises; the type itself for the rest. */
+export function describeArtifact(artifactType: string): string {
+  if (artifactType.startsWith('application/vnd.cncf.helm.')) return `a Helm chart (${artifactType})`;
+  if (/spdx|cyclonedx|sbom/i.test(artifactType)) return `an SBOM (${artifactType})`;
+  if (/signature|notary|cosign|sigstore/i.test(artifactType)) return `a signature (${artifactType})`;
+  if (/attestation|in-toto|provenance/i.test(artifactType)) return `an attestation (${artifactType})`;
+  return `an OCI artifact of type ${artifactType}`;
+}
+
 /** Summarises manifest text (ECR returns it as a string) or bytes. */
 export function summarizeManifest(manifest: string | Uint8Array, mediaType: string | undefined): ManifestSummary {
   try {
     const doc = parseManifestJson(typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8'));
     const parsed = manifestFromJson(doc, mediaType);
+    const artifactType = artifactTypeOf(parsed);
+    if (artifactType !== undefined) {
+      const configSize = parsed.kind === 'image' ? Math.max(0, parsed.config.size) : 0;
+      return {
+        kind: 'artifact',
+        artifactType,
+        sizeBytes: configSize + layersSize(doc),
+        ...(parsed.subject !== undefined ? { subject: parsed.subject } : {}),
+      };
+    }
     if (parsed.kind === 'image') {
       return { kind: 'image', imageId: parsed.config.digest, sizeBytes: Math.max(0, parsed.config.size) + layersSize(doc) };
     }

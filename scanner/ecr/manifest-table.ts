@@ -16,6 +16,8 @@ const NONE = 0;
 export const KIND_IMAGE = 1;
 export const KIND_INDEX = 2;
 const KIND_OTHER = 3;
+/** An OCI artifact (chart, SBOM, signature): ref is its artifact type's code, num its size. */
+export const KIND_ARTIFACT = 4;
 /** Values of `used`. */
 const UNUSED = 0;
 const USED = 1;
@@ -46,6 +48,11 @@ export class ManifestTable {
   private readonly platformCodes = new Map<string, number>();
   private readonly reasons: string[] = [];
   private readonly reasonCodes = new Map<string, number>();
+  /** Artifact types are few (a handful of signature, SBOM and chart types): each text is kept once. */
+  private readonly artifactTypes: string[] = [];
+  private readonly artifactTypeCodes = new Map<string, number>();
+  /** Referrer artifact id -> its subject's digest id. Referrers are a minority of manifests, so a Map rather than a column. */
+  private readonly subjects = new Map<number, number>();
   private summaries = 0;
   private added = 0;
   private usedCount = 0;
@@ -88,9 +95,19 @@ export class ManifestTable {
     return this.imageIds.digestAt(imageId);
   }
 
-  /** For an image: config plus layer sizes. */
+  /** For an image or an artifact: config plus layer sizes. */
   sizeAt(id: number): number {
     return this.num[id]!;
+  }
+
+  /** For an artifact: its artifactType (else config media type). */
+  artifactTypeAt(id: number): string | undefined {
+    return this.kind[id] === KIND_ARTIFACT ? this.artifactTypes[this.ref[id]!] : undefined;
+  }
+
+  /** For a referrer: its subject's digest id; -1 for none. */
+  subjectAt(id: number): number {
+    return this.subjects.get(id) ?? -1;
   }
 
   /** For an index: calls fn with each child's digest id and whether it is an attestation. */
@@ -185,6 +202,15 @@ export class ManifestTable {
       }
       case KIND_OTHER:
         return { kind: 'other', reason: this.reasons[this.ref[id]!]! };
+      case KIND_ARTIFACT: {
+        const subject = this.subjects.get(id);
+        return {
+          kind: 'artifact',
+          artifactType: this.artifactTypes[this.ref[id]!]!,
+          sizeBytes: this.num[id]!,
+          ...(subject !== undefined ? { subject: this.digests.digestAt(subject) } : {}),
+        };
+      }
       default:
         return undefined;
     }
@@ -246,19 +272,28 @@ export class ManifestTable {
         this.num[id] = summary.children.length;
         break;
       }
+      case 'artifact': {
+        // Interned before the writes below, which may otherwise land in a column the interning replaced.
+        const subject = summary.subject !== undefined ? this.idOf(summary.subject) : undefined;
+        this.kind[id] = KIND_ARTIFACT;
+        this.ref[id] = this.textCode(summary.artifactType, this.artifactTypes, this.artifactTypeCodes);
+        this.num[id] = summary.sizeBytes;
+        if (subject !== undefined) this.subjects.set(id, subject);
+        break;
+      }
       default:
         this.kind[id] = KIND_OTHER;
-        this.ref[id] = this.reasonCode(summary.reason);
+        this.ref[id] = this.textCode(summary.reason, this.reasons, this.reasonCodes);
         this.num[id] = 0;
     }
   }
 
-  /** Unreadable manifests mostly share a handful of reasons (schema 1), so each text is kept once. */
-  private reasonCode(reason: string): number {
-    let code = this.reasonCodes.get(reason);
+  /** Unreadable manifests mostly share a handful of reasons (schema 1), artifacts a handful of types: each text is kept once. */
+  private textCode(text: string, texts: string[], codes: Map<string, number>): number {
+    let code = codes.get(text);
     if (code === undefined) {
-      code = this.reasons.push(reason) - 1;
-      this.reasonCodes.set(reason, code);
+      code = texts.push(text) - 1;
+      codes.set(text, code);
     }
     return code;
   }

@@ -9,7 +9,10 @@
 /** Operations of the inventory of a registry the scanner reads (its own account's, or a member's). */
 export const ECR_INVENTORY_OPERATIONS = {
   DescribeRepositories: 'ecr:DescribeRepositories',
+  // With `imageStatus: ANY`: every image of every storage class.
   ListImages: 'ecr:ListImages',
+  // With `imageStatus: ARCHIVED`: which of them are archived (their artifact types and subjects too).
+  DescribeImages: 'ecr:DescribeImages',
   BatchGetImage: 'ecr:BatchGetImage',
 } as const;
 

@@ -5,19 +5,84 @@
  * after JSON.parse; for ListImages and BatchGetImage (strings, lists and
  * structures of strings only) JSON.stringify and JSON.parse give exactly the
  * same data, and measured about a sixth of the scanner's CPU (profile in
- * README, Performance). Any shape holding something the SDK converts
- * (timestamps, blobs, big numbers, documents, unions, JSON-typed strings,
- * idempotency tokens) still goes through the SDK's codec, as do errors.
+ * README, Performance). DescribeImages answers also hold numbers and epoch
+ * timestamps: those are converted in place after JSON.parse, member by member
+ * where the schema says so and nowhere else. Any shape holding something else
+ * the SDK converts (blobs, big numbers, documents, unions, JSON-typed strings,
+ * other timestamp formats, idempotency tokens) still goes through the SDK's
+ * codec, as do errors.
  * Plugged in through the client's own `protocol` setting, so the rest of the
  * SDK (signing, retries, endpoints, error types) is untouched.
  */
 import { AwsJson1_1Protocol, JsonCodec2, JsonShapeDeserializer2 } from '@aws-sdk/core/protocols';
 import { NormalizedSchema } from '@smithy/core/schema';
+import { parseEpochTimestamp } from '@smithy/core/serde';
 import type { $Schema, $ShapeDeserializer, $ShapeSerializer, DocumentType, SerdeFunctions } from '@smithy/types';
 
-const plainSchemas = new Map<string, boolean>();
+/** Converts a parsed JSON value in place (or returns its replacement) as the SDK's codec would. */
+type Fix = (value: unknown) => unknown;
 
-/** True when JSON.parse / JSON.stringify of this shape equal what the SDK's codec makes of it. */
+/** Schema values of timestamps read as epoch seconds here: the default format (4) and epoch-seconds (7). */
+const EPOCH_TIMESTAMPS = new Set<unknown>([4, 7]);
+
+const NUMBER_WORDS: Record<string, number> = { Infinity, '-Infinity': -Infinity, NaN };
+const fixNumber: Fix = (v) => (typeof v === 'string' && v in NUMBER_WORDS ? NUMBER_WORDS[v] : v);
+const fixTimestamp: Fix = (v) => parseEpochTimestamp(v);
+
+/**
+ * What must be done to JSON.parse's value of a response shape to equal the SDK's: null for nothing,
+ * a Fix for numbers and epoch timestamps, false when this codec does not handle the shape.
+ */
+function fixerOf(ns: NormalizedSchema, depth = 0): Fix | null | false {
+  if (depth > 10) return false;
+  const traits = ns.getMergedTraits();
+  if (traits.idempotencyToken || traits.mediaType || traits.jsonName) return false;
+  if (ns.isStructSchema()) {
+    if (ns.isUnionSchema()) return false;
+    const members: Array<[string, Fix]> = [];
+    for (const [name, member] of ns.structIterator()) {
+      const fix = fixerOf(member, depth + 1);
+      if (fix === false) return false;
+      if (fix) members.push([name, fix]);
+    }
+    if (members.length === 0) return null;
+    return (v) => {
+      if (v === null || typeof v !== 'object') return v;
+      const record = v as Record<string, unknown>;
+      for (const [name, fix] of members) if (record[name] != null) record[name] = fix(record[name]);
+      return record;
+    };
+  }
+  if (ns.isListSchema() || ns.isMapSchema()) {
+    const fix = fixerOf(ns.getValueSchema(), depth + 1);
+    if (fix === false || fix === null) return fix;
+    return (v) => {
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = fix(v[i]);
+      else if (v !== null && typeof v === 'object')
+        for (const k of Object.keys(v)) (v as Record<string, unknown>)[k] = fix((v as Record<string, unknown>)[k]);
+      return v;
+    };
+  }
+  if (ns.isTimestampSchema()) return EPOCH_TIMESTAMPS.has(ns.getSchema()) ? fixTimestamp : false;
+  if (ns.isBigIntegerSchema() || ns.isBigDecimalSchema()) return false;
+  if (ns.isNumericSchema()) return fixNumber;
+  return ns.isStringSchema() || ns.isBooleanSchema() ? null : false;
+}
+
+const responseFixers = new Map<string, Fix | null | false>();
+
+/** Decided once per named response structure (DescribeImagesResponse, …); unnamed shapes take the SDK's path. */
+function responseFixer(schema: $Schema): Fix | null | false {
+  const ns = NormalizedSchema.of(schema);
+  if (!ns.isStructSchema()) return false;
+  const name = ns.getName(true);
+  if (!name) return false;
+  let known = responseFixers.get(name);
+  if (known === undefined) responseFixers.set(name, (known = fixerOf(ns)));
+  return known;
+}
+
+/** True when JSON.stringify of this request shape equals what the SDK's codec writes. */
 function isPlain(ns: NormalizedSchema, depth = 0): boolean {
   if (depth > 10) return false;
   const traits = ns.getMergedTraits();
@@ -30,17 +95,6 @@ function isPlain(ns: NormalizedSchema, depth = 0): boolean {
   if (ns.isListSchema()) return isPlain(ns.getValueSchema(), depth + 1);
   // Numbers are left out: the SDK writes NaN and Infinity as strings, JSON.stringify as null.
   return ns.isStringSchema() || ns.isBooleanSchema();
-}
-
-/** Decided once per named structure (ListImagesResponse, …); unnamed shapes take the SDK's path. */
-function plain(schema: $Schema): NormalizedSchema | undefined {
-  const ns = NormalizedSchema.of(schema);
-  if (!ns.isStructSchema()) return undefined;
-  const name = ns.getName(true);
-  if (!name) return undefined;
-  let known = plainSchemas.get(name);
-  if (known === undefined) plainSchemas.set(name, (known = isPlain(ns)));
-  return known ? ns : undefined;
 }
 
 /** Request members the inventory sends are strings, lists of strings and one integer (maxResults). */
@@ -97,9 +151,12 @@ class PlainDeserializer implements $ShapeDeserializer<string> {
   }
 
   read(schema: $Schema, data: string | Uint8Array): unknown {
-    if (!plain(schema)) return this.sdk.read(schema, data as string);
+    const fix = responseFixer(schema);
+    if (fix === false) return this.sdk.read(schema, data as string);
     const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-    return text.length === 0 ? {} : (JSON.parse(text) as unknown);
+    if (text.length === 0) return {};
+    const value = JSON.parse(text) as unknown;
+    return fix ? fix(value) : value;
   }
 
   /** Error members are read with this (AwsJsonRpcProtocol.handleError): always the SDK's way. */

@@ -6,7 +6,7 @@
  */
 import { ManifestSummary } from './manifest-summary';
 import { duplicateOf, sortDuplicates } from './duplicates';
-import { EcrDuplicate, EcrInventory, EcrPlatformImage, EcrReferrer } from './types';
+import { EcrDuplicate, EcrHeldManifest, EcrInventory, EcrInventoryCounts, EcrPlatformImage, EcrReferrer, EcrTagMutability } from './types';
 
 export interface StaticInventoryInput {
   /** Absent: ECR did not tell it (a registry with no repository). */
@@ -24,6 +24,11 @@ export interface StaticInventoryInput {
   repositoryNames?: string[];
   /** Referrers by subject digest, for referrersOf; default none. */
   referrers?: ReadonlyMap<string, EcrReferrer[]>;
+  /** Places whose content was not read, for unreadWithDigest; default none. */
+  unread?: EcrHeldManifest[];
+  /** Tag mutability by repository; default MUTABLE for every listed repository. */
+  mutability?: ReadonlyMap<string, EcrTagMutability>;
+  counts?: EcrInventoryCounts;
 }
 
 export function staticInventory(input: StaticInventoryInput): EcrInventory {
@@ -55,6 +60,7 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
           manifestDigest: i.manifestDigest,
           tags: i.tags,
           sizeBytes: sizeOf(i.manifestDigest),
+          ...(i.imageStatus ? { imageStatus: i.imageStatus } : {}),
         }));
         result.push(duplicateOf(imageId, locations));
       }
@@ -65,5 +71,13 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
       input.tags?.get(`${repository}:${tag}`) ??
       input.platformImages.find((i) => i.repository === repository && i.tags.includes(tag))?.manifestDigest,
     referrersOf: (subjectDigest) => input.referrers?.get(subjectDigest) ?? [],
+    unreadWithDigest: (manifestDigest) => (input.unread ?? []).filter((u) => u.manifestDigest === manifestDigest),
+    tagMutability(repository) {
+      const known = input.mutability?.get(repository);
+      if (known) return known;
+      const listed = input.repositoryNames ?? input.platformImages.map((i) => i.repository);
+      return listed.includes(repository) ? { mutability: 'MUTABLE', exclusionFilters: [] } : undefined;
+    },
+    ...(input.counts ? { counts: input.counts } : {}),
   };
 }

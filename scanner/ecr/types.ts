@@ -1,5 +1,11 @@
 /** What the inventory of one ECR registry yields: every platform image with its repository and tags. */
 import { ManifestSummary } from './manifest-summary';
+import { EcrTagMutability } from '../oci/ecr-tag-mutability';
+
+export type { EcrTagMutability };
+
+/** ECR's storage class states other than ACTIVE: such an image cannot be pulled until restored. */
+export type EcrInactiveStatus = 'ARCHIVED' | 'ACTIVATING';
 
 /** An image manifest found in ECR (never an index: indexes contribute their tags to their children). */
 export interface EcrPlatformImage {
@@ -8,6 +14,36 @@ export interface EcrPlatformImage {
   imageId: string;
   /** Its own tags (sorted), then those of the indexes in the same repository that list it (sorted). */
   tags: string[];
+  /** Absent for an ACTIVE image. */
+  imageStatus?: EcrInactiveStatus;
+}
+
+/**
+ * A manifest ECR holds whose content the inventory could not read (archived, or BatchGetImage
+ * failed for it): it can still be matched by its manifest digest, which is its content.
+ */
+export interface EcrHeldManifest {
+  repository: string;
+  manifestDigest: string;
+  tags: string[];
+  imageStatus?: EcrInactiveStatus;
+}
+
+/** Manifests of the registry by kind, and what could not be read: `ecr[]`'s counts. */
+export interface EcrInventoryCounts {
+  /** Listed (repository, manifest) places by what their manifest is; `unknown`: not read (archived without a cached summary, or a failure). */
+  kinds: { image: number; index: number; artifact: number; other: number; unknown: number };
+  /** Places whose image is ARCHIVED or ACTIVATING. */
+  archived: number;
+  activating: number;
+  /** Archived or activating places whose manifest was never read and is in no cache: not compared by image ID. */
+  notCompared: number;
+  /** BatchGetImage failures other than a deleted image, by failure code, and the first of them named. */
+  unreadable: {
+    count: number;
+    byCode: Record<string, number>;
+    images: Array<{ repository: string; manifestDigest: string; failureCode: string }>;
+  };
 }
 
 /** An OCI 1.1 referrer ECR holds beside its subject: a signature, an SBOM, an attestation. */
@@ -29,6 +65,8 @@ export interface EcrDuplicateLocation {
   tags: string[];
   /** This copy's config plus layer sizes (copies pushed with other compression differ). */
   sizeBytes: number;
+  /** Absent for an ACTIVE copy. */
+  imageStatus?: EcrInactiveStatus;
 }
 
 /** An image ID that ECR holds under more than one (repository, manifest digest). */
@@ -56,6 +94,12 @@ export interface EcrInventory {
   repositoryNames: string[];
   /** Every platform image whose image ID (config digest) is this one, in no particular order. */
   imagesWithId(imageId: string): EcrPlatformImage[];
+  /** The places holding this manifest digest whose content was not read (so imagesWithId cannot find them). */
+  unreadWithDigest(manifestDigest: string): EcrHeldManifest[];
+  /** Counts by kind and status; absent from hand-made inventories. */
+  counts?: EcrInventoryCounts;
+  /** The repository's tag mutability; undefined for a repository the inventory did not list. */
+  tagMutability(repository: string): EcrTagMutability | undefined;
   /** Every platform image, made one at a time. */
   platformImages(): Iterable<EcrPlatformImage>;
   /** Image IDs held under more than one (repository, manifest digest): most reclaimable bytes first, then by image ID. */
@@ -71,7 +115,7 @@ export interface EcrInventory {
    * what a source resolving to the same digest would read, so it need not be fetched.
    */
   lookupManifest(digest: string): ManifestSummary | undefined;
-  /** The digest a tag points to, for the tags the scan asked the inventory to remember (`wantedTags`). */
+  /** The digest a tag points to, for the tags the scan asked the inventory to remember (`wantedTags`: ECR sources' and plan targets'). */
   lookupTag(repository: string, tag: string): string | undefined;
   /** The referrers (manifests whose `subject` is this digest) ECR holds, in any repository. */
   referrersOf(subjectDigest: string): EcrReferrer[];

@@ -1,5 +1,5 @@
 /** Compares resolved source images with the ECR inventory by image ID, per platform. Pure functions. */
-import { EcrInventory, EcrPlatformImage } from '../ecr/types';
+import { EcrHeldManifest, EcrInactiveStatus, EcrInventory, EcrPlatformImage } from '../ecr/types';
 import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { SourceImage } from '../source/types';
 
@@ -16,6 +16,8 @@ export interface EcrMatch {
   manifestDigest: string;
   imageId: string;
   matchedBy: MatchedBy;
+  /** ARCHIVED or ACTIVATING: in ECR, but not pullable until restored. Absent for ACTIVE. */
+  imageStatus?: EcrInactiveStatus;
 }
 
 export interface MatchedImage extends SourceImage {
@@ -28,6 +30,8 @@ export interface EcrIndex {
   /** Set when matches are to name their registry (organization scans). */
   registry?: EcrRegistryId;
   imagesWithId(imageId: string): readonly EcrPlatformImage[];
+  /** Places holding the digest whose manifest the inventory could not read (archived ones): a manifest match only. */
+  unreadWithDigest(manifestDigest: string): readonly EcrHeldManifest[];
 }
 
 /** With `nameRegistries`, each match carries its accountId and region (organization scans). */
@@ -40,11 +44,13 @@ export function indexInventory(inventories: readonly EcrInventory[], nameRegistr
       registryHost: registry ? formatEcrHost(registry) : '',
       ...(nameRegistries && registry ? { registry } : {}),
       imagesWithId: (imageId: string) => inventory.imagesWithId(imageId),
+      unreadWithDigest: (manifestDigest: string) => inventory.unreadWithDigest(manifestDigest),
     };
   });
 }
 
-function toMatch(source: SourceImage, ecr: EcrPlatformImage, index: EcrIndex): EcrMatch {
+/** An ECR place as a match; a place whose manifest was not read has the source's image ID, as the same digest is the same content. */
+function toMatch(source: SourceImage, ecr: EcrPlatformImage | EcrHeldManifest, index: EcrIndex): EcrMatch {
   const ref = ecr.tags.length > 0 ? `:${ecr.tags[0]}` : `@${ecr.manifestDigest}`;
   return {
     ...(index.registry ? { accountId: index.registry.accountId, region: index.registry.region } : {}),
@@ -52,8 +58,9 @@ function toMatch(source: SourceImage, ecr: EcrPlatformImage, index: EcrIndex): E
     repository: ecr.repository,
     tags: ecr.tags,
     manifestDigest: ecr.manifestDigest,
-    imageId: ecr.imageId,
+    imageId: 'imageId' in ecr ? ecr.imageId : source.imageId,
     matchedBy: ecr.manifestDigest === source.manifestDigest ? 'manifest' : 'imageId',
+    ...(ecr.imageStatus ? { imageStatus: ecr.imageStatus } : {}),
   };
 }
 
@@ -65,7 +72,12 @@ function byStrength(a: EcrMatch, b: EcrMatch): number {
 export function matchImages(images: readonly SourceImage[], indexes: readonly EcrIndex[]): MatchedImage[] {
   return images.map((image) => ({
     ...image,
-    matches: indexes.flatMap((index) => index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index))).sort(byStrength),
+    matches: indexes
+      .flatMap((index) => [
+        ...index.imagesWithId(image.imageId).map((ecr) => toMatch(image, ecr, index)),
+        ...index.unreadWithDigest(image.manifestDigest).map((ecr) => toMatch(image, ecr, index)),
+      ])
+      .sort(byStrength),
   }));
 }
 

@@ -19,12 +19,18 @@ export interface ImageManifest {
   kind: 'image';
   mediaType: string;
   config: Descriptor;
+  /** OCI 1.1: what kind of artifact this manifest carries, when it says so. */
+  artifactType?: string;
+  /** OCI 1.1: the digest of the manifest this one refers to (a signature's, an SBOM's image). */
+  subject?: string;
 }
 
 export interface ImageIndex {
   kind: 'index';
   mediaType: string;
   manifests: Descriptor[];
+  artifactType?: string;
+  subject?: string;
 }
 
 export type Manifest = ImageManifest | ImageIndex;
@@ -95,14 +101,42 @@ export function manifestFromJson(doc: unknown, contentType?: string): Manifest {
   const mediaType = declared ?? (header && [...INDEX_MEDIA_TYPES, ...IMAGE_MEDIA_TYPES].includes(header) ? header : shapeType);
   if (mediaType === undefined) throw new ManifestError('document is neither an image manifest nor an index');
 
+  const artifact = artifactFields(doc);
   if (INDEX_MEDIA_TYPES.includes(mediaType)) {
     if (!Array.isArray(doc.manifests)) throw new ManifestError('index has no "manifests" list');
-    return { kind: 'index', mediaType, manifests: doc.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`)) };
+    return { kind: 'index', mediaType, manifests: doc.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`)), ...artifact };
   }
   if (IMAGE_MEDIA_TYPES.includes(mediaType)) {
-    return { kind: 'image', mediaType, config: parseDescriptor(doc.config, 'config') };
+    return { kind: 'image', mediaType, config: parseDescriptor(doc.config, 'config'), ...artifact };
   }
   throw new ManifestError(`unsupported manifest media type "${mediaType}"`);
+}
+
+/** `artifactType` and the `subject` digest of an OCI 1.1 manifest, when present and well-formed. */
+function artifactFields(doc: Json): { artifactType?: string; subject?: string } {
+  const artifactType = typeof doc.artifactType === 'string' && doc.artifactType !== '' ? doc.artifactType : undefined;
+  const subject =
+    isObject(doc.subject) && typeof doc.subject.digest === 'string' && isOciDigest(doc.subject.digest) ? doc.subject.digest : undefined;
+  return { ...(artifactType ? { artifactType } : {}), ...(subject ? { subject } : {}) };
+}
+
+/** Config media types of container images; any other config (Helm, the OCI empty config, SBOM tools) makes an artifact. */
+export const IMAGE_CONFIG_MEDIA_TYPES: readonly string[] = [MediaType.ociConfig, MediaType.dockerConfig];
+
+/**
+ * What artifact a manifest is, or undefined for a container image (or a plain index): its
+ * `artifactType`, else a config media type that is not an image config. A manifest with a
+ * `subject` is a referrer (signature, SBOM, attestation) and never an image, even without a type.
+ * A config without a media type is taken for an image, as registries of old did.
+ */
+export function artifactTypeOf(manifest: Manifest): string | undefined {
+  if (manifest.artifactType !== undefined) return manifest.artifactType;
+  if (manifest.kind === 'image') {
+    const configType = manifest.config.mediaType;
+    if (configType !== '' && !IMAGE_CONFIG_MEDIA_TYPES.includes(configType)) return configType;
+  }
+  if (manifest.subject !== undefined) return manifest.kind === 'image' ? manifest.config.mediaType || 'unknown' : manifest.mediaType;
+  return undefined;
 }
 
 /** Index entries that are not runnable images: buildx attestations and `unknown/unknown` placeholders. */

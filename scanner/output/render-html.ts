@@ -5,6 +5,7 @@
  * Everything that came from input.txt, a registry or ECR goes through esc().
  */
 import { EcrDuplicate } from '../ecr/types';
+import { EcrMatch } from '../match/match';
 import { MigrationPlan, PlannedCopy, isCopyMade } from '../plan/plan-types';
 import { sourceRepositoryOf } from '../plan/target-name';
 import { Report, ReportImage, ReportSource } from '../report/report-types';
@@ -12,6 +13,8 @@ import { parseEcrHost } from '../oci/ecr-host';
 import { formatBytes } from './format-bytes';
 import { hasRegistryTable, locationPrefix, registriesHtml } from './render-registries';
 import { originsToShow, originsWorthShowing } from './origins';
+import { inventoryNotes, restoreCommand, statusNote } from './ecr-notes';
+import { reclaimableBytes } from '../ecr/duplicates';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 
@@ -63,6 +66,8 @@ td ul { margin: 0; padding-left: 1.1em; }
 .badge { display: inline-block; color: #fff; border-radius: 10px; padding: 0 8px; font-size: 0.85em; font-weight: 600; background: var(--muted); }
 .missing { color: var(--error); font-weight: 600; }
 .found { color: var(--present); font-weight: 600; }
+.archived { display: inline-block; border: 1px solid var(--partial); color: var(--partial); border-radius: 10px; padding: 0 7px; font-size: 0.8em; font-weight: 600; }
+code.cmd { display: inline-block; margin-top: 2px; background: #f6f8fa; padding: 1px 5px; border-radius: 4px; }
 .skip { color: var(--error); }
 .err { color: var(--error); }
 .empty { color: var(--muted); font-style: italic; }
@@ -104,12 +109,20 @@ function summarySection(report: Report, plan: MigrationPlan | undefined): string
   return `<section id="summary"><h2>At a glance</h2><div class="tiles">${tiles.join('')}</div>${bar}${planLine}${dupLine}</section>`;
 }
 
+/** An archived (or restoring) match: a badge and, for an archived one, the command that restores it. */
+function archivedNote(m: EcrMatch): string {
+  const note = statusNote(m);
+  if (!note) return '';
+  const command = m.imageStatus === 'ARCHIVED' ? `<br><code class="cmd">${esc(restoreCommand(m))}</code>` : '';
+  return ` <span class="archived" title="${esc(note)}">${esc(m.imageStatus ?? '')}</span> <span class="legend">${esc(note)}</span>${command}`;
+}
+
 function imageCell(image: ReportImage): string {
   if (image.matches.length === 0) return `<li><code>${esc(image.platform)}</code> <span class="missing">not in ECR</span></li>`;
   const where = image.matches
     .map(
       (m) =>
-        `<li><code>${esc(m.uri)}</code> <span class="legend">(${esc(m.matchedBy === 'manifest' ? 'same manifest' : 'same image ID')})</span></li>`,
+        `<li><code>${esc(m.uri)}</code> <span class="legend">(${esc(m.matchedBy === 'manifest' ? 'same manifest' : 'same image ID')})</span>${archivedNote(m)}</li>`,
     )
     .join('');
   return `<li><code>${esc(image.platform)}</code> <span class="found">in ECR</span><ul>${where}</ul></li>`;
@@ -203,7 +216,7 @@ function duplicateRow(dup: EcrDuplicate): string {
   const where = dup.locations
     .map(
       (l) =>
-        `<li><code>${esc(locationPrefix(l) + l.repository)}</code> ${l.tags.length > 0 ? l.tags.map((t) => `<code>:${esc(t)}</code>`).join(' ') : '<span class="legend">untagged</span>'} ${digest(l.manifestDigest)}</li>`,
+        `<li><code>${esc(locationPrefix(l) + l.repository)}</code> ${l.tags.length > 0 ? l.tags.map((t) => `<code>:${esc(t)}</code>`).join(' ') : '<span class="legend">untagged</span>'} ${digest(l.manifestDigest)}${l.imageStatus ? ` <span class="archived">${esc(l.imageStatus)}</span>` : ''}</li>`,
     )
     .join('');
   return `<tr><td>${digest(dup.imageId)}</td><td class="num">${esc(formatBytes(dup.sizeBytes))}</td><td class="num">${dup.locations.length}</td><td><ul>${where}</ul></td></tr>`;
@@ -215,7 +228,8 @@ function duplicatesSection(report: Report): string {
   if (dups === undefined) return `${head}<p class="empty">This scan did not look for duplicates inside ECR.</p></section>`;
   if (dups.length === 0)
     return `${head}<p class="empty">No image is held under more than one repository and manifest digest.</p></section>`;
-  const extra = dups.reduce((sum, d) => sum + d.sizeBytes * Math.max(0, d.locations.length - 1), 0);
+  // The same computation as report.json's ecrDuplicateSummary: each copy's own size, all but the largest.
+  const extra = report.ecrDuplicateSummary?.reclaimableBytes ?? dups.reduce((sum, d) => sum + reclaimableBytes(d), 0);
   return `${head}<p><strong>${dups.length}</strong> image ID(s) are held more than once; the copies beyond the first list <strong>${esc(formatBytes(extra))}</strong>.
 Repositories in one registry can share layers, so what ECR bills can be less.</p>
 <table><thead><tr><th>Image ID</th><th>Size</th><th>Copies</th><th>Where</th></tr></thead>
@@ -229,7 +243,10 @@ function header(report: Report): string {
       `ECR registry <code>${esc(ecr.accountId ?? '(account not known)')}</code> in <code>${esc(ecr.region)}</code>: ${ecr.repositories} repositories, ${ecr.images} images` +
         (ecr.skippedRepositories
           ? ` (skipped, deleted during the scan: ${ecr.skippedRepositories.map((r) => `<code>${esc(r)}</code>`).join(', ')})`
-          : ''),
+          : '') +
+        inventoryNotes(ecr)
+          .map((note) => `<br>${esc(note)}`)
+          .join(''),
     );
   }
   if (report.platforms) meta.push(`compared platforms: ${report.platforms.map((p) => `<code>${esc(p)}</code>`).join(', ')}`);

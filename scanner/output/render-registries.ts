@@ -4,6 +4,7 @@
  * and the warning that "absent" means "absent from the registries read".
  * A single-registry report keeps its one line instead (nothing changes there).
  */
+import { inventoryNotes } from './ecr-notes';
 import { EcrDuplicateLocation } from '../ecr/types';
 import { ReportEcr, Report } from '../report/report-types';
 
@@ -45,7 +46,9 @@ export function registriesHtml(report: Report, esc: (text: string) => string): s
   const rows = report.ecr
     .map((e) => {
       const read =
-        e.error !== undefined ? `<span class="badge error">not read</span> <code>${esc(e.errorKind ?? '')}</code> ${esc(e.error)}` : 'read';
+        e.error !== undefined
+          ? `<span class="badge error">not read</span> <code>${esc(e.errorKind ?? '')}</code> ${esc(e.error)}`
+          : ['read', ...inventoryNotes(e)].map(esc).join('<br>');
       return `<tr><td><code>${esc(e.accountId ?? '')}</code></td><td><code>${esc(e.region)}</code></td><td class="num">${e.repositories}</td><td class="num">${e.images}</td><td>${read}</td></tr>`;
     })
     .join('\n');

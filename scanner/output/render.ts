@@ -1,5 +1,6 @@
 /** The human-readable report files, all derived from report.json so they never disagree with it. */
 import { hasRegistryTable, locationPrefix, registriesMarkdown } from './render-registries';
+import { EcrMatch } from '../match/match';
 import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan } from '../plan/plan-types';
 import { renderCopyScript } from '../plan/copy-script';
@@ -7,9 +8,35 @@ import { renderRegsync } from '../plan/regsync';
 import { renderHtml } from './render-html';
 import { formatBytes } from './format-bytes';
 import { allOriginTexts, originsWorthShowing } from './origins';
+import { inventoryNotes, restoreCommand, statusNote } from './ecr-notes';
 
 function uniqueUris(source: ReportSource): string[] {
   return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
+}
+
+/** One match per URI, the first (strongest) of each. */
+function uniqueMatches(source: ReportSource): EcrMatch[] {
+  const byUri = new Map<string, EcrMatch>();
+  for (const m of source.images.flatMap((i) => i.matches)) if (!byUri.has(m.uri)) byUri.set(m.uri, m);
+  return [...byUri.values()];
+}
+
+/** The commands that restore the archived images sources matched, so they can be pulled again. */
+function renderRestoreMarkdown(report: Report): string[] {
+  const archived = new Map<string, EcrMatch>();
+  for (const source of report.sources)
+    for (const m of uniqueMatches(source)) if (m.imageStatus === 'ARCHIVED') archived.set(`${m.repository}@${m.manifestDigest}`, m);
+  if (archived.size === 0) return [];
+  return [
+    '## Archived matches',
+    '',
+    'These sources are in ECR, archived: nothing needs copying, but the images cannot be pulled until restored (about 20 minutes each):',
+    '',
+    '```',
+    ...[...archived.values()].map(restoreCommand),
+    '```',
+    '',
+  ];
 }
 
 function statusLine(source: ReportSource): string {
@@ -57,6 +84,10 @@ export function renderMarkdown(report: Report): string {
       );
       if (ecr.skippedRepositories) out.push(`Skipped (deleted during the scan): ${ecr.skippedRepositories.map(cell).join(', ')}.`);
     }
+  for (const ecr of report.ecr) {
+    const where = report.ecr.length > 1 ? `${ecr.accountId ?? '(account not known)'}/${ecr.region}: ` : '';
+    for (const note of inventoryNotes(ecr)) out.push('', cell(where + note));
+  }
   if (report.platforms) out.push(`Compared platforms: ${report.platforms.join(', ')}.`);
   out.push('', '| Sources | Present | Partial | Absent | Error |', '|---:|---:|---:|---:|---:|');
   out.push(`| ${s.sources} | ${s.present} | ${s.partial} | ${s.absent} | ${s.error} |`, '');
@@ -64,7 +95,12 @@ export function renderMarkdown(report: Report): string {
     out.push('| Line | Source | Status | Platforms in ECR | Found at |', '|---:|---|---|---|---|');
     for (const source of report.sources) {
       const found = source.images.filter((i) => i.matches.length > 0).map((i) => i.platform);
-      const where = uniqueUris(source).map(cell).join('<br>');
+      const where = uniqueMatches(source)
+        .map((m) => {
+          const note = statusNote(m);
+          return note ? `${cell(m.uri)} (${cell(note)})` : cell(m.uri);
+        })
+        .join('<br>');
       const status = source.status === 'error' ? `error: ${cell(source.error ?? '')}` : source.status;
       out.push(`| ${source.line} | ${cell(source.input)} | ${status} | ${found.join(', ')} | ${where} |`);
     }
@@ -72,6 +108,7 @@ export function renderMarkdown(report: Report): string {
   }
   out.push(...renderOriginsMarkdown(report));
   out.push(...renderReferrersMarkdown(report));
+  out.push(...renderRestoreMarkdown(report));
   out.push(...renderDuplicatesMarkdown(report));
   return out.join('\n');
 }

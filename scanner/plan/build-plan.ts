@@ -2,7 +2,8 @@
  * The migration plan from a report: one copy per `absent` or `partial`
  * source, aimed at the source's own path under the target prefix. Pure.
  */
-import { EcrInventory } from '../ecr/types';
+import { EcrInventory, EcrTagMutability } from '../ecr/types';
+import { isTagImmutable } from '../oci/ecr-tag-mutability';
 import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Report, ReportSource } from '../report/report-types';
@@ -14,6 +15,10 @@ export interface PlanTargetInfo {
   registry: string;
   /** Every repository the ECR registry holds. */
   repositoryNames: readonly string[];
+  /** The manifest digest ECR holds under a target repository:tag (the inventory remembered the plan's targets); none: undefined. */
+  tagHolder?(repository: string, tag: string): string | undefined;
+  /** The target repository's tag mutability; undefined for a repository ECR does not hold. */
+  tagMutability?(repository: string): EcrTagMutability | undefined;
 }
 
 /**
@@ -27,16 +32,47 @@ export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetIn
   return {
     registry: first && accountId !== undefined ? formatEcrHost({ accountId, region: first.region }) : '',
     repositoryNames: inventories.flatMap((i) => i.repositoryNames),
+    ...(first
+      ? { tagHolder: (repository, tag) => first.lookupTag(repository, tag), tagMutability: (repository) => first.tagMutability(repository) }
+      : {}),
   };
 }
 
 /**
+/**
  * An organization scan's target: the registry named (or the caller's in the first region), whose
- * repositories are known when it was among those read.
+ * repositories, tags and tag mutability are known when it was among those read.
  */
 export function organizationPlanTarget(target: EcrRegistryId, inventories: readonly EcrInventory[]): PlanTargetInfo {
   const read = inventories.find((i) => i.accountId === target.accountId && i.region === target.region);
-  return { registry: formatEcrHost(target), repositoryNames: read?.repositoryNames ?? [] };
+  return {
+    registry: formatEcrHost(target),
+    repositoryNames: read?.repositoryNames ?? [],
+    ...(read
+      ? { tagHolder: (repository, tag) => read.lookupTag(repository, tag), tagMutability: (repository) => read.tagMutability(repository) }
+      : {}),
+  };
+}
+
+/**
+ * A copy whose target repository:tag ECR already holds with another image is not made: pushed, it
+ * would fail (an immutable tag) or silently move a tag that something may deploy from.
+ */
+function markTagsInUse(copies: PlannedCopy[], target: PlanTargetInfo): void {
+  for (const copy of copies) {
+    if (copy.targetTag === null || copy.invalidTarget !== undefined || !copy.repositoryExists) continue;
+    const holder = target.tagHolder?.(copy.targetRepository, copy.targetTag);
+    if (holder === undefined || holder === copy.sourceDigest) continue;
+    const setting = target.tagMutability?.(copy.targetRepository) ?? { mutability: 'MUTABLE', exclusionFilters: [] };
+    const immutable = isTagImmutable(setting, copy.targetTag);
+    const filters = setting.exclusionFilters.length > 0 ? ` (exclusion filters: ${setting.exclusionFilters.join(', ')})` : '';
+    const consequence = immutable
+      ? 'ECR would refuse the push (the tag is immutable there)'
+      : 'the push would move the tag away from that image, which something may deploy from';
+    const inUse = `${copy.targetRepository}:${copy.targetTag} already exists in ECR with another image (${holder}); the repository's tag mutability is ${setting.mutability}${filters}, so ${consequence}`;
+    copy.conflict = copy.conflict ? `${copy.conflict}; ${inUse}` : inUse;
+    copy.tagInUse = { manifestDigest: holder, tagMutability: setting.mutability, exclusionFilters: setting.exclusionFilters, immutable };
+  }
 }
 
 function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<string>): PlannedCopy | undefined {
@@ -125,6 +161,7 @@ export function buildPlan(report: Report, target: PlanTargetInfo, prefix: string
   const existing = new Set(target.repositoryNames);
   const copies = report.sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
   markConflicts(copies);
+  markTagsInUse(copies, target);
   const referrerCopies = report.sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
   return {

@@ -1,5 +1,7 @@
 /** plan.json, schemaVersion 1, as the scanner contract's "The migration plan" defines it. */
 
+import { EcrTagMutabilitySetting } from '../oci/ecr-tag-mutability';
+
 export const PLAN_SCHEMA_VERSION = 1;
 
 export interface PlanTarget {
@@ -23,8 +25,13 @@ export interface PlannedCopy {
   /** null for a source given by digest only. */
   targetTag: string | null;
   repositoryExists: boolean;
-  /** Another source claims the same repository:tag with another image; the copy is not made. */
+  /**
+   * Another source claims the same repository:tag with another image, or ECR already holds that
+   * repository:tag with another image (`tagInUse`); the copy is not made.
+   */
   conflict?: string;
+  /** The target tag ECR already holds with another image, and whether ECR would refuse the push anyway. */
+  tagInUse?: TagInUse;
   /** The target is not a valid ECR repository name (an addition to the contract); the copy is not made. */
   invalidTarget?: string;
   /** The source's signatures, attestations and SBOMs ECR lacks: they must travel with the image. */
@@ -53,6 +60,16 @@ export interface PlannedReferrerCopy {
   /** With targetRepository null: why the referrers cannot be copied. */
   reason?: string;
   referrers: PlannedReferrer[];
+}
+
+export interface TagInUse {
+  /** The manifest digest the tag points to now. */
+  manifestDigest: string;
+  /** The target repository's setting and exclusion filters (DescribeRepositories). */
+  tagMutability: EcrTagMutabilitySetting;
+  exclusionFilters: string[];
+  /** True when that setting makes the tag immutable: ECR would refuse the push. */
+  immutable: boolean;
 }
 
 export interface MigrationPlan {

@@ -1,16 +1,12 @@
 /**
- * Target repository names in ECR. ECR's grammar is stricter than Docker's:
- * CreateRepository takes `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`,
- * 2 to 256 characters, so Docker's `__` and `--` separators and one-letter
- * names do not carry over. We never rename silently: a source whose name
- * ECR would refuse stays in the plan, marked invalidTarget, and is not copied.
+ * Target repository names in ECR. Since 2026-02 ECR takes the OCI grammar
+ * (scanner/oci/ecr-repository-name.ts: Docker's `__` and `--` separators carry
+ * over), but 2 to 256 characters, so one-letter names do not. We never rename
+ * silently: a source whose name ECR would refuse stays in the plan, marked
+ * invalidTarget, and is not copied.
  */
 import { FatalError } from '../errors/fatal-error';
-
-const COMPONENT = '[a-z0-9]+(?:[._-][a-z0-9]+)*';
-const ECR_NAME_RE = new RegExp(`^(?:${COMPONENT}/)*${COMPONENT}$`);
-export const ECR_NAME_MIN = 2;
-export const ECR_NAME_MAX = 256;
+import { ECR_NAME_MAX, ECR_NAME_MIN, ECR_NAME_PATTERN as ECR_NAME_RE } from '../oci/ecr-repository-name';
 
 export class TargetPrefixError extends FatalError {}
 
@@ -19,7 +15,7 @@ export function ecrNameProblem(name: string): string | undefined {
   if (name.length < ECR_NAME_MIN) return `"${name}" is shorter than ECR's minimum of ${ECR_NAME_MIN} characters`;
   if (name.length > ECR_NAME_MAX) return `the name is ${name.length} characters long, over ECR's maximum of ${ECR_NAME_MAX}`;
   if (!ECR_NAME_RE.test(name)) {
-    return `"${name}" is not a valid ECR repository name: ECR allows lowercase letters and digits with one '.', '_' or '-' between them, in '/'-separated parts`;
+    return `"${name}" is not a valid ECR repository name: ECR allows lowercase letters and digits with one '.', one or two '_', or any number of '-' between them, in '/'-separated parts`;
   }
   return undefined;
 }
@@ -32,10 +28,24 @@ export function normalizeTargetPrefix(prefix: string): string {
   if (trimmed.length > ECR_NAME_MAX - 2 || !ECR_NAME_RE.test(trimmed)) {
     throw new TargetPrefixError(
       `--target-prefix "${prefix}" is not a valid ECR repository name prefix: lowercase letters and digits ` +
-        `with one '.', '_' or '-' between them, '/' between parts, at most ${ECR_NAME_MAX - 2} characters`,
+        `with one '.', one or two '_', or '-'s between them, '/' between parts, at most ${ECR_NAME_MAX - 2} characters`,
     );
   }
   return trimmed;
+}
+
+/**
+ * `repository:tag` of every target the plan may copy to, known from the sources before any ECR call,
+ * so the inventory remembers which image ECR holds under each (a copy must never move a tag).
+ */
+export function planTargetTags(
+  sources: ReadonlyArray<{ reference: { repository: string; tag?: string | undefined } }>,
+  prefix: string,
+): Set<string> {
+  const wanted = new Set<string>();
+  for (const { reference } of sources)
+    if (reference.tag !== undefined) wanted.add(`${targetRepositoryFor(reference.repository, prefix)}:${reference.tag}`);
+  return wanted;
 }
 
 /** The target of a source repository path (`library/nginx`, `org/app`): the path itself after `prefix/`. */

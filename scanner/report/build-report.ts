@@ -41,13 +41,7 @@ export interface BuildReportInput {
 }
 
 function ecrEntries(input: BuildReportInput): ReportEcr[] {
-  const read: ReportEcr[] = input.inventories.map((inv) => ({
-    ...(inv.accountId !== undefined ? { accountId: inv.accountId } : {}),
-    region: inv.region,
-    repositories: inv.repositories,
-    images: inv.images,
-    ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
-  }));
+  const read: ReportEcr[] = input.inventories.map(ecrEntry);
   if (input.ecrFailures === undefined) return read;
   const failed: ReportEcr[] = input.ecrFailures.map((f) => ({
     accountId: f.registry.accountId,
@@ -167,6 +161,22 @@ export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDup
     bytes += reclaimableBytes(d);
   }
   return { images: duplicates.length, locations, extraCopies: locations - duplicates.length, reclaimableBytes: bytes };
+}
+
+function ecrEntry(inv: EcrInventory): ReportEcr {
+  const counts = inv.counts;
+  return {
+    ...(inv.accountId !== undefined ? { accountId: inv.accountId } : {}),
+    region: inv.region,
+    repositories: inv.repositories,
+    images: inv.images,
+    ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
+    ...(counts ? { kinds: counts.kinds } : {}),
+    ...(counts && counts.archived > 0 ? { archivedImages: counts.archived } : {}),
+    ...(counts && counts.activating > 0 ? { activatingImages: counts.activating } : {}),
+    ...(counts && counts.notCompared > 0 ? { archivedNotCompared: counts.notCompared } : {}),
+    ...(counts && counts.unreadable.count > 0 ? { unreadableImages: counts.unreadable } : {}),
+  };
 }
 
 export function buildReport(input: BuildReportInput): Report {

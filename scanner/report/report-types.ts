@@ -1,5 +1,5 @@
 /** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
-import { EcrDuplicate } from '../ecr/types';
+import { EcrDuplicate, EcrInventoryCounts } from '../ecr/types';
 import { ErrorKind } from '../errors/scan-error';
 import type { RegistryErrorKind } from '../org/registry-fault';
 import { EcrMatch, SourceStatus } from '../match/match';
@@ -77,6 +77,15 @@ export interface ReportEcr {
   /** Organization scans: why this registry could not be read (its counts are then 0). */
   error?: string;
   errorKind?: RegistryErrorKind;
+  /** Listed (repository, manifest) places by what the manifest is: container images, indexes, artifacts (charts, signatures, SBOMs), other (schema 1), unknown (not read). */
+  kinds?: EcrInventoryCounts['kinds'];
+  /** Places whose image is in the archive storage class, or being restored from it; only when some are. */
+  archivedImages?: number;
+  activatingImages?: number;
+  /** Archived places whose manifest could not be read nor found in the digest cache: compared by manifest digest only. */
+  archivedNotCompared?: number;
+  /** BatchGetImage failures other than a deleted image (ImageInaccessible, KmsError, Upstream*, …): counted by code, the first named. */
+  unreadableImages?: EcrInventoryCounts['unreadable'];
 }
 
 export interface ReportSummary {

@@ -5,7 +5,7 @@
  * knows it; a config blob only when nothing else names the platform.
  */
 import { ErrorKind, ScanError } from '../errors/scan-error';
-import { ManifestSummary, summarizeManifest } from '../ecr/manifest-summary';
+import { describeArtifact, ManifestSummary, summarizeManifest } from '../ecr/manifest-summary';
 import { parseConfigPlatform } from '../oci/manifest';
 import { formatPlatform, parsePlatformText, Platform, PlatformFilter } from '../oci/platform';
 import { ImageReference } from '../oci/reference';
@@ -42,7 +42,16 @@ export interface ResolveContext {
   scanned?: ScannedRegistry;
 }
 
-type KnownSummary = Exclude<ManifestSummary, { kind: 'other' }>;
+type KnownSummary = Exclude<ManifestSummary, { kind: 'other' } | { kind: 'artifact' }>;
+
+/** A summary that is no comparable image or index: schema 1 and the like, or an artifact (chart, SBOM, signature). */
+function notComparable(digest: string, summary: ManifestSummary): ResolveError | undefined {
+  if (summary.kind === 'other') return new ResolveError(`manifest ${digest}: ${summary.reason}`, 'invalid');
+  if (summary.kind === 'artifact') {
+    return new ResolveError(`manifest ${digest} is not a container image: it is ${describeArtifact(summary.artifactType)}`, 'invalid');
+  }
+  return undefined;
+}
 
 class SourceResolver {
   constructor(
@@ -71,13 +80,21 @@ class SourceResolver {
 
   private parse(digest: string, bytes: Buffer, contentType: string | undefined): KnownSummary {
     const summary = summarizeManifest(bytes, contentType);
-    if (summary.kind === 'other') throw new ResolveError(`manifest ${digest}: ${summary.reason}`, 'invalid');
-    return summary;
+    const problem = notComparable(digest, summary);
+    if (problem) throw problem;
+    return summary as KnownSummary;
   }
 
   async summary(digest: string): Promise<KnownSummary> {
+    const summary = await this.anySummary(digest);
+    const problem = notComparable(digest, summary);
+    if (problem) throw problem;
+    return summary as KnownSummary;
+  }
+
+  /** What the digest is, artifacts included (an index may list a signature beside its platform images). */
+  private async anySummary(digest: string): Promise<ManifestSummary> {
     const known = await this.ctx.known.lookup(digest);
-    if (known?.kind === 'other') throw new ResolveError(`manifest ${digest}: ${known.reason}`, 'invalid');
     if (known) return known;
     if (this.inScannedRegistry)
       throw new ResolveError(
@@ -85,8 +102,8 @@ class SourceResolver {
         'not-found',
       );
     const fetched = await this.ctx.client.getManifest(this.ref.registry, this.ref.repository, digest);
-    const summary = this.parse(digest, fetched.bytes, fetched.contentType);
-    this.ctx.known.remember(digest, summary);
+    const summary = summarizeManifest(fetched.bytes, fetched.contentType);
+    if (summary.kind !== 'other') this.ctx.known.remember(digest, summary);
     return summary;
   }
 
@@ -131,7 +148,16 @@ class SourceResolver {
         platformEntries.length === 0 ? 'invalid' : 'platform',
       );
     }
-    const nested = await Promise.all(accepted.map(async (c) => this.images(c.digest, await this.summary(c.digest), depth + 1, c.parsed)));
+    const nested = await Promise.all(
+      accepted.map(async (c) => {
+        const child = await this.anySummary(c.digest);
+        // An artifact an index lists (a signature, an SBOM) is no platform image; anything else unreadable fails the source.
+        if (child.kind === 'artifact') return [];
+        const problem = notComparable(c.digest, child);
+        if (problem) throw problem;
+        return this.images(c.digest, child as KnownSummary, depth + 1, c.parsed);
+      }),
+    );
     return nested.flat();
   }
 }

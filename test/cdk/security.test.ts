@@ -110,6 +110,7 @@ describe.each(VARIANTS)('%s', (_name, context) => {
       'logs:PutLogEvents': [`\${${logs}.Arn}`],
       'ecr:DescribeRepositories': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
       'ecr:ListImages': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
+      'ecr:DescribeImages': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
       'ecr:BatchGetImage': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
       's3:GetObject': [`\${${artifacts}.Arn}/*`, `\${${reports}.Arn}/${prefix}/cache/digest-cache.json`],
       's3:GetObjectVersion': [`\${${artifacts}.Arn}/*`],

@@ -136,7 +136,7 @@ describe('build role', () => {
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`\${${ids.logs}.Arn}`] },
       {
         Effect: 'Allow',
-        Action: ['ecr:BatchGetImage', 'ecr:DescribeRepositories', 'ecr:ListImages'],
+        Action: ['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:ListImages'],
         Resource: [`arn:\${AWS::Partition}:ecr:\${AWS::Region}:${account}:repository/*`],
       },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`\${${ids.artifacts}.Arn}/*`] },

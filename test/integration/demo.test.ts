@@ -18,10 +18,17 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
       env: { PATH: process.env.PATH, HOME: out },
     });
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('6 source(s): 2 present, 1 partial, 1 absent, 2 error');
+    expect(run.stdout).toContain('7 source(s): 3 present, 1 partial, 1 absent, 2 error');
     expect(run.stdout).toContain(`${join(out, 'report.md')}`);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
-    expect(report.sources.map((s) => s.status)).toEqual(['present', 'present', 'partial', 'absent', 'error', 'error']);
+    expect(report.sources.map((s) => s.status)).toEqual(['present', 'present', 'partial', 'absent', 'error', 'error', 'present']);
+    // Held only archived: present, the match says so, report.html says how to restore it.
+    expect(report.sources[6]!.images[0]!.matches).toEqual([
+      expect.objectContaining({ repository: 'archive/queue', imageStatus: 'ARCHIVED' }),
+    ]);
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('--repository-name archive/queue');
+    // The signed image's signature and SBOM are artifacts: counted, never a duplicate of each other.
+    expect(report.ecr[0]!.kinds).toMatchObject({ artifact: 2 });
     expect(report.sources[0]!.duplicateLines).toEqual([8]);
     // Named three ways: input.txt twice and the Deployment of deployment.yaml; demo/tool:1.36 also by the expansion line.
     expect(report.sources[0]!.origins).toEqual([

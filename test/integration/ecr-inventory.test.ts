@@ -2,10 +2,16 @@
  * The inventory's paging and call discipline, the SDK against the in-process
  * ECR emulator: every page of every paginated call is read, a digest's tags
  * split across ListImages pages are joined, the concurrency bound holds, the
- * calls are the lower bound; and the client's plain-JSON codec gives the
+ * calls are the lower bound, a manifest held by several repositories is read once; and the client's plain-JSON codec gives the
  * same answers as the SDK's own.
  */
-import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  ListImagesCommand,
+} from '@aws-sdk/client-ecr';
 import { createEcrClient } from '../../scanner/aws-clients';
 import { inventoryEcr } from '../../scanner/ecr/inventory';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
@@ -56,7 +62,11 @@ const scannerClient = (concurrency: number) => {
 // createEcrClient reads the standard AWS chain, as the scanner does; restored afterwards (jest shares process.env).
 const savedEnv = { ...process.env };
 beforeAll(async () => {
-  ecr = await startEcrEmulator({ repositories: content, pageSize: { DescribeRepositories: 3, ListImages: 4 }, latencyMs: 2 });
+  ecr = await startEcrEmulator({
+    repositories: content,
+    pageSize: { DescribeRepositories: 3, ListImages: 4, DescribeImages: 4 },
+    latencyMs: 2,
+  });
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -79,9 +89,13 @@ test('reads every page, joins tags split across pages, stays within its concurre
   expect(inventory.repositories).toBe(8);
   expect(inventory.images).toBe(7 * 23 + 1);
   expect(ecr.calls.DescribeRepositories).toBe(Math.ceil(8 / 3));
-  // Per repository: (23 images + 4 extra tags) / 4 a page = 7 pages; mirror 1.
+  // Per repository: (23 images + 4 extra tags) / 4 a page = 7 pages of ListImages (every storage class); mirror 1.
   expect(ecr.calls.ListImages).toBe(7 * 7 + 1);
-  expect(ecr.calls.BatchGetImage).toBe(7 * 1 + 1);
+  // And one DescribeImages each: which images are archived (none).
+  expect(ecr.calls.DescribeImages).toBe(7 + 1);
+  // The mirror's manifest is team/repo-0's: read once when repo-0's answer came first, else the two reads overlapped.
+  expect(ecr.calls.BatchGetImage).toBeGreaterThanOrEqual(7);
+  expect(ecr.calls.BatchGetImage).toBeLessThanOrEqual(7 + 1);
   expect(ecr.maxConcurrent).toBeLessThanOrEqual(3);
   const tagged = inventory.imagesWithId(sha256Digest('config 2-3'));
   expect(tagged.map((i) => i.tags)).toEqual([['a', 'b', 'c', 'd', 'e']]);
@@ -125,9 +139,18 @@ test("the scanner client's plain-JSON codec answers exactly as the SDK's own", a
   const [a, b] = [await plain.send(get), await sdk.send(get)];
   expect(strip(a)).toEqual(strip(b));
   expect(a.failures?.[0]?.failureCode).toBe('ImageNotFound');
-  // Timestamps are converted by the SDK's codec, which this shape still goes through.
-  const repos = await plain.send(new DescribeRepositoriesCommand({}));
-  expect(repos.repositories?.[0]?.createdAt).toBeInstanceOf(Date);
+  // Numbers and epoch timestamps are converted where the schema says so, exactly as the SDK's codec does.
+  ecr.store.setImageStatus('team/repo-1', content['team/repo-1']![1]!.digest, 'ARCHIVED');
+  const describe = new DescribeImagesCommand({ repositoryName: 'team/repo-1', maxResults: 4, filter: { imageStatus: 'ANY' } });
+  const [c, d] = [await plain.send(describe), await sdk.send(describe)];
+  expect(strip(c)).toEqual(strip(d));
+  expect(c.imageDetails?.[0]?.imagePushedAt).toBeInstanceOf(Date);
+  expect(c.imageDetails?.[0]?.lastRecordedPullTime).toBeInstanceOf(Date);
+  expect(c.imageDetails?.map((i) => i.imageStatus)).toContain('ARCHIVED');
+  const repos = new DescribeRepositoriesCommand({});
+  const [e, f] = [await plain.send(repos), await sdk.send(repos)];
+  expect(strip(e)).toEqual(strip(f));
+  expect(e.repositories?.[0]?.createdAt).toBeInstanceOf(Date);
   await expect(plain.send(new ListImagesCommand({ repositoryName: 'gone' }))).rejects.toMatchObject({
     name: 'RepositoryNotFoundException',
   });

@@ -70,13 +70,23 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
   return { store, distribution, sourcePaths, expected, images };
 }
 
-/** ceil(R/1000) DescribeRepositories + per repository ceil(n/1000) listing pages (DescribeImages in the issue, ListImages here) + ceil(n/100) BatchGetImage. */
+/**
+ * ceil(R/1000) DescribeRepositories + per repository ceil(n/1000) ListImages pages (every storage class), one
+ * DescribeImages of the archived images (none here) and ceil(n/100) BatchGetImage.
+ */
 export function apiLowerBound(
   repositories: number,
   imagesPerRepository: number,
-): { describeRepositories: number; describeImages: number; batchGetImage: number; total: number } {
+): { describeRepositories: number; listImages: number; describeImages: number; batchGetImage: number; total: number } {
   const describeRepositories = Math.max(1, Math.ceil(repositories / 1000));
-  const describeImages = repositories * Math.max(1, Math.ceil(imagesPerRepository / 1000));
+  const listImages = repositories * Math.max(1, Math.ceil(imagesPerRepository / 1000));
+  const describeImages = repositories;
   const batchGetImage = repositories * Math.ceil(imagesPerRepository / 100);
-  return { describeRepositories, describeImages, batchGetImage, total: describeRepositories + describeImages + batchGetImage };
+  return {
+    describeRepositories,
+    listImages,
+    describeImages,
+    batchGetImage,
+    total: describeRepositories + listImages + describeImages + batchGetImage,
+  };
 }

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EcrEmulator, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { EcrEmulator, helmChart, notationSignature, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { ACCEPTED_MANIFEST_TYPES } from '../../scanner/oci/media-types';
-import { allImages, EMULATOR_CREDENTIALS as credentials, sampleContent } from '../support/emulator-content';
+import { allImages, EMULATOR_CREDENTIALS as credentials, imageManifest, sampleContent } from '../support/emulator-content';
 
 const AWS_CLI = '/usr/bin/aws';
 
@@ -171,5 +171,124 @@ describe('ECR emulator with Debian awscli v2', () => {
     } finally {
       ecr.setThrottle(undefined);
     }
+  });
+
+  // Debian 12's awscli (2.9) predates ECR's 2026 fields and drops what its model lacks; what it knows is
+  // checked always, the rest when the installed CLI knows the operations (`aws --version` tells which).
+  test('ECR of 2026 as awscli sees it: storage classes, ImageInaccessible, and with a current CLI referrers, pull times, exclusions', async () => {
+    const signed = imageManifest('cli signed', true, ['v1']);
+    const old = imageManifest('cli old', true, ['old']);
+    const signature = notationSignature(signed);
+    ecr.store.putImage('cli/app', signed);
+    ecr.store.putImage('cli/app', old);
+    ecr.store.putImage('cli/app', signature);
+    ecr.store.putImage('cli/app', helmChart('cli', '1.0.0'));
+    ecr.store.setImageStatus('cli/app', old.digest, 'ARCHIVED');
+    ecr.store.setTagMutability('cli/app', 'IMMUTABLE_WITH_EXCLUSION', ['dev-*']);
+
+    // Any CLI: the default listing is ACTIVE images only, and an archived image's read fails with ImageInaccessible.
+    const active = await awsJson<{ imageDetails: Array<{ imageDigest: string }> }>(
+      'ecr',
+      'describe-images',
+      '--repository-name',
+      'cli/app',
+    );
+    expect(active.imageDetails.map((d) => d.imageDigest)).not.toContain(old.digest);
+    expect(active.imageDetails.map((d) => d.imageDigest)).toContain(signature.digest);
+    const got = await awsJson<{ images: unknown[]; failures: Array<{ failureCode: string }> }>(
+      'ecr',
+      'batch-get-image',
+      '--repository-name',
+      'cli/app',
+      '--image-ids',
+      `imageDigest=${signed.digest}`,
+      `imageDigest=${old.digest}`,
+    );
+    expect(got.images).toHaveLength(1);
+    expect(got.failures.map((f) => f.failureCode)).toEqual(['ImageInaccessible']);
+    const repo = await awsJson<{ repositories: Array<{ imageTagMutability: string; imageTagMutabilityExclusionFilters?: unknown[] }> }>(
+      'ecr',
+      'describe-repositories',
+      '--repository-names',
+      'cli/app',
+    );
+    expect(repo.repositories[0]!.imageTagMutability).toBe('IMMUTABLE_WITH_EXCLUSION');
+
+    const versionRun = await aws('--version');
+    const version = `${versionRun.stdout}${versionRun.stderr}`;
+    const knows2026 = (await aws('ecr', 'list-image-referrers', 'help')).code === 0;
+    if (!knows2026) {
+      // An older model: the CLI must be one released before these operations (2025-11), not a broken one.
+      expect(version).toMatch(/^aws-cli\/(1\.(?:[0-9]|[1-3][0-9])\.|2\.(?:[0-9]|[12][0-9]|30)\.)/);
+      return;
+    }
+    expect(repo.repositories[0]!.imageTagMutabilityExclusionFilters).toEqual([{ filterType: 'WILDCARD', filter: 'dev-*' }]);
+    type Detail = { imageDigest: string; imageStatus?: string; artifactMediaType?: string; subjectManifestDigest?: string };
+    const all = await awsJson<{ imageDetails: Detail[] }>(
+      'ecr',
+      'describe-images',
+      '--repository-name',
+      'cli/app',
+      '--filter',
+      'imageStatus=ANY',
+    );
+    const byDigest = new Map(all.imageDetails.map((d) => [d.imageDigest, d]));
+    expect(byDigest.get(old.digest)?.imageStatus).toBe('ARCHIVED');
+    expect(byDigest.get(signature.digest)).toMatchObject({
+      artifactMediaType: 'application/vnd.cncf.notary.signature',
+      subjectManifestDigest: signed.digest,
+    });
+    const listed = await awsJson<{ imageIds: Array<{ imageDigest: string }> }>(
+      'ecr',
+      'list-images',
+      '--repository-name',
+      'cli/app',
+      '--filter',
+      'imageStatus=ARCHIVED',
+    );
+    expect(listed.imageIds.map((i) => i.imageDigest)).toEqual([old.digest]);
+
+    const referrers = await awsJson<{ referrers: Array<{ digest: string; artifactType: string }> }>(
+      'ecr',
+      'list-image-referrers',
+      '--repository-name',
+      'cli/app',
+      '--subject-id',
+      `imageDigest=${signed.digest}`,
+    );
+    expect(referrers.referrers).toEqual([
+      expect.objectContaining({ digest: signature.digest, artifactType: 'application/vnd.cncf.notary.signature' }),
+    ]);
+
+    const pulled = await awsJson<{ imageDetails: Array<{ lastRecordedPullTime?: string }> }>(
+      'ecr',
+      'describe-images',
+      '--repository-name',
+      'cli/app',
+      '--image-ids',
+      `imageDigest=${signed.digest}`,
+    );
+    expect(new Date(pulled.imageDetails[0]!.lastRecordedPullTime!).getTime()).toBe(
+      ecr.store.lastRecordedPull('cli/app', signed.digest)!.getTime(),
+    );
+
+    const restore = await awsJson<{ imageStatus: string }>(
+      'ecr',
+      'update-image-storage-class',
+      '--repository-name',
+      'cli/app',
+      '--image-id',
+      `imageDigest=${old.digest}`,
+      '--target-storage-class',
+      'STANDARD',
+    );
+    expect(restore.imageStatus).toBe('ACTIVATING');
+
+    const role = `arn:aws:iam::${ecr.accountId}:role/ecr-scanner`;
+    await awsJson('ecr', 'register-pull-time-update-exclusion', '--principal-arn', role);
+    const exclusions = await awsJson<{ pullTimeUpdateExclusions: string[] }>('ecr', 'list-pull-time-update-exclusions');
+    expect(exclusions.pullTimeUpdateExclusions).toEqual([role]);
+    await awsJson('ecr', 'deregister-pull-time-update-exclusion', '--principal-arn', role);
+    expect(ecr.pullTimeExclusions).toEqual([]);
   });
 });

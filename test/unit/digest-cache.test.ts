@@ -1,4 +1,4 @@
-/** The digest cache file, format 2: round trip, validation, the checksum trailer, and format 1 rebuilt. */
+/** The digest cache file, format 3: round trip, validation, the checksum trailer, and older formats rebuilt. */
 import { createHash } from 'node:crypto';
 import { parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
 import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
@@ -21,6 +21,11 @@ const entries: Array<[string, ManifestSummary]> = [
     },
   ],
   [digest('schema1'), { kind: 'other', reason: 'Docker schema 1 manifest: "quoted"\nand a newline' }],
+  [digest('chart'), { kind: 'artifact', artifactType: 'application/vnd.cncf.helm.config.v1+json', sizeBytes: 4096 }],
+  [
+    digest('signature'),
+    { kind: 'artifact', artifactType: 'application/vnd.cncf.notary.signature', sizeBytes: 1200, subject: digest('image') },
+  ],
 ];
 
 function tableOf(list: Array<[string, ManifestSummary]>): ManifestTable {
@@ -35,7 +40,7 @@ test('what is saved reads back exactly, one line per entry between header and tr
   const saved = text(tableOf(entries));
   const lines = saved.trimEnd().split('\n');
   expect(lines).toHaveLength(entries.length + 2);
-  expect(JSON.parse(lines[0]!)).toEqual({ format: 'ecr-duplicate-scanner/digest-cache', version: 2 });
+  expect(JSON.parse(lines[0]!)).toEqual({ format: 'ecr-duplicate-scanner/digest-cache', version: 3 });
   expect(JSON.parse(lines.at(-1)!)).toMatchObject({ entries: entries.length });
   const { cache, warnings } = parseDigestCache(saved, 'test');
   expect(warnings).toEqual([]);
@@ -70,7 +75,13 @@ test.each([
   [
     'a format 1 file',
     () => `${JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 1, entries: 0, checksum: 'x' })}\n{}\n`,
-    /format version 1, expected 2/,
+    /format version 1, expected 3/,
+  ],
+  [
+    // Format 2 took a signature for an image of the empty config: its entries are not trusted.
+    'a format 2 file',
+    () => `${JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 2 })}\n`,
+    /format version 2, expected 3/,
   ],
   ['another file', () => '{"name":"something else"}\n', /not a digest cache file/],
 ])('%s is ignored and rebuilt', (_name, damage, why) => {
@@ -81,9 +92,11 @@ test.each([
 });
 
 test('entries whose values are invalid are skipped, the rest kept', () => {
-  const header = JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 2 });
+  const header = JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 3 });
   const body = [
     `{"m":"${digest('ok')}","i":"${digest('c')}","s":3}`,
+    `{"m":"${digest('bad-subject')}","t":"application/x","s":3,"j":"sha256:short"}`,
+    `{"m":"${digest('bad-type')}","t":"","s":3}`,
     `{"m":"${digest('bad-id')}","i":"sha256:nothex","s":3}`,
     `{"m":"${digest('bad-size')}","i":"${digest('c')}","s":-1}`,
     `{"m":"${digest('bad-child')}","c":[{"d":"nope"}]}`,
@@ -91,9 +104,9 @@ test('entries whose values are invalid are skipped, the rest kept', () => {
     .map((l) => `${l}\n`)
     .join('');
   const checksum = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-  const { cache, warnings } = parseDigestCache(`${header}\n${body}${JSON.stringify({ entries: 4, checksum })}\n`, 'here');
+  const { cache, warnings } = parseDigestCache(`${header}\n${body}${JSON.stringify({ entries: 6, checksum })}\n`, 'here');
   expect(cache.size).toBe(1);
-  expect(warnings).toEqual(['digest cache here: 3 invalid entries ignored']);
+  expect(warnings).toEqual(['digest cache here: 5 invalid entries ignored']);
 });
 
 test('no file yet is an empty cache without a warning', () => {

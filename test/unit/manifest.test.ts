@@ -1,4 +1,5 @@
-import { isAttestation, ManifestError, parseConfigPlatform, parseManifest } from '../../scanner/oci/manifest';
+import { artifactTypeOf, isAttestation, ManifestError, parseConfigPlatform, parseManifest } from '../../scanner/oci/manifest';
+import { describeArtifact, summarizeManifest } from '../../scanner/ecr/manifest-summary';
 import { MediaType } from '../../scanner/oci/media-types';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
@@ -82,5 +83,63 @@ describe('parseManifest', () => {
       variant: 'v8',
     });
     expect(() => parseConfigPlatform(bytes({}))).toThrow(/os\/architecture/);
+  });
+});
+
+describe('artifacts are not images', () => {
+  const d = (c: string) => `sha256:${c.repeat(64)}`;
+  const manifest = (extra: Record<string, unknown>, configMediaType: string = MediaType.ociConfig) => ({
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: configMediaType, digest: d('c'), size: 2 },
+    layers: [{ mediaType: 'application/octet-stream', digest: d('l'), size: 40 }],
+    ...extra,
+  });
+
+  test.each([
+    ['a container image', manifest({}), undefined],
+    ['a Docker image', manifest({}, MediaType.dockerConfig), undefined],
+    ['a config without media type (old registries)', manifest({}, ''), undefined],
+    [
+      'a Helm chart (its config type)',
+      manifest({}, 'application/vnd.cncf.helm.config.v1+json'),
+      'application/vnd.cncf.helm.config.v1+json',
+    ],
+    [
+      'a Notation signature (artifactType)',
+      manifest({ artifactType: 'application/vnd.cncf.notary.signature' }, 'application/vnd.oci.empty.v1+json'),
+      'application/vnd.cncf.notary.signature',
+    ],
+    [
+      'an empty-config artifact without artifactType',
+      manifest({}, 'application/vnd.oci.empty.v1+json'),
+      'application/vnd.oci.empty.v1+json',
+    ],
+    [
+      'an image config with a subject (a referrer)',
+      manifest({ subject: { mediaType: MediaType.ociManifest, digest: d('s'), size: 9 } }),
+      MediaType.ociConfig,
+    ],
+  ])('%s', (_name, doc, expected) => {
+    expect(artifactTypeOf(parseManifest(bytes(doc)))).toBe(expected);
+  });
+
+  test('ECR summaries: an artifact keeps its type, size and subject, never an image ID', () => {
+    const signature = manifest(
+      { artifactType: 'application/vnd.cncf.notary.signature', subject: { mediaType: MediaType.ociManifest, digest: d('s'), size: 9 } },
+      'application/vnd.oci.empty.v1+json',
+    );
+    expect(summarizeManifest(JSON.stringify(signature), MediaType.ociManifest)).toEqual({
+      kind: 'artifact',
+      artifactType: 'application/vnd.cncf.notary.signature',
+      sizeBytes: 42,
+      subject: d('s'),
+    });
+    // A malformed subject is ignored rather than trusted.
+    expect(parseManifest(bytes(manifest({ subject: { digest: 'nope' } }))).subject).toBeUndefined();
+    expect(describeArtifact('application/vnd.cncf.helm.config.v1+json')).toMatch(/^a Helm chart/);
+    expect(describeArtifact('application/spdx+json')).toMatch(/^an SBOM/);
+    expect(describeArtifact('application/vnd.dev.sigstore.bundle.v0.3+json')).toMatch(/^a signature/);
+    expect(describeArtifact('application/x-thing')).toBe('an OCI artifact of type application/x-thing');
   });
 });

@@ -1,6 +1,12 @@
 /** The migration plan from a report: naming, prefix, conflicts, invalid names, repositories to create. */
 import { buildPlan, planTargetOf } from '../../scanner/plan/build-plan';
-import { ecrNameProblem, normalizeTargetPrefix, sourceRepositoryOf, TargetPrefixError } from '../../scanner/plan/target-name';
+import {
+  ecrNameProblem,
+  normalizeTargetPrefix,
+  planTargetTags,
+  sourceRepositoryOf,
+  TargetPrefixError,
+} from '../../scanner/plan/target-name';
 import { EcrInventory } from '../../scanner/ecr/types';
 import { Report, ReportImage, ReportSource } from '../../scanner/report/report-types';
 import { parseCliArgs, UsageError } from '../../scanner/cli-args';
@@ -40,11 +46,12 @@ const target = { registry: REGISTRY, repositoryNames: ['library/nginx', 'unrelat
 
 describe('target names', () => {
   test('ECR names: its grammar and 2 to 256 characters', () => {
-    for (const ok of ['library/nginx', 'a/b', 'org/app.v2', 'x_y-z/q', 'ab', 'a'.repeat(256)]) expect(ecrNameProblem(ok)).toBeUndefined();
+    // The OCI grammar ECR follows since 2026-02: `__` and runs of `-` are separators too.
+    for (const ok of ['library/nginx', 'a/b', 'org/app.v2', 'x_y-z/q', 'ab', 'a'.repeat(256), 'org/my__app', 'org/my--app', 'a---b/c__d'])
+      expect(ecrNameProblem(ok)).toBeUndefined();
     expect(ecrNameProblem('a')).toMatch(/shorter than ECR's minimum of 2/);
     expect(ecrNameProblem('a'.repeat(257))).toMatch(/257 characters long, over ECR's maximum of 256/);
-    // Docker allows these separators; ECR does not.
-    for (const bad of ['org/my__app', 'org/my--app', 'org/a.-b', 'Org/app', 'org//app', '/org', 'org/']) {
+    for (const bad of ['org/my___app', 'org/a..b', 'org/a.-b', 'org/a_-b', 'org/-a', 'Org/app', 'org//app', '/org', 'org/']) {
       expect(ecrNameProblem(bad)).toMatch(/not a valid ECR repository name/);
     }
   });
@@ -53,7 +60,8 @@ describe('target names', () => {
     expect(normalizeTargetPrefix('')).toBe('');
     expect(normalizeTargetPrefix('mirror')).toBe('mirror');
     expect(normalizeTargetPrefix('team-a/mirror/')).toBe('team-a/mirror');
-    for (const bad of ['/mirror', 'Mirror', 'a//b', 'a b', 'mirror//', 'a__b', 'x'.repeat(255)]) {
+    expect(normalizeTargetPrefix('team__a/mirror--2')).toBe('team__a/mirror--2');
+    for (const bad of ['/mirror', 'Mirror', 'a//b', 'a b', 'mirror//', 'a___b', 'a-.b', 'x'.repeat(255)]) {
       expect(() => normalizeTargetPrefix(bad)).toThrow(TargetPrefixError);
     }
     expect(parseCliArgs(['--target-prefix', 'mirror/']).targetPrefix).toBe('mirror');
@@ -162,21 +170,20 @@ describe('buildPlan', () => {
 
   test('a source path ECR would refuse is kept with invalidTarget, not renamed, not copied', () => {
     const report = reportOf([
-      source(1, 'quay.io/org/my__app:1', 'quay.io/org/my__app:1', d('a'), [image('linux/amd64', false)]),
       source(2, 'quay.io/org/my--app:1', 'quay.io/org/my--app:1', d('b'), [image('linux/amd64', false)]),
       source(3, 'quay.io/a:1', 'quay.io/a:1', d('c'), [image('linux/amd64', false)]),
     ]);
     const plan = buildPlan(report, target, '');
     expect(plan.copies.map((c) => [c.targetRepository, c.invalidTarget])).toEqual([
-      ['org/my__app', expect.stringMatching(/not a valid ECR repository name/)],
-      ['org/my--app', expect.stringMatching(/not a valid ECR repository name/)],
+      // A name ECR refused before 2026-02 and takes now.
+      ['org/my--app', undefined],
       ['a', expect.stringMatching(/shorter than ECR's minimum/)],
     ]);
     expect(plan.copies.every((c) => c.conflict === undefined)).toBe(true);
-    expect(plan.createRepositories).toEqual([]);
+    expect(plan.createRepositories).toEqual(['org/my--app']);
     // With a prefix the one-letter path becomes a valid name.
-    expect(buildPlan(report, target, 'm').copies[2]).toMatchObject({ targetRepository: 'm/a' });
-    expect(buildPlan(report, target, 'm').copies[2]!.invalidTarget).toBeUndefined();
+    expect(buildPlan(report, target, 'm').copies[1]).toMatchObject({ targetRepository: 'm/a' });
+    expect(buildPlan(report, target, 'm').copies[1]!.invalidTarget).toBeUndefined();
   });
 
   test('the target registry comes from the inventory; unknown when ECR listed no repository', () => {
@@ -189,12 +196,67 @@ describe('buildPlan', () => {
         repositoryNames,
         platformImages: [],
       });
-    expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toEqual({
+    expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toMatchObject({
       registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
       repositoryNames: ['a', 'b'],
     });
     expect(planTargetOf([inv('123456789012', 'cn-north-1', [])]).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
     expect(planTargetOf([inv(undefined, 'us-east-1', [])]).registry).toBe('');
     expect(planTargetOf([])).toEqual({ registry: '', repositoryNames: [] });
+  });
+});
+
+describe('target tags ECR already holds', () => {
+  const inventory = (mutability: Parameters<typeof staticInventory>[0]['mutability']) =>
+    staticInventory({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      repositories: 2,
+      images: 2,
+      platformImages: [],
+      repositoryNames: ['org/app', 'org/locked'],
+      tags: new Map([
+        ['org/app:1', d('9')],
+        ['org/locked:1', d('9')],
+        ['org/locked:dev-3', d('9')],
+        ['org/app:same', d('b')],
+      ]),
+      ...(mutability ? { mutability } : {}),
+    });
+  const report = reportOf([
+    source(1, 'quay.io/org/app:1', 'quay.io/org/app:1', d('a'), [image('linux/amd64', false)]),
+    source(2, 'quay.io/org/locked:1', 'quay.io/org/locked:1', d('a'), [image('linux/amd64', false)]),
+    source(3, 'quay.io/org/locked:dev-3', 'quay.io/org/locked:dev-3', d('a'), [image('linux/amd64', false)]),
+    // The tag already holds this very image (a partial source): the copy adds platforms, moves nothing.
+    source(4, 'quay.io/org/app:same', 'quay.io/org/app:same', d('b'), [image('linux/amd64', false)]),
+    source(5, 'quay.io/org/app:new', 'quay.io/org/app:new', d('c'), [image('linux/amd64', false)]),
+  ]);
+
+  test('a copy onto a tag ECR holds with another image is not made; the conflict names the image and the mutability', () => {
+    const plan = buildPlan(
+      report,
+      planTargetOf([inventory(new Map([['org/locked', { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*'] }]]))]),
+      '',
+    );
+    const [app, locked, excluded, same, fresh] = plan.copies;
+    expect(app!.conflict).toBe(
+      `org/app:1 already exists in ECR with another image (${d('9')}); the repository's tag mutability is MUTABLE, ` +
+        'so the push would move the tag away from that image, which something may deploy from',
+    );
+    expect(app!.tagInUse).toEqual({ manifestDigest: d('9'), tagMutability: 'MUTABLE', exclusionFilters: [], immutable: false });
+    expect(locked!.conflict).toMatch(
+      /tag mutability is IMMUTABLE_WITH_EXCLUSION \(exclusion filters: dev-\*\), so ECR would refuse the push/,
+    );
+    expect(locked!.tagInUse?.immutable).toBe(true);
+    // Excluded from immutability: the push would succeed, and move the tag: still not made.
+    expect(excluded!.tagInUse).toMatchObject({ immutable: false });
+    expect(same!.conflict).toBeUndefined();
+    expect(fresh!.conflict).toBeUndefined();
+    expect(plan.copies.filter((c) => c.conflict === undefined).map((c) => c.line)).toEqual([4, 5]);
+  });
+
+  test('planTargetTags: every tagged source, under the prefix', () => {
+    const sources = [{ reference: { repository: 'library/nginx', tag: '1.25' } }, { reference: { repository: 'org/app', tag: undefined } }];
+    expect([...planTargetTags(sources, 'mirror')]).toEqual(['mirror/library/nginx:1.25']);
   });
 });

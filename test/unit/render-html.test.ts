@@ -54,8 +54,9 @@ const report: Report = {
       imageId: d('f'),
       sizeBytes: 3 * 1024 * 1024,
       locations: [
-        { repository: `app-a${EVIL}`, manifestDigest: d('1'), tags: [`1.0${EVIL}`], sizeBytes: 1000 },
-        { repository: 'mirror', manifestDigest: d('2'), tags: [], sizeBytes: 1000 },
+        // Copies pushed with other compression differ in size: the extra copy is the smaller one.
+        { repository: `app-a${EVIL}`, manifestDigest: d('1'), tags: [`1.0${EVIL}`], sizeBytes: 3 * 1024 * 1024 },
+        { repository: 'mirror', manifestDigest: d('2'), tags: [], sizeBytes: 2 * 1024 * 1024, imageStatus: 'ARCHIVED' },
       ],
     },
   ],
@@ -129,7 +130,9 @@ test('summary counts, every source, the plan, how to run it and the duplicates',
   );
   expect(html).toContain('CREATE_REPOSITORIES=0');
   expect(html).toContain('regsync once -c regsync.yml');
-  expect(html).toContain('3.0 MiB</strong>');
+  // reclaimableBytes, as report.json sums it (not the largest size times the extra copies, 3.0 MiB).
+  expect(html).toContain('2.0 MiB</strong>');
+  expect(html).toMatch(/<code>mirror<\/code>.*<span class="archived">ARCHIVED<\/span>/);
   expect(html).toContain('@media print');
 });
 
