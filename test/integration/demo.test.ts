@@ -38,9 +38,9 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
     ]);
     expect(report.sources[3]!.origins).toEqual([
       { file: join(out, 'input.txt'), line: 5 },
-      { file: join(out, 'input.txt'), line: 9, expansion: expect.stringMatching(/\/demo\/tool:\/\^1\\\.\/$/) },
+      { file: join(out, 'input.txt'), line: 10, expansion: expect.stringMatching(/\/demo\/tool:\/\^1\\\.\/$/) },
     ]);
-    expect(report.expansions).toEqual([expect.objectContaining({ line: 9, repositories: 1, sources: 1 })]);
+    expect(report.expansions).toEqual([expect.objectContaining({ line: 10, repositories: 1, sources: 1 })]);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('deployment.yaml: Deployment shop/web, container web');
     // The cache image is in ECR twice: byte for byte in backup/cache, re-pushed as Docker v2 in mirror/cache.
     expect(report.sources[1]!.images[0]!.matches.map((m) => [m.repository, m.matchedBy])).toEqual([
