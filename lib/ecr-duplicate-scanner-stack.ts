@@ -1,7 +1,9 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { ScannerConfig } from './config';
+import { ComputeConfig, ScannerConfig } from './config';
 import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
 import { S3Input } from './input/s3-input';
@@ -11,7 +13,9 @@ import { acknowledgeNag } from './nag';
 import { ReportStore } from './report-store';
 import { ScanNotifications } from './scan-notifications';
 import { ScanPipeline } from './scan-pipeline';
-import { ScanProject } from './scan-project';
+import { ScanProject, ScanProjectProps } from './scan-project';
+import { ReportLayout, ScanSettings, scanSettingsFile } from './scan-settings';
+import { SecretRegionRule } from './secret-region-rule';
 import { ScanSchedule } from './scan-schedule';
 import { ScannerArtifact } from './scanner-artifact';
 import { SecureBucket } from './secure-bucket';
@@ -41,6 +45,8 @@ export class EcrDuplicateScannerStack extends Stack {
   readonly reports: ReportStore;
   readonly input: ScanInput;
   readonly scan: ScanProject;
+  /** The scanner bundle and the settings file, as the Scan stage receives them. */
+  readonly scanner: ScannerArtifact;
   readonly pipeline: ScanPipeline;
   readonly notifications?: ScanNotifications;
   readonly schedule?: ScanSchedule;
@@ -80,21 +86,19 @@ export class EcrDuplicateScannerStack extends Stack {
     });
 
     this.input = this.createInput(config, accessLogs, props.seedDirectory ?? SEED_DIRECTORY);
-    const scanner = new ScannerArtifact(this, 'Scanner', { bundleDir: props.scannerBundleDir });
+    const scanner = (this.scanner = new ScannerArtifact(this, 'Scanner', {
+      bundleDir: props.scannerBundleDir,
+      settings: scanSettingsFile(scanSettingsOf(config, this.reports.layout)),
+    }));
     if (config.notificationEmail !== undefined) {
       this.notifications = new ScanNotifications(this, 'Notifications', { email: config.notificationEmail });
     }
     this.scan = new ScanProject(this, 'Scan', {
       reports: this.reports,
       artifactBucket,
-      inputFile: config.inputFile,
-      compute: config.compute,
+      ...computeProps(config.compute),
       ecrSourceAccounts: config.ecrSourceAccounts,
-      insecureRegistries: config.insecureRegistries,
-      ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
-      ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-      ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
-      ...(config.registryCredentials ? { registryCredentials: config.registryCredentials } : {}),
+      ...this.registryCredentialsProps(config),
       ...(this.notifications ? { notificationTopic: this.notifications.topic } : {}),
     });
     this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner, scan: this.scan });
@@ -141,6 +145,17 @@ export class EcrDuplicateScannerStack extends Stack {
     });
   }
 
+  /** The secret and key as references; a secret outside the stack's region is refused before anything is created. */
+  private registryCredentialsProps(config: ScannerConfig): Pick<ScanProjectProps, 'registryCredentials' | 'registryCredentialsKey'> {
+    const credentials = config.registryCredentials;
+    if (!credentials) return {};
+    new SecretRegionRule(this, 'RegistryCredentialsRegion', { secretArn: credentials.secretArn });
+    return {
+      registryCredentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'RegistryCredentials', credentials.secretArn),
+      ...(credentials.kmsKeyArn !== undefined ? { registryCredentialsKey: kms.Key.fromKeyArn(this, 'RegistryCredentialsKey', credentials.kmsKeyArn) } : {}),
+    };
+  }
+
   private createInput(config: ScannerConfig, accessLogs: SecureBucket, seedDirectory: string): ScanInput {
     const source = config.source;
     switch (source.kind) {
@@ -162,4 +177,27 @@ export class EcrDuplicateScannerStack extends Stack {
         });
     }
   }
+}
+
+/** What scan.sh reads from the Scanner artifact's settings file. */
+export function scanSettingsOf(config: ScannerConfig, layout: ReportLayout): ScanSettings {
+  return {
+    layout,
+    inputFile: config.inputFile,
+    compute: config.compute.kind,
+    ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
+    insecureRegistries: config.insecureRegistries,
+    ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
+    ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
+    ...(config.registryCredentials ? { registryCredentialsSecretArn: config.registryCredentials.secretArn } : {}),
+    notifications: config.notificationEmail !== undefined,
+    scanRegions: [],
+    scanAccounts: [],
+    organization: false,
+  };
+}
+
+function computeProps(compute: ComputeConfig): Pick<ScanProjectProps, 'compute' | 'timeout' | 'vpc'> {
+  if (compute.kind === 'lambda') return { compute: 'lambda' };
+  return { compute: 'ec2', timeout: Duration.minutes(compute.timeoutMinutes), ...(compute.vpc ? { vpc: compute.vpc } : {}) };
 }
