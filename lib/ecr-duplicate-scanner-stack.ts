@@ -54,7 +54,9 @@ export class EcrDuplicateScannerStack extends Stack {
   constructor(scope: Construct, id: string, props: EcrDuplicateScannerStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    // Kept on update and delete, but not when the very first create rolls back: a failed
+    // first attempt then leaves no empty buckets behind (DeletionPolicy RetainExceptOnCreate).
+    const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     if (config.compute.kind === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
 
@@ -65,7 +67,7 @@ export class EcrDuplicateScannerStack extends Stack {
     // removes it afterwards with one command; a late log cannot recreate a deleted bucket.
     const accessLogs = new SecureBucket(this, 'AccessLogs', {
       expireAfterDays: config.reportRetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledgeNag(
       accessLogs,
@@ -98,6 +100,7 @@ export class EcrDuplicateScannerStack extends Stack {
       artifactBucket,
       ...computeProps(config.compute),
       ecrSourceAccounts: config.ecrSourceAccounts,
+      ...organizationProps(config),
       ...this.registryCredentialsProps(config),
       ...(this.notifications ? { notificationTopic: this.notifications.topic } : {}),
     });
@@ -139,6 +142,11 @@ export class EcrDuplicateScannerStack extends Stack {
         description: 'EventBridge rule that starts the scheduled runs',
       });
     }
+    new CfnOutput(this, 'StartScanCommand', {
+      value: `aws codepipeline start-pipeline-execution --name ${this.pipeline.pipeline.pipelineName}`,
+      description:
+        'Starts a scan now: after confirming the notification subscription (the run on creation mails no one yet), or after a Source/Scan failure you have fixed',
+    });
     new CfnOutput(this, 'PipelineConsoleUrl', {
       value: `https://${this.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${this.pipeline.pipeline.pipelineName}/view?region=${this.region}`,
       description: 'The pipeline in the AWS console: runs, their status and logs',
@@ -152,7 +160,9 @@ export class EcrDuplicateScannerStack extends Stack {
     new SecretRegionRule(this, 'RegistryCredentialsRegion', { secretArn: credentials.secretArn });
     return {
       registryCredentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'RegistryCredentials', credentials.secretArn),
-      ...(credentials.kmsKeyArn !== undefined ? { registryCredentialsKey: kms.Key.fromKeyArn(this, 'RegistryCredentialsKey', credentials.kmsKeyArn) } : {}),
+      ...(credentials.kmsKeyArn !== undefined
+        ? { registryCredentialsKey: kms.Key.fromKeyArn(this, 'RegistryCredentialsKey', credentials.kmsKeyArn) }
+        : {}),
     };
   }
 
@@ -191,9 +201,20 @@ export function scanSettingsOf(config: ScannerConfig, layout: ReportLayout): Sca
     ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
     ...(config.registryCredentials ? { registryCredentialsSecretArn: config.registryCredentials.secretArn } : {}),
     notifications: config.notificationEmail !== undefined,
-    scanRegions: [],
-    scanAccounts: [],
-    organization: false,
+    scanRegions: config.organization?.regions ?? [],
+    scanAccounts: Array.isArray(config.organization?.accounts) ? (config.organization.accounts as readonly string[]) : [],
+    organization: config.organization?.accounts === 'organization',
+    ...(config.organization ? { memberRoleName: config.organization.memberRoleName } : {}),
+  };
+}
+
+function organizationProps(config: ScannerConfig): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
+  const org = config.organization;
+  if (!org) return {};
+  const others = org.accounts === 'organization' || org.accounts.length > 0;
+  return {
+    inventoryRegions: org.regions,
+    ...(others ? { memberAccess: { roleName: org.memberRoleName, accounts: org.accounts } } : {}),
   };
 }
 

@@ -130,7 +130,9 @@ export class ScanPipeline extends Construct {
   private problems(pipelineName: string): string[] {
     const problems: string[] = [];
     if (!Token.isUnresolved(pipelineName) && pipelineName.length > MAX_PIPELINE_NAME)
-      problems.push(`ScanPipeline: the pipeline name is ${pipelineName.length} characters; CodePipeline takes at most ${MAX_PIPELINE_NAME}`);
+      problems.push(
+        `ScanPipeline: the pipeline name is ${pipelineName.length} characters; CodePipeline takes at most ${MAX_PIPELINE_NAME}`,
+      );
     problems.push(...actionConfigurationProblems(Stack.of(this), this.pipeline.node.defaultChild as codepipeline.CfnPipeline));
     return problems;
   }

@@ -270,7 +270,11 @@ export class ScanProject extends Construct {
    */
   private grantArtifactRead(role: iam.Role): void {
     const bucket = this.props.artifactBucket;
-    iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject', 's3:GetObjectVersion'], resourceArns: [bucket.arnForObjects('*')] });
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: [bucket.arnForObjects('*')],
+    });
     iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetBucketAcl', 's3:GetBucketLocation'], resourceArns: [bucket.bucketArn] });
     acknowledgeNag(
       role,

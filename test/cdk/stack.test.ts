@@ -3,7 +3,17 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_DEFAULTS } from '../../lib/config';
-import { REPO_ROOT, Synthesized, actionEnvironment, flat, logicalIdOf, projectEnvironment, roleStatements, scanSettings, synth } from './synth';
+import {
+  REPO_ROOT,
+  Synthesized,
+  actionEnvironment,
+  flat,
+  logicalIdOf,
+  projectEnvironment,
+  roleStatements,
+  scanSettings,
+  synth,
+} from './synth';
 
 type Json = Record<string, any>;
 
@@ -93,7 +103,8 @@ describe('buckets', () => {
         expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }),
       ]),
     );
-    expect(r.DeletionPolicy).toBe('Retain');
+    // Kept on update and delete, not when the first create rolls back.
+    expect(r.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(r.UpdateReplacePolicy).toBe('Retain');
     expect(flat(r.Properties.LoggingConfiguration.DestinationBucketName)).toBe(`\${${ids.accessLogs}}`);
     t.resourcePropertiesCountIs('Custom::S3AutoDeleteObjects', { BucketName: { Ref: ids.reports } }, 0);
@@ -113,7 +124,7 @@ describe('buckets', () => {
   test('access log bucket: lives and expires with the reports; S3 log delivery may write only its own prefixes', () => {
     const r = resource(ids.accessLogs);
     expect(r.Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 365 })]));
-    expect(r.DeletionPolicy).toBe('Retain');
+    expect(r.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(r.Properties.LoggingConfiguration).toBeUndefined();
     const [policy] = Object.values(t.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: ids.accessLogs } } })) as Json[];
     const allows = (policy!.Properties.PolicyDocument.Statement as Json[]).filter((st) => st.Effect === 'Allow');
@@ -341,6 +352,7 @@ describe('outputs', () => {
       DownloadLatestReportCommand: `aws s3 cp --recursive s3://\${${ids.reports}}/reports/latest/ ./report`,
       AccessLogsBucketName: `\${${ids.accessLogs}}`,
       BuildRoleArn: `\${${ids.role}.Arn}`,
+      StartScanCommand: `aws codepipeline start-pipeline-execution --name \${${ids.pipeline}}`,
       PipelineConsoleUrl: `https://\${AWS::Region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/\${${ids.pipeline}}/view?region=\${AWS::Region}`,
     });
     for (const o of Object.values(outputs)) expect(o.Description).toEqual(expect.any(String));

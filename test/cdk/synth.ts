@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { readConfig } from '../../lib/config';
 import { SCAN_SETTINGS_FILE, parseScanSettingsFile } from '../../lib/scan-settings';
 import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
+import { MemberRoleStack } from '../../lib/member-role-stack';
+import { addScannerStacks } from '../../lib/scanner-app';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -30,6 +32,8 @@ export interface Synthesized {
   app: App;
   stack: EcrDuplicateScannerStack;
   template: Template;
+  /** The management account's stack, with memberOrganizationalUnits. */
+  members?: MemberRoleStack;
   /** Cloud assembly directory: templates, assets, validation-report.json. */
   outdir: string;
 }
@@ -47,10 +51,10 @@ export function synth(overrides: Record<string, unknown> = {}, bundleDir = place
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...overrides } });
   const config = readConfig(app.node);
-  const stack = new EcrDuplicateScannerStack(app, config.stackName, { config, scannerBundleDir: bundleDir });
+  const { scanner: stack, members } = addScannerStacks(app, config, bundleDir);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
-  return { app, stack, template, outdir };
+  return { app, stack, template, outdir, ...(members ? { members } : {}) };
 }
 
 type Json = Record<string, any>;

@@ -8,7 +8,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAMBDA_COMPUTE_REGIONS } from '../../lib/lambda-compute-region';
 import { COMBINED_CONTEXT, KMS_KEY_ARN, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
-import { CONNECTION_CONTEXT, REPO_ROOT, Synthesized, flat, logicalIdOf, projectEnvironment, roleStatements, scanSettings, synth } from './synth';
+import {
+  CONNECTION_CONTEXT,
+  REPO_ROOT,
+  Synthesized,
+  flat,
+  logicalIdOf,
+  projectEnvironment,
+  roleStatements,
+  scanSettings,
+  synth,
+} from './synth';
 
 type Json = Record<string, any>;
 
@@ -188,7 +198,8 @@ describe('registry credentials', () => {
       Action: ['kms:Decrypt'],
       Resource: [KMS_KEY_ARN],
       Condition: {
-        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        // The secret's own region, from its ARN (a rule refuses a deploy to another region).
+        StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
       },
     });
   });
@@ -283,7 +294,7 @@ describe('clean-up with outputBucketRemovalPolicy=destroy', () => {
   test('the reports go with the stack; the access-log bucket stays (late log deliveries) and is named in an output', () => {
     const t = synth({ outputBucketRemovalPolicy: 'destroy' }).template;
     const logs = logicalIdOf(t, 'AWS::S3::Bucket', 'AccessLogs');
-    expect(resources(t)[logs]!.DeletionPolicy).toBe('Retain');
+    expect(resources(t)[logs]!.DeletionPolicy).toBe('RetainExceptOnCreate');
     t.resourcePropertiesCountIs('Custom::S3AutoDeleteObjects', { BucketName: { Ref: logs } }, 0);
     expect((t.toJSON().Outputs as Json).AccessLogsBucketName.Value).toEqual({ Ref: logs });
   });
