@@ -1,5 +1,6 @@
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -124,6 +125,14 @@ export interface ScanProjectProps {
    * @default codebuild.ComputeType.LAMBDA_1GB on Lambda compute, codebuild.ComputeType.SMALL on EC2
    */
   readonly computeType?: codebuild.ComputeType;
+  /**
+   * Register the build role as a pull-time update exclusion of this account's registry,
+   * so that the scan's BatchGetImage calls do not refresh `lastRecordedPullTime` (which
+   * lifecycle rules on `sinceImagePulled` read). Removed with the stack. ECR allows 100
+   * exclusions per account and region.
+   * @default true
+   */
+  readonly excludeFromPullTime?: boolean;
 }
 
 /**
@@ -150,6 +159,8 @@ export class ScanProject extends Construct {
   /** The build's role, with the policy this construct writes. */
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The build role's pull-time update exclusion; absent with `excludeFromPullTime: false`. */
+  readonly pullTimeExclusion?: ecr.CfnPullTimeUpdateExclusion;
   private readonly props: ScanProjectProps;
 
   constructor(scope: Construct, id: string, props: ScanProjectProps) {
@@ -166,6 +177,14 @@ export class ScanProject extends Construct {
     this.project = this.createProject();
     const vpc = props.vpc;
     if (vpc && (props.compute ?? 'lambda') === 'ec2') this.placeInVpc(vpc);
+    if (props.excludeFromPullTime ?? true) {
+      // CloudFormation's own resource (no custom resource, no Lambda): the deploying role
+      // registers the exclusion, and deregisters it when the stack is deleted. The build
+      // role itself gets no ecr:*PullTimeUpdateExclusion permission.
+      this.pullTimeExclusion = new ecr.CfnPullTimeUpdateExclusion(this, 'PullTimeExclusion', { principalArn: this.role.roleArn });
+      // The first build must not pull before the exclusion exists.
+      this.project.node.addDependency(this.pullTimeExclusion);
+    }
     // The immutable role hides the policy from CDK's ordering; without this the first
     // build (started as soon as the pipeline exists) could run before the policy does.
     this.project.node.addDependency(this.role);

@@ -252,3 +252,18 @@ describe('17.5: a whole organization', () => {
     );
   });
 });
+
+describe('16.5: scans are not pulls', () => {
+  test("the build role is a pull-time update exclusion (CloudFormation's own resource), before the first build", () => {
+    const t = synth().template;
+    const role = logicalIdOf(t, 'AWS::IAM::Role', 'ScanRole');
+    const exclusions = t.findResources('AWS::ECR::PullTimeUpdateExclusion');
+    expect(Object.values(exclusions).map((r: Json) => r.Properties)).toEqual([{ PrincipalArn: { 'Fn::GetAtt': [role, 'Arn'] } }]);
+    const project = t.toJSON().Resources[logicalIdOf(t, 'AWS::CodeBuild::Project', 'ScanProject')];
+    expect(project.DependsOn).toEqual(expect.arrayContaining(Object.keys(exclusions)));
+    // No custom resource and no function: nothing in the stack may call the exclusion APIs.
+    expect(Object.keys(t.findResources('AWS::Lambda::Function')).filter((id) => !id.startsWith('CustomS3AutoDelete'))).toEqual([]);
+    const actionsOf = roleStatements(t, role).flatMap((x) => x.Action);
+    expect(actionsOf.filter((a) => /PullTimeUpdateExclusion/.test(a))).toEqual([]);
+  });
+});
