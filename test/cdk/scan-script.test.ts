@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanSettings, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
+import { SCAN_SETTINGS_NAMES, ScanSettings, parseScanSettingsFile, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
 import { REPO_ROOT } from './synth';
 
 const buildspec = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8');
@@ -267,4 +267,28 @@ test('the log ends with where the report is and its S3 console link', () => {
   ]);
   const failed = runBuild({ FAKE_EXIT: '2' });
   expect(failed.stdout).toContain("no new report was uploaded; s3://reports-bucket/reports/latest/ still holds the previous run's, if any");
+});
+
+test("scan.sh accepts exactly the settings file's names (lib/scan-settings.ts), and the stack writes no other", () => {
+  const script = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), 'utf8');
+  const accepted = /case "\$name" in\s*\n([\s\S]*?)\)\n/
+    .exec(script)![1]!
+    .split(/[|\\\s]+/)
+    .filter((n) => n !== '');
+  expect(accepted.sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
+  const everything: ScanSettings = {
+    ...DEFAULT_SETTINGS,
+    concurrency: 4,
+    insecureRegistries: ['r:5000'],
+    registryCaFile: 'ca.pem',
+    targetPrefix: 't',
+    registryCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbC123',
+    notifications: true,
+    scanRegions: ['eu-west-1'],
+    scanAccounts: ['111122223333'],
+    organization: true,
+    memberRoleName: 'reader',
+  };
+  expect(Object.keys(parseScanSettingsFile(scanSettingsFile(everything))).sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
+  expect(() => scanSettingsFile({ ...DEFAULT_SETTINGS, inputFile: 'a\nPATH=/tmp' })).toThrow(/INPUT_FILE holds a line break/);
 });

@@ -33,7 +33,7 @@ test('every ECR operation a scan makes is granted to the build role', async () =
   const run = await scanOnce({ input: '127.0.0.1:9/team/app:1.0\n', ecrEndpoint: ecr.endpoint });
   const seen = [...new Set(ecr.log.map((call) => `ecr:${call.operation}`))].sort();
   expect(seen.length).toBeGreaterThan(0);
-  expect(run.report.summary.sources).toBe(1);
+  expect(run.report?.summary.sources).toBe(1);
   const granted = grantedEcrActions(synth().template);
   expect(seen.filter((action) => !granted.has(action))).toEqual([]);
 });
