@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
@@ -68,7 +69,7 @@ export class EcrDuplicateScannerStack extends Stack {
     const accessLogs = new SecureBucket(this, 'AccessLogs', {
       expireAfterDays: config.reportRetentionDays,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
+    }).bucket;
     acknowledgeNag(
       accessLogs,
       'AwsSolutions-S1',
@@ -85,7 +86,7 @@ export class EcrDuplicateScannerStack extends Stack {
       expireAfterDays: ARTIFACT_RETENTION_DAYS,
       removalPolicy: RemovalPolicy.DESTROY,
       accessLogsBucket: accessLogs,
-    });
+    }).bucket;
 
     this.input = this.createInput(config, accessLogs, props.seedDirectory ?? SEED_DIRECTORY);
     const scanner = (this.scanner = new ScannerArtifact(this, 'Scanner', {
@@ -166,7 +167,7 @@ export class EcrDuplicateScannerStack extends Stack {
     };
   }
 
-  private createInput(config: ScannerConfig, accessLogs: SecureBucket, seedDirectory: string): ScanInput {
+  private createInput(config: ScannerConfig, accessLogs: s3.IBucket, seedDirectory: string): ScanInput {
     const source = config.source;
     switch (source.kind) {
       case 'codecommit':

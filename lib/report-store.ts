@@ -43,7 +43,7 @@ export class ReportStore extends Construct {
       expireAfterDays: props.retentionDays,
       removalPolicy: props.removalPolicy,
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
-    });
+    }).bucket;
   }
 
   /** `s3://bucket/<prefix>/cache/digest-cache.json`, the scanner's `--cache`. */

@@ -61,7 +61,7 @@ export class S3Input extends Construct implements ScanInput {
       // Inputs go with the stack, as the CodeCommit repository does; reports stay.
       removalPolicy: RemovalPolicy.DESTROY,
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
-    });
+    }).bucket;
     // What CDK would create for the action: a role the pipeline's role may assume.
     this.role = new iam.Role(this, 'ActionRole', { assumedBy: new iam.AccountRootPrincipal() });
     this.action = new actions.S3SourceAction({

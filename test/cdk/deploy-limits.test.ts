@@ -3,7 +3,7 @@
  * retained buckets on a failed first create, name and length limits, VPC limits,
  * the first run's summary, secrets in another region, and the organization's stacks.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -12,7 +12,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inventoryIamActions } from '../../scanner/ecr/operations';
+import { ReportStore } from '../../lib/report-store';
 import { MAX_ACTION_CONFIGURATION_VALUE, actionConfigurationProblems } from '../../lib/scan-pipeline';
+import { ScanProject } from '../../lib/scan-project';
+import { SecureBucket } from '../../lib/secure-bucket';
 import { CONNECTION_CONTEXT, Synthesized, flat, logicalIdOf, roleStatements, scanSettings, synth } from './synth';
 import { COMBINED_CONTEXT, KMS_KEY_ARN, SECRET_ARN } from './variant-contexts';
 
@@ -265,5 +268,37 @@ describe('16.5: scans are not pulls', () => {
     expect(Object.keys(t.findResources('AWS::Lambda::Function')).filter((id) => !id.startsWith('CustomS3AutoDelete'))).toEqual([]);
     const actionsOf = roleStatements(t, role).flatMap((x) => x.Action);
     expect(actionsOf.filter((a) => /PullTimeUpdateExclusion/.test(a))).toEqual([]);
+  });
+});
+
+describe('20.5: constructs that stand on their own', () => {
+  test('SecureBucket holds its bucket; deployed buckets keep their logical IDs (no replacement)', () => {
+    const t = synth({ source: 's3' }).template;
+    const ids = Object.keys(t.findResources('AWS::S3::Bucket')).sort();
+    expect(ids).toEqual(['AccessLogs8B620ECA', 'Artifacts82DD59A1', 'InputBucket35D89CB1', 'ReportsBucket95FE29A2']);
+    expect(Object.keys(t.findResources('AWS::S3::BucketPolicy')).sort()).toEqual([
+      'AccessLogsPolicyABDC4D2D',
+      'ArtifactsPolicy6E9058CC',
+      'InputBucketPolicy9501ED46',
+      'ReportsBucketPolicyDDF1E8F1',
+    ]);
+  });
+
+  test('each construct validates its own props at synth', () => {
+    const stack = new Stack(new App(), 'Props');
+    new SecureBucket(stack, 'B', { noncurrentVersionsExpireAfterDays: 0 });
+    const reports = new ReportStore(stack, 'R', { prefix: 'p', retentionDays: 1, removalPolicy: RemovalPolicy.DESTROY });
+    new ScanProject(stack, 'P', {
+      reports,
+      artifactBucket: reports.bucket,
+      timeout: Duration.minutes(30),
+      vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: [], securityGroupIds: ['sg-0123456789abcdef0'] },
+    });
+    const synthesize = () => Template.fromStack(stack);
+    expect(synthesize).toThrow(/\[Props\/B\] SecureBucket: noncurrentVersionsExpireAfterDays must be a whole number of days/);
+    expect(synthesize).toThrow(/SecureBucket: noncurrentVersionsExpireAfterDays needs versioned: true/);
+    expect(synthesize).toThrow(/\[Props\/P\] ScanProject: vpc needs compute 'ec2'/);
+    expect(synthesize).toThrow(/ScanProject: timeout needs compute 'ec2'/);
+    expect(synthesize).toThrow(/ScanProject: a VPC build takes 1 to 16 subnets, got 0/);
   });
 });
