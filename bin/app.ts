@@ -1,23 +1,19 @@
 #!/usr/bin/env node
 /**
  * The CDK app: settings from context, the scanner bundled now (so a deploy ships
- * the scanner as it is in this checkout), one stack, cdk-nag's AWS Solutions rules.
+ * the scanner as it is in this checkout), the stacks, cdk-nag's AWS Solutions rules.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, readConfig } from '../lib/config';
-import { EcrDuplicateScannerStack } from '../lib/ecr-duplicate-scanner-stack';
+import { addScannerStacks } from '../lib/scanner-app';
 import { bundleScanner } from '../scripts/bundle-scanner';
 
 async function main(): Promise<void> {
   const app = new App();
   const config = readConfig(app.node);
   const bundle = await bundleScanner();
-  new EcrDuplicateScannerStack(app, config.stackName, {
-    config,
-    scannerBundleDir: bundle.dir,
-    description: 'ECR duplicate image scanner: input.txt -> CodePipeline -> CodeBuild (Lambda) -> reports in S3',
-  });
+  addScannerStacks(app, config, bundle.dir);
   // cdk-nag 3 is a policy validation plugin: its findings print at the end of synth,
   // an error fails it, and all of them land in cdk.out/validation-report.json.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

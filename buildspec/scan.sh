@@ -1,36 +1,46 @@
 #!/usr/bin/env bash
 # The Scan stage's whole job, kept out of the buildspec so that it runs the same
-# way outside CodeBuild (tests, a laptop) given the same variables:
+# way outside CodeBuild (tests, a laptop) given the same settings.
+#
+# Settings come from settings.env next to this script (SCAN_SETTINGS names another
+# file), which the stack writes into the Scanner artifact (lib/scan-settings.ts, the
+# one home of the S3 layout and of these names). Each line is NAME=value; a variable
+# already set in the environment wins. The file's names:
+#
+#   INPUT_FILE             required; input file, relative to CODEBUILD_SRC_DIR unless absolute
+#   REPORT_PREFIX          key prefix of the reports (recorded; the folders below are under it)
+#   RUN_FOLDER             required; key of a run's folder, with {timestamp} and {run}
+#   LATEST_FOLDER          required; key of the newest run's folder
+#   DIGEST_CACHE_KEY       required; key of the scanner's --cache object ("off": none)
+#   SCAN_COMPUTE           lambda or ec2, only printed
+#   SCAN_CONCURRENCY       --concurrency for the scanner (default: the scanner's)
+#   INSECURE_REGISTRIES    host[:port] list, "," separated: --insecure-registry for each
+#   REGISTRY_CA_FILE       PEM bundle of private CAs, relative to CODEBUILD_SRC_DIR unless
+#                          absolute; becomes NODE_EXTRA_CA_CERTS (verification stays on)
+#   TARGET_PREFIX          --target-prefix for the migration plan
+#   SCAN_REGIONS           region list, "," separated: --region for each
+#   SCAN_ACCOUNTS          account list, "," separated: --account for each
+#   SCAN_ORGANIZATION      "on": --organization
+#   MEMBER_ROLE_NAME       --role-name of the member read role
+#   REGISTRY_CREDENTIALS_SECRET, NOTIFICATIONS
+#                          recorded only (so that a change re-runs the pipeline)
+#
+# From the environment (the CodeBuild project or the pipeline's Scan action):
 #
 #   OUTPUT_BUCKET          required; the report bucket
-#   REPORT_PREFIX          required; key prefix of the reports
-#   INPUT_FILE             required; input file, relative to CODEBUILD_SRC_DIR unless absolute
-#                          (the stack passes all three; their defaults live in lib/config.ts
-#                          CONTEXT_DEFAULTS and nowhere else)
-#   CODEBUILD_SRC_DIR      checkout of the input source (default: the current directory)
+#   NOTIFY_TOPIC_ARN       --notify-topic-arn for the scanner (default: none)
+#   REGISTRY_CREDENTIALS   a Docker config.json (CodeBuild resolves it from Secrets Manager);
+#                          written to a new 0600 file whose directory becomes DOCKER_CONFIG,
+#                          then unset, so the scanner's environment does not hold it
 #   PIPELINE_EXECUTION_ID  names the run's report folder and is recorded in report.json
 #                          (default: build-$CODEBUILD_BUILD_NUMBER, else local)
 #   SOURCE_REVISION        commit or object version of the input, recorded in report.json
 #                          (default: $CODEBUILD_RESOLVED_SOURCE_VERSION, else none)
+#   CODEBUILD_SRC_DIR      checkout of the input source (default: the current directory)
 #   SCANNER_BUNDLE         the bundled scanner (default: cli.js next to this script)
-#   SCAN_CONCURRENCY       --concurrency for the scanner (default: the scanner's)
-#   DIGEST_CACHE_URI       --cache for the scanner: ECR manifest summaries kept between runs
-#                          (default: s3://$OUTPUT_BUCKET/$REPORT_PREFIX/cache/digest-cache.json;
-#                          "off" runs without a cache)
 #   REPORT_DIR             local report directory (default: a new one under $TMPDIR or /tmp,
 #                          the only writable place on CodeBuild's Lambda compute)
 #   SCAN_TIMESTAMP         UTC timestamp of the run folder (default: now, 20260122T101500Z form)
-#   SCAN_COMPUTE           lambda or ec2, only printed (the stack sets it so that a change re-runs)
-#   NOTIFY_TOPIC_ARN       --notify-topic-arn for the scanner: the SNS topic of the run summary
-#                          (default: none)
-#   INSECURE_REGISTRIES    host[:port] list, "," separated: --insecure-registry for each
-#                          (registries on plain HTTP inside the network; default: none)
-#   REGISTRY_CA_FILE       PEM bundle of private CAs, relative to CODEBUILD_SRC_DIR unless
-#                          absolute; becomes NODE_EXTRA_CA_CERTS (verification stays on)
-#   TARGET_PREFIX          --target-prefix for the migration plan (default: none)
-#   REGISTRY_CREDENTIALS   a Docker config.json (CodeBuild resolves it from Secrets Manager);
-#                          written to a new 0600 file whose directory becomes DOCKER_CONFIG,
-#                          then unset, so the scanner's environment does not hold it
 #
 # AWS_REGION, credentials and AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_S3 /
 # AWS_ENDPOINT_URL_SNS reach the scanner unchanged. The exit status is the scanner's (0, 1 or 2), so a report with
@@ -43,18 +53,31 @@ fail() {
   exit 2
 }
 
-for setting in OUTPUT_BUCKET REPORT_PREFIX INPUT_FILE; do
-  [[ -n "${!setting:-}" ]] || fail "$setting is not set (the stack sets it on the pipeline's Scan action)"
-done
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bundle=${SCANNER_BUNDLE:-$here/cli.js}
 [[ -f "$bundle" ]] || fail "scanner bundle $bundle not found (set SCANNER_BUNDLE)"
 
-prefix=${REPORT_PREFIX}
-prefix=${prefix#/}
-prefix=${prefix%/}
-[[ -n "$prefix" ]] || fail "REPORT_PREFIX must not be empty"
+settings=${SCAN_SETTINGS:-$here/settings.env}
+[[ -f "$settings" ]] || fail "settings file $settings not found (the stack writes it into the Scanner artifact; set SCAN_SETTINGS)"
+# NAME=value lines, never evaluated; only the names of lib/scan-settings.ts, and the environment wins.
+while IFS= read -r line || [[ -n "$line" ]]; do
+  [[ -z "$line" || "$line" == \#* ]] && continue
+  name=${line%%=*}
+  value=${line#*=}
+  case "$name" in
+    INPUT_FILE | REPORT_PREFIX | RUN_FOLDER | LATEST_FOLDER | DIGEST_CACHE_KEY | SCAN_COMPUTE | SCAN_CONCURRENCY | \
+      INSECURE_REGISTRIES | REGISTRY_CA_FILE | TARGET_PREFIX | REGISTRY_CREDENTIALS_SECRET | NOTIFICATIONS | \
+      SCAN_REGIONS | SCAN_ACCOUNTS | SCAN_ORGANIZATION | MEMBER_ROLE_NAME)
+      [[ -n "${!name+set}" ]] || export "$name=$value"
+      ;;
+    *) fail "settings file $settings: unknown setting $name" ;;
+  esac
+done <"$settings"
+
+for setting in OUTPUT_BUCKET INPUT_FILE RUN_FOLDER LATEST_FOLDER DIGEST_CACHE_KEY; do
+  [[ -n "${!setting:-}" ]] || fail "$setting is not set (the stack sets it: the settings file, or the project's environment)"
+done
+
 
 input=${INPUT_FILE}
 [[ "$input" == /* ]] || input="${CODEBUILD_SRC_DIR:-$PWD}/$input"
@@ -69,9 +92,11 @@ revision=${SOURCE_REVISION:-${CODEBUILD_RESOLVED_SOURCE_VERSION:-}}
 stamp=${SCAN_TIMESTAMP:-$(date -u +%Y%m%dT%H%M%SZ)}
 out=${REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/ecr-scan.XXXXXX")}
 
-run_uri="s3://$OUTPUT_BUCKET/$prefix/$stamp-$run_id/"
-latest_uri="s3://$OUTPUT_BUCKET/$prefix/latest/"
-cache=${DIGEST_CACHE_URI:-s3://$OUTPUT_BUCKET/$prefix/cache/digest-cache.json}
+run_folder=${RUN_FOLDER//\{timestamp\}/$stamp}
+run_folder=${run_folder//\{run\}/$run_id}
+run_uri="s3://$OUTPUT_BUCKET/$run_folder"
+latest_uri="s3://$OUTPUT_BUCKET/$LATEST_FOLDER"
+if [[ "$DIGEST_CACHE_KEY" == off ]]; then cache=off; else cache="s3://$OUTPUT_BUCKET/$DIGEST_CACHE_KEY"; fi
 
 if [[ -n "${REGISTRY_CREDENTIALS:-}" ]]; then
   # mktemp -d makes the directory 0700; umask makes the file 0600 from its first byte.
@@ -93,9 +118,17 @@ args=(--input "$input" --out "$out" --s3-uri "$run_uri" --s3-uri "$latest_uri" -
 [[ "$cache" == off ]] || args+=(--cache "$cache")
 [[ -z "${NOTIFY_TOPIC_ARN:-}" ]] || args+=(--notify-topic-arn "$NOTIFY_TOPIC_ARN")
 [[ -z "${TARGET_PREFIX:-}" ]] || args+=(--target-prefix "$TARGET_PREFIX")
+add_each() {
+  local flag=$1 list=$2 item
+  IFS=',' read -r -a items <<<"$list"
+  for item in "${items[@]}"; do [[ -z "$item" ]] || args+=("$flag" "$item"); done
+}
+[[ -z "${SCAN_REGIONS:-}" ]] || add_each --region "$SCAN_REGIONS"
+[[ -z "${SCAN_ACCOUNTS:-}" ]] || add_each --account "$SCAN_ACCOUNTS"
+[[ "${SCAN_ORGANIZATION:-}" != on ]] || args+=(--organization)
+[[ -z "${MEMBER_ROLE_NAME:-}" ]] || args+=(--role-name "$MEMBER_ROLE_NAME")
 if [[ -n "${INSECURE_REGISTRIES:-}" ]]; then
-  IFS=',' read -r -a insecure <<<"$INSECURE_REGISTRIES"
-  for host in "${insecure[@]}"; do [[ -z "$host" ]] || args+=(--insecure-registry "$host"); done
+  add_each --insecure-registry "$INSECURE_REGISTRIES"
 fi
 if [[ -n "${REGISTRY_CA_FILE:-}" ]]; then
   ca=$REGISTRY_CA_FILE
@@ -120,6 +153,6 @@ else
 fi
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 if [[ -n "$region" ]]; then
-  echo "scan.sh: open it in the S3 console: https://s3.console.aws.amazon.com/s3/object/$OUTPUT_BUCKET?region=$region&prefix=$prefix/latest/report.html"
+  echo "scan.sh: open it in the S3 console: https://s3.console.aws.amazon.com/s3/object/$OUTPUT_BUCKET?region=$region&prefix=${LATEST_FOLDER}report.html"
 fi
 exit "$status"

@@ -2,9 +2,19 @@
  * The app's settings, read from CDK context (cdk.json, then `-c key=value`),
  * checked all at once so that one synth names every bad value.
  */
+import { isRegionName } from '../scanner/oci/ecr-host';
 import { isRegistryHost } from '../scanner/oci/reference';
 import { normalizeTargetPrefix, TargetPrefixError } from '../scanner/plan/target-name';
 import { unknownKeyProblems } from './context-keys';
+import { MAX_PIPELINE_NAME } from './scan-pipeline';
+import {
+  MAX_BUILD_TIMEOUT_MINUTES,
+  MAX_VPC_SECURITY_GROUPS,
+  MAX_VPC_SUBNETS,
+  MIN_BUILD_TIMEOUT_MINUTES,
+  VpcPlacement,
+} from './scan-project';
+import { normalizeReportPrefix } from './scan-settings';
 
 /** Where input.txt comes from. */
 export type InputSourceConfig =
@@ -30,11 +40,7 @@ export type ComputeConfig =
       readonly vpc?: VpcPlacement;
     };
 
-export interface VpcPlacement {
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
-  readonly securityGroupIds: readonly string[];
-}
+export type { VpcPlacement } from './scan-project';
 
 /** A Secrets Manager secret holding a Docker config.json for private source registries. */
 export interface RegistryCredentialsConfig {
@@ -72,6 +78,29 @@ export interface ScannerConfig {
   readonly registryCaFile?: string;
   /** `--target-prefix` of the migration plan; none when absent. */
   readonly targetPrefix?: string;
+  /** Registries of other accounts and regions; absent: this account's registry in the stack's region. */
+  readonly organization?: OrganizationConfig;
+  /** The member read role's StackSet, for the management account's stack; absent: no such stack. */
+  readonly memberRoleStackSet?: MemberRoleStackSetConfig;
+}
+
+/** Which registries one scan reads (issue 17's `--region`, `--account`, `--organization`, `--role-name`). */
+export interface OrganizationConfig {
+  /** `organization`: every account of organizations:ListAccounts; else these IDs (may be empty: this account). */
+  readonly accounts: 'organization' | readonly string[];
+  /** Regions to inventory; empty: the stack's region. */
+  readonly regions: readonly string[];
+  /** The read role assumed in every other account. */
+  readonly memberRoleName: string;
+}
+
+/** The StackSet that puts the member read role into every account of some organizational units. */
+export interface MemberRoleStackSetConfig {
+  /** OU IDs (`ou-…`) or the root (`r-…`) the StackSet deploys to, new accounts included. */
+  readonly organizationalUnits: readonly string[];
+  /** The scanner's build role (the scanner stack's BuildRoleArn output): the only principal the role trusts. */
+  readonly scannerBuildRoleArn: string;
+  readonly memberRoleName: string;
 }
 
 /**
@@ -91,6 +120,7 @@ export const CONTEXT_DEFAULTS = {
   outputBucketRemovalPolicy: 'retain',
   compute: 'lambda',
   buildTimeoutMinutes: 60,
+  memberRoleName: 'ecr-duplicate-scanner-read',
 } as const;
 
 /** Keys with no default: absent means "not used" (or, for repositoryName, derived). */
@@ -110,6 +140,10 @@ export const OPTIONAL_CONTEXT_KEYS = [
   'insecureRegistries',
   'registryCaFile',
   'targetPrefix',
+  'scanAccounts',
+  'scanRegions',
+  'memberOrganizationalUnits',
+  'scannerBuildRoleArn',
 ] as const;
 
 /** Every context key this app reads; any other key without `:` or `@` stops the synth. */
@@ -149,16 +183,25 @@ export interface ContextSource {
 // the IAM resources built from it, and nothing that needs URL or shell escaping.
 const SEGMENT = '[A-Za-z0-9_][A-Za-z0-9._-]*';
 const KEY_PATH = new RegExp(`^${SEGMENT}(/${SEGMENT})*$`);
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+// The stack name is also the pipeline's name, the shorter limit of the two (CloudFormation's is 128).
+const MAX_STACK_NAME = MAX_PIPELINE_NAME;
 const CODECOMMIT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 // Both service prefixes name the same connections; AWS renamed CodeStar Connections to CodeConnections.
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/;
 const REPOSITORY_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const MAX_RETENTION_DAYS = 36500;
 const MAX_CONCURRENCY = 256;
-// CodeBuild's own bounds for an EC2 build's timeout.
-const MIN_TIMEOUT_MINUTES = 5;
-const MAX_TIMEOUT_MINUTES = 2160;
+// S3 keys are at most 1,024 bytes; a run folder adds a timestamp, a run id (36) and a file name under the prefix.
+const MAX_S3_KEY = 1024;
+const MAX_REPORT_PREFIX = 900;
+// The longest address SNS (and RFC 5321) accepts.
+const MAX_EMAIL = 254;
+// IAM's limit on a role name.
+const MAX_ROLE_NAME = 64;
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]+$/;
+const ORGANIZATIONAL_UNIT = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
@@ -187,205 +230,101 @@ function isGitBranch(name: string): boolean {
   return /^[A-Za-z0-9._/-]{1,200}$/.test(name) && !/^[-/.]|\/\/|\.\.|\/\.|[/.]$|\.lock$/.test(name);
 }
 
-export function readConfig(context: ContextSource): ScannerConfig {
-  const problems: string[] = [];
+/**
+ * Reads one context source and collects every problem, so that one synth names
+ * every bad value. The readers below each take the keys of one topic.
+ */
+class ContextReader {
+  readonly problems: string[] = [];
+  constructor(private readonly context: ContextSource) {}
 
-  if (context.getAllContext) problems.push(...unknownKeyProblems(Object.keys(context.getAllContext()), CONTEXT_KEYS));
-
-  const raw = (key: ContextKey): string | undefined => {
-    const value = context.tryGetContext(key);
+  raw(key: ContextKey): string | undefined {
+    const value = this.context.tryGetContext(key);
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'object') {
-      problems.push(`${key}: expected a single value, got ${JSON.stringify(value)}`);
+      this.problems.push(`${key}: expected a single value, got ${JSON.stringify(value)}`);
       return undefined;
     }
     const text = String(value).trim();
     return text === '' ? undefined : text;
-  };
-  // A list from -c arrives as "a,b"; cdk.json may hold a JSON array.
-  const list = (key: ContextKey): string[] | undefined => {
-    const value = context.tryGetContext(key);
+  }
+
+  /** A list: from -c it arrives as "a,b"; cdk.json may hold a JSON array. */
+  list(key: ContextKey): string[] | undefined {
+    const value = this.context.tryGetContext(key);
     if (Array.isArray(value)) return value.map((v) => String(v).trim()).filter((v) => v !== '');
-    const text = raw(key);
-    return text === undefined
-      ? undefined
-      : text
-          .split(',')
-          .map((v) => v.trim())
-          .filter((v) => v !== '');
-  };
-  const listOf = (key: ContextKey, pattern: { test(value: string): boolean }, expected: string): string[] | undefined => {
-    const values = list(key);
-    for (const v of values ?? []) check(key, v, pattern.test(v), `expected ${expected}`);
-    if (values !== undefined && values.length === 0) problems.push(`${key}: expected at least one ${expected}`);
+    const text = this.raw(key);
+    return text
+      ?.split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  }
+
+  listOf(key: ContextKey, pattern: { test(value: string): boolean }, expected: string): string[] | undefined {
+    const values = this.list(key);
+    for (const v of values ?? []) this.check(key, v, pattern.test(v), `expected ${expected}`);
+    if (values !== undefined && values.length === 0) this.problems.push(`${key}: expected at least one ${expected}`);
     return values;
-  };
-  const text = (key: keyof typeof CONTEXT_DEFAULTS): string => raw(key) ?? String(CONTEXT_DEFAULTS[key]);
-  const check = (key: string, value: string, ok: boolean, expected: string): string => {
-    if (!ok) problems.push(`${key}: ${expected}, got "${value}"`);
+  }
+
+  text(key: keyof typeof CONTEXT_DEFAULTS): string {
+    return this.raw(key) ?? String(CONTEXT_DEFAULTS[key]);
+  }
+
+  check(key: string, value: string, ok: boolean, expected: string): string {
+    if (!ok) this.problems.push(`${key}: ${expected}, got "${value}"`);
     return value;
-  };
-  const integer = (key: string, value: string, min: number, max: number): number => {
+  }
+
+  /** A length limit, named with the key and the limit; the value itself is not repeated (it may be long). */
+  maxLength(key: string, value: string, max: number, why: string): string {
+    if (value.length > max) this.problems.push(`${key}: at most ${max} characters (${why}), got ${value.length}`);
+    return value;
+  }
+
+  integer(key: string, value: string, min: number, max: number): number {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) {
-      problems.push(`${key}: expected a whole number from ${min} to ${max}, got "${value}"`);
-    }
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      this.problems.push(`${key}: expected a whole number from ${min} to ${max}, got "${value}"`);
     return n;
-  };
-  const keyPath = (key: string, value: string, what: string): string =>
-    check(key, value, KEY_PATH.test(value), `expected ${what} of segments [A-Za-z0-9._-] separated by "/" (no leading "/", "." or "..")`);
-
-  const stackName = check(
-    'stackName',
-    text('stackName'),
-    STACK_NAME.test(text('stackName')),
-    'expected a CloudFormation stack name: a letter, then letters, digits or "-", at most 128',
-  );
-  const inputFile = keyPath('inputFile', text('inputFile'), 'a relative path');
-  const reportPrefix = keyPath('reportPrefix', text('reportPrefix').replace(/^\/+|\/+$/g, ''), 'a key prefix');
-  const reportRetentionDays = integer('reportRetentionDays', text('reportRetentionDays'), 1, MAX_RETENTION_DAYS);
-
-  const removal = text('outputBucketRemovalPolicy').toLowerCase();
-  check('outputBucketRemovalPolicy', removal, removal === 'retain' || removal === 'destroy', 'expected retain or destroy');
-
-  const concurrencyText = raw('scanConcurrency');
-  const scanConcurrency = concurrencyText === undefined ? undefined : integer('scanConcurrency', concurrencyText, 1, MAX_CONCURRENCY);
-
-  const kind = text('source').toLowerCase();
-  let source: InputSourceConfig | undefined;
-  const branch = (): string => {
-    const b = text('branch');
-    return check('branch', b, isGitBranch(b), 'expected a git branch name');
-  };
-  switch (kind) {
-    case 'codecommit': {
-      const name = raw('repositoryName') ?? defaultRepositoryName(stackName);
-      check(
-        'repositoryName',
-        name,
-        CODECOMMIT_NAME.test(name) && !name.endsWith('.git'),
-        'expected a CodeCommit repository name: 1-100 of [A-Za-z0-9._-], not ending in .git',
-      );
-      source = { kind, repositoryName: name, branch: branch() };
-      break;
-    }
-    case 's3': {
-      const objectKey = keyPath('inputObjectKey', text('inputObjectKey'), 'an S3 key');
-      // CodeBuild unzips its input artifacts; a bare input.txt would fail the build before the scan.
-      check(
-        'inputObjectKey',
-        objectKey,
-        objectKey.endsWith('.zip'),
-        'expected a key ending in .zip (CodePipeline hands the object to CodeBuild, which unzips it)',
-      );
-      source = { kind, objectKey };
-      break;
-    }
-    case 'connection': {
-      const arn = raw('connectionArn');
-      const repository = raw('repository');
-      if (arn === undefined)
-        problems.push('connectionArn: required with source=connection (the ARN of an existing, AVAILABLE CodeConnections connection)');
-      else check('connectionArn', arn, CONNECTION_ARN.test(arn), 'expected arn:aws:codeconnections:<region>:<account>:connection/<id>');
-      if (repository === undefined) problems.push('repository: required with source=connection, as owner/repo');
-      else check('repository', repository, REPOSITORY_PATH.test(repository), 'expected owner/repo');
-      const cut = (repository ?? '').lastIndexOf('/');
-      source = {
-        kind,
-        connectionArn: arn ?? '',
-        owner: repository?.slice(0, cut) ?? '',
-        repo: repository?.slice(cut + 1) ?? '',
-        branch: branch(),
-      };
-      break;
-    }
-    default:
-      problems.push(`source: expected codecommit, s3 or connection, got "${kind}"`);
   }
 
-  const compute = readCompute();
-  function readCompute(): ComputeConfig {
-    const kind = text('compute').toLowerCase();
-    const timeoutMinutes = integer('buildTimeoutMinutes', text('buildTimeoutMinutes'), MIN_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES);
-    const vpcId = raw('vpcId');
-    if (vpcId !== undefined) check('vpcId', vpcId, VPC_ID.test(vpcId), 'expected a VPC ID, vpc-<hex>');
-    const subnetIds = listOf('subnetIds', SUBNET_ID, 'subnet IDs, subnet-<hex>, separated by ","');
-    const securityGroupIds = listOf('securityGroupIds', SECURITY_GROUP_ID, 'security group IDs, sg-<hex>, separated by ","');
-    const given = { vpcId, subnetIds, securityGroupIds };
-    const set = Object.entries(given)
-      .filter(([, v]) => v !== undefined)
-      .map(([k]) => k);
-    if (kind === 'lambda') {
-      if (set.length > 0) problems.push(`${set.join(', ')}: need compute=ec2 (CodeBuild's Lambda compute cannot run in a VPC)`);
-      return { kind };
-    }
-    if (kind !== 'ec2') {
-      problems.push(`compute: expected lambda or ec2, got "${kind}"`);
-      return { kind: 'lambda' };
-    }
-    if (set.length > 0 && set.length < 3) {
-      const missing = Object.keys(given).filter((k) => !set.includes(k));
-      problems.push(
-        `${missing.join(', ')}: required together with ${set.join(', ')} (a VPC build needs the VPC, its subnets and security groups)`,
-      );
-    }
-    return {
-      kind,
-      timeoutMinutes,
-      ...(vpcId && subnetIds && securityGroupIds ? { vpc: { vpcId, subnetIds, securityGroupIds } } : {}),
-    };
-  }
-
-  const schedule = raw('schedule');
-  if (schedule !== undefined) {
-    check(
-      'schedule',
-      schedule,
-      isScheduleExpression(schedule),
-      'expected an EventBridge schedule expression: rate(1 day), rate(6 hours) or cron(0 6 * * ? *)',
+  keyPath(key: string, value: string, what: string): string {
+    this.maxLength(key, value, MAX_S3_KEY, 'an S3 key');
+    return this.check(
+      key,
+      value,
+      KEY_PATH.test(value),
+      `expected ${what} of segments [A-Za-z0-9._-] separated by "/" (no leading "/", "." or "..")`,
     );
   }
-  const notificationEmail = raw('notificationEmail');
-  if (notificationEmail !== undefined)
-    check('notificationEmail', notificationEmail, EMAIL.test(notificationEmail), 'expected an e-mail address');
+}
 
-  const secretArn = raw('registryCredentialsSecret');
-  const kmsKeyArn = raw('registryCredentialsKmsKey');
-  if (secretArn !== undefined) {
-    check(
-      'registryCredentialsSecret',
-      secretArn,
-      SECRET_ARN.test(secretArn),
-      'expected the complete secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (aws secretsmanager describe-secret shows it)',
-    );
-  }
-  if (kmsKeyArn !== undefined) {
-    check(
-      'registryCredentialsKmsKey',
-      kmsKeyArn,
-      KMS_KEY_ARN.test(kmsKeyArn),
-      'expected a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>',
-    );
-    if (secretArn === undefined) problems.push('registryCredentialsKmsKey: only meaningful with registryCredentialsSecret');
-  }
-  const ecrSourceAccounts = listOf('ecrSourceAccounts', ACCOUNT_ID, '12-digit account IDs separated by ","') ?? [];
-  // The reference grammar's own rule for a registry host: what input.txt could name is what may be listed.
-  const insecureRegistries = listOf('insecureRegistries', { test: isRegistryHost }, 'host[:port] names separated by ","') ?? [];
-  const caText = raw('registryCaFile');
-  const registryCaFile = caText === undefined ? undefined : keyPath('registryCaFile', caText, 'a relative path in the input source');
-  const prefixText = raw('targetPrefix');
-  let targetPrefix: string | undefined;
-  if (prefixText !== undefined) {
-    // The scanner's own rule for --target-prefix, so synth refuses exactly what a run would.
-    try {
-      targetPrefix = normalizeTargetPrefix(prefixText);
-    } catch (err) {
-      if (!(err instanceof TargetPrefixError)) throw err;
-      problems.push(`targetPrefix: expected an ECR repository name prefix, got "${prefixText}"`);
-    }
-  }
+export function readConfig(context: ContextSource): ScannerConfig {
+  const r = new ContextReader(context);
+  if (context.getAllContext) r.problems.push(...unknownKeyProblems(Object.keys(context.getAllContext()), CONTEXT_KEYS));
 
-  if (problems.length > 0 || source === undefined) throw new ConfigError(problems);
+  const stackName = readStackName(r);
+  const inputFile = r.keyPath('inputFile', r.text('inputFile'), 'a relative path');
+  const reportPrefix = r.keyPath('reportPrefix', normalizeReportPrefix(r.text('reportPrefix')), 'a key prefix');
+  r.maxLength('reportPrefix', reportPrefix, MAX_REPORT_PREFIX, 'the run folders and file names under it must stay within an S3 key');
+  const reportRetentionDays = r.integer('reportRetentionDays', r.text('reportRetentionDays'), 1, MAX_RETENTION_DAYS);
+  const removal = r.text('outputBucketRemovalPolicy').toLowerCase();
+  r.check('outputBucketRemovalPolicy', removal, removal === 'retain' || removal === 'destroy', 'expected retain or destroy');
+  const concurrencyText = r.raw('scanConcurrency');
+  const scanConcurrency = concurrencyText === undefined ? undefined : r.integer('scanConcurrency', concurrencyText, 1, MAX_CONCURRENCY);
+  const source = readSource(r, stackName);
+  const compute = readCompute(r);
+  const schedule = readSchedule(r);
+  const notificationEmail = readEmail(r);
+  const registryCredentials = readRegistryCredentials(r);
+  const ecrSourceAccounts = r.listOf('ecrSourceAccounts', ACCOUNT_ID, '12-digit account IDs separated by ","') ?? [];
+  const network = readNetworkRegistries(r);
+  const targetPrefix = readTargetPrefix(r);
+  const organization = readOrganization(r);
+  const memberRoleStackSet = readMemberRoleStackSet(r);
+
+  if (r.problems.length > 0 || source === undefined) throw new ConfigError(r.problems);
   return {
     stackName,
     source,
@@ -397,10 +336,240 @@ export function readConfig(context: ContextSource): ScannerConfig {
     compute,
     ...(schedule !== undefined ? { schedule } : {}),
     ...(notificationEmail !== undefined ? { notificationEmail } : {}),
-    ...(secretArn !== undefined ? { registryCredentials: { secretArn, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) } } : {}),
+    ...(registryCredentials ? { registryCredentials } : {}),
     ecrSourceAccounts: [...new Set(ecrSourceAccounts)],
-    insecureRegistries: [...new Set(insecureRegistries.map((h) => h.toLowerCase()))],
-    ...(registryCaFile !== undefined ? { registryCaFile } : {}),
+    ...network,
     ...(targetPrefix !== undefined ? { targetPrefix } : {}),
+    ...(organization ? { organization } : {}),
+    ...(memberRoleStackSet ? { memberRoleStackSet } : {}),
   };
+}
+
+function readStackName(r: ContextReader): string {
+  const name = r.text('stackName');
+  r.check('stackName', name, STACK_NAME.test(name), 'expected a CloudFormation stack name: a letter, then letters, digits or "-"');
+  return r.maxLength('stackName', name, MAX_STACK_NAME, "it is also the pipeline's name, which CodePipeline limits");
+}
+
+function readBranch(r: ContextReader): string {
+  const b = r.text('branch');
+  return r.check('branch', b, isGitBranch(b), 'expected a git branch name');
+}
+
+function readSource(r: ContextReader, stackName: string): InputSourceConfig | undefined {
+  const kind = r.text('source').toLowerCase();
+  switch (kind) {
+    case 'codecommit': {
+      const name = r.raw('repositoryName') ?? defaultRepositoryName(stackName);
+      r.check(
+        'repositoryName',
+        name,
+        CODECOMMIT_NAME.test(name) && !name.endsWith('.git'),
+        'expected a CodeCommit repository name: 1-100 of [A-Za-z0-9._-], not ending in .git',
+      );
+      return { kind, repositoryName: name, branch: readBranch(r) };
+    }
+    case 's3': {
+      const objectKey = r.keyPath('inputObjectKey', r.text('inputObjectKey'), 'an S3 key');
+      // CodeBuild unzips its input artifacts; a bare input.txt would fail the build before the scan.
+      r.check(
+        'inputObjectKey',
+        objectKey,
+        objectKey.endsWith('.zip'),
+        'expected a key ending in .zip (CodePipeline hands the object to CodeBuild, which unzips it)',
+      );
+      return { kind, objectKey };
+    }
+    case 'connection': {
+      const arn = r.raw('connectionArn');
+      const repository = r.raw('repository');
+      if (arn === undefined)
+        r.problems.push('connectionArn: required with source=connection (the ARN of an existing, AVAILABLE CodeConnections connection)');
+      else r.check('connectionArn', arn, CONNECTION_ARN.test(arn), 'expected arn:aws:codeconnections:<region>:<account>:connection/<id>');
+      if (repository === undefined) r.problems.push('repository: required with source=connection, as owner/repo');
+      else r.check('repository', repository, REPOSITORY_PATH.test(repository), 'expected owner/repo');
+      const cut = (repository ?? '').lastIndexOf('/');
+      return {
+        kind,
+        connectionArn: arn ?? '',
+        owner: repository?.slice(0, cut) ?? '',
+        repo: repository?.slice(cut + 1) ?? '',
+        branch: readBranch(r),
+      };
+    }
+    default:
+      r.problems.push(`source: expected codecommit, s3 or connection, got "${kind}"`);
+      return undefined;
+  }
+}
+
+function readCompute(r: ContextReader): ComputeConfig {
+  const kind = r.text('compute').toLowerCase();
+  const timeoutMinutes = r.integer(
+    'buildTimeoutMinutes',
+    r.text('buildTimeoutMinutes'),
+    MIN_BUILD_TIMEOUT_MINUTES,
+    MAX_BUILD_TIMEOUT_MINUTES,
+  );
+  const vpcId = r.raw('vpcId');
+  if (vpcId !== undefined) r.check('vpcId', vpcId, VPC_ID.test(vpcId), 'expected a VPC ID, vpc-<hex>');
+  const subnetIds = distinctList(
+    r,
+    'subnetIds',
+    r.listOf('subnetIds', SUBNET_ID, 'subnet IDs, subnet-<hex>, separated by ","'),
+    MAX_VPC_SUBNETS,
+  );
+  const securityGroupIds = distinctList(
+    r,
+    'securityGroupIds',
+    r.listOf('securityGroupIds', SECURITY_GROUP_ID, 'security group IDs, sg-<hex>, separated by ","'),
+    MAX_VPC_SECURITY_GROUPS,
+  );
+  const given = { vpcId, subnetIds, securityGroupIds };
+  const set = Object.entries(given)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+  if (kind === 'lambda') {
+    if (set.length > 0) r.problems.push(`${set.join(', ')}: need compute=ec2 (CodeBuild's Lambda compute cannot run in a VPC)`);
+    return { kind };
+  }
+  if (kind !== 'ec2') {
+    r.problems.push(`compute: expected lambda or ec2, got "${kind}"`);
+    return { kind: 'lambda' };
+  }
+  if (set.length > 0 && set.length < 3) {
+    const missing = Object.keys(given).filter((k) => !set.includes(k));
+    r.problems.push(
+      `${missing.join(', ')}: required together with ${set.join(', ')} (a VPC build needs the VPC, its subnets and security groups)`,
+    );
+  }
+  return {
+    kind,
+    timeoutMinutes,
+    ...(vpcId && subnetIds && securityGroupIds ? { vpc: { vpcId, subnetIds, securityGroupIds } } : {}),
+  };
+}
+
+/** CodeBuild's count limits on a VpcConfig list, and no ID twice. */
+function distinctList(r: ContextReader, key: string, values: string[] | undefined, max: number): string[] | undefined {
+  if (values === undefined) return undefined;
+  const twice = values.filter((v, i) => values.indexOf(v) !== i);
+  if (twice.length > 0) r.problems.push(`${key}: ${[...new Set(twice)].join(', ')} listed more than once`);
+  if (values.length > max) r.problems.push(`${key}: CodeBuild takes at most ${max}, got ${values.length}`);
+  return values;
+}
+
+function readSchedule(r: ContextReader): string | undefined {
+  const schedule = r.raw('schedule');
+  if (schedule !== undefined) {
+    r.check(
+      'schedule',
+      schedule,
+      isScheduleExpression(schedule),
+      'expected an EventBridge schedule expression: rate(1 day), rate(6 hours) or cron(0 6 * * ? *)',
+    );
+  }
+  return schedule;
+}
+
+function readEmail(r: ContextReader): string | undefined {
+  const email = r.raw('notificationEmail');
+  if (email === undefined) return undefined;
+  r.maxLength('notificationEmail', email, MAX_EMAIL, 'the longest address SNS accepts');
+  return r.check('notificationEmail', email, EMAIL.test(email), 'expected an e-mail address');
+}
+
+function readRegistryCredentials(r: ContextReader): RegistryCredentialsConfig | undefined {
+  const secretArn = r.raw('registryCredentialsSecret');
+  const kmsKeyArn = r.raw('registryCredentialsKmsKey');
+  if (secretArn !== undefined) {
+    r.check(
+      'registryCredentialsSecret',
+      secretArn,
+      SECRET_ARN.test(secretArn),
+      'expected the complete secret ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (aws secretsmanager describe-secret shows it)',
+    );
+  }
+  if (kmsKeyArn !== undefined) {
+    r.check(
+      'registryCredentialsKmsKey',
+      kmsKeyArn,
+      KMS_KEY_ARN.test(kmsKeyArn),
+      'expected a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>',
+    );
+    if (secretArn === undefined) r.problems.push('registryCredentialsKmsKey: only meaningful with registryCredentialsSecret');
+    // Secrets Manager decrypts with a key in the secret's own region.
+    else if (SECRET_ARN.test(secretArn) && KMS_KEY_ARN.test(kmsKeyArn) && secretArn.split(':')[3] !== kmsKeyArn.split(':')[3])
+      r.problems.push(`registryCredentialsKmsKey: must be in the secret's region (${secretArn.split(':')[3]}), got "${kmsKeyArn}"`);
+  }
+  if (secretArn === undefined) return undefined;
+  return { secretArn, ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}) };
+}
+
+function readNetworkRegistries(r: ContextReader): Pick<ScannerConfig, 'insecureRegistries' | 'registryCaFile'> {
+  // The reference grammar's own rule for a registry host: what input.txt could name is what may be listed.
+  const insecure = r.listOf('insecureRegistries', { test: isRegistryHost }, 'host[:port] names separated by ","') ?? [];
+  const caText = r.raw('registryCaFile');
+  const registryCaFile = caText === undefined ? undefined : r.keyPath('registryCaFile', caText, 'a relative path in the input source');
+  return {
+    insecureRegistries: [...new Set(insecure.map((h) => h.toLowerCase()))],
+    ...(registryCaFile !== undefined ? { registryCaFile } : {}),
+  };
+}
+
+function readTargetPrefix(r: ContextReader): string | undefined {
+  const prefixText = r.raw('targetPrefix');
+  if (prefixText === undefined) return undefined;
+  // The scanner's own rule for --target-prefix, so synth refuses exactly what a run would.
+  try {
+    return normalizeTargetPrefix(prefixText);
+  } catch (err) {
+    if (!(err instanceof TargetPrefixError)) throw err;
+    r.problems.push(`targetPrefix: expected an ECR repository name prefix, got "${prefixText}"`);
+    return undefined;
+  }
+}
+
+function readMemberRoleName(r: ContextReader): string {
+  const name = r.text('memberRoleName');
+  r.check('memberRoleName', name, ROLE_NAME.test(name), 'expected an IAM role name of [A-Za-z0-9+=,.@_-]');
+  return r.maxLength('memberRoleName', name, MAX_ROLE_NAME, "IAM's limit on a role name");
+}
+
+function readOrganization(r: ContextReader): OrganizationConfig | undefined {
+  const accountsList = r.list('scanAccounts');
+  const regions = r.listOf('scanRegions', { test: isRegionName }, 'region names separated by ","');
+  if (accountsList === undefined && regions === undefined) return undefined;
+  let accounts: OrganizationConfig['accounts'] = [];
+  if (accountsList !== undefined) {
+    if (accountsList.length === 1 && accountsList[0] === 'organization') accounts = 'organization';
+    else {
+      for (const a of accountsList)
+        r.check('scanAccounts', a, ACCOUNT_ID.test(a), 'expected organization or 12-digit account IDs separated by ","');
+      if (accountsList.length === 0) r.problems.push('scanAccounts: expected organization or at least one account ID');
+      accounts = [...new Set(accountsList)];
+    }
+  }
+  return { accounts, regions: [...new Set(regions ?? [])], memberRoleName: readMemberRoleName(r) };
+}
+
+function readMemberRoleStackSet(r: ContextReader): MemberRoleStackSetConfig | undefined {
+  const units = r.listOf(
+    'memberOrganizationalUnits',
+    ORGANIZATIONAL_UNIT,
+    'organizational unit IDs (ou-…) or the root ID (r-…) separated by ","',
+  );
+  const roleArn = r.raw('scannerBuildRoleArn');
+  if (units === undefined) {
+    if (roleArn !== undefined) r.problems.push('scannerBuildRoleArn: only meaningful with memberOrganizationalUnits');
+    return undefined;
+  }
+  if (roleArn === undefined) {
+    r.problems.push(
+      "scannerBuildRoleArn: required with memberOrganizationalUnits: the scanner stack's BuildRoleArn output (deploy the scanner stack first)",
+    );
+    return undefined;
+  }
+  r.check('scannerBuildRoleArn', roleArn, ROLE_ARN.test(roleArn), 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>');
+  return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r) };
 }

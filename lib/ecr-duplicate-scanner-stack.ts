@@ -1,7 +1,10 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { ScannerConfig } from './config';
+import { ComputeConfig, ScannerConfig } from './config';
 import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
 import { S3Input } from './input/s3-input';
@@ -11,7 +14,9 @@ import { acknowledgeNag } from './nag';
 import { ReportStore } from './report-store';
 import { ScanNotifications } from './scan-notifications';
 import { ScanPipeline } from './scan-pipeline';
-import { ScanProject } from './scan-project';
+import { ScanProject, ScanProjectProps } from './scan-project';
+import { ReportLayout, ScanSettings, scanSettingsFile } from './scan-settings';
+import { SecretRegionRule } from './secret-region-rule';
 import { ScanSchedule } from './scan-schedule';
 import { ScannerArtifact } from './scanner-artifact';
 import { SecureBucket } from './secure-bucket';
@@ -41,6 +46,8 @@ export class EcrDuplicateScannerStack extends Stack {
   readonly reports: ReportStore;
   readonly input: ScanInput;
   readonly scan: ScanProject;
+  /** The scanner bundle and the settings file, as the Scan stage receives them. */
+  readonly scanner: ScannerArtifact;
   readonly pipeline: ScanPipeline;
   readonly notifications?: ScanNotifications;
   readonly schedule?: ScanSchedule;
@@ -48,7 +55,9 @@ export class EcrDuplicateScannerStack extends Stack {
   constructor(scope: Construct, id: string, props: EcrDuplicateScannerStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    // Kept on update and delete, but not when the very first create rolls back: a failed
+    // first attempt then leaves no empty buckets behind (DeletionPolicy RetainExceptOnCreate).
+    const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     if (config.compute.kind === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
 
@@ -59,8 +68,8 @@ export class EcrDuplicateScannerStack extends Stack {
     // removes it afterwards with one command; a late log cannot recreate a deleted bucket.
     const accessLogs = new SecureBucket(this, 'AccessLogs', {
       expireAfterDays: config.reportRetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    }).bucket;
     acknowledgeNag(
       accessLogs,
       'AwsSolutions-S1',
@@ -77,24 +86,23 @@ export class EcrDuplicateScannerStack extends Stack {
       expireAfterDays: ARTIFACT_RETENTION_DAYS,
       removalPolicy: RemovalPolicy.DESTROY,
       accessLogsBucket: accessLogs,
-    });
+    }).bucket;
 
     this.input = this.createInput(config, accessLogs, props.seedDirectory ?? SEED_DIRECTORY);
-    const scanner = new ScannerArtifact(this, 'Scanner', { bundleDir: props.scannerBundleDir });
+    const scanner = (this.scanner = new ScannerArtifact(this, 'Scanner', {
+      bundleDir: props.scannerBundleDir,
+      settings: scanSettingsFile(scanSettingsOf(config, this.reports.layout)),
+    }));
     if (config.notificationEmail !== undefined) {
       this.notifications = new ScanNotifications(this, 'Notifications', { email: config.notificationEmail });
     }
     this.scan = new ScanProject(this, 'Scan', {
       reports: this.reports,
       artifactBucket,
-      inputFile: config.inputFile,
-      compute: config.compute,
+      ...computeProps(config.compute),
       ecrSourceAccounts: config.ecrSourceAccounts,
-      insecureRegistries: config.insecureRegistries,
-      ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
-      ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-      ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
-      ...(config.registryCredentials ? { registryCredentials: config.registryCredentials } : {}),
+      ...organizationProps(config),
+      ...this.registryCredentialsProps(config),
       ...(this.notifications ? { notificationTopic: this.notifications.topic } : {}),
     });
     this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner, scan: this.scan });
@@ -135,13 +143,31 @@ export class EcrDuplicateScannerStack extends Stack {
         description: 'EventBridge rule that starts the scheduled runs',
       });
     }
+    new CfnOutput(this, 'StartScanCommand', {
+      value: `aws codepipeline start-pipeline-execution --name ${this.pipeline.pipeline.pipelineName}`,
+      description:
+        'Starts a scan now: after confirming the notification subscription (the run on creation mails no one yet), or after a Source/Scan failure you have fixed',
+    });
     new CfnOutput(this, 'PipelineConsoleUrl', {
       value: `https://${this.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${this.pipeline.pipeline.pipelineName}/view?region=${this.region}`,
       description: 'The pipeline in the AWS console: runs, their status and logs',
     });
   }
 
-  private createInput(config: ScannerConfig, accessLogs: SecureBucket, seedDirectory: string): ScanInput {
+  /** The secret and key as references; a secret outside the stack's region is refused before anything is created. */
+  private registryCredentialsProps(config: ScannerConfig): Pick<ScanProjectProps, 'registryCredentials' | 'registryCredentialsKey'> {
+    const credentials = config.registryCredentials;
+    if (!credentials) return {};
+    new SecretRegionRule(this, 'RegistryCredentialsRegion', { secretArn: credentials.secretArn });
+    return {
+      registryCredentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'RegistryCredentials', credentials.secretArn),
+      ...(credentials.kmsKeyArn !== undefined
+        ? { registryCredentialsKey: kms.Key.fromKeyArn(this, 'RegistryCredentialsKey', credentials.kmsKeyArn) }
+        : {}),
+    };
+  }
+
+  private createInput(config: ScannerConfig, accessLogs: s3.IBucket, seedDirectory: string): ScanInput {
     const source = config.source;
     switch (source.kind) {
       case 'codecommit':
@@ -162,4 +188,38 @@ export class EcrDuplicateScannerStack extends Stack {
         });
     }
   }
+}
+
+/** What scan.sh reads from the Scanner artifact's settings file. */
+export function scanSettingsOf(config: ScannerConfig, layout: ReportLayout): ScanSettings {
+  return {
+    layout,
+    inputFile: config.inputFile,
+    compute: config.compute.kind,
+    ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
+    insecureRegistries: config.insecureRegistries,
+    ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
+    ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
+    ...(config.registryCredentials ? { registryCredentialsSecretArn: config.registryCredentials.secretArn } : {}),
+    notifications: config.notificationEmail !== undefined,
+    scanRegions: config.organization?.regions ?? [],
+    scanAccounts: Array.isArray(config.organization?.accounts) ? (config.organization.accounts as readonly string[]) : [],
+    organization: config.organization?.accounts === 'organization',
+    ...(config.organization ? { memberRoleName: config.organization.memberRoleName } : {}),
+  };
+}
+
+function organizationProps(config: ScannerConfig): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
+  const org = config.organization;
+  if (!org) return {};
+  const others = org.accounts === 'organization' || org.accounts.length > 0;
+  return {
+    inventoryRegions: org.regions,
+    ...(others ? { memberAccess: { roleName: org.memberRoleName, accounts: org.accounts } } : {}),
+  };
+}
+
+function computeProps(compute: ComputeConfig): Pick<ScanProjectProps, 'compute' | 'timeout' | 'vpc'> {
+  if (compute.kind === 'lambda') return { compute: 'lambda' };
+  return { compute: 'ec2', timeout: Duration.minutes(compute.timeoutMinutes), ...(compute.vpc ? { vpc: compute.vpc } : {}) };
 }

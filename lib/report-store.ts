@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ReportLayout, reportLayout } from './scan-settings';
 import { SecureBucket } from './secure-bucket';
 
 export interface ReportStoreProps {
@@ -19,20 +20,22 @@ export interface ReportStoreProps {
 }
 
 /**
- * The output bucket and the layout of the scanner's objects in it:
- * `<prefix>/<UTC timestamp>-<execution id>/` per run, `<prefix>/latest/` for the
- * newest run, and one digest cache object.
+ * The output bucket and the grants on the scanner's objects in it. The layout
+ * (`<prefix>/<UTC timestamp>-<run id>/` per run, `<prefix>/latest/`, one digest
+ * cache object) is lib/scan-settings.ts's, which scan.sh reads too.
  */
 export class ReportStore extends Construct {
   readonly bucket: s3.Bucket;
   readonly prefix: string;
   /** Key of the scanner's digest cache, read and rewritten by every run. */
   readonly cacheKey: string;
+  readonly layout: ReportLayout;
 
   constructor(scope: Construct, id: string, props: ReportStoreProps) {
     super(scope, id);
-    this.prefix = props.prefix.replace(/^\/+|\/+$/g, '');
-    this.cacheKey = `${this.prefix}/cache/digest-cache.json`;
+    this.layout = reportLayout(props.prefix);
+    this.prefix = this.layout.prefix;
+    this.cacheKey = this.layout.cacheKey;
     // Versioned so that a run overwriting latest/ (or a mistaken delete) loses nothing
     // until the retention period has passed for the older version too.
     this.bucket = new SecureBucket(this, 'Bucket', {
@@ -40,7 +43,7 @@ export class ReportStore extends Construct {
       expireAfterDays: props.retentionDays,
       removalPolicy: props.removalPolicy,
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
-    });
+    }).bucket;
   }
 
   /** `s3://bucket/<prefix>/cache/digest-cache.json`, the scanner's `--cache`. */
@@ -50,7 +53,7 @@ export class ReportStore extends Construct {
 
   /** `s3://bucket/<prefix>/latest/`: what the newest run wrote. */
   get latestUri(): string {
-    return `s3://${this.bucket.bucketName}/${this.prefix}/latest/`;
+    return `s3://${this.bucket.bucketName}/${this.layout.latestFolder}`;
   }
 
   /** Lets the grantee put objects under the prefix and nowhere else: no read, list or delete. */

@@ -1,25 +1,36 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ScanInput } from './input/scan-input';
 import { acknowledgeNag, bucketArnFinding } from './nag';
 import { ScanProject } from './scan-project';
 import { ScannerArtifact } from './scanner-artifact';
+
+/** CodePipeline's limit on one action configuration value (the CodeBuild action reference). */
+export const MAX_ACTION_CONFIGURATION_VALUE = 1000;
+/** CodePipeline's limit on a pipeline name. */
+export const MAX_PIPELINE_NAME = 100;
+/**
+ * What a value CloudFormation resolves at deploy time may add to a configuration
+ * value, counted at synth: a bucket name is at most 63 characters, an ARN of this
+ * stack's resources well under this.
+ */
+const DEPLOY_TIME_VALUE_ALLOWANCE = 256;
 
 export interface ScanPipelineProps {
   /** Bucket for the pipeline's artifacts. No default: the build role's grants name it. */
   readonly artifactBucket: s3.IBucket;
   /** Where input.txt comes from. No default. */
   readonly input: ScanInput;
-  /** The bundled scanner. No default. */
+  /** The bundled scanner and the scan's settings. No default. */
   readonly scanner: ScannerArtifact;
   /** The build that runs it. No default. */
   readonly scan: ScanProject;
   /**
-   * Pipeline name.
+   * Pipeline name, at most 100 characters.
    * @default the stack name
    */
   readonly pipelineName?: string;
@@ -32,8 +43,8 @@ export interface ScanPipelineProps {
   /**
    * Run the pipeline again whenever a deploy changes it, so that a new scanner or
    * new settings produce a fresh report without a commit. Only a change to the
-   * pipeline resource counts, which is why every setting travels in the Scan
-   * action's environment (ScanProject.actionEnvironment).
+   * pipeline resource counts; the settings are in the Scanner artifact, whose key
+   * is its content's hash.
    * @default true
    */
   readonly restartExecutionOnUpdate?: boolean;
@@ -45,11 +56,16 @@ export interface ScanPipelineProps {
  */
 export class ScanPipeline extends Construct {
   readonly pipeline: codepipeline.Pipeline;
+  /** The Scan action's role (the pipeline assumes it to start the build). */
+  readonly scanActionRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ScanPipelineProps) {
     super(scope, id);
+    const pipelineName = props.pipelineName ?? Stack.of(this).stackName;
+    this.node.addValidation({ validate: () => this.problems(pipelineName) });
+    this.scanActionRole = new iam.Role(this, 'ScanActionRole', { assumedBy: new iam.AccountRootPrincipal() });
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
-      pipelineName: props.pipelineName ?? Stack.of(this).stackName,
+      pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: props.executionMode ?? codepipeline.ExecutionMode.QUEUED,
       artifactBucket: props.artifactBucket,
@@ -63,29 +79,29 @@ export class ScanPipeline extends Construct {
           actions: [
             new actions.CodeBuildAction({
               actionName: 'Scan',
+              role: this.scanActionRole,
               project: props.scan.project,
               input: props.input.artifact,
               extraInputs: [props.scanner.artifact],
+              // Only the pipeline's own variables: the settings are in the Scanner artifact.
               environmentVariables: {
                 PIPELINE_EXECUTION_ID: { value: codepipeline.GlobalVariables.executionId },
                 SOURCE_REVISION: { value: props.input.revision },
-                ...props.scan.actionEnvironment,
               },
             }),
           ],
         },
       ],
     });
-    this.waitForActionPolicies(props.input.action.actionProperties.role);
+    const actionRoles = [props.input.role, props.scanner.role, this.scanActionRole];
+    this.waitForRoles([this.pipeline.role, ...actionRoles]);
     props.input.bindTrigger?.(this.pipeline);
 
-    // The same grants land on a source action role the input brought itself.
-    const inputRole = props.input.action.actionProperties.role;
-    for (const scope of [this.pipeline, ...(inputRole ? [inputRole] : [])]) {
+    for (const scope of [this.pipeline, ...actionRoles]) {
       acknowledgeNag(
         scope,
         'AwsSolutions-IAM5',
-        "CDK's grants to the pipeline and its source actions: read/write on the pipeline's own artifact bucket, where CodePipeline writes artifacts under random keys, and, for the Scanner action, read on the CDK bootstrap bucket limited to the one asset object (plus the bucket-level Get/List CodePipeline's S3 source uses to check versioning). No other bucket or object.",
+        "CDK's grants to the pipeline and its actions: read/write on the pipeline's own artifact bucket, where CodePipeline writes artifacts under random keys, and, for the Scanner action, read on the CDK bootstrap bucket limited to the one asset object (plus the bucket-level Get/List CodePipeline's S3 source uses to check versioning). No other bucket or object.",
         [
           'Action::s3:GetObject*',
           'Action::s3:GetBucket*',
@@ -101,22 +117,60 @@ export class ScanPipeline extends Construct {
   /**
    * CodePipeline starts a run as soon as the pipeline exists, but CDK makes the
    * pipeline wait only for its own role's policy, not for those of the action roles
-   * (aws/aws-cdk#38861): the first run could then fail with AccessDenied. So the
-   * pipeline depends on every action role's policy as well. Called before any
-   * trigger is bound: an EventBridge role's policy names the pipeline, and a
-   * dependency on it would be a cycle.
+   * (aws/aws-cdk#38861): the first run could then fail with AccessDenied. A
+   * dependency on a role covers everything under it, its policy included. Called
+   * before any trigger is bound: an EventBridge role's policy names the pipeline,
+   * and a dependency on it would be a cycle.
    */
-  private waitForActionPolicies(inputRole: iam.IRole | undefined): void {
-    // CDK names the roles it makes for actions "CodePipelineActionRole"; others in the
-    // tree (the EventBridge role of a CodeCommit trigger) name the pipeline in their policy.
-    const actionRoles = this.pipeline.node
-      .findAll()
-      .filter((c): c is iam.Role => c instanceof iam.Role && c.node.id === 'CodePipelineActionRole');
-    const roles = [this.pipeline.role, ...actionRoles, ...(inputRole ? [inputRole] : [])];
+  private waitForRoles(roles: readonly IConstruct[]): void {
     const cfnPipeline = this.pipeline.node.defaultChild as CfnResource;
-    for (const role of roles) {
-      const policy = role.node.tryFindChild('DefaultPolicy');
-      if (policy instanceof iam.Policy) cfnPipeline.node.addDependency(policy);
+    for (const role of roles) cfnPipeline.node.addDependency(role);
+  }
+
+  private problems(pipelineName: string): string[] {
+    const problems: string[] = [];
+    if (!Token.isUnresolved(pipelineName) && pipelineName.length > MAX_PIPELINE_NAME)
+      problems.push(
+        `ScanPipeline: the pipeline name is ${pipelineName.length} characters; CodePipeline takes at most ${MAX_PIPELINE_NAME}`,
+      );
+    problems.push(...actionConfigurationProblems(Stack.of(this), this.pipeline.node.defaultChild as codepipeline.CfnPipeline));
+    return problems;
+  }
+}
+
+/**
+ * Every action configuration value longer than CodePipeline takes, each deploy-time
+ * value counted at its allowance; the message names the stage, the action and the key.
+ */
+export function actionConfigurationProblems(stack: Stack, pipeline: codepipeline.CfnPipeline): string[] {
+  const stages = stack.resolve(pipeline.stages) as { name: string; actions: { name: string; configuration?: Record<string, unknown> }[] }[];
+  const problems: string[] = [];
+  for (const stage of stages ?? []) {
+    for (const action of stage.actions ?? []) {
+      for (const [key, value] of Object.entries(action.configuration ?? {})) {
+        const length = worstCaseLength(value);
+        if (length > MAX_ACTION_CONFIGURATION_VALUE) {
+          problems.push(
+            `pipeline action ${stage.name}/${action.name}: configuration ${key} would be up to ${length} characters; CodePipeline takes at most ${MAX_ACTION_CONFIGURATION_VALUE} (move settings into the Scanner artifact's settings file, lib/scan-settings.ts)`,
+          );
+        }
+      }
     }
   }
+  return problems;
+}
+
+/** The length of a resolved CloudFormation value: literal text as is, each intrinsic at its allowance. */
+export function worstCaseLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value).length;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.reduce<number>((n, p) => n + worstCaseLength(p), 0) + sep.length * Math.max(0, parts.length - 1);
+    }
+    return DEPLOY_TIME_VALUE_ALLOWANCE;
+  }
+  return 0;
 }

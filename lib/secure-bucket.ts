@@ -47,9 +47,19 @@ export interface SecureBucketProps {
  * SSE-S3 rather than KMS: nothing here is shared across accounts, and a customer
  * key would add a per-request charge and a key policy for every role that reads or
  * writes, without keeping the data from anyone the bucket policy already admits.
+ *
+ * It holds its bucket (composition) rather than being one, so that none of
+ * `s3.Bucket`'s props can be set around the baseline. The bucket's construct ID is
+ * `Default`, which CDK leaves out of logical IDs: the CloudFormation resources keep
+ * the IDs they had when this class extended `s3.Bucket`, so no deployed bucket is
+ * replaced.
  */
-export class SecureBucket extends s3.Bucket {
+export class SecureBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
+    super(scope, id);
+    this.node.addValidation({ validate: () => secureBucketProblems(props) });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const noncurrentDays = props.noncurrentVersionsExpireAfterDays ?? (props.versioned ? props.expireAfterDays : undefined);
     const lifecycleRules: s3.LifecycleRule[] = [{ id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }];
@@ -67,8 +77,8 @@ export class SecureBucket extends s3.Bucket {
     }
     // The path, not the id: several constructs call their bucket "Bucket".
     const stackPath = Stack.of(scope).node.path;
-    const logPath = [scope.node.path, id].join('/').slice(stackPath.length).replace(/^\/+/, '');
-    super(scope, id, {
+    const logPath = this.node.path.slice(stackPath.length).replace(/^\/+/, '');
+    this.bucket = new s3.Bucket(this, 'Default', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
@@ -86,9 +96,22 @@ export class SecureBucket extends s3.Bucket {
       // The bucket's own CloudFormation property, not the L2 `eventBridgeEnabled`, which
       // deploys a notification custom resource (a Lambda function and a role allowed
       // s3:PutBucketNotification on every bucket) to do what CloudFormation does natively.
-      (this.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
         eventBridgeConfiguration: { eventBridgeEnabled: true },
       };
     }
   }
+}
+
+/** What the construct refuses in its own props. */
+export function secureBucketProblems(props: SecureBucketProps): string[] {
+  const problems: string[] = [];
+  for (const key of ['expireAfterDays', 'noncurrentVersionsExpireAfterDays'] as const) {
+    const days = props[key];
+    if (days !== undefined && (!Number.isInteger(days) || days < 1))
+      problems.push(`SecureBucket: ${key} must be a whole number of days, at least 1`);
+  }
+  if (props.noncurrentVersionsExpireAfterDays !== undefined && !props.versioned)
+    problems.push('SecureBucket: noncurrentVersionsExpireAfterDays needs versioned: true');
+  return problems;
 }

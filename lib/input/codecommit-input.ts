@@ -1,5 +1,6 @@
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import { Construct } from 'constructs';
 import { INPUT_ARTIFACT_NAME, INPUT_VARIABLES_NAMESPACE, InputOutput, ScanInput } from './scan-input';
@@ -25,6 +26,8 @@ export interface CodeCommitInputProps {
 export class CodeCommitInput extends Construct implements ScanInput {
   readonly repository: codecommit.Repository;
   readonly artifact = new codepipeline.Artifact(INPUT_ARTIFACT_NAME);
+  /** The action's role (ScanInput.role). */
+  readonly role: iam.Role;
   readonly action: actions.CodeCommitSourceAction;
   readonly revision: string;
   readonly outputs: Readonly<Record<string, InputOutput>>;
@@ -37,7 +40,10 @@ export class CodeCommitInput extends Construct implements ScanInput {
       description: 'input.txt for the ECR duplicate scanner: a push to the branch runs a scan',
       ...(props.seedDirectory ? { code: codecommit.Code.fromDirectory(props.seedDirectory, branch) } : {}),
     });
+    // What CDK would create for the action: a role the pipeline's role may assume.
+    this.role = new iam.Role(this, 'ActionRole', { assumedBy: new iam.AccountRootPrincipal() });
     this.action = new actions.CodeCommitSourceAction({
+      role: this.role,
       actionName: 'Input',
       repository: this.repository,
       branch,

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -43,6 +44,8 @@ export class S3Input extends Construct implements ScanInput {
   readonly bucket: s3.Bucket;
   readonly objectKey: string;
   readonly artifact = new codepipeline.Artifact(INPUT_ARTIFACT_NAME);
+  /** The action's role (ScanInput.role). */
+  readonly role: iam.Role;
   readonly action: actions.S3SourceAction;
   readonly revision: string;
   readonly outputs: Readonly<Record<string, InputOutput>>;
@@ -58,8 +61,11 @@ export class S3Input extends Construct implements ScanInput {
       // Inputs go with the stack, as the CodeCommit repository does; reports stay.
       removalPolicy: RemovalPolicy.DESTROY,
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
-    });
+    }).bucket;
+    // What CDK would create for the action: a role the pipeline's role may assume.
+    this.role = new iam.Role(this, 'ActionRole', { assumedBy: new iam.AccountRootPrincipal() });
     this.action = new actions.S3SourceAction({
+      role: this.role,
       actionName: 'Input',
       bucket: this.bucket,
       bucketKey: this.objectKey,

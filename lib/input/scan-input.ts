@@ -1,4 +1,5 @@
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 
 /** Namespace of the input action's variables, e.g. `#{SourceVariables.CommitId}`. */
 export const INPUT_VARIABLES_NAMESPACE = 'SourceVariables';
@@ -15,6 +16,8 @@ export interface InputOutput {
 export interface ScanInput {
   /** The Source-stage action that delivers input.txt in `artifact`. */
   readonly action: codepipeline.IAction;
+  /** The action's role, made by the input (not left to CDK), so the pipeline can wait for its policy. */
+  readonly role: iam.Role;
   readonly artifact: codepipeline.Artifact;
   /** A pipeline variable that resolves to the input's revision (commit ID or S3 version ID). */
   readonly revision: string;

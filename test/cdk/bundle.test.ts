@@ -74,5 +74,5 @@ test('the stack ships that directory as the Scanner asset', () => {
   const [pipeline] = Object.values(s.template.findResources('AWS::CodePipeline::Pipeline')) as Record<string, any>[];
   const key = pipeline!.Properties.Stages[0].Actions[1].Configuration.S3ObjectKey as string;
   const staged = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`);
-  expect(readdirSync(staged).sort()).toEqual(['cli.js', 'cli.js.map', 'scan.sh']);
+  expect(readdirSync(staged).sort()).toEqual(['cli.js', 'cli.js.map', 'scan.sh', 'settings.env']);
 });

@@ -28,6 +28,8 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['ECR sources', { ecrSourceAccounts: '111122223333' }],
   ['s3, everything', { source: 's3', ...COMBINED_CONTEXT }],
   ['connection, everything', { ...CONNECTION_CONTEXT, ...COMBINED_CONTEXT }],
+  ['organization', { scanAccounts: 'organization', scanRegions: 'eu-west-1,us-east-1' }],
+  ['listed accounts', { scanAccounts: '111122223333', memberRoleName: 'scanner-reader' }],
 ];
 
 /** Every acknowledgement in the tree: rule id, reason and where. */

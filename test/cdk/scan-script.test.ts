@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SCAN_SETTINGS_NAMES, ScanSettings, parseScanSettingsFile, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
 import { REPO_ROOT } from './synth';
 
 const buildspec = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8');
@@ -46,15 +47,32 @@ interface Run {
   extraCa?: string;
 }
 
-function runBuild(env: Record<string, string | undefined>): Run {
+/** The settings the stack writes for its defaults; a test overrides some. */
+const DEFAULT_SETTINGS: ScanSettings = {
+  layout: reportLayout('reports'),
+  inputFile: 'input.txt',
+  compute: 'lambda',
+  insecureRegistries: [],
+  notifications: false,
+  scanRegions: [],
+  scanAccounts: [],
+  organization: false,
+};
+
+function settingsFile(settings: Partial<ScanSettings>): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'scan-settings-')), 'settings.env');
+  writeFileSync(file, scanSettingsFile({ ...DEFAULT_SETTINGS, ...settings }));
+  return file;
+}
+
+function runBuild(env: Record<string, string | undefined>, settings: Partial<ScanSettings> = {}): Run {
   const record = join(mkdtempSync(join(tmpdir(), 'scan-record-')), 'run.json');
   const vars: Record<string, string> = { PATH: process.env.PATH ?? '', FAKE_OUT: record };
   for (const [k, v] of Object.entries({
     CODEBUILD_SRC_DIR: srcDir,
     CODEBUILD_SRC_DIR_Scanner: scannerDir,
+    SCAN_SETTINGS: settingsFile(settings),
     OUTPUT_BUCKET: 'reports-bucket',
-    REPORT_PREFIX: 'reports',
-    INPUT_FILE: 'input.txt',
     PIPELINE_EXECUTION_ID: '3f1c0c5e-0000-4000-8000-1234567890ab',
     SOURCE_REVISION: 'abc123',
     SCAN_TIMESTAMP: '20260122T101500Z',
@@ -114,18 +132,39 @@ test.each([0, 1, 2])("the scanner's exit status %i is the build's", (code) => {
 });
 
 test('concurrency, a nested prefix and an absolute input path', () => {
-  const r = runBuild({ SCAN_CONCURRENCY: '48', REPORT_PREFIX: '/team/scans/', INPUT_FILE: join(srcDir, 'input.txt') });
+  const r = runBuild({}, { concurrency: 48, layout: reportLayout('/team/scans/'), inputFile: join(srcDir, 'input.txt') });
   expect(r.status).toBe(0);
   expect(r.argv).toEqual(expect.arrayContaining(['--concurrency', '48', '--input', join(srcDir, 'input.txt')]));
   expect(r.argv).toContain('s3://reports-bucket/team/scans/latest/');
   expect(r.argv).toContain('s3://reports-bucket/team/scans/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/');
 });
 
-test('the digest cache: the object CodeBuild names, else the one beside the reports, or none', () => {
+test('the digest cache: the key of the layout in the output bucket, or none', () => {
   const cacheOf = (r: Run): string | undefined => (r.argv!.includes('--cache') ? r.argv![r.argv!.indexOf('--cache') + 1] : undefined);
-  expect(cacheOf(runBuild({ DIGEST_CACHE_URI: 's3://other/c.json' }))).toBe('s3://other/c.json');
-  expect(cacheOf(runBuild({ REPORT_PREFIX: 'team/scans' }))).toBe('s3://reports-bucket/team/scans/cache/digest-cache.json');
-  expect(cacheOf(runBuild({ DIGEST_CACHE_URI: 'off' }))).toBeUndefined();
+  expect(cacheOf(runBuild({}, { layout: reportLayout('team/scans') }))).toBe('s3://reports-bucket/team/scans/cache/digest-cache.json');
+  expect(cacheOf(runBuild({ DIGEST_CACHE_KEY: 'off' }))).toBeUndefined();
+});
+
+test('the settings file: the environment wins; an unknown name or a missing file fails with 2', () => {
+  expect(runBuild({ SCAN_CONCURRENCY: '3' }, { concurrency: 48 }).argv).toEqual(expect.arrayContaining(['--concurrency', '3']));
+  const dir = mkdtempSync(join(tmpdir(), 'scan-settings-'));
+  writeFileSync(join(dir, 'bad.env'), 'INPUT_FILE=input.txt\nPATH=/tmp/evil\n');
+  const unknown = runBuild({ SCAN_SETTINGS: join(dir, 'bad.env') });
+  expect([unknown.status, unknown.argv]).toEqual([2, undefined]);
+  expect(unknown.stderr).toContain('unknown setting PATH');
+  const missing = runBuild({ SCAN_SETTINGS: join(dir, 'none.env') });
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toContain('settings file');
+});
+
+test('a whole organization: --region and --account for each, --organization, --role-name', () => {
+  const r = runBuild({}, { scanRegions: ['eu-west-1', 'us-east-1'], scanAccounts: ['111122223333'], memberRoleName: 'reader' });
+  expect(r.argv).toEqual(
+    expect.arrayContaining(['--region', 'eu-west-1', '--region', 'us-east-1', '--account', '111122223333', '--role-name', 'reader']),
+  );
+  expect(r.argv).not.toContain('--organization');
+  expect(runBuild({}, { organization: true }).argv).toContain('--organization');
+  expect(runBuild({}).argv).not.toContain('--region');
 });
 
 test('outside a pipeline: build number or "local" as the run id, the resolved source version as the revision', () => {
@@ -161,8 +200,8 @@ test('without REPORT_DIR the local report goes to a new directory under TMPDIR',
 });
 
 test('missing settings fail with 2 before the scanner runs (their defaults live in lib/config.ts only)', () => {
-  for (const setting of ['OUTPUT_BUCKET', 'REPORT_PREFIX', 'INPUT_FILE']) {
-    const missing = runBuild({ [setting]: undefined });
+  for (const setting of ['OUTPUT_BUCKET', 'INPUT_FILE', 'RUN_FOLDER', 'LATEST_FOLDER', 'DIGEST_CACHE_KEY']) {
+    const missing = runBuild({ [setting]: '' });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain(`${setting} is not set`);
     expect(missing.argv).toBeUndefined();
@@ -202,19 +241,19 @@ test('the notification topic becomes --notify-topic-arn', () => {
 
 test('registries in the network: --insecure-registry for each listed host, a private CA file as NODE_EXTRA_CA_CERTS', () => {
   writeFileSync(join(srcDir, 'corp-ca.pem'), '-----BEGIN CERTIFICATE-----\n');
-  const run = runBuild({ INSECURE_REGISTRIES: 'registry.corp:5000,10.0.0.5', REGISTRY_CA_FILE: 'corp-ca.pem' });
+  const run = runBuild({}, { insecureRegistries: ['registry.corp:5000', '10.0.0.5'], registryCaFile: 'corp-ca.pem' });
   expect(run.status).toBe(0);
   expect(run.argv).toEqual(expect.arrayContaining(['--insecure-registry', 'registry.corp:5000', '--insecure-registry', '10.0.0.5']));
   expect(run.extraCa).toBe(join(srcDir, 'corp-ca.pem'));
   const plain = runBuild({});
   expect([plain.argv?.includes('--insecure-registry'), plain.extraCa]).toEqual([false, undefined]);
-  const missing = runBuild({ REGISTRY_CA_FILE: 'no-such.pem' });
+  const missing = runBuild({}, { registryCaFile: 'no-such.pem' });
   expect(missing.status).toBe(2);
   expect(missing.stderr).toMatch(/REGISTRY_CA_FILE .*no-such.pem is not a readable file/);
 });
 
 test('the plan prefix becomes --target-prefix', () => {
-  expect(runBuild({ TARGET_PREFIX: 'migrated/hub' }).argv).toEqual(expect.arrayContaining(['--target-prefix', 'migrated/hub']));
+  expect(runBuild({}, { targetPrefix: 'migrated/hub' }).argv).toEqual(expect.arrayContaining(['--target-prefix', 'migrated/hub']));
   expect(runBuild({}).argv).not.toContain('--target-prefix');
 });
 
@@ -228,4 +267,28 @@ test('the log ends with where the report is and its S3 console link', () => {
   ]);
   const failed = runBuild({ FAKE_EXIT: '2' });
   expect(failed.stdout).toContain("no new report was uploaded; s3://reports-bucket/reports/latest/ still holds the previous run's, if any");
+});
+
+test("scan.sh accepts exactly the settings file's names (lib/scan-settings.ts), and the stack writes no other", () => {
+  const script = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), 'utf8');
+  const accepted = /case "\$name" in\s*\n([\s\S]*?)\)\n/
+    .exec(script)![1]!
+    .split(/[|\\\s]+/)
+    .filter((n) => n !== '');
+  expect(accepted.sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
+  const everything: ScanSettings = {
+    ...DEFAULT_SETTINGS,
+    concurrency: 4,
+    insecureRegistries: ['r:5000'],
+    registryCaFile: 'ca.pem',
+    targetPrefix: 't',
+    registryCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbC123',
+    notifications: true,
+    scanRegions: ['eu-west-1'],
+    scanAccounts: ['111122223333'],
+    organization: true,
+    memberRoleName: 'reader',
+  };
+  expect(Object.keys(parseScanSettingsFile(scanSettingsFile(everything))).sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
+  expect(() => scanSettingsFile({ ...DEFAULT_SETTINGS, inputFile: 'a\nPATH=/tmp' })).toThrow(/INPUT_FILE holds a line break/);
 });

@@ -168,6 +168,7 @@ describe('source=connection', () => {
       'LatestReportUri',
       'OutputBucketName',
       'PipelineConsoleUrl',
+      'StartScanCommand',
     ]);
   });
 

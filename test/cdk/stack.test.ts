@@ -3,7 +3,17 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_DEFAULTS } from '../../lib/config';
-import { REPO_ROOT, Synthesized, actionEnvironment, flat, logicalIdOf, roleStatements, scanSettings, synth } from './synth';
+import {
+  REPO_ROOT,
+  Synthesized,
+  actionEnvironment,
+  flat,
+  logicalIdOf,
+  projectEnvironment,
+  roleStatements,
+  scanSettings,
+  synth,
+} from './synth';
 
 type Json = Record<string, any>;
 
@@ -93,7 +103,8 @@ describe('buckets', () => {
         expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }),
       ]),
     );
-    expect(r.DeletionPolicy).toBe('Retain');
+    // Kept on update and delete, not when the first create rolls back.
+    expect(r.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(r.UpdateReplacePolicy).toBe('Retain');
     expect(flat(r.Properties.LoggingConfiguration.DestinationBucketName)).toBe(`\${${ids.accessLogs}}`);
     t.resourcePropertiesCountIs('Custom::S3AutoDeleteObjects', { BucketName: { Ref: ids.reports } }, 0);
@@ -113,7 +124,7 @@ describe('buckets', () => {
   test('access log bucket: lives and expires with the reports; S3 log delivery may write only its own prefixes', () => {
     const r = resource(ids.accessLogs);
     expect(r.Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 365 })]));
-    expect(r.DeletionPolicy).toBe('Retain');
+    expect(r.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(r.Properties.LoggingConfiguration).toBeUndefined();
     const [policy] = Object.values(t.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: ids.accessLogs } } })) as Json[];
     const allows = (policy!.Properties.PolicyDocument.Statement as Json[]).filter((st) => st.Effect === 'Allow');
@@ -201,8 +212,10 @@ describe('scan project', () => {
     expect(p.Source.BuildSpec).toContain('- bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"');
   });
 
-  test('no environment of its own: every setting travels on the pipeline action, so a change re-runs the pipeline', () => {
-    expect(resource(ids.project).Properties.Environment.EnvironmentVariables).toBeUndefined();
+  test('its environment holds only what CloudFormation resolves (the bucket); every setting is in the Scanner artifact', () => {
+    expect(resource(ids.project).Properties.Environment.EnvironmentVariables).toEqual([
+      { Name: 'OUTPUT_BUCKET', Type: 'PLAINTEXT', Value: { Ref: ids.reports } },
+    ]);
   });
 
   test('Lambda compute: Node 22 image, 1 GB, no timeout (Lambda has none), the Lambda buildspec', () => {
@@ -269,15 +282,20 @@ describe('pipeline', () => {
       InputArtifacts: [{ Name: 'Input' }, { Name: 'Scanner' }],
       Configuration: { ProjectName: { Ref: ids.project }, PrimarySource: 'Input' },
     });
+    // Only the pipeline's own variables: the settings are in the Scanner artifact, the bucket on the project.
     expect(actionEnvironment(action!)).toEqual([
       { name: 'PIPELINE_EXECUTION_ID', type: 'PLAINTEXT', value: '#{codepipeline.PipelineExecutionId}' },
       { name: 'SOURCE_REVISION', type: 'PLAINTEXT', value: '#{SourceVariables.CommitId}' },
-      { name: 'OUTPUT_BUCKET', type: 'PLAINTEXT', value: `\${${ids.reports}}` },
-      { name: 'REPORT_PREFIX', type: 'PLAINTEXT', value: 'reports' },
-      { name: 'INPUT_FILE', type: 'PLAINTEXT', value: 'input.txt' },
-      { name: 'DIGEST_CACHE_URI', type: 'PLAINTEXT', value: `s3://\${${ids.reports}}/reports/cache/digest-cache.json` },
-      { name: 'SCAN_COMPUTE', type: 'PLAINTEXT', value: 'lambda' },
     ]);
+    expect(projectEnvironment(t)).toEqual({ OUTPUT_BUCKET: { type: 'PLAINTEXT', value: `\${${ids.reports}}` } });
+    expect(scanSettings(s)).toEqual({
+      INPUT_FILE: 'input.txt',
+      REPORT_PREFIX: 'reports',
+      RUN_FOLDER: 'reports/{timestamp}-{run}/',
+      LATEST_FOLDER: 'reports/latest/',
+      DIGEST_CACHE_KEY: 'reports/cache/digest-cache.json',
+      SCAN_COMPUTE: 'lambda',
+    });
   });
 
   test('a push to main starts it through EventBridge', () => {
@@ -334,6 +352,7 @@ describe('outputs', () => {
       DownloadLatestReportCommand: `aws s3 cp --recursive s3://\${${ids.reports}}/reports/latest/ ./report`,
       AccessLogsBucketName: `\${${ids.accessLogs}}`,
       BuildRoleArn: `\${${ids.role}.Arn}`,
+      StartScanCommand: `aws codepipeline start-pipeline-execution --name \${${ids.pipeline}}`,
       PipelineConsoleUrl: `https://\${AWS::Region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/\${${ids.pipeline}}/view?region=\${AWS::Region}`,
     });
     for (const o of Object.values(outputs)) expect(o.Description).toEqual(expect.any(String));
@@ -374,7 +393,7 @@ describe('settings from context', () => {
     other.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ detail: Match.objectLike({ referenceName: ['develop'] }) }),
     });
-    expect(scanSettings(other.template).INPUT_FILE).toBe('lists/images.txt');
+    expect(scanSettings(other).INPUT_FILE).toBe('lists/images.txt');
   });
 
   test('prefix (slashes trimmed) moves every grant, the environment and the outputs', () => {
@@ -382,7 +401,7 @@ describe('settings from context', () => {
       .filter((st) => st.Action.some((a) => a === 's3:PutObject'))
       .flatMap((st) => st.Resource);
     expect(resources).toEqual([`\${${o.reports}.Arn}/ecr/scans/*`, `\${${o.reports}.Arn}/ecr/scans/cache/digest-cache.json`]);
-    expect(scanSettings(other.template).REPORT_PREFIX).toBe('ecr/scans');
+    expect(scanSettings(other).REPORT_PREFIX).toBe('ecr/scans');
     expect(flat(other.template.toJSON().Outputs.DownloadLatestReportCommand.Value)).toBe(
       `aws s3 cp --recursive s3://\${${o.reports}}/ecr/scans/latest/ ./report`,
     );
@@ -398,7 +417,7 @@ describe('settings from context', () => {
   });
 
   test('scan concurrency reaches the build', () => {
-    expect(scanSettings(other.template).SCAN_CONCURRENCY).toBe('48');
+    expect(scanSettings(other).SCAN_CONCURRENCY).toBe('48');
   });
 });
 

@@ -6,7 +6,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfig } from '../../lib/config';
+import { SCAN_SETTINGS_FILE, parseScanSettingsFile } from '../../lib/scan-settings';
 import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
+import { MemberRoleStack } from '../../lib/member-role-stack';
+import { addScannerStacks } from '../../lib/scanner-app';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -29,6 +32,8 @@ export interface Synthesized {
   app: App;
   stack: EcrDuplicateScannerStack;
   template: Template;
+  /** The management account's stack, with memberOrganizationalUnits. */
+  members?: MemberRoleStack;
   /** Cloud assembly directory: templates, assets, validation-report.json. */
   outdir: string;
 }
@@ -46,10 +51,10 @@ export function synth(overrides: Record<string, unknown> = {}, bundleDir = place
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...overrides } });
   const config = readConfig(app.node);
-  const stack = new EcrDuplicateScannerStack(app, config.stackName, { config, scannerBundleDir: bundleDir });
+  const { scanner: stack, members } = addScannerStacks(app, config, bundleDir);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
-  return { app, stack, template, outdir };
+  return { app, stack, template, outdir, ...(members ? { members } : {}) };
 }
 
 type Json = Record<string, any>;
@@ -141,7 +146,16 @@ export function scanAction(template: Template): Json {
   return (pipeline!.Properties.Stages as Json[])[1]!.Actions[0] as Json;
 }
 
-/** The Scan action's environment as a name -> value map. */
-export function scanSettings(template: Template): Record<string, string> {
-  return Object.fromEntries(actionEnvironment(scanAction(template)).map((v) => [v.name, v.value]));
+/** The settings file as shipped in the Scanner artifact's staged asset (cdk.out), read as scan.sh reads it. */
+export function scanSettings(s: Synthesized): Record<string, string> {
+  const staged = join(s.outdir, s.stack.scanner.asset.assetPath, SCAN_SETTINGS_FILE);
+  return parseScanSettingsFile(readFileSync(staged, 'utf8'));
+}
+
+/** The Scan project's environment variables, tokens shown as `${X}` (see flat). */
+export function projectEnvironment(template: Template): Record<string, { type: string; value: string }> {
+  const [project] = Object.values(template.findResources('AWS::CodeBuild::Project')) as Json[];
+  return Object.fromEntries(
+    ((project!.Properties.Environment.EnvironmentVariables ?? []) as Json[]).map((v) => [v.Name, { type: v.Type, value: flat(v.Value) }]),
+  );
 }

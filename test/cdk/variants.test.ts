@@ -8,7 +8,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAMBDA_COMPUTE_REGIONS } from '../../lib/lambda-compute-region';
 import { COMBINED_CONTEXT, KMS_KEY_ARN, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
-import { CONNECTION_CONTEXT, REPO_ROOT, Synthesized, flat, logicalIdOf, roleStatements, scanSettings, synth } from './synth';
+import {
+  CONNECTION_CONTEXT,
+  REPO_ROOT,
+  Synthesized,
+  flat,
+  logicalIdOf,
+  projectEnvironment,
+  roleStatements,
+  scanSettings,
+  synth,
+} from './synth';
 
 type Json = Record<string, any>;
 
@@ -64,22 +74,21 @@ describe('a second stack in the same account', () => {
   });
 });
 
-describe('settings re-run the pipeline: they are part of the pipeline resource', () => {
-  test('concurrency, input file, prefix and compute are Scan action variables', () => {
-    const settings = scanSettings(synth({ scanConcurrency: '8', inputFile: 'a/b.txt', reportPrefix: 'x/y', compute: 'ec2' }).template);
+describe('settings re-run the pipeline: the settings file is in the Scanner artifact, whose key is its hash', () => {
+  test('concurrency, input file, prefix and compute are in the settings file', () => {
+    const settings = scanSettings(synth({ scanConcurrency: '8', inputFile: 'a/b.txt', reportPrefix: 'x/y', compute: 'ec2' }));
     expect(settings).toMatchObject({ SCAN_CONCURRENCY: '8', INPUT_FILE: 'a/b.txt', REPORT_PREFIX: 'x/y', SCAN_COMPUTE: 'ec2' });
   });
-  test('registries in the network and the plan prefix are Scan action variables too; absent when not set', () => {
+  test('registries in the network and the plan prefix are in it too; absent when not set', () => {
     const settings = scanSettings(
-      synth({ insecureRegistries: 'Registry.Corp:5000, 10.0.0.5', registryCaFile: 'certs/corp-ca.pem', targetPrefix: 'migrated/' })
-        .template,
+      synth({ insecureRegistries: 'Registry.Corp:5000, 10.0.0.5', registryCaFile: 'certs/corp-ca.pem', targetPrefix: 'migrated/' }),
     );
     expect(settings).toMatchObject({
       INSECURE_REGISTRIES: 'registry.corp:5000,10.0.0.5',
       REGISTRY_CA_FILE: 'certs/corp-ca.pem',
       TARGET_PREFIX: 'migrated',
     });
-    const plain = scanSettings(synth({}).template);
+    const plain = scanSettings(synth({}));
     expect(['INSECURE_REGISTRIES', 'REGISTRY_CA_FILE', 'TARGET_PREFIX'].filter((k) => k in plain)).toEqual([]);
   });
   test.each([
@@ -181,9 +190,7 @@ function roleActionsStartingWith(t: Template, prefix: string): string[] {
 describe('registry credentials', () => {
   test('a SECRETS_MANAGER variable holding only the ARN; GetSecretValue on that secret; Decrypt via Secrets Manager with a key', () => {
     const t = synth({ registryCredentialsSecret: SECRET_ARN, registryCredentialsKmsKey: KMS_KEY_ARN }).template;
-    const [pipeline] = Object.values(t.findResources('AWS::CodePipeline::Pipeline')) as Json[];
-    const vars = JSON.parse(flat(pipeline!.Properties.Stages[1].Actions[0].Configuration.EnvironmentVariables)) as Json[];
-    expect(vars).toContainEqual({ name: 'REGISTRY_CREDENTIALS', type: 'SECRETS_MANAGER', value: SECRET_ARN });
+    expect(projectEnvironment(t).REGISTRY_CREDENTIALS).toEqual({ type: 'SECRETS_MANAGER', value: SECRET_ARN });
     const st = roleStatements(t, buildRole(t));
     expect(st).toContainEqual({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET_ARN] });
     expect(st).toContainEqual({
@@ -191,7 +198,8 @@ describe('registry credentials', () => {
       Action: ['kms:Decrypt'],
       Resource: [KMS_KEY_ARN],
       Condition: {
-        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        // The secret's own region, from its ARN (a rule refuses a deploy to another region).
+        StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
       },
     });
   });
@@ -252,32 +260,33 @@ describe('notifications', () => {
     const topicId = logicalIdOf(t, 'AWS::SNS::Topic', 'Notifications');
     const st = roleStatements(t, buildRole(t)).filter((x) => x.Action.some((a) => a.startsWith('sns:')));
     expect(st).toEqual([{ Effect: 'Allow', Action: ['sns:Publish'], Resource: [`\${${topicId}}`] }]);
-    expect(scanSettings(t).NOTIFY_TOPIC_ARN).toBe(`\${${topicId}}`);
+    expect(projectEnvironment(t).NOTIFY_TOPIC_ARN).toEqual({ type: 'PLAINTEXT', value: `\${${topicId}}` });
     expect((t.toJSON().Outputs as Json).NotificationTopicArn.Value).toEqual({ Ref: topicId });
   });
 });
 
 describe('everything at once', () => {
   test('synthesizes with every addition in place', () => {
-    const t = synth(COMBINED_CONTEXT).template;
+    const s = synth(COMBINED_CONTEXT);
+    const t = s.template;
     expect(Object.keys(t.toJSON().Outputs as Json)).toEqual(
       expect.arrayContaining(['NotificationTopicArn', 'ScanSchedule', 'BuildRoleArn']),
     );
     expect(project(t).Properties.VpcConfig).toBeDefined();
-    expect(Object.keys(scanSettings(t)).sort()).toEqual(
+    expect(Object.keys(scanSettings(s)).sort()).toEqual(
       [
-        'DIGEST_CACHE_URI',
+        'DIGEST_CACHE_KEY',
         'INPUT_FILE',
-        'NOTIFY_TOPIC_ARN',
-        'OUTPUT_BUCKET',
-        'PIPELINE_EXECUTION_ID',
-        'REGISTRY_CREDENTIALS',
+        'LATEST_FOLDER',
+        'NOTIFICATIONS',
+        'REGISTRY_CREDENTIALS_SECRET',
         'REPORT_PREFIX',
+        'RUN_FOLDER',
         'SCAN_COMPUTE',
         'SCAN_CONCURRENCY',
-        'SOURCE_REVISION',
       ].sort(),
     );
+    expect(Object.keys(projectEnvironment(t)).sort()).toEqual(['NOTIFY_TOPIC_ARN', 'OUTPUT_BUCKET', 'REGISTRY_CREDENTIALS']);
   });
 });
 
@@ -285,7 +294,7 @@ describe('clean-up with outputBucketRemovalPolicy=destroy', () => {
   test('the reports go with the stack; the access-log bucket stays (late log deliveries) and is named in an output', () => {
     const t = synth({ outputBucketRemovalPolicy: 'destroy' }).template;
     const logs = logicalIdOf(t, 'AWS::S3::Bucket', 'AccessLogs');
-    expect(resources(t)[logs]!.DeletionPolicy).toBe('Retain');
+    expect(resources(t)[logs]!.DeletionPolicy).toBe('RetainExceptOnCreate');
     t.resourcePropertiesCountIs('Custom::S3AutoDeleteObjects', { BucketName: { Ref: logs } }, 0);
     expect((t.toJSON().Outputs as Json).AccessLogsBucketName.Value).toEqual({ Ref: logs });
   });

@@ -5,11 +5,14 @@
  * the run's prefix and latest/, and the exit status must follow the rule:
  * uploaded even with errored sources, then the stage fails.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { bundleScanner } from '../../scripts/bundle-scanner';
+import { readConfig } from '../../lib/config';
+import { scanSettingsOf } from '../../lib/ecr-duplicate-scanner-stack';
+import { SCAN_SETTINGS_FILE, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
 import { EcrEmulator } from '../../emulator/ecr/emulator';
 import { buildImage } from '../../emulator/oci-layout';
 import { RegistryHandle } from '../support/registry';
@@ -41,6 +44,9 @@ beforeAll(async () => {
   });
   ({ work, registry, ecr } = fixture);
   scannerDir = (await bundleScanner(join(work, 'scanner'))).dir;
+  // The settings file the stack writes into the Scanner artifact for its defaults.
+  const config = readConfig({ tryGetContext: () => undefined });
+  writeFileSync(join(scannerDir, SCAN_SETTINGS_FILE), scanSettingsFile(scanSettingsOf(config, reportLayout(config.reportPrefix))));
   s3 = await startS3Server(['scan-output'], [FAKE_AWS_KEYS]);
   sns = await startSnsServer();
   client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: FAKE_AWS_KEYS });
@@ -71,8 +77,6 @@ async function build(input: string, env: Record<string, string> = {}): Promise<{
       CODEBUILD_BUILD_NUMBER: '7',
       CODEBUILD_RESOLVED_SOURCE_VERSION: 'f00dfeed',
       OUTPUT_BUCKET: 'scan-output',
-      REPORT_PREFIX: 'reports',
-      INPUT_FILE: 'input.txt',
       PIPELINE_EXECUTION_ID: 'exec-0001',
       ...env,
     },
@@ -140,7 +144,7 @@ test('nothing scanned (ECR denies access): the build fails with 2 and uploads no
 });
 
 test('the upload fails (no such bucket): exit 2', async () => {
-  const run = await build(`${registry.host}/team/app:1\n`, { OUTPUT_BUCKET: 'no-such-bucket', DIGEST_CACHE_URI: 'off' });
+  const run = await build(`${registry.host}/team/app:1\n`, { OUTPUT_BUCKET: 'no-such-bucket', DIGEST_CACHE_KEY: 'off' });
   expect(run.status).toBe(2);
   expect(run.output).toMatch(/upload of s3:\/\/no-such-bucket\/reports\/.*NoSuchBucket/);
 });

@@ -1,0 +1,160 @@
+/**
+ * The contract between the pipeline and the Scan stage's scan.sh, in one place:
+ *
+ * - the S3 layout of a run (the report prefix rule, the run folder, `latest/`, the
+ *   digest cache key), which ReportStore grants on and scan.sh writes to;
+ * - the settings file the stack writes into the Scanner artifact next to scan.sh.
+ *
+ * The settings travel in the artifact rather than as variables of the pipeline's
+ * Scan action: CodePipeline limits an action configuration value to 1,000
+ * characters, and the artifact is a file asset whose key changes with its content,
+ * so a changed setting still changes the pipeline resource and re-runs it.
+ *
+ * This file imports nothing, so scripts and tests read it as easily as lib/ does.
+ */
+
+/** The settings file's name inside the Scanner artifact (next to scan.sh and cli.js). */
+export const SCAN_SETTINGS_FILE = 'settings.env';
+
+/** Placeholders of the run folder pattern that scan.sh fills in at run time. */
+export const RUN_FOLDER_TIMESTAMP = '{timestamp}';
+export const RUN_FOLDER_RUN_ID = '{run}';
+
+/** The report prefix without leading or trailing `/`; the one rule every side applies. */
+export function normalizeReportPrefix(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, '');
+}
+
+/** Where a run's objects go in the output bucket: keys relative to the bucket. */
+export interface ReportLayout {
+  /** Key prefix of everything the scanner writes, normalized. */
+  readonly prefix: string;
+  /** `<prefix>/{timestamp}-{run}/`: one folder per run; scan.sh fills the placeholders. */
+  readonly runFolderPattern: string;
+  /** `<prefix>/latest/`: the newest run's files. */
+  readonly latestFolder: string;
+  /** `<prefix>/cache/digest-cache.json`: the scanner's `--cache`, read and rewritten by every run. */
+  readonly cacheKey: string;
+}
+
+export function reportLayout(prefix: string): ReportLayout {
+  const p = normalizeReportPrefix(prefix);
+  return {
+    prefix: p,
+    runFolderPattern: `${p}/${RUN_FOLDER_TIMESTAMP}-${RUN_FOLDER_RUN_ID}/`,
+    latestFolder: `${p}/latest/`,
+    cacheKey: `${p}/cache/digest-cache.json`,
+  };
+}
+
+/** The run folder's key for one run, as scan.sh computes it (run id already cleaned for a key). */
+export function runFolderKey(layout: ReportLayout, timestamp: string, runId: string): string {
+  return layout.runFolderPattern.replace(RUN_FOLDER_TIMESTAMP, timestamp).replace(RUN_FOLDER_RUN_ID, runId);
+}
+
+/** What the scan reads from the settings file; every value is known at synth time. */
+export interface ScanSettings {
+  readonly layout: ReportLayout;
+  /** Path of input.txt in the input source. */
+  readonly inputFile: string;
+  /** `lambda` or `ec2`; only printed, named so that a change of compute re-runs the pipeline. */
+  readonly compute: string;
+  /** `--concurrency`; absent for the scanner's default. */
+  readonly concurrency?: number;
+  /** `--insecure-registry` hosts. */
+  readonly insecureRegistries: readonly string[];
+  /** PEM bundle of private CAs in the input source. */
+  readonly registryCaFile?: string;
+  /** `--target-prefix` of the plan. */
+  readonly targetPrefix?: string;
+  /**
+   * The secret CodeBuild resolves into REGISTRY_CREDENTIALS (the project's variable);
+   * recorded so that pointing at another secret re-runs the pipeline. Only the ARN.
+   */
+  readonly registryCredentialsSecretArn?: string;
+  /** Whether the project passes a topic in NOTIFY_TOPIC_ARN; recorded so that turning it on re-runs. */
+  readonly notifications: boolean;
+  /** `--region` for each; empty: the build's own region. */
+  readonly scanRegions: readonly string[];
+  /** `--account` for each; empty: the build's own account (or the organization). */
+  readonly scanAccounts: readonly string[];
+  /** `--organization`: every active account of the organization. */
+  readonly organization: boolean;
+  /** `--role-name` of the member read role; absent when only the build's own account is scanned. */
+  readonly memberRoleName?: string;
+}
+
+/**
+ * The settings file's variables, in the order written. Names are scan.sh's; a
+ * value never holds a line break (checked), and scan.sh reads each line as
+ * `NAME=value` without evaluating it.
+ */
+export function scanSettingsVariables(s: ScanSettings): [string, string][] {
+  const vars: [string, string | undefined][] = [
+    ['INPUT_FILE', s.inputFile],
+    ['REPORT_PREFIX', s.layout.prefix],
+    ['RUN_FOLDER', s.layout.runFolderPattern],
+    ['LATEST_FOLDER', s.layout.latestFolder],
+    ['DIGEST_CACHE_KEY', s.layout.cacheKey],
+    ['SCAN_COMPUTE', s.compute],
+    ['SCAN_CONCURRENCY', s.concurrency === undefined ? undefined : String(s.concurrency)],
+    ['INSECURE_REGISTRIES', s.insecureRegistries.length > 0 ? s.insecureRegistries.join(',') : undefined],
+    ['REGISTRY_CA_FILE', s.registryCaFile],
+    ['TARGET_PREFIX', s.targetPrefix],
+    ['REGISTRY_CREDENTIALS_SECRET', s.registryCredentialsSecretArn],
+    ['NOTIFICATIONS', s.notifications ? 'on' : undefined],
+    ['SCAN_REGIONS', s.scanRegions.length > 0 ? s.scanRegions.join(',') : undefined],
+    ['SCAN_ACCOUNTS', s.scanAccounts.length > 0 ? s.scanAccounts.join(',') : undefined],
+    ['SCAN_ORGANIZATION', s.organization ? 'on' : undefined],
+    ['MEMBER_ROLE_NAME', s.memberRoleName],
+  ];
+  return vars.filter((v): v is [string, string] => v[1] !== undefined);
+}
+
+/** Every variable name the settings file may set: scan.sh accepts these and no other. */
+export const SCAN_SETTINGS_NAMES = [
+  'INPUT_FILE',
+  'REPORT_PREFIX',
+  'RUN_FOLDER',
+  'LATEST_FOLDER',
+  'DIGEST_CACHE_KEY',
+  'SCAN_COMPUTE',
+  'SCAN_CONCURRENCY',
+  'INSECURE_REGISTRIES',
+  'REGISTRY_CA_FILE',
+  'TARGET_PREFIX',
+  'REGISTRY_CREDENTIALS_SECRET',
+  'NOTIFICATIONS',
+  'SCAN_REGIONS',
+  'SCAN_ACCOUNTS',
+  'SCAN_ORGANIZATION',
+  'MEMBER_ROLE_NAME',
+] as const;
+
+export class ScanSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScanSettingsError';
+  }
+}
+
+/** The settings file's text: one `NAME=value` line each. */
+export function scanSettingsFile(s: ScanSettings): string {
+  const lines = scanSettingsVariables(s).map(([name, value]) => {
+    if (/[\r\n\0]/.test(value)) throw new ScanSettingsError(`scan setting ${name} holds a line break`);
+    return `${name}=${value}`;
+  });
+  return ['# Written by the stack (lib/scan-settings.ts); scan.sh reads it. Do not edit.', ...lines, ''].join('\n');
+}
+
+/** The file read back, as scan.sh reads it (for tests and tools). */
+export function parseScanSettingsFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 1) throw new ScanSettingsError(`settings line without NAME=: ${line}`);
+    out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
