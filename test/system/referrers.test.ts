@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { Report } from '../../scanner/report/report-types';
+import { cosignSignature } from '../../emulator/ecr/artifacts';
 import { pushArtifact, ReferrersRegistry, startReferrersRegistry } from '../support/referrers-registry';
 import { CliRun, runCli, standInEnv } from '../support/run-cli';
 import { lonely, same, twin } from '../support/scenario-images';
@@ -142,4 +143,21 @@ test('report.md and report.html show what ECR lacks', async () => {
   expect(md).toContain(`| ${withApi.host}/team/signed:1 | present | application/spdx+json | ${digests.sbom} | **no** |`);
   const html = await readFile(join(out, 'report.html'), 'utf8');
   expect(html).toContain('<section id="referrers"><h2>Signatures, attestations and SBOMs</h2>');
+});
+
+test('a referrer ECR holds for the matching image, of the same type, is inEcr: true (the inventory reads it beside its subject)', async () => {
+  const subject = fixture.ecr.store.images('copy')!.find((i) => i.digest === same.manifestDigest)!;
+  fixture.ecr.store.putImage('copy', cosignSignature(subject));
+  const input = join(fixture.work, 'signed-only.txt');
+  await writeFile(input, `${withApi.host}/team/signed:1\n`);
+  const out = join(fixture.work, 'out-signed');
+  const again = await runCli(['--input', input, '--out', out], standInEnv({ home: fixture.work, ecrEndpoint: fixture.ecr.endpoint }));
+  expect(again.code).toBe(0);
+  const signed = (JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report).sources[0]!;
+  expect(signed.referrers).toEqual([
+    { digest: digests.bundle, artifactType: BUNDLE, inEcr: true, via: 'api' },
+    { digest: digests.sbom, artifactType: SPDX, inEcr: false, via: 'api' },
+  ]);
+  // The signature in ECR is an artifact: no image duplicate, no match of its own.
+  expect(signed.images[0]!.matches.map((m) => m.repository)).toEqual(['copy']);
 });
