@@ -48,24 +48,63 @@ interface RunResult {
   stderr: string;
 }
 
-const { values } = parseArgs({
-  options: {
-    repositories: { type: 'string', default: '200' },
-    images: { type: 'string', default: '500' },
-    latency: { type: 'string', default: '20' },
-    concurrency: { type: 'string' },
-    'peer-images': { type: 'string', default: '1000' },
-    'retry-modes': { type: 'boolean', default: false },
-    sweep: { type: 'boolean', default: false },
-    'token-bucket': { type: 'string' },
-    'token-bucket-concurrency': { type: 'string', default: '64' },
-    'org-registries': { type: 'string', default: '0' },
-  },
-});
-const REPOS = Number(values.repositories);
-const IMAGES = Number(values.images);
-const LATENCY = Number(values.latency);
-const PEER_IMAGES = Number(values['peer-images']);
+/** The command line, read once; see the header for what each option does. */
+interface BenchOptions {
+  repositories: number;
+  images: number;
+  latency: number;
+  /** The scanner's --concurrency and the floor's; the scanner's own default when not given. */
+  concurrency: number;
+  /** `--concurrency N` for the scanner when given, else nothing (the scanner's default). */
+  concurrencyArgs: string[];
+  peerImages: number;
+  retryModes: boolean;
+  sweep: boolean;
+  tokenBucketRates: number[];
+  tokenBucketConcurrency: string;
+  orgRegistries: number;
+}
+
+function readOptions(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      repositories: { type: 'string', default: '200' },
+      images: { type: 'string', default: '500' },
+      latency: { type: 'string', default: '20' },
+      concurrency: { type: 'string' },
+      'peer-images': { type: 'string', default: '1000' },
+      'retry-modes': { type: 'boolean', default: false },
+      sweep: { type: 'boolean', default: false },
+      'token-bucket': { type: 'string' },
+      'token-bucket-concurrency': { type: 'string', default: '64' },
+      'org-registries': { type: 'string', default: '0' },
+    },
+  });
+  return {
+    repositories: Number(values.repositories),
+    images: Number(values.images),
+    latency: Number(values.latency),
+    concurrency: Number(values.concurrency ?? '16'),
+    concurrencyArgs: values.concurrency ? ['--concurrency', values.concurrency] : [],
+    peerImages: Number(values['peer-images']),
+    retryModes: values['retry-modes'] ?? false,
+    sweep: values.sweep ?? false,
+    tokenBucketRates: (values['token-bucket'] ?? '').split(',').filter(Boolean).map(Number),
+    tokenBucketConcurrency: values['token-bucket-concurrency'] ?? '64',
+    orgRegistries: Number(values['org-registries']),
+  };
+}
+
+/** What every run kind works with: the bundles it runs, the scratch directory, the options, and the emulators to stop at the end. */
+interface Bench {
+  bundle: string;
+  floorScript: string;
+  dir: string;
+  options: BenchOptions;
+  emulators: EcrEmulator[];
+}
+
+type Row = [string, string];
 
 let runNumber = 0;
 
@@ -231,20 +270,17 @@ async function bundleFloor(dir: string): Promise<string> {
  * found in every registry. The caller is the first account; the others are read through their
  * member role (STS emulator), the accounts listed by the Organizations emulator.
  */
-async function organizationRun(
-  bundle: string,
-  floorScript: string,
-  dir: string,
-  registries: number,
-  concurrency: number,
-  emulators: EcrEmulator[],
-): Promise<Array<[string, string]>> {
+/** CPU and peak RSS per image of a run over `images` images. */
+const perImage = (r: RunResult, images: number) =>
+  `${((r.cpuMs * 1000) / images).toFixed(1)} us CPU, ${((r.maxRssMb * 1024 * 1024) / images).toFixed(0)} B RSS`;
+
+async function organizationRun(bench: Bench): Promise<Row[]> {
+  const { bundle, floorScript, dir, emulators } = bench;
+  const { repositories, images: imagesPerRepository, latency, concurrency, orgRegistries: registries } = bench.options;
   const regions = ['us-east-1', 'eu-west-1'];
   const accounts = Array.from({ length: Math.ceil(registries / regions.length) }, (_, k) => String(100000000001 + k));
   const places = accounts.flatMap((accountId) => regions.map((region) => ({ accountId, region }))).slice(0, registries);
-  const worlds = places.map((_, k) =>
-    syntheticWorld({ repositories: REPOS, imagesPerRepository: IMAGES, sources: 20, planted: 8, seed: 1000 + k }),
-  );
+  const worlds = places.map((_, k) => syntheticWorld({ repositories, imagesPerRepository, sources: 20, planted: 8, seed: 1000 + k }));
   const [first, ...rest] = places;
   const ecr = await startEcrEmulator({
     accountId: first!.accountId,
@@ -252,7 +288,7 @@ async function organizationRun(
     synthetic: worlds[0]!.store,
     distribution: worlds[0]!.distribution,
     registries: rest.map((p, k) => ({ ...p, synthetic: worlds[k + 1]!.store })),
-    latencyMs: LATENCY,
+    latencyMs: latency,
     recordCalls: false,
   });
   emulators.push(ecr);
@@ -284,20 +320,18 @@ async function organizationRun(
     const cold = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
     const warm = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
     const images = worlds.reduce((n, w) => n + w.store.imageCount, 0);
-    const bound = apiLowerBound(REPOS, IMAGES).total * places.length;
-    const perImage = (r: RunResult) =>
-      `${((r.cpuMs * 1000) / images).toFixed(1)} us CPU, ${((r.maxRssMb * 1024 * 1024) / images).toFixed(0)} B RSS`;
+    const bound = apiLowerBound(repositories, imagesPerRepository).total * places.length;
     const expectedMatches = worlds[0]!.sourcePaths.reduce((n, p) => n + worlds[0]!.expected.get(p)!.length, 0) * places.length;
-    const readAll = cold.report?.ecr.every((e) => e.error === undefined && e.images === IMAGES * REPOS) ?? false;
+    const readAll = cold.report?.ecr.every((e) => e.error === undefined && e.images === imagesPerRepository * repositories) ?? false;
     return [
       [
         'organization',
-        `${images} images in ${places.length} registries (${accounts.length} accounts x ${regions.length} regions), ${LATENCY} ms per call`,
+        `${images} images in ${places.length} registries (${accounts.length} accounts x ${regions.length} regions), ${latency} ms per call`,
       ],
       sideBySide('org floor: plain HTTP + JSON.parse, same calls', floor, undefined),
       sideBySide('org scanner cold (--organization, --cache none yet)', cold, floor),
       sideBySide('org scanner re-scan (--cache)', warm, floor),
-      ['org per image: floor / cold / re-scan', `${perImage(floor)} / ${perImage(cold)} / ${perImage(warm)}`],
+      ['org per image: floor / cold / re-scan', `${perImage(floor, images)} / ${perImage(cold, images)} / ${perImage(warm, images)}`],
       ['org ECR calls: floor / cold / lower bound', `${floor.calls.total} / ${cold.calls.total} / ${bound}`],
       [
         'org cold: exit, every registry read, matches found / expected',
@@ -313,153 +347,190 @@ async function organizationRun(
   }
 }
 
+/** A single-registry synthetic world behind its own emulator, and the scanner's input naming its sources. */
+async function startWorld(
+  bench: Bench,
+  world: SyntheticWorld,
+  inputName: string,
+  finalNewline = false,
+): Promise<{ ecr: EcrEmulator; input: string }> {
+  const ecr = await startEcrEmulator({
+    synthetic: world.store,
+    distribution: world.distribution,
+    latencyMs: bench.options.latency,
+    recordCalls: false,
+  });
+  bench.emulators.push(ecr);
+  const host = new URL(ecr.endpoint).host;
+  const input = join(bench.dir, inputName);
+  await writeFile(input, world.sourcePaths.map((p) => `${host}/${p}:1`).join('\n') + (finalNewline ? '\n' : ''));
+  return { ecr, input };
+}
+
+/** The registry of the main run, and its floor and cold scan, which the other run kinds compare with. */
+interface MainRun {
+  ecr: EcrEmulator;
+  input: string;
+  /** Images in the main registry. */
+  images: number;
+  floor: RunResult;
+  cold: RunResult;
+  rows: Row[];
+}
+
+/** The main run: floor, cold scan and re-scan with the digest cache over --repositories x --images. */
+async function mainRun(bench: Bench): Promise<MainRun> {
+  const { bundle, floorScript, dir, options } = bench;
+  const { repositories, images: perRepository, latency, concurrency, concurrencyArgs } = options;
+  const world = syntheticWorld({ repositories, imagesPerRepository: perRepository, sources: 20, planted: 8 });
+  const { ecr, input } = await startWorld(bench, world, 'input.txt');
+  const cacheFile = join(dir, 'digest-cache.json');
+  const bound = apiLowerBound(repositories, perRepository);
+  const images = world.store.imageCount;
+
+  process.stderr.write(`bench: ${repositories} repositories x ${perRepository} images = ${images} images, ${latency} ms per call\n`);
+  const floor = await runFloor(floorScript, ecr, dir, concurrency);
+  const cold = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrencyArgs]);
+  const warm = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrencyArgs]);
+  const rows: Row[] = [
+    ['ECR images', `${images} in ${repositories} repositories, ${latency} ms per call, concurrency ${concurrency}`],
+    sideBySide('floor: plain HTTP + JSON.parse, same calls', floor, undefined),
+    sideBySide('scanner cold (--cache, none yet)', cold, floor),
+    sideBySide('scanner re-scan (--cache)', warm, floor),
+    ['per image: floor / cold / re-scan', `${perImage(floor, images)} / ${perImage(cold, images)} / ${perImage(warm, images)}`],
+    [
+      'calls: floor / cold / lower bound',
+      `${floor.calls.total} / ${cold.calls.total} / ${bound.total} (cold: ${cold.calls.DescribeRepositories} DescribeRepositories, ` +
+        `${cold.calls.ListImages} ListImages, ${cold.calls.DescribeImages} DescribeImages, ${cold.calls.BatchGetImage} BatchGetImage)`,
+    ],
+    [
+      'cold: exit status, found exactly the planted matches',
+      `${cold.code}, ${foundExactlyPlanted(cold.report, world, repoSet(repositories)) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches, ` +
+        `${cold.report?.ecrDuplicateSummary?.images ?? '?'} ECR duplicates, ${cold.report?.ecr[0]?.images ?? '?'} images counted)`,
+    ],
+    [
+      're-scan: BatchGetImage calls, same report as cold',
+      `${warm.calls.BatchGetImage}, ${sameReport(cold.report, warm.report) ? 'yes' : `NO (${firstDifference(cold.report, warm.report)})`} (share of cold wall ${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}%)`,
+    ],
+  ];
+  return { ecr, input, images, floor, cold, rows };
+}
+
+/** --sweep: the main registry at concurrency 16 and 64, 20 and 80 ms a call, each beside its floor. */
+async function sweepRuns(bench: Bench, primary: MainRun): Promise<Row[]> {
+  const { bundle, floorScript, dir } = bench;
+  const { ecr, input, cold } = primary;
+  const rows: Row[] = [];
+  for (const latency of [20, 80]) {
+    ecr.setLatency(latency);
+    for (const c of [16, 64]) {
+      const f = await runFloor(floorScript, ecr, dir, c);
+      const r = await runScanner(bundle, ecr, input, dir, ['--concurrency', String(c)]);
+      rows.push(sideBySide(`concurrency ${c}, ${latency} ms a call: floor`, f, undefined));
+      rows.push(sideBySide(`concurrency ${c}, ${latency} ms a call: scanner (no cache)`, r, f));
+      if (!sameReport(cold.report, r.report)) rows.push([`concurrency ${c}, ${latency} ms: report`, 'DIFFERS from cold']);
+    }
+  }
+  ecr.setLatency(bench.options.latency);
+  return rows;
+}
+
+/**
+ * --token-bucket: cold scans of the main registry with BatchGetImage limited to each rate.
+ * ECR's BatchGetImage quota is a token bucket (2,000 calls/s a region); a lower rate shows it biting here.
+ */
+async function tokenBucketRuns(bench: Bench, primary: MainRun): Promise<Row[]> {
+  const { bundle, dir, options } = bench;
+  const { ecr, input, floor, cold } = primary;
+  const bound = apiLowerBound(options.repositories, options.images);
+  const c = options.tokenBucketConcurrency;
+  const rows: Row[] = [];
+  for (const rate of options.tokenBucketRates) {
+    ecr.setThrottle({ ratePerSecond: rate, burst: Math.max(1, Math.round(rate / 10)), operations: ['BatchGetImage'] });
+    const t = await runScanner(bundle, ecr, input, dir, ['--concurrency', c]);
+    ecr.setThrottle(undefined);
+    const answered = t.calls.total - t.calls.throttled;
+    rows.push(
+      sideBySide(`token bucket ${rate}/s on BatchGetImage, concurrency ${c}`, t, floor),
+      [
+        `token bucket ${rate}/s: calls answered / lower bound, throttled`,
+        `${answered} / ${bound.total} (${t.calls.DescribeRepositories} / ${t.calls.ListImages} / ${t.calls.DescribeImages} / ${t.calls.BatchGetImage - t.calls.throttled}), ` +
+          `${t.calls.throttled} throttled and retried, exit ${t.code}, ${((t.calls.BatchGetImage * 1000) / t.wallMs).toFixed(0)} BatchGetImage calls/s`,
+      ],
+      [`token bucket ${rate}/s: report identical to the unthrottled cold run`, sameReport(cold.report, t.report) ? 'yes' : 'NO'],
+    );
+  }
+  return rows;
+}
+
+/** --peer-images: the scanner beside the hand-written skopeo + AWS CLI loop on a registry of about that many images. */
+async function peerRun(bench: Bench): Promise<Row[]> {
+  const { bundle, dir, options } = bench;
+  const peerRepos = Math.max(1, Math.round(options.peerImages / options.images));
+  const peerWorld = syntheticWorld({ repositories: peerRepos, imagesPerRepository: options.images, sources: 20, planted: 8 });
+  const { ecr: peerEcr, input: peerInput } = await startWorld(bench, peerWorld, 'peer-input.txt', true);
+  const ours = await runScanner(bundle, peerEcr, peerInput, dir, [...options.concurrencyArgs]);
+  process.stderr.write(`bench: peer loop over ${peerWorld.store.imageCount} images (one AWS CLI call per image; this takes minutes)\n`);
+  const peer = await runPeer(peerEcr.endpoint, peerInput);
+  return [
+    [`peer subset: ${peerWorld.store.imageCount} images, scanner wall time`, `${s(ours.wallMs)} (${matchCount(ours.report)} matches)`],
+    ['peer subset: skopeo + AWS CLI loop wall time', `${s(peer.wallMs)} (${peer.matches} matches, exit ${peer.code})`],
+    ['peer subset: speed-up', `${(peer.wallMs / ours.wallMs).toFixed(0)}x`],
+  ];
+}
+
+/** --retry-modes: the SDK's standard and adaptive retry modes under two kinds of throttling, on 40 repositories. */
+async function retryModeRuns(bench: Bench): Promise<Row[]> {
+  const { bundle, dir, options } = bench;
+  const throttles: Array<[string, ThrottleOptions]> = [
+    ['every 10th call', { everyNth: 10 }],
+    ['token bucket 100/s, burst 20', { ratePerSecond: 100, burst: 20 }],
+  ];
+  const small = syntheticWorld({ repositories: 40, imagesPerRepository: options.images, sources: 20, planted: 8 });
+  const { ecr: smallEcr, input: smallInput } = await startWorld(bench, small, 'small-input.txt');
+  const rows: Row[] = [];
+  for (const [name, throttle] of throttles) {
+    for (const mode of ['standard', 'adaptive']) {
+      smallEcr.setThrottle(throttle);
+      const r = await runScanner(bundle, smallEcr, smallInput, dir, [...options.concurrencyArgs], { AWS_RETRY_MODE: mode });
+      rows.push([
+        `throttled (${name}), ${small.store.imageCount} images, retry mode ${mode}`,
+        `${s(r.wallMs)}, ${r.calls.throttled} throttled, exit ${r.code}, ${foundExactlyPlanted(r.report, small, repoSet(40)) ? 'correct' : 'WRONG'}`,
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** The result table on stdout: one row a line, names padded to one column. */
+function printTable(rows: Row[]): void {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
+  const options = readOptions();
   const dir = await mkdtemp(join(tmpdir(), 'ecr-scan-bench-'));
-  const rows: Array<[string, string]> = [];
   const emulators: EcrEmulator[] = [];
   try {
     // The same bundle CodeBuild runs.
     // With BENCH_CPU_PROF the bundle is not minified, so the profile names functions.
     const { entry: bundle } = await bundleScanner(join(dir, 'scanner'), { minify: !process.env.BENCH_CPU_PROF });
-    const floorScript = await bundleFloor(dir);
-    const concurrencyValue = Number(values.concurrency ?? '16');
-    const concurrency = values.concurrency ? ['--concurrency', values.concurrency] : [];
-    const world = syntheticWorld({ repositories: REPOS, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
-    const ecr = await startEcrEmulator({
-      synthetic: world.store,
-      distribution: world.distribution,
-      latencyMs: LATENCY,
-      recordCalls: false,
-    });
-    emulators.push(ecr);
-    const host = new URL(ecr.endpoint).host;
-    const input = join(dir, 'input.txt');
-    await writeFile(input, world.sourcePaths.map((p) => `${host}/${p}:1`).join('\n'));
-    const cacheFile = join(dir, 'digest-cache.json');
-    const bound = apiLowerBound(REPOS, IMAGES);
-    const images = world.store.imageCount;
-
-    process.stderr.write(`bench: ${REPOS} repositories x ${IMAGES} images = ${images} images, ${LATENCY} ms per call\n`);
-    const floor = await runFloor(floorScript, ecr, dir, concurrencyValue);
-    const cold = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrency]);
-    const warm = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrency]);
-    const allRepos = repoSet(REPOS);
-    const perImage = (r: RunResult) =>
-      `${((r.cpuMs * 1000) / images).toFixed(1)} us CPU, ${((r.maxRssMb * 1024 * 1024) / images).toFixed(0)} B RSS`;
-    rows.push(
-      ['ECR images', `${images} in ${REPOS} repositories, ${LATENCY} ms per call, concurrency ${concurrencyValue}`],
-      sideBySide('floor: plain HTTP + JSON.parse, same calls', floor, undefined),
-      sideBySide('scanner cold (--cache, none yet)', cold, floor),
-      sideBySide('scanner re-scan (--cache)', warm, floor),
-      ['per image: floor / cold / re-scan', `${perImage(floor)} / ${perImage(cold)} / ${perImage(warm)}`],
-      [
-        'calls: floor / cold / lower bound',
-        `${floor.calls.total} / ${cold.calls.total} / ${bound.total} (cold: ${cold.calls.DescribeRepositories} DescribeRepositories, ` +
-          `${cold.calls.ListImages} ListImages, ${cold.calls.DescribeImages} DescribeImages, ${cold.calls.BatchGetImage} BatchGetImage)`,
-      ],
-      [
-        'cold: exit status, found exactly the planted matches',
-        `${cold.code}, ${foundExactlyPlanted(cold.report, world, allRepos) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches, ` +
-          `${cold.report?.ecrDuplicateSummary?.images ?? '?'} ECR duplicates, ${cold.report?.ecr[0]?.images ?? '?'} images counted)`,
-      ],
-      [
-        're-scan: BatchGetImage calls, same report as cold',
-        `${warm.calls.BatchGetImage}, ${sameReport(cold.report, warm.report) ? 'yes' : `NO (${firstDifference(cold.report, warm.report)})`} (share of cold wall ${((100 * warm.wallMs) / cold.wallMs).toFixed(0)}%)`,
-      ],
-    );
-
-    if (values.sweep) {
-      for (const latency of [20, 80]) {
-        ecr.setLatency(latency);
-        for (const c of [16, 64]) {
-          const f = await runFloor(floorScript, ecr, dir, c);
-          const r = await runScanner(bundle, ecr, input, dir, ['--concurrency', String(c)]);
-          rows.push(sideBySide(`concurrency ${c}, ${latency} ms a call: floor`, f, undefined));
-          rows.push(sideBySide(`concurrency ${c}, ${latency} ms a call: scanner (no cache)`, r, f));
-          if (!sameReport(cold.report, r.report)) rows.push([`concurrency ${c}, ${latency} ms: report`, 'DIFFERS from cold']);
-        }
-      }
-      ecr.setLatency(LATENCY);
+    const bench: Bench = { bundle, floorScript: await bundleFloor(dir), dir, options, emulators };
+    const primary = await mainRun(bench);
+    const rows = [...primary.rows];
+    if (options.sweep) rows.push(...(await sweepRuns(bench, primary)));
+    rows.push(...(await tokenBucketRuns(bench, primary)));
+    if (options.orgRegistries > 0) {
+      process.stderr.write(`bench: organization of ${options.orgRegistries} registries x ${primary.images} images\n`);
+      rows.push(...(await organizationRun(bench)));
     }
+    if (options.peerImages > 0) rows.push(...(await peerRun(bench)));
+    if (options.retryModes) rows.push(...(await retryModeRuns(bench)));
 
-    // ECR's BatchGetImage quota is a token bucket (2,000 calls/s a region); a lower rate shows it biting here.
-    for (const rate of (values['token-bucket'] ?? '').split(',').filter(Boolean).map(Number)) {
-      const c = values['token-bucket-concurrency'] ?? '64';
-      ecr.setThrottle({ ratePerSecond: rate, burst: Math.max(1, Math.round(rate / 10)), operations: ['BatchGetImage'] });
-      const t = await runScanner(bundle, ecr, input, dir, ['--concurrency', c]);
-      ecr.setThrottle(undefined);
-      const answered = t.calls.total - t.calls.throttled;
-      rows.push(
-        sideBySide(`token bucket ${rate}/s on BatchGetImage, concurrency ${c}`, t, floor),
-        [
-          `token bucket ${rate}/s: calls answered / lower bound, throttled`,
-          `${answered} / ${bound.total} (${t.calls.DescribeRepositories} / ${t.calls.ListImages} / ${t.calls.DescribeImages} / ${t.calls.BatchGetImage - t.calls.throttled}), ` +
-            `${t.calls.throttled} throttled and retried, exit ${t.code}, ${((t.calls.BatchGetImage * 1000) / t.wallMs).toFixed(0)} BatchGetImage calls/s`,
-        ],
-        [`token bucket ${rate}/s: report identical to the unthrottled cold run`, sameReport(cold.report, t.report) ? 'yes' : 'NO'],
-      );
-    }
-
-    const orgRegistries = Number(values['org-registries']);
-    if (orgRegistries > 0) {
-      process.stderr.write(`bench: organization of ${orgRegistries} registries x ${images} images\n`);
-      rows.push(...(await organizationRun(bundle, floorScript, dir, orgRegistries, concurrencyValue, emulators)));
-    }
-
-    if (PEER_IMAGES > 0) {
-      const peerRepos = Math.max(1, Math.round(PEER_IMAGES / IMAGES));
-      const peerWorld = syntheticWorld({ repositories: peerRepos, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
-      const peerEcr = await startEcrEmulator({
-        synthetic: peerWorld.store,
-        distribution: peerWorld.distribution,
-        latencyMs: LATENCY,
-        recordCalls: false,
-      });
-      emulators.push(peerEcr);
-      const peerHost = new URL(peerEcr.endpoint).host;
-      const peerInput = join(dir, 'peer-input.txt');
-      await writeFile(peerInput, `${peerWorld.sourcePaths.map((p) => `${peerHost}/${p}:1`).join('\n')}\n`);
-      const ours = await runScanner(bundle, peerEcr, peerInput, dir, [...concurrency]);
-      process.stderr.write(`bench: peer loop over ${peerWorld.store.imageCount} images (one AWS CLI call per image; this takes minutes)\n`);
-      const peer = await runPeer(peerEcr.endpoint, peerInput);
-      rows.push(
-        [`peer subset: ${peerWorld.store.imageCount} images, scanner wall time`, `${s(ours.wallMs)} (${matchCount(ours.report)} matches)`],
-        ['peer subset: skopeo + AWS CLI loop wall time', `${s(peer.wallMs)} (${peer.matches} matches, exit ${peer.code})`],
-        ['peer subset: speed-up', `${(peer.wallMs / ours.wallMs).toFixed(0)}x`],
-      );
-    }
-
-    if (values['retry-modes']) {
-      const throttles: Array<[string, ThrottleOptions]> = [
-        ['every 10th call', { everyNth: 10 }],
-        ['token bucket 100/s, burst 20', { ratePerSecond: 100, burst: 20 }],
-      ];
-      const small = syntheticWorld({ repositories: 40, imagesPerRepository: IMAGES, sources: 20, planted: 8 });
-      const smallEcr = await startEcrEmulator({
-        synthetic: small.store,
-        distribution: small.distribution,
-        latencyMs: LATENCY,
-        recordCalls: false,
-      });
-      emulators.push(smallEcr);
-      const smallInput = join(dir, 'small-input.txt');
-      await writeFile(smallInput, small.sourcePaths.map((p) => `${new URL(smallEcr.endpoint).host}/${p}:1`).join('\n'));
-      for (const [name, throttle] of throttles) {
-        for (const mode of ['standard', 'adaptive']) {
-          smallEcr.setThrottle(throttle);
-          const r = await runScanner(bundle, smallEcr, smallInput, dir, [...concurrency], { AWS_RETRY_MODE: mode });
-          rows.push([
-            `throttled (${name}), ${small.store.imageCount} images, retry mode ${mode}`,
-            `${s(r.wallMs)}, ${r.calls.throttled} throttled, exit ${r.code}, ${foundExactlyPlanted(r.report, small, repoSet(40)) ? 'correct' : 'WRONG'}`,
-          ]);
-        }
-      }
-    }
-
-    const width = Math.max(...rows.map(([k]) => k.length));
-    process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`);
-    if (cold.code !== 0) process.stderr.write(`scanner stderr:\n${cold.stderr}\n`);
-    if (floor.code !== 0) process.stderr.write(`floor stderr:\n${floor.stderr}\n`);
+    printTable(rows);
+    if (primary.cold.code !== 0) process.stderr.write(`scanner stderr:\n${primary.cold.stderr}\n`);
+    if (primary.floor.code !== 0) process.stderr.write(`floor stderr:\n${primary.floor.stderr}\n`);
   } finally {
     await Promise.allSettled(emulators.map((e) => e.stop()));
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * The ECR operations the emulator answers, with the request and response
  * shapes of ECR's AWS JSON 1.1 API (botocore's ecr/2015-09-21/service-2.json).
  * Handlers are synchronous and pure over the store; HTTP, faults and timing
- * live in ecr-emulator.ts.
+ * live in dispatch.ts and the modules it calls.
  */
 import { EcrStore, IMAGE_STATUSES, ImageStatus, Repository, StoredImage, isValidDigest } from './store';
 

@@ -62,3 +62,31 @@ export class Throttle {
     return true;
   }
 }
+
+/**
+ * ECR's quotas are per account and region: one bucket per registry, made on its first call
+ * (so a bad setting fails that call, not the setter). A new setting, or rewind(), starts every
+ * bucket afresh.
+ */
+export class RegistryThrottles {
+  private buckets = new Map<string, Throttle>();
+
+  constructor(private options: ThrottleOptions | undefined) {}
+
+  configure(options: ThrottleOptions | undefined): void {
+    this.options = options;
+    this.rewind();
+  }
+
+  rewind(): void {
+    this.buckets = new Map();
+  }
+
+  /** The bucket of one registry (`account/region`); undefined when nothing is throttled. */
+  of(registry: string): Throttle | undefined {
+    if (!this.options) return undefined;
+    let made = this.buckets.get(registry);
+    if (!made) this.buckets.set(registry, (made = new Throttle(this.options)));
+    return made;
+  }
+}
