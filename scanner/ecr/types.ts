@@ -31,7 +31,7 @@ export interface EcrHeldManifest {
 
 /** Manifests of the registry by kind, and what could not be read: `ecr[]`'s counts. */
 export interface EcrInventoryCounts {
-  /** Listed (repository, manifest) places by what their manifest is; `unknown`: not read (archived without a cached facts, or a failure). */
+  /** Listed (repository, manifest) places by what their manifest is; `unknown`: not read (archived without cached facts, or a failure). */
   kinds: { image: number; index: number; artifact: number; other: number; unknown: number };
   /** Places whose image is ARCHIVED or ACTIVATING. */
   archived: number;
