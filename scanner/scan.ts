@@ -27,7 +27,7 @@ import { EcrClientFactory } from './registry/ecr-login';
 import { inventoryKnowledge, scannedRegistry, scannedRegistryTags } from './source/inventory-knowledge';
 import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
-import { buildReport } from './report/build-report';
+import { buildReportWithReferences } from './report/build-report';
 import { renderReportFiles } from './output/render';
 import { buildPlan, organizationPlanTarget, planTargetOf } from './plan/build-plan';
 import { normalizeTargetPrefix, planTargetTags } from './plan/target-name';
@@ -255,7 +255,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   }
   const { inventories, resolved } = evidence;
 
-  const report = buildReport({
+  const { report, referenced } = buildReportWithReferences({
     entries,
     resolved,
     inventories,
@@ -271,7 +271,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
 
   const planTarget = evidence.organization ? organizationPlanTarget(evidence.organization.target, inventories) : planTargetOf(inventories);
-  const plan = buildPlan(report, planTarget, targetPrefix);
+  const plan = buildPlan(referenced, planTarget, targetPrefix);
   const files = renderReportFiles(report, plan);
   let written: string[];
   try {

@@ -23,7 +23,7 @@
  */
 import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
-import { IndexChild, ManifestSummary } from './manifest-summary';
+import { IndexChild, ManifestFacts } from './manifest-facts';
 import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
 import { KIND_IMAGE, ManifestTable } from './manifest-table';
 
@@ -40,16 +40,16 @@ export interface LoadedCache {
 /** A digest as a JSON string; sha256 digests (all of ECR's) need no escaping, so no JSON.stringify a million times. */
 const quoted = (digest: string) => (isSha256(digest) ? `"${digest}"` : JSON.stringify(digest));
 
-function entryLine(digest: string, summary: ManifestSummary): string {
+function entryLine(digest: string, facts: ManifestFacts): string {
   const m = quoted(digest);
-  switch (summary.kind) {
+  switch (facts.kind) {
     case 'image':
       // The shape loadImageLine reads by position.
-      return summary.platform === undefined
-        ? `{"m":${m},"i":${quoted(summary.imageId)},"s":${summary.sizeBytes}}\n`
-        : `{"m":${m},"i":${quoted(summary.imageId)},"s":${summary.sizeBytes},"p":${JSON.stringify(summary.platform)}}\n`;
+      return facts.platform === undefined
+        ? `{"m":${m},"i":${quoted(facts.imageId)},"s":${facts.sizeBytes}}\n`
+        : `{"m":${m},"i":${quoted(facts.imageId)},"s":${facts.sizeBytes},"p":${JSON.stringify(facts.platform)}}\n`;
     case 'index': {
-      const children = summary.children.map((c) => ({
+      const children = facts.children.map((c) => ({
         d: c.digest,
         ...(c.platform ? { p: c.platform } : {}),
         ...(c.attestation ? { a: 1 } : {}),
@@ -57,9 +57,9 @@ function entryLine(digest: string, summary: ManifestSummary): string {
       return `{"m":${m},"c":${JSON.stringify(children)}}\n`;
     }
     case 'artifact':
-      return `{"m":${m},"t":${JSON.stringify(summary.artifactType)},"s":${summary.sizeBytes}${summary.subject !== undefined ? `,"j":${quoted(summary.subject)}` : ''}}\n`;
+      return `{"m":${m},"t":${JSON.stringify(facts.artifactType)},"s":${facts.sizeBytes}${facts.subject !== undefined ? `,"j":${quoted(facts.subject)}` : ''}}\n`;
     default:
-      return `{"m":${m},"o":${JSON.stringify(summary.reason)}}\n`;
+      return `{"m":${m},"o":${JSON.stringify(facts.reason)}}\n`;
   }
 }
 
@@ -76,7 +76,7 @@ function childFrom(value: unknown): IndexChild | undefined {
 }
 
 /** The entry a line holds, or undefined when it is not a valid one (values decide answers, so all are checked). */
-function entryFrom(doc: Json): [string, ManifestSummary] | undefined {
+function entryFrom(doc: Json): [string, ManifestFacts] | undefined {
   const { m, i, s, p, c, o, t, j } = doc;
   if (typeof m !== 'string' || !isVerifiableDigest(m)) return undefined;
   if (typeof i === 'string') {
@@ -141,7 +141,7 @@ export class DigestCacheReader {
     this.hash.update('\n');
     this.entries++;
     if (this.loadImageLine(text)) return;
-    let entry: [string, ManifestSummary] | undefined;
+    let entry: [string, ManifestFacts] | undefined;
     try {
       entry = entryFrom(JSON.parse(text) as Json);
     } catch {
@@ -224,7 +224,7 @@ function put(out: Buffer, offset: number, bytes: Uint8Array): number {
 /**
  * Writes an image entry (nearly all of them) from the table's columns straight
  * into bytes, in the shape loadImageLine reads: a million entries make no
- * string and no summary object. Returns the offset after it, or -1 when the
+ * string and no facts object. Returns the offset after it, or -1 when the
  * entry needs the general path (a digest kept as text, an unusual size).
  */
 function writeImageLine(table: ManifestTable, id: number, out: Buffer, offset: number): number {
@@ -264,7 +264,7 @@ export function* serializeDigestCache(table: ManifestTable): Generator<Buffer> {
     const end = table.kindAt(id) === KIND_IMAGE && !table.hasImagePlatform(id) ? writeImageLine(table, id, chunk, used) : -1;
     if (end >= 0) used = end;
     else {
-      const line = Buffer.from(entryLine(table.digestAt(id), table.summaryAt(id)!), 'utf8');
+      const line = Buffer.from(entryLine(table.digestAt(id), table.factsAt(id)!), 'utf8');
       if (used > 0 && used + line.length > chunk.length) yield flush();
       if (line.length > chunk.length) {
         hash.update(line);

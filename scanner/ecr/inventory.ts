@@ -20,7 +20,7 @@ import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { IMAGE_CONFIG_MEDIA_TYPES } from '../oci/manifest';
 import { InventoryStore, RepositoryListing, STATUS_ARCHIVED } from './inventory-store';
-import { summarizeManifest } from './manifest-summary';
+import { readManifestFacts } from './manifest-facts';
 import { ManifestTable } from './manifest-table';
 import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions } from './operations';
 import { EcrInventory, EcrInventoryCounts, EcrTagMutability } from './types';
@@ -228,7 +228,7 @@ class InventoryReader {
         const digest = this.store.digestIdAt(row);
         // Content-addressed: known from the cache file, from the listing (an artifact), or from
         // another repository that holds the same manifest and was read earlier.
-        if (manifests.hasSummary(digest)) {
+        if (manifests.hasFacts(digest)) {
           if (!manifests.learnedThisRun(digest)) this.progress.manifestsFromCache++;
           manifests.markUsed(digest);
         } else if (!this.store.isInactive(row)) missing.push(row);
@@ -332,7 +332,7 @@ class InventoryReader {
     const isArtifact =
       (artifactType !== undefined && !IMAGE_CONFIG_MEDIA_TYPES.includes(artifactType)) || detail.subjectManifestDigest !== undefined;
     const manifests = this.store.manifests;
-    if (isArtifact && !manifests.hasSummary(id)) {
+    if (isArtifact && !manifests.hasFacts(id)) {
       manifests.setAt(id, {
         kind: 'artifact',
         artifactType: artifactType ?? 'unknown',
@@ -365,10 +365,10 @@ class InventoryReader {
     for (const image of response.images ?? []) {
       const digest = image.imageId?.imageDigest;
       if (!digest || typeof image.imageManifest !== 'string') continue;
-      const summary = summarizeManifest(image.imageManifest, image.imageManifestMediaType);
-      if (summary.kind === 'other') this.unreadable++;
-      if (digests[next] === digest) manifests.setAt(this.store.digestIdAt(rows[next++]!), summary);
-      else manifests.set(digest, summary);
+      const facts = readManifestFacts(image.imageManifest, image.imageManifestMediaType);
+      if (facts.kind === 'other') this.unreadable++;
+      if (digests[next] === digest) manifests.setAt(this.store.digestIdAt(rows[next++]!), facts);
+      else manifests.set(digest, facts);
       this.progress.manifestsFetched++;
     }
     for (const failure of response.failures ?? []) {

@@ -1,5 +1,5 @@
 /**
- * Manifest summaries by digest, held in columns of typed arrays indexed by
+ * Manifest facts by digest, held in columns of typed arrays indexed by
  * the digest's id in one DigestTable: the inventory's memory of what every
  * ECR manifest is, and also the digest cache (the same rows are loaded from
  * and saved to the cache file, so a million manifests are never held twice).
@@ -10,7 +10,7 @@
  * (unused / used from the cache file / learned this run; only used rows are saved).
  */
 import { DigestTable } from './digest-table';
-import { IndexChild, ManifestSummary } from './manifest-summary';
+import { IndexChild, ManifestFacts } from './manifest-facts';
 
 const NONE = 0;
 export const KIND_IMAGE = 1;
@@ -53,13 +53,13 @@ export class ManifestTable {
   private readonly artifactTypeCodes = new Map<string, number>();
   /** Referrer artifact id -> its subject's digest id. Referrers are a minority of manifests, so a Map rather than a column. */
   private readonly subjects = new Map<number, number>();
-  private summaries = 0;
+  private factsHeld = 0;
   private added = 0;
   private usedCount = 0;
 
-  /** Number of manifests with a summary. */
+  /** Number of manifests with a facts. */
   get size(): number {
-    return this.summaries;
+    return this.factsHeld;
   }
 
   /** The digest's id, interned. */
@@ -78,7 +78,7 @@ export class ManifestTable {
     return this.digests.digestAt(id);
   }
 
-  hasSummary(id: number): boolean {
+  hasFacts(id: number): boolean {
     return this.kind[id] !== NONE;
   }
 
@@ -132,49 +132,49 @@ export class ManifestTable {
   }
 
   /** Records what a manifest is; learned this run (fetched), so it is used. */
-  set(digest: string, summary: ManifestSummary): number {
+  set(digest: string, facts: ManifestFacts): number {
     const id = this.idOf(digest);
-    this.setAt(id, summary);
+    this.setAt(id, facts);
     return id;
   }
 
-  setAt(id: number, summary: ManifestSummary): void {
-    this.store(id, summary);
+  setAt(id: number, facts: ManifestFacts): void {
+    this.store(id, facts);
     this.added++;
     if (this.used[id] === UNUSED) this.usedCount++;
     this.used[id] = LEARNED;
   }
 
-  /** Records a summary read from the cache file: kept only if this run needs it. */
-  load(digest: string, summary: ManifestSummary): void {
-    this.store(this.idOf(digest), summary);
+  /** Records a facts read from the cache file: kept only if this run needs it. */
+  load(digest: string, facts: ManifestFacts): void {
+    this.store(this.idOf(digest), facts);
   }
 
-  /** An image entry read from the cache, without making a summary object (a million of them load on every re-scan). */
+  /** An image entry read from the cache, without making a facts object (a million of them load on every re-scan). */
   loadImage(digest: string, imageId: string, sizeBytes: number): void {
     const id = this.idOf(digest);
     const image = this.imageIds.intern(imageId);
-    if (this.kind[id] === NONE) this.summaries++;
+    if (this.kind[id] === NONE) this.factsHeld++;
     this.kind[id] = KIND_IMAGE;
     this.ref[id] = image;
     this.num[id] = sizeBytes;
   }
 
-  /** The summary, without marking it used (ECR look-ups by other parts of the scan). */
-  peek(digest: string): ManifestSummary | undefined {
+  /** The facts, without marking it used (ECR look-ups by other parts of the scan). */
+  peek(digest: string): ManifestFacts | undefined {
     const id = this.digests.find(digest);
-    return id < 0 ? undefined : this.summaryAt(id);
+    return id < 0 ? undefined : this.factsAt(id);
   }
 
-  /** The summary, marking it used: the digest cache's get. */
-  get(digest: string): ManifestSummary | undefined {
+  /** The facts, marking it used: the digest cache's get. */
+  get(digest: string): ManifestFacts | undefined {
     const id = this.digests.find(digest);
     if (id < 0 || this.kind[id] === NONE) return undefined;
     this.markUsed(id);
-    return this.summaryAt(id);
+    return this.factsAt(id);
   }
 
-  summaryAt(id: number): ManifestSummary | undefined {
+  factsAt(id: number): ManifestFacts | undefined {
     switch (this.kind[id]) {
       case KIND_IMAGE: {
         const code = this.imagePlatforms.get(id);
@@ -233,7 +233,7 @@ export class ManifestTable {
 
   /** True when saving would change the stored file: new entries, or entries to drop. */
   get needsSave(): boolean {
-    return this.added > 0 || this.usedCount !== this.summaries;
+    return this.added > 0 || this.usedCount !== this.factsHeld;
   }
 
   private ensure(length: number): void {
@@ -244,21 +244,21 @@ export class ManifestTable {
     this.used = grown(this.used, length);
   }
 
-  private store(id: number, summary: ManifestSummary): void {
-    if (this.kind[id] === NONE) this.summaries++;
-    switch (summary.kind) {
+  private store(id: number, facts: ManifestFacts): void {
+    if (this.kind[id] === NONE) this.factsHeld++;
+    switch (facts.kind) {
       case 'image': {
-        this.ref[id] = this.imageIds.intern(summary.imageId);
+        this.ref[id] = this.imageIds.intern(facts.imageId);
         this.kind[id] = KIND_IMAGE;
-        this.num[id] = summary.sizeBytes;
+        this.num[id] = facts.sizeBytes;
         // ECR's copy of the same digest names no platform; one a source's config named is kept.
-        if (summary.platform !== undefined) this.imagePlatforms.set(id, this.platformCode(summary.platform));
+        if (facts.platform !== undefined) this.imagePlatforms.set(id, this.platformCode(facts.platform));
         break;
       }
       case 'index': {
         const start = this.childPairs;
-        this.children = grown(this.children, 2 * (start + summary.children.length));
-        for (const child of summary.children) {
+        this.children = grown(this.children, 2 * (start + facts.children.length));
+        for (const child of facts.children) {
           const k = this.childPairs++;
           // Interning may replace the column arrays, so it runs before a write into one of them
           // (`this.children[i] = this.idOf(…)` would write into the array it replaced).
@@ -269,21 +269,21 @@ export class ManifestTable {
         }
         this.kind[id] = KIND_INDEX;
         this.ref[id] = start;
-        this.num[id] = summary.children.length;
+        this.num[id] = facts.children.length;
         break;
       }
       case 'artifact': {
         // Interned before the writes below, which may otherwise land in a column the interning replaced.
-        const subject = summary.subject !== undefined ? this.idOf(summary.subject) : undefined;
+        const subject = facts.subject !== undefined ? this.idOf(facts.subject) : undefined;
         this.kind[id] = KIND_ARTIFACT;
-        this.ref[id] = this.textCode(summary.artifactType, this.artifactTypes, this.artifactTypeCodes);
-        this.num[id] = summary.sizeBytes;
+        this.ref[id] = this.textCode(facts.artifactType, this.artifactTypes, this.artifactTypeCodes);
+        this.num[id] = facts.sizeBytes;
         if (subject !== undefined) this.subjects.set(id, subject);
         break;
       }
       default:
         this.kind[id] = KIND_OTHER;
-        this.ref[id] = this.textCode(summary.reason, this.reasons, this.reasonCodes);
+        this.ref[id] = this.textCode(facts.reason, this.reasons, this.reasonCodes);
         this.num[id] = 0;
     }
   }

@@ -4,7 +4,7 @@
  * InventoryStore; this one trades memory for simplicity and answers the same
  * queries the same way.
  */
-import { ManifestSummary } from './manifest-summary';
+import { ManifestFacts } from './manifest-facts';
 import { duplicateOf, sortDuplicates } from './duplicates';
 import { EcrDuplicate, EcrHeldManifest, EcrInventory, EcrInventoryCounts, EcrPlatformImage, EcrReferrer, EcrTagMutability } from './types';
 
@@ -16,8 +16,8 @@ export interface StaticInventoryInput {
   images: number;
   skippedRepositories?: string[];
   platformImages: EcrPlatformImage[];
-  /** Summaries by manifest digest, for lookupManifest and duplicate sizes. */
-  manifests?: ReadonlyMap<string, ManifestSummary>;
+  /** Manifest facts by digest, for lookupManifest and duplicate sizes. */
+  manifests?: ReadonlyMap<string, ManifestFacts>;
   /** `repository:tag` -> manifest digest, for lookupTag; default: the platform images' own tags. */
   tags?: ReadonlyMap<string, string>;
   /** Default: the platform images' repositories. */
@@ -39,8 +39,8 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
     else byImageId.set(image.imageId, [image]);
   }
   const sizeOf = (digest: string) => {
-    const summary = input.manifests?.get(digest);
-    return summary?.kind === 'image' ? summary.sizeBytes : 0;
+    const facts = input.manifests?.get(digest);
+    return facts?.kind === 'image' ? facts.sizeBytes : 0;
   };
   return {
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),

@@ -1,5 +1,5 @@
 /** What the inventory of one ECR registry yields: every platform image with its repository and tags. */
-import { ManifestSummary } from './manifest-summary';
+import { ManifestFacts } from './manifest-facts';
 import { EcrTagMutability } from '../oci/ecr-tag-mutability';
 
 export type { EcrTagMutability };
@@ -31,7 +31,7 @@ export interface EcrHeldManifest {
 
 /** Manifests of the registry by kind, and what could not be read: `ecr[]`'s counts. */
 export interface EcrInventoryCounts {
-  /** Listed (repository, manifest) places by what their manifest is; `unknown`: not read (archived without a cached summary, or a failure). */
+  /** Listed (repository, manifest) places by what their manifest is; `unknown`: not read (archived without cached facts, or a failure). */
   kinds: { image: number; index: number; artifact: number; other: number; unknown: number };
   /** Places whose image is ARCHIVED or ACTIVATING. */
   archived: number;
@@ -111,10 +111,10 @@ export interface EcrInventory {
    */
   imageIdCounts?(): Iterable<[imageId: string, places: number]>;
   /**
-   * ECR's summary of a manifest, if any repository of the registry holds that digest:
+   * ECR's facts of a manifest, if any repository of the registry holds that digest:
    * what a source resolving to the same digest would read, so it need not be fetched.
    */
-  lookupManifest(digest: string): ManifestSummary | undefined;
+  lookupManifest(digest: string): ManifestFacts | undefined;
   /** The digest a tag points to, for the tags the scan asked the inventory to remember (`wantedTags`: ECR sources' and plan targets'). */
   lookupTag(repository: string, tag: string): string | undefined;
   /** The referrers (manifests whose `subject` is this digest) ECR holds, in any repository. */

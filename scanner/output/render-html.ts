@@ -164,7 +164,7 @@ function referrersSection(report: Report): string {
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
-function copyRow(copy: PlannedCopy, registry: string): string {
+function copyRow(copy: PlannedCopy, registry: string | undefined): string {
   const action =
     copy.invalidTarget !== undefined
       ? `<span class="skip">not copied: invalid target name: ${esc(copy.invalidTarget)}</span>`
@@ -173,26 +173,27 @@ function copyRow(copy: PlannedCopy, registry: string): string {
         : 'copy';
   const repo = copy.repositoryExists ? 'exists' : isCopyMade(copy) ? 'to create' : '—';
   return `<tr><td class="num">${copy.line}</td><td><code>${esc(sourceRepositoryOf(copy.reference))}</code><br>@${digest(copy.sourceDigest)}</td>
-<td><code>${esc(registry ? `${registry}/` : '')}${esc(copy.targetRepository)}${copy.targetTag === null ? '' : esc(`:${copy.targetTag}`)}</code>${copy.targetTag === null ? ' <span class="legend">(by digest, no tag)</span>' : ''}</td>
+<td><code>${esc(registry !== undefined ? `${registry}/` : '')}${esc(copy.targetRepository)}${copy.targetTag === null ? '' : esc(`:${copy.targetTag}`)}</code>${copy.targetTag === null ? ' <span class="legend">(by digest, no tag)</span>' : ''}</td>
 <td>${badge(copy.status)} ${copy.platforms.map((p) => `<code>${esc(p)}</code>`).join(', ')}</td><td>${repo}</td><td>${action}</td></tr>`;
 }
 
 function planSection(plan: MigrationPlan | undefined): string {
   if (!plan) return `<section id="plan"><h2>Migration plan</h2><p class="empty">No migration plan in this run.</p></section>`;
   const registry = plan.target.registry;
-  const target = registry
-    ? `<p>Target registry <code>${esc(registry)}</code>${plan.target.prefix ? `, prefix <code>${esc(plan.target.prefix)}/</code>` : ''}.</p>`
-    : `<p>The scan could not learn the ECR account (the registry has no repository yet): set <code>TARGET_REGISTRY</code> when you run copy.sh.</p>`;
+  const target =
+    registry !== undefined
+      ? `<p>Target registry <code>${esc(registry)}</code>${plan.target.prefix ? `, prefix <code>${esc(plan.target.prefix)}/</code>` : ''}.</p>`
+      : `<p>The scan could not learn the ECR account (the registry has no repository yet): set <code>TARGET_REGISTRY</code> when you run copy.sh.</p>`;
   if (plan.copies.length === 0) {
     // With nothing to copy an unknown registry is no news (an empty input.txt takes no inventory at all).
-    return `<section id="plan"><h2>Migration plan</h2>${registry ? target : ''}<p class="empty">Nothing to copy: no compared source is absent or partial.</p></section>`;
+    return `<section id="plan"><h2>Migration plan</h2>${registry !== undefined ? target : ''}<p class="empty">Nothing to copy: no compared source is absent or partial.</p></section>`;
   }
   const create =
     plan.createRepositories.length > 0
       ? `<ul>${plan.createRepositories.map((r) => `<li><code>${esc(r)}</code></li>`).join('')}</ul>`
       : `<p class="empty">None: every target repository exists.</p>`;
-  const loginHost = registry || '$TARGET_REGISTRY';
-  const region = parseEcrHost(registry)?.region;
+  const loginHost = registry ?? '$TARGET_REGISTRY';
+  const region = registry !== undefined ? parseEcrHost(registry)?.region : undefined;
   const how = [
     '# log in to the target registry (the login lasts 12 hours)',
     `aws ecr get-login-password${region ? ` --region ${region}` : ''} | skopeo login --username AWS --password-stdin ${loginHost}`,

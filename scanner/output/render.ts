@@ -5,6 +5,7 @@ import { Report, ReportSource } from '../report/report-types';
 import { MigrationPlan } from '../plan/plan-types';
 import { renderCopyScript } from '../plan/copy-script';
 import { renderRegsync } from '../plan/regsync';
+import { planJson } from '../plan/plan-json';
 import { renderHtml } from './render-html';
 import { formatBytes } from './format-bytes';
 import { allOriginTexts, originsWorthShowing } from './origins';
@@ -213,7 +214,7 @@ export function renderReportFiles(report: Report, plan?: MigrationPlan): ReportF
   ];
   if (plan) {
     files.push(
-      { name: 'plan.json', contentType: 'application/json', body: `${JSON.stringify(plan, null, 2)}\n` },
+      { name: 'plan.json', contentType: 'application/json', body: `${JSON.stringify(planJson(plan), null, 2)}\n` },
       { name: 'copy.sh', contentType: 'text/x-shellscript; charset=utf-8', body: renderCopyScript(plan, report.generatedAt) },
       { name: 'regsync.yml', contentType: 'application/yaml; charset=utf-8', body: renderRegsync(plan) },
     );

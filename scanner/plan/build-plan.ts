@@ -1,18 +1,19 @@
 /**
- * The migration plan from a report: one copy per `absent` or `partial`
- * source, aimed at the source's own path under the target prefix. Pure.
+ * The migration plan from the report's sources and the references they were
+ * parsed to: one copy per `absent` or `partial` source, aimed at the source's
+ * own path under the target prefix. Pure.
  */
 import { EcrInventory, EcrTagMutability } from '../ecr/types';
 import { isTagImmutable } from '../oci/ecr-tag-mutability';
 import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
-import { InvalidReferenceError, parseReference } from '../oci/reference';
-import { Report, ReportSource } from '../report/report-types';
+import { ReportSource } from '../report/report-types';
+import { ReferencedSource } from '../report/build-report';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
 
 export interface PlanTargetInfo {
-  /** '' when unknown. */
-  registry: string;
+  /** Absent when unknown. */
+  registry?: string;
   /** Every repository the ECR registry holds. */
   repositoryNames: readonly string[];
   /** The manifest digest ECR holds under a target repository:tag (the inventory remembered the plan's targets); none: undefined. */
@@ -23,14 +24,14 @@ export interface PlanTargetInfo {
 
 /**
  * The registry the copies go to: the inventoried one. An ECR registry with no
- * repository does not tell its account ID, so then the registry is '' and
+ * repository does not tell its account ID, so then the registry is absent and
  * copy.sh asks for TARGET_REGISTRY.
  */
 export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetInfo {
   const first = inventories[0];
   const accountId = first?.accountId;
   return {
-    registry: first && accountId !== undefined ? formatEcrHost({ accountId, region: first.region }) : '',
+    ...(first && accountId !== undefined ? { registry: formatEcrHost({ accountId, region: first.region }) } : {}),
     repositoryNames: inventories.flatMap((i) => i.repositoryNames),
     ...(first
       ? { tagHolder: (repository, tag) => first.lookupTag(repository, tag), tagMutability: (repository) => first.tagMutability(repository) }
@@ -38,7 +39,6 @@ export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetIn
   };
 }
 
-/**
 /**
  * An organization scan's target: the registry named (or the caller's in the first region), whose
  * repositories, tags and tag mutability are known when it was among those read.
@@ -75,34 +75,20 @@ function markTagsInUse(copies: PlannedCopy[], target: PlanTargetInfo): void {
   }
 }
 
-function copyOf(source: ReportSource, prefix: string, existing: ReadonlySet<string>): PlannedCopy | undefined {
-  if ((source.status !== 'absent' && source.status !== 'partial') || !source.reference || !source.digest) return undefined;
-  const base = {
+function copyOf({ source, reference }: ReferencedSource, prefix: string, existing: ReadonlySet<string>): PlannedCopy | undefined {
+  if ((source.status !== 'absent' && source.status !== 'partial') || !source.digest) return undefined;
+  const targetRepository = targetRepositoryFor(reference, prefix);
+  const problem = ecrNameProblem(targetRepository);
+  return {
     line: source.line,
     input: source.input,
-    reference: source.reference,
+    reference,
     sourceDigest: source.digest,
     status: source.status,
     platforms: source.images.filter((i) => i.matches.length === 0).map((i) => i.platform),
     ...(missingReferrers(source).length > 0 ? { referrers: missingReferrers(source) } : {}),
-  };
-  let path: string;
-  let tag: string | null;
-  try {
-    const ref = parseReference(source.reference);
-    path = ref.repository;
-    tag = ref.tag ?? null;
-  } catch (err) {
-    if (!(err instanceof InvalidReferenceError)) throw err;
-    // Cannot happen for a reference the scanner resolved; kept so a plan is still written if it does.
-    return { ...base, targetRepository: '', targetTag: null, repositoryExists: false, invalidTarget: err.message };
-  }
-  const targetRepository = targetRepositoryFor(path, prefix);
-  const problem = ecrNameProblem(targetRepository);
-  return {
-    ...base,
     targetRepository,
-    targetTag: tag,
+    targetTag: reference.tag ?? null,
     repositoryExists: existing.has(targetRepository),
     ...(problem !== undefined ? { invalidTarget: problem } : {}),
   };
@@ -116,11 +102,11 @@ function missingReferrers(source: ReportSource): PlannedReferrer[] {
 }
 
 /** A present source whose referrers ECR lacks: they go beside ECR's byte-identical copy, if there is one. */
-function referrerCopyOf(source: ReportSource): PlannedReferrerCopy | undefined {
+function referrerCopyOf({ source, reference }: ReferencedSource): PlannedReferrerCopy | undefined {
   const referrers = missingReferrers(source);
-  if (source.status !== 'present' || referrers.length === 0 || !source.reference || !source.digest) return undefined;
+  if (source.status !== 'present' || referrers.length === 0 || !source.digest) return undefined;
   const identical = source.images.flatMap((i) => i.matches.filter((m) => m.matchedBy === 'manifest'))[0];
-  const base = { line: source.line, input: source.input, reference: source.reference, sourceDigest: source.digest };
+  const base = { line: source.line, input: source.input, reference, sourceDigest: source.digest };
   if (!identical) {
     return {
       ...base,
@@ -157,16 +143,17 @@ function markConflicts(copies: PlannedCopy[]): void {
   }
 }
 
-export function buildPlan(report: Report, target: PlanTargetInfo, prefix: string): MigrationPlan {
+/** `sources`: the report's sources of valid entries, in report order, each with its parsed reference. */
+export function buildPlan(sources: readonly ReferencedSource[], target: PlanTargetInfo, prefix: string): MigrationPlan {
   const existing = new Set(target.repositoryNames);
-  const copies = report.sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
+  const copies = sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
   markConflicts(copies);
   markTagsInUse(copies, target);
-  const referrerCopies = report.sources.flatMap((s) => referrerCopyOf(s) ?? []);
+  const referrerCopies = sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
-    target: { registry: target.registry, prefix },
+    target: { ...(target.registry !== undefined ? { registry: target.registry } : {}), prefix },
     copies,
     createRepositories: [...create].sort(),
     ...(referrerCopies.length > 0 ? { referrerCopies } : {}),

@@ -9,6 +9,7 @@ import { MigrationPlan, PlannedReferrer, isCopyMade, skipReason, targetReference
 import { ECR_HOST_BASH_PATTERN } from '../oci/ecr-host';
 import { commentText, shellQuote } from './shell';
 import { sourceRepositoryOf } from './target-name';
+import { ImageReference } from '../oci/reference';
 
 // Checks up front, so a missing tool or target is one clear message rather than every copy failing.
 const PREAMBLE = String.raw`ECR_HOST_PATTERN='${ECR_HOST_BASH_PATTERN}'
@@ -94,7 +95,7 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
   let referrerCopies = 0;
   const withReferrers = (
     label: string,
-    reference: string,
+    reference: ImageReference,
     digest: string,
     target: string,
     referrers: readonly PlannedReferrer[] | undefined,
@@ -145,7 +146,7 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     '',
     'set -u',
     '',
-    `PLAN_TARGET_REGISTRY=${shellQuote(plan.target.registry)}`,
+    `PLAN_TARGET_REGISTRY=${shellQuote(plan.target.registry ?? '')}`,
     `PLAN_COPIES=${made.length + referrerCopies}`,
     PREAMBLE,
   ];

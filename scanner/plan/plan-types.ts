@@ -1,12 +1,16 @@
-/** plan.json, schemaVersion 1, as the scanner contract's "The migration plan" defines it. */
+/**
+ * The migration plan as the scanner holds it: plan.json (schemaVersion 1, the scanner contract's
+ * "The migration plan") with typed values where the JSON has text; plan-json.ts writes the JSON.
+ */
 
 import { EcrTagMutabilitySetting } from '../oci/ecr-tag-mutability';
+import { ImageReference } from '../oci/reference';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
 export interface PlanTarget {
-  /** `<account>.dkr.ecr.<region>.amazonaws.com`; '' when the scan could not learn the account (no ECR repository listed). */
-  registry: string;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com`; absent when the scan could not learn the account (no ECR repository listed). */
+  registry?: string;
   /** `--target-prefix`, without a trailing '/'; '' when none. */
   prefix: string;
 }
@@ -14,7 +18,8 @@ export interface PlanTarget {
 export interface PlannedCopy {
   line: number;
   input: string;
-  reference: string;
+  /** The source as parsed from the input; plan.json holds its canonical text. */
+  reference: ImageReference;
   /** What the reference resolved to: the copy is pinned to it, never to the tag. */
   sourceDigest: string;
   status: 'absent' | 'partial';
@@ -53,7 +58,7 @@ export interface PlannedReferrer {
 export interface PlannedReferrerCopy {
   line: number;
   input: string;
-  reference: string;
+  reference: ImageReference;
   sourceDigest: string;
   /** The ECR repository holding the image byte-identical; null when ECR holds it only under other digests. */
   targetRepository: string | null;

@@ -17,11 +17,11 @@ const FROM_ENVIRONMENT = '{{env "TARGET_REGISTRY"}}';
 
 export function renderRegsync(plan: MigrationPlan): string {
   const registry = plan.target.registry;
-  const registryText = registry || FROM_ENVIRONMENT;
+  const registryText = registry ?? FROM_ENVIRONMENT;
   const out: string[] = [
     '# The plan (plan.json) for regclient regsync: regsync once -c regsync.yml',
     '# Sources are pinned by digest; every platform of an index is copied.',
-    ...(registry === ''
+    ...(registry === undefined
       ? ['# The scan could not learn the ECR account: set TARGET_REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com']
       : []),
     'version: 1',
@@ -40,7 +40,7 @@ export function renderRegsync(plan: MigrationPlan): string {
     const target = targetReference(copy);
     if (reason !== undefined) {
       entries.push(`  # not synced, ${commentText(label)}: ${commentText(reason)}`);
-    } else if (!PLAIN_REFERENCE.test(source) || !PLAIN_REFERENCE.test(target) || !PLAIN_REFERENCE.test(registry || 'x')) {
+    } else if (!PLAIN_REFERENCE.test(source) || !PLAIN_REFERENCE.test(target) || !PLAIN_REFERENCE.test(registry ?? 'x')) {
       entries.push(`  # not synced, ${commentText(label)}: not a plain image reference`);
     } else {
       entries.push(

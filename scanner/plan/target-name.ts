@@ -7,6 +7,7 @@
  */
 import { FatalError } from '../errors/fatal-error';
 import { ECR_NAME_MAX, ECR_NAME_MIN, ECR_NAME_PATTERN as ECR_NAME_RE } from '../oci/ecr-repository-name';
+import { ImageReference } from '../oci/reference';
 
 export class TargetPrefixError extends FatalError {}
 
@@ -39,28 +40,21 @@ export function normalizeTargetPrefix(prefix: string): string {
  * so the inventory remembers which image ECR holds under each (a copy must never move a tag).
  */
 export function planTargetTags(
-  sources: ReadonlyArray<{ reference: { repository: string; tag?: string | undefined } }>,
+  sources: ReadonlyArray<{ reference: Pick<ImageReference, 'repository' | 'tag'> }>,
   prefix: string,
 ): Set<string> {
   const wanted = new Set<string>();
   for (const { reference } of sources)
-    if (reference.tag !== undefined) wanted.add(`${targetRepositoryFor(reference.repository, prefix)}:${reference.tag}`);
+    if (reference.tag !== undefined) wanted.add(`${targetRepositoryFor(reference, prefix)}:${reference.tag}`);
   return wanted;
 }
 
-/** The target of a source repository path (`library/nginx`, `org/app`): the path itself after `prefix/`. */
-export function targetRepositoryFor(sourcePath: string, prefix: string): string {
-  return prefix === '' ? sourcePath : `${prefix}/${sourcePath}`;
+/** The target of a source: its repository path (`library/nginx`, `org/app`) after `prefix/`. */
+export function targetRepositoryFor(source: Pick<ImageReference, 'repository'>, prefix: string): string {
+  return prefix === '' ? source.repository : `${prefix}/${source.repository}`;
 }
 
-/**
- * `registry/path` of a canonical reference, without tag or digest. Plain
- * string work, no validation, so it gives an answer for whatever plan.json
- * holds; the callers quote it.
- */
-export function sourceRepositoryOf(reference: string): string {
-  const at = reference.indexOf('@');
-  const name = at === -1 ? reference : reference.slice(0, at);
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+/** `registry/path` of a source, without tag or digest: what a copy pins by digest. */
+export function sourceRepositoryOf(source: Pick<ImageReference, 'registry' | 'repository'>): string {
+  return `${source.registry}/${source.repository}`;
 }

@@ -4,6 +4,7 @@ import { reclaimableBytes } from '../ecr/duplicates';
 import { EcrDuplicate, EcrInventory } from '../ecr/types';
 import { ResolvedSource } from '../source/types';
 import { SourceEntry } from '../input/input-file';
+import { ImageReference } from '../oci/reference';
 import { registryLabel } from '../oci/ecr-host';
 import type { RegistryFailure } from '../org/registry-fault';
 import { SourceReferrer } from '../source/referrers';
@@ -179,11 +180,33 @@ function ecrEntry(inv: EcrInventory): ReportEcr {
   };
 }
 
+/** A report source of a valid entry beside the reference it was parsed to: the plan works on that, never on the text. */
+export interface ReferencedSource {
+  source: ReportSource;
+  reference: ImageReference;
+}
+
 export function buildReport(input: BuildReportInput): Report {
-  const ecrDuplicates = input.ecrDuplicates ?? input.inventories.flatMap((inv) => inv.duplicates());
+  return buildReportWithReferences(input).report;
+}
+
+/** The report, and its sources of valid entries with their references, in report order. */
+export function buildReportWithReferences(input: BuildReportInput): { report: Report; referenced: ReferencedSource[] } {
   const unread = (input.ecrFailures ?? []).map((f) => registryLabel(f.registry)).sort();
   // Entries come in input order (file by file, line by line, an expansion's references at its line).
-  const sources = input.entries.map((e) => withUnread(sourceOf(e, input), unread));
+  const built = input.entries.map((entry) => ({ entry, source: withUnread(sourceOf(entry, input), unread) }));
+  const referenced = built.flatMap(({ entry, source }) => (entry.kind === 'reference' ? [{ source, reference: entry.reference }] : []));
+  return {
+    report: reportOf(
+      input,
+      built.map((b) => b.source),
+    ),
+    referenced,
+  };
+}
+
+function reportOf(input: BuildReportInput, sources: ReportSource[]): Report {
+  const ecrDuplicates = input.ecrDuplicates ?? input.inventories.flatMap((inv) => inv.duplicates());
   const referrerSummary = summarizeReferrers(sources);
   const ecrRead = input.inventories.length > 0 || (input.ecrFailures?.length ?? 0) > 0;
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;

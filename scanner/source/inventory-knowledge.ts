@@ -9,19 +9,19 @@ import { ValidSource } from '../input/input-file';
 import { parseEcrHost } from '../oci/ecr-host';
 import { ManifestKnowledge, ScannedRegistry } from './resolve';
 
-/** ECR's summary of a digest from any registry scanned (the scan's one, or an organization's). */
+/** ECR's facts of a digest from any registry scanned (the scan's one, or an organization's). */
 export function inventoryKnowledge(inventories: Promise<readonly EcrInventory[]>, cache: ManifestTable | undefined): ManifestKnowledge {
   return {
     lookup: async (digest) => {
       const cached = cache?.get(digest);
       if (cached) return cached;
       for (const inventory of await inventories) {
-        const summary = inventory.lookupManifest(digest);
-        if (summary) return summary;
+        const facts = inventory.lookupManifest(digest);
+        if (facts) return facts;
       }
       return undefined;
     },
-    remember: (digest, summary) => cache?.set(digest, summary),
+    remember: (digest, facts) => cache?.set(digest, facts),
   };
 }
 

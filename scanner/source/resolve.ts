@@ -5,7 +5,7 @@
  * knows it; a config blob only when nothing else names the platform.
  */
 import { ErrorKind, ScanError } from '../errors/scan-error';
-import { describeArtifact, ManifestSummary, summarizeManifest } from '../ecr/manifest-summary';
+import { describeArtifact, ManifestFacts, readManifestFacts } from '../ecr/manifest-facts';
 import { parseConfigPlatform } from '../oci/manifest';
 import { formatPlatform, parsePlatformText, Platform, PlatformFilter } from '../oci/platform';
 import { ImageReference } from '../oci/reference';
@@ -22,9 +22,9 @@ export class ResolveError extends ScanError {}
 /** What can be learned of a digest without asking the source registry. */
 export interface ManifestKnowledge {
   /** ECR's copy of the digest or the digest cache's entry; may wait for the ECR inventory. */
-  lookup(digest: string): Promise<ManifestSummary | undefined>;
+  lookup(digest: string): Promise<ManifestFacts | undefined>;
   /** Keeps what a GET taught, so the next run need not ask. */
-  remember(digest: string, summary: ManifestSummary): void;
+  remember(digest: string, facts: ManifestFacts): void;
 }
 
 /** The ECR registry being scanned: its sources are answered from the inventory, without the registry API. */
@@ -42,13 +42,13 @@ export interface ResolveContext {
   scanned?: ScannedRegistry;
 }
 
-type KnownSummary = Exclude<ManifestSummary, { kind: 'other' } | { kind: 'artifact' }>;
+type ComparableFacts = Exclude<ManifestFacts, { kind: 'other' } | { kind: 'artifact' }>;
 
-/** A summary that is no comparable image or index: schema 1 and the like, or an artifact (chart, SBOM, signature). */
-function notComparable(digest: string, summary: ManifestSummary): ResolveError | undefined {
-  if (summary.kind === 'other') return new ResolveError(`manifest ${digest}: ${summary.reason}`, 'invalid');
-  if (summary.kind === 'artifact') {
-    return new ResolveError(`manifest ${digest} is not a container image: it is ${describeArtifact(summary.artifactType)}`, 'invalid');
+/** Facts that is no comparable image or index: schema 1 and the like, or an artifact (chart, SBOM, signature). */
+function notComparable(digest: string, facts: ManifestFacts): ResolveError | undefined {
+  if (facts.kind === 'other') return new ResolveError(`manifest ${digest}: ${facts.reason}`, 'invalid');
+  if (facts.kind === 'artifact') {
+    return new ResolveError(`manifest ${digest} is not a container image: it is ${describeArtifact(facts.artifactType)}`, 'invalid');
   }
   return undefined;
 }
@@ -78,22 +78,22 @@ class SourceResolver {
     return fetched.digest;
   }
 
-  private parse(digest: string, bytes: Buffer, contentType: string | undefined): KnownSummary {
-    const summary = summarizeManifest(bytes, contentType);
-    const problem = notComparable(digest, summary);
+  private parse(digest: string, bytes: Buffer, contentType: string | undefined): ComparableFacts {
+    const facts = readManifestFacts(bytes, contentType);
+    const problem = notComparable(digest, facts);
     if (problem) throw problem;
-    return summary as KnownSummary;
+    return facts as ComparableFacts;
   }
 
-  async summary(digest: string): Promise<KnownSummary> {
-    const summary = await this.anySummary(digest);
-    const problem = notComparable(digest, summary);
+  async facts(digest: string): Promise<ComparableFacts> {
+    const facts = await this.anyFacts(digest);
+    const problem = notComparable(digest, facts);
     if (problem) throw problem;
-    return summary as KnownSummary;
+    return facts as ComparableFacts;
   }
 
   /** What the digest is, artifacts included (an index may list a signature beside its platform images). */
-  private async anySummary(digest: string): Promise<ManifestSummary> {
+  private async anyFacts(digest: string): Promise<ManifestFacts> {
     const known = await this.ctx.known.lookup(digest);
     if (known) return known;
     if (this.inScannedRegistry)
@@ -102,41 +102,41 @@ class SourceResolver {
         'not-found',
       );
     const fetched = await this.ctx.client.getManifest(this.ref.registry, this.ref.repository, digest);
-    const summary = summarizeManifest(fetched.bytes, fetched.contentType);
-    if (summary.kind !== 'other') this.ctx.known.remember(digest, summary);
-    return summary;
+    const facts = readManifestFacts(fetched.bytes, fetched.contentType);
+    if (facts.kind !== 'other') this.ctx.known.remember(digest, facts);
+    return facts;
   }
 
   /** The platform of an image manifest: named by its index, by the cache, else read from its config. */
-  private async platformOf(digest: string, summary: Extract<KnownSummary, { kind: 'image' }>): Promise<Platform | undefined> {
+  private async platformOf(digest: string, facts: Extract<ComparableFacts, { kind: 'image' }>): Promise<Platform | undefined> {
     // In the scanned registry nothing is read, and a platform learned by chance (the cache) would make the report differ by run.
     if (this.inScannedRegistry) return undefined;
-    if (summary.platform !== undefined) return parsePlatformText(summary.platform);
-    const config = await this.ctx.client.getBlob(this.ref.registry, this.ref.repository, summary.imageId);
+    if (facts.platform !== undefined) return parsePlatformText(facts.platform);
+    const config = await this.ctx.client.getBlob(this.ref.registry, this.ref.repository, facts.imageId);
     let platform: Platform;
     try {
       platform = parseConfigPlatform(config);
     } catch (err) {
-      throw new ResolveError(`config ${summary.imageId}: ${(err as Error).message}`, 'invalid', { cause: err });
+      throw new ResolveError(`config ${facts.imageId}: ${(err as Error).message}`, 'invalid', { cause: err });
     }
-    this.ctx.known.remember(digest, { ...summary, platform: formatPlatform(platform) });
+    this.ctx.known.remember(digest, { ...facts, platform: formatPlatform(platform) });
     return platform;
   }
 
-  async images(digest: string, summary: KnownSummary, depth: number, named?: Platform): Promise<SourceImage[]> {
+  async images(digest: string, facts: ComparableFacts, depth: number, named?: Platform): Promise<SourceImage[]> {
     const { filter } = this.ctx;
-    if (summary.kind === 'image') {
-      const platform = named ?? (await this.platformOf(digest, summary));
+    if (facts.kind === 'image') {
+      const platform = named ?? (await this.platformOf(digest, facts));
       // An image whose platform nothing names can only be in the scanned registry; it is compared whatever --platform says.
       if (platform && !filter.accepts(platform)) {
         if (depth === 0)
           throw new ResolveError(`the image is ${formatPlatform(platform)}, which --platform ${filter.describe()} excludes`, 'platform');
         return [];
       }
-      return [{ platform: platform ? formatPlatform(platform) : UNKNOWN_PLATFORM, manifestDigest: digest, imageId: summary.imageId }];
+      return [{ platform: platform ? formatPlatform(platform) : UNKNOWN_PLATFORM, manifestDigest: digest, imageId: facts.imageId }];
     }
     if (depth >= MAX_INDEX_DEPTH) throw new ResolveError(`indexes nested deeper than ${MAX_INDEX_DEPTH} levels`, 'invalid');
-    const platformEntries = summary.children.filter((c) => !c.attestation);
+    const platformEntries = facts.children.filter((c) => !c.attestation);
     const children = platformEntries.map((c) => ({ ...c, parsed: c.platform ? parsePlatformText(c.platform) : undefined }));
     const accepted = children.filter((c) => !c.parsed || filter.accepts(c.parsed));
     if (accepted.length === 0) {
@@ -150,12 +150,12 @@ class SourceResolver {
     }
     const nested = await Promise.all(
       accepted.map(async (c) => {
-        const child = await this.anySummary(c.digest);
+        const child = await this.anyFacts(c.digest);
         // An artifact an index lists (a signature, an SBOM) is no platform image; anything else unreadable fails the source.
         if (child.kind === 'artifact') return [];
         const problem = notComparable(c.digest, child);
         if (problem) throw problem;
-        return this.images(c.digest, child as KnownSummary, depth + 1, c.parsed);
+        return this.images(c.digest, child as ComparableFacts, depth + 1, c.parsed);
       }),
     );
     return nested.flat();
@@ -168,7 +168,7 @@ export async function resolveSource(ctx: ResolveContext, ref: ImageReference): P
   try {
     const resolver = new SourceResolver(ctx, ref, (await ctx.scanned?.isScanned(ref.registry)) ?? false);
     digest = await resolver.topDigest();
-    const images = await resolver.images(digest, await resolver.summary(digest), 0);
+    const images = await resolver.images(digest, await resolver.facts(digest), 0);
     if (images.length === 0) throw new ResolveError(`no platform image matches --platform ${ctx.filter.describe()}`, 'platform');
     return { ok: true, digest, images };
   } catch (err) {

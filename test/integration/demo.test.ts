@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
 import { REPO_ROOT } from '../support/run-cli';
 
@@ -51,7 +51,7 @@ test('the demo scans the sample input against the bundled stand-ins and reports 
     expect(await readFile(join(out, 'missing.txt'), 'utf8')).toMatch(/demo\/db:16\n.*demo\/tool:1\.36\n$/);
     // The migration plan and the page a person opens.
     expect(run.stdout).toContain(`${join(out, 'report.html')}`);
-    const plan = JSON.parse(await readFile(join(out, 'plan.json'), 'utf8')) as MigrationPlan;
+    const plan = JSON.parse(await readFile(join(out, 'plan.json'), 'utf8')) as MigrationPlanJson;
     expect(plan.copies.map((c) => [c.line, c.status, c.targetRepository, c.targetTag, c.platforms])).toEqual([
       [4, 'partial', 'demo/db', '16', ['linux/arm64/v8']],
       [5, 'absent', 'demo/tool', '1.36', ['linux/amd64']],

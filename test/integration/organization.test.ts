@@ -23,7 +23,7 @@ import { EcrRegistryId, formatEcrHost } from '../../scanner/oci/ecr-host';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';
 import { OrganizationRequest } from '../../scanner/org/scope';
 import { runScan } from '../../scanner/scan';
-import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
 
 const CALLER = '111111111111';
@@ -116,7 +116,7 @@ afterAll(async () => {
 interface OrgRun {
   exitCode: number;
   report: Report;
-  plan: MigrationPlan;
+  plan: MigrationPlanJson;
   files: Record<string, string>;
   log: string;
 }
@@ -166,7 +166,7 @@ async function scanOrganization(
     return {
       exitCode: result.exitCode,
       report: JSON.parse(files['report.json']!) as Report,
-      plan: JSON.parse(files['plan.json']!) as MigrationPlan,
+      plan: JSON.parse(files['plan.json']!) as MigrationPlanJson,
       files,
       log: lines.join('\n'),
     };

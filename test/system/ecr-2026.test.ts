@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
 import {
   EcrEmulator,
@@ -29,7 +29,7 @@ let registry: RegistryHandle | undefined;
 let ecr: EcrEmulator | undefined;
 let run: CliRun;
 let report: Report;
-let plan: MigrationPlan;
+let plan: MigrationPlanJson;
 const out = () => join(work, 'out');
 const squatter = imageManifest('squatter', true, ['1']);
 
@@ -68,7 +68,7 @@ beforeAll(async () => {
   await writeFile(input, [src('twin:1'), src('lonely:1'), src('chart:1.0.0'), src('sbom:1'), ''].join('\n'));
   run = await runCli(['--input', input, '--out', out()], standInEnv({ home: work, ecrEndpoint: ecr.endpoint }));
   report = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8')) as Report;
-  plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlan;
+  plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlanJson;
 }, 120_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, EcrStoreContent, loadFromRegistry, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { RegistryHandle, startRegistry } from '../support/registry';
@@ -40,7 +40,7 @@ let target: RegistryHandle | undefined;
 let ecr: EcrEmulator | undefined;
 let s3: S3ServerHandle | undefined;
 let run: CliRun;
-let plan: MigrationPlan;
+let plan: MigrationPlanJson;
 let host = '';
 const out = () => join(work, 'out');
 
@@ -67,7 +67,7 @@ beforeAll(async () => {
     ['--input', input, '--out', out(), '--s3-uri', 's3://reports/run-1', '--target-prefix', 'migrated/'],
     standInEnv({ home: work, ecrEndpoint: ecr.endpoint, s3Endpoint: s3.endpoint }),
   );
-  plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlan;
+  plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlanJson;
 }, 120_000);
 
 afterAll(async () => {
@@ -205,7 +205,7 @@ test('copy.sh copies for real into a stand-in registry, then a re-scan finds eve
     const relabelledMatch = rescan.report.sources.find((s) => s.line === 7)!.images[0]!.matches[0]!;
     expect(relabelledMatch).toMatchObject({ uri: `${ECR_HOST}/migrated/src/relabelled:1`, matchedBy: 'manifest' });
     // The new plan holds only what is still missing, and with its rival gone lonely:1 is no longer in conflict.
-    const again = JSON.parse(await written('plan.json')) as MigrationPlan;
+    const again = JSON.parse(await written('plan.json')) as MigrationPlanJson;
     expect(again.copies).toEqual([expect.objectContaining({ line: 4, targetRepository: 'migrated/src/lonely', targetTag: '1' })]);
     expect(again.copies[0]!.conflict).toBeUndefined();
     expect(again.createRepositories).toEqual(['migrated/src/lonely']);

@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
 import { cosignSignature } from '../../emulator/ecr/artifacts';
 import { pushArtifact, ReferrersRegistry, startReferrersRegistry } from '../support/referrers-registry';
@@ -22,7 +22,7 @@ let fixture: SourceFixture;
 let withApi: ReferrersRegistry;
 let run: CliRun;
 let report: Report;
-let plan: MigrationPlan;
+let plan: MigrationPlanJson;
 let copySh = '';
 let regsync = '';
 const digests = { bundle: '', sbom: '', cosign: '' };
@@ -67,7 +67,7 @@ beforeAll(async () => {
   const out = join(fixture.work, 'out');
   run = await runCli(['--input', input, '--out', out], standInEnv({ home: fixture.work, ecrEndpoint: fixture.ecr.endpoint }));
   report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
-  plan = JSON.parse(await readFile(join(out, 'plan.json'), 'utf8')) as MigrationPlan;
+  plan = JSON.parse(await readFile(join(out, 'plan.json'), 'utf8')) as MigrationPlanJson;
   copySh = await readFile(join(out, 'copy.sh'), 'utf8');
   regsync = await readFile(join(out, 'regsync.yml'), 'utf8');
 }, 120_000);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, screenshotReport } from '../../demo/screenshot';
 import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { parseReference } from '../../scanner/oci/reference';
 import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
 
@@ -95,7 +96,7 @@ const plan: MigrationPlan = {
       ...copy,
       line: 2,
       input: 'quay.io/org/app:1',
-      reference: 'quay.io/org/app:1',
+      reference: parseReference('quay.io/org/app:1'),
       sourceDigest: d('d'),
       status: 'partial',
       platforms: ['linux/arm64/v8'],
@@ -106,7 +107,7 @@ const plan: MigrationPlan = {
       ...copy,
       line: 3,
       input: 'ghcr.io/example/tool:2',
-      reference: 'ghcr.io/example/tool:2',
+      reference: parseReference('ghcr.io/example/tool:2'),
       sourceDigest: d('4'),
       status: 'absent',
       targetRepository: 'example/tool',

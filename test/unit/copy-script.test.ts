@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCopyScript } from '../../scanner/plan/copy-script';
 import { MigrationPlan, PlannedCopy } from '../../scanner/plan/plan-types';
+import { parseReference } from '../../scanner/oci/reference';
 import { renderRegsync } from '../../scanner/plan/regsync';
 import { commentText, shellQuote } from '../../scanner/plan/shell';
 
@@ -17,7 +18,7 @@ const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const copy = (over: Partial<PlannedCopy>): PlannedCopy => ({
   line: 1,
   input: 'quay.io/org/app:1',
-  reference: 'quay.io/org/app:1',
+  reference: parseReference('quay.io/org/app:1'),
   sourceDigest: d('a'),
   status: 'absent',
   platforms: ['linux/amd64'],
@@ -35,7 +36,7 @@ const plan: MigrationPlan = {
     copy({
       line: 2,
       input: 'nginx:1.25',
-      reference: 'docker.io/library/nginx:1.25',
+      reference: parseReference('docker.io/library/nginx:1.25'),
       sourceDigest: d('b'),
       status: 'partial',
       platforms: ['linux/arm64/v8'],
@@ -46,7 +47,7 @@ const plan: MigrationPlan = {
     copy({
       line: 3,
       input: 'ghcr.io/o/t@' + d('c'),
-      reference: 'ghcr.io/o/t@' + d('c'),
+      reference: parseReference('ghcr.io/o/t@' + d('c')),
       sourceDigest: d('c'),
       targetRepository: 'o/t',
       targetTag: null,
@@ -54,14 +55,14 @@ const plan: MigrationPlan = {
     copy({
       line: 4,
       input: 'quay.io/x/y:1',
-      reference: 'quay.io/x/y:1',
+      reference: parseReference('quay.io/x/y:1'),
       targetRepository: 'x/y',
       conflict: 'x/y:1 is also claimed by line 5',
     }),
     copy({
       line: 6,
       input: 'quay.io/a__b:1',
-      reference: 'quay.io/a__b:1',
+      reference: parseReference('quay.io/a__b:1'),
       targetRepository: 'a__b',
       invalidTarget: 'not a valid ECR name',
     }),
@@ -219,14 +220,14 @@ describe('copy.sh', () => {
   });
 
   test('no registry known and no TARGET_REGISTRY: stops before copying anything', () => {
-    const run = runScript(renderCopyScript({ ...plan, target: { registry: '', prefix: '' } }));
+    const run = runScript(renderCopyScript({ ...plan, target: { prefix: '' } }));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/set TARGET_REGISTRY=/);
     expect(calls()).toEqual([]);
   });
 
   test('an empty plan is a script that copies nothing and succeeds, even with no registry known (an empty input.txt)', () => {
-    const run = runScript(renderCopyScript({ target: { registry: '', prefix: '' }, schemaVersion: 1, copies: [], createRepositories: [] }));
+    const run = runScript(renderCopyScript({ target: { prefix: '' }, schemaVersion: 1, copies: [], createRepositories: [] }));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('copy.sh: 0 of 0 copies made');
@@ -266,7 +267,8 @@ describe('copy.sh', () => {
       copies: [
         copy({
           input: evil,
-          reference: `evil.example/a${evil}:1`,
+          // Typed values from elsewhere than the parser: still quoted, never split.
+          reference: { registry: 'evil.example', repository: `a${evil}`, tag: '1' },
           sourceDigest: `sha256:${evil}`,
           targetRepository: `r${evil}`,
           targetTag: `t${evil}`,
@@ -293,7 +295,6 @@ describe('copy.sh', () => {
         'copy',
         '--all',
         '--preserve-digests',
-        // sourceRepositoryOf drops the text after the last ':' that follows the last '/'.
         `docker://evil.example/a${evil}@sha256:${evil}`,
         `docker://reg${evil}/r${evil}:t${evil}`,
       ],
@@ -336,11 +337,14 @@ describe('regsync.yml', () => {
   test('nothing to copy is an empty sync list; a value that is not plainly a reference is left out, never templated', () => {
     expect(renderRegsync({ ...plan, copies: [] })).toContain('\nsync: []\n');
     // No account known: the registry comes from the environment, as in copy.sh.
-    const unknown = renderRegsync({ ...plan, target: { registry: '', prefix: '' } });
+    const unknown = renderRegsync({ ...plan, target: { prefix: '' } });
     expect(unknown).toContain('  - registry: "{{env \\"TARGET_REGISTRY\\"}}"\n');
     expect(unknown).toContain(`    target: "{{env \\"TARGET_REGISTRY\\"}}/org/app:1"\n`);
     const evil = 'quay.io/x/{{env "HOME"}}\n- source: a';
-    const out = renderRegsync({ ...plan, copies: [copy({ input: evil, reference: `${evil}:1` })] });
+    const out = renderRegsync({
+      ...plan,
+      copies: [copy({ input: evil, reference: { registry: 'quay.io', repository: evil.slice('quay.io/'.length), tag: '1' } })],
+    });
     // regsync templates source and target values, not comments.
     for (const line of out.split('\n')) if (!line.trim().startsWith('#')) expect(line).not.toContain('{{');
     expect(out).toContain('sync: []\n  # not synced, line 1: quay.io/x/{{env "HOME"}} - source: a: not a plain image reference\n');

@@ -1,12 +1,12 @@
 /** The digest cache file, format 3: round trip, validation, the checksum trailer, and older formats rebuilt. */
 import { createHash } from 'node:crypto';
 import { parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
-import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
+import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 
 const digest = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
 
-const entries: Array<[string, ManifestSummary]> = [
+const entries: Array<[string, ManifestFacts]> = [
   [digest('image'), { kind: 'image', imageId: digest('config'), sizeBytes: 31_457_280 }],
   [digest('big'), { kind: 'image', imageId: digest('config2'), sizeBytes: 6_000_000_000 }],
   [
@@ -28,7 +28,7 @@ const entries: Array<[string, ManifestSummary]> = [
   ],
 ];
 
-function tableOf(list: Array<[string, ManifestSummary]>): ManifestTable {
+function tableOf(list: Array<[string, ManifestFacts]>): ManifestTable {
   const table = new ManifestTable();
   for (const [d, s] of list) table.set(d, s);
   return table;
@@ -51,7 +51,7 @@ test('what is saved reads back exactly, one line per entry between header and tr
 });
 
 test('a large cache is written in chunks and still reads back', () => {
-  const list: Array<[string, ManifestSummary]> = Array.from({ length: 3000 }, (_, i) => [
+  const list: Array<[string, ManifestFacts]> = Array.from({ length: 3000 }, (_, i) => [
     digest(`m${i}`),
     { kind: 'image', imageId: digest(`c${i}`), sizeBytes: i },
   ]);

@@ -2,7 +2,7 @@
 import { duplicatesAcross } from '../../scanner/org/duplicates-across';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { EcrPlatformImage } from '../../scanner/ecr/types';
-import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
+import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
 const image = (repository: string, digest: string, imageId: string): EcrPlatformImage => ({
@@ -11,7 +11,7 @@ const image = (repository: string, digest: string, imageId: string): EcrPlatform
   imageId,
   tags: [],
 });
-const summary = (imageId: string, sizeBytes: number): ManifestSummary => ({ kind: 'image', imageId, sizeBytes }) as ManifestSummary;
+const summary = (imageId: string, sizeBytes: number): ManifestFacts => ({ kind: 'image', imageId, sizeBytes }) as ManifestFacts;
 
 function registry(accountId: string, region: string, images: EcrPlatformImage[], sizes: Record<string, number>) {
   return staticInventory({

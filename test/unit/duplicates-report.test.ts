@@ -1,6 +1,6 @@
 /** ecrDuplicates in report.json, its summary, and the report.md section. */
 import { staticInventory } from '../../scanner/ecr/static-inventory';
-import { ManifestSummary } from '../../scanner/ecr/manifest-summary';
+import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { parseInput } from '../../scanner/input/input-file';
 import { indexInventory } from '../../scanner/match/match';
 import { buildReport, summarizeDuplicates } from '../../scanner/report/build-report';
@@ -8,7 +8,7 @@ import { formatBytes } from '../../scanner/output/format-bytes';
 import { renderDuplicatesMarkdown, renderMarkdown } from '../../scanner/output/render';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
-const image = (config: string, sizeBytes: number): ManifestSummary => ({ kind: 'image', imageId: d(config), sizeBytes });
+const image = (config: string, sizeBytes: number): ManifestFacts => ({ kind: 'image', imageId: d(config), sizeBytes });
 
 const inventory = staticInventory({
   accountId: '123456789012',

@@ -1,12 +1,12 @@
 /**
- * The compact ECR inventory: digest interning, manifest summaries in columns,
+ * The compact ECR inventory: digest interning, manifest facts in columns,
  * rows per (repository, manifest digest), grouping by image ID, duplicates
- * and their sizes. No network: listings and summaries are fed in directly.
+ * and their sizes. No network: listings and facts are fed in directly.
  */
 import { createHash } from 'node:crypto';
 import { DigestTable } from '../../scanner/ecr/digest-table';
 import { InventoryStore, RepositoryListing } from '../../scanner/ecr/inventory-store';
-import { ManifestSummary, summarizeManifest } from '../../scanner/ecr/manifest-summary';
+import { ManifestFacts, readManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 import { MediaType } from '../../scanner/oci/media-types';
 
@@ -44,11 +44,11 @@ describe('DigestTable', () => {
 });
 
 describe('ManifestTable', () => {
-  test('keeps summaries exactly, while its columns grow', () => {
+  test('keeps facts exactly, while its columns grow', () => {
     const table = new ManifestTable();
-    const summaries = new Map<string, ManifestSummary>();
+    const facts = new Map<string, ManifestFacts>();
     for (let i = 0; i < 5000; i++) {
-      const s: ManifestSummary =
+      const s: ManifestFacts =
         i % 10 === 0
           ? {
               kind: 'index',
@@ -63,9 +63,9 @@ describe('ManifestTable', () => {
             ? { kind: 'other', reason: 'Docker schema 1 manifest' }
             : { kind: 'image', imageId: digest(`config${i}`), sizeBytes: i * 1_000_003 };
       table.set(digest(`m${i}`), s);
-      summaries.set(digest(`m${i}`), s);
+      facts.set(digest(`m${i}`), s);
     }
-    for (const [d, s] of summaries) expect(table.peek(d)).toEqual(s);
+    for (const [d, s] of facts) expect(table.peek(d)).toEqual(s);
     expect(table.size).toBe(5000);
     expect(table.peek(digest('never'))).toBeUndefined();
   });
@@ -81,7 +81,7 @@ describe('ManifestTable', () => {
   });
 });
 
-describe('summarizeManifest', () => {
+describe('readManifestFacts', () => {
   test('an image: its config digest and config plus layer sizes', () => {
     const manifest = {
       schemaVersion: 2,
@@ -92,7 +92,7 @@ describe('summarizeManifest', () => {
         { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digest('l2'), size: 300_000 },
       ],
     };
-    expect(summarizeManifest(JSON.stringify(manifest), undefined)).toEqual({ kind: 'image', imageId: digest('cfg'), sizeBytes: 321_000 });
+    expect(readManifestFacts(JSON.stringify(manifest), undefined)).toEqual({ kind: 'image', imageId: digest('cfg'), sizeBytes: 321_000 });
   });
 
   test("an index: each child's platform, attestations marked", () => {
@@ -112,7 +112,7 @@ describe('summarizeManifest', () => {
         { mediaType: MediaType.ociManifest, digest: digest('bare'), size: 1 },
       ],
     };
-    expect(summarizeManifest(Buffer.from(JSON.stringify(index)), undefined)).toEqual({
+    expect(readManifestFacts(Buffer.from(JSON.stringify(index)), undefined)).toEqual({
       kind: 'index',
       children: [
         { digest: digest('amd'), platform: 'linux/amd64' },
@@ -124,14 +124,14 @@ describe('summarizeManifest', () => {
   });
 
   test('schema 1 is "other", kept so it is not fetched again', () => {
-    expect(summarizeManifest('{"schemaVersion":1,"name":"x"}', undefined)).toMatchObject({ kind: 'other' });
+    expect(readManifestFacts('{"schemaVersion":1,"name":"x"}', undefined)).toMatchObject({ kind: 'other' });
   });
 });
 
-/** A store from plain data: repository -> [digest, tags], and summaries by digest. */
-function storeOf(repositories: Record<string, Array<[string, string[]]>>, summaries: Record<string, ManifestSummary>): InventoryStore {
+/** A store from plain data: repository -> [digest, tags], and facts by digest. */
+function storeOf(repositories: Record<string, Array<[string, string[]]>>, facts: Record<string, ManifestFacts>): InventoryStore {
   const manifests = new ManifestTable();
-  for (const [d, s] of Object.entries(summaries)) manifests.set(d, s);
+  for (const [d, s] of Object.entries(facts)) manifests.set(d, s);
   const store = new InventoryStore(manifests);
   for (const [name, entries] of Object.entries(repositories)) {
     const listing = new RepositoryListing(manifests);
@@ -145,7 +145,7 @@ function storeOf(repositories: Record<string, Array<[string, string[]]>>, summar
   return store;
 }
 
-const image = (config: string, sizeBytes: number): ManifestSummary => ({ kind: 'image', imageId: digest(config), sizeBytes });
+const image = (config: string, sizeBytes: number): ManifestFacts => ({ kind: 'image', imageId: digest(config), sizeBytes });
 
 describe('InventoryStore: grouping and duplicates', () => {
   const m = (label: string) => digest(`manifest ${label}`);
@@ -208,7 +208,7 @@ describe('InventoryStore: grouping and duplicates', () => {
   });
 
   test("an index's children carry its tags; its attestations are no images; the children duplicate across repositories", () => {
-    const index: ManifestSummary = {
+    const index: ManifestFacts = {
       kind: 'index',
       children: [
         { digest: m('amd'), platform: 'linux/amd64' },
@@ -216,7 +216,7 @@ describe('InventoryStore: grouping and duplicates', () => {
         { digest: m('att'), platform: 'unknown/unknown', attestation: true },
       ],
     };
-    const summaries = {
+    const facts = {
       [m('index')]: index,
       [m('amd')]: image('AMD', 10),
       [m('arm')]: image('ARM', 20),
@@ -239,7 +239,7 @@ describe('InventoryStore: grouping and duplicates', () => {
           [m('att'), []],
         ],
       },
-      summaries,
+      facts,
     );
     expect(store.imagesWithId(digest('ARM')).sort((a, b) => (a.repository < b.repository ? -1 : 1))).toEqual([
       { repository: 'app', manifestDigest: m('arm'), imageId: digest('ARM'), tags: ['arm-only', '2.0', 'latest'] },

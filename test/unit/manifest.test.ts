@@ -1,5 +1,5 @@
 import { artifactTypeOf, isAttestation, ManifestError, parseConfigPlatform, parseManifest } from '../../scanner/oci/manifest';
-import { describeArtifact, summarizeManifest } from '../../scanner/ecr/manifest-summary';
+import { describeArtifact, readManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { MediaType } from '../../scanner/oci/media-types';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
@@ -124,12 +124,12 @@ describe('artifacts are not images', () => {
     expect(artifactTypeOf(parseManifest(bytes(doc)))).toBe(expected);
   });
 
-  test('ECR summaries: an artifact keeps its type, size and subject, never an image ID', () => {
+  test('manifest facts from ECR: an artifact keeps its type, size and subject, never an image ID', () => {
     const signature = manifest(
       { artifactType: 'application/vnd.cncf.notary.signature', subject: { mediaType: MediaType.ociManifest, digest: d('s'), size: 9 } },
       'application/vnd.oci.empty.v1+json',
     );
-    expect(summarizeManifest(JSON.stringify(signature), MediaType.ociManifest)).toEqual({
+    expect(readManifestFacts(JSON.stringify(signature), MediaType.ociManifest)).toEqual({
       kind: 'artifact',
       artifactType: 'application/vnd.cncf.notary.signature',
       sizeBytes: 42,

@@ -1,5 +1,6 @@
 /** The migration plan from a report: naming, prefix, conflicts, invalid names, repositories to create. */
 import { buildPlan, planTargetOf } from '../../scanner/plan/build-plan';
+import { planJson } from '../../scanner/plan/plan-json';
 import {
   ecrNameProblem,
   normalizeTargetPrefix,
@@ -8,7 +9,9 @@ import {
   TargetPrefixError,
 } from '../../scanner/plan/target-name';
 import { EcrInventory } from '../../scanner/ecr/types';
-import { Report, ReportImage, ReportSource } from '../../scanner/report/report-types';
+import { ReportImage } from '../../scanner/report/report-types';
+import { ReferencedSource } from '../../scanner/report/build-report';
+import { parseReference } from '../../scanner/oci/reference';
 import { parseCliArgs, UsageError } from '../../scanner/cli-args';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 
@@ -30,17 +33,14 @@ const image = (platform: string, found: boolean): ReportImage => ({
   matches: found ? [match] : [],
 });
 
-function source(line: number, input: string, reference: string, digest: string, images: ReportImage[]): ReportSource {
+function source(line: number, input: string, reference: string, digest: string, images: ReportImage[]): ReferencedSource {
   const found = images.filter((i) => i.matches.length > 0).length;
   const status = found === images.length ? 'present' : found > 0 ? 'partial' : 'absent';
-  return { line, input, reference, digest, status, images };
+  return { source: { line, input, reference, digest, status, images }, reference: parseReference(reference) };
 }
 
-function reportOf(sources: ReportSource[]): Report {
-  const summary = { sources: sources.length, present: 0, partial: 0, absent: 0, error: 0 };
-  for (const s of sources) summary[s.status]++;
-  return { schemaVersion: 1, generatedAt: '2026-11-22T10:00:00.000Z', ecr: [], summary, sources };
-}
+// The plan is built from the report's sources of valid entries (an invalid line has no reference to copy).
+const reportOf = (sources: ReferencedSource[]): ReferencedSource[] => sources;
 
 const target = { registry: REGISTRY, repositoryNames: ['library/nginx', 'unrelated'] };
 
@@ -71,10 +71,10 @@ describe('target names', () => {
   });
 
   test('the source repository of a reference: tag and digest dropped, a port kept', () => {
-    expect(sourceRepositoryOf('docker.io/library/nginx:1.25')).toBe('docker.io/library/nginx');
-    expect(sourceRepositoryOf('localhost:5000/a/b:1@' + d('a'))).toBe('localhost:5000/a/b');
-    expect(sourceRepositoryOf('localhost:5000/a/b@' + d('a'))).toBe('localhost:5000/a/b');
-    expect(sourceRepositoryOf('localhost:5000/a/b')).toBe('localhost:5000/a/b');
+    expect(sourceRepositoryOf(parseReference('nginx:1.25'))).toBe('docker.io/library/nginx');
+    expect(sourceRepositoryOf(parseReference('localhost:5000/a/b:1@' + d('a')))).toBe('localhost:5000/a/b');
+    expect(sourceRepositoryOf(parseReference('localhost:5000/a/b@' + d('a')))).toBe('localhost:5000/a/b');
+    expect(sourceRepositoryOf(parseReference('localhost:5000/a/b'))).toBe('localhost:5000/a/b');
   });
 });
 
@@ -85,7 +85,6 @@ describe('buildPlan', () => {
       source(2, 'quay.io/org/app:1', 'quay.io/org/app:1', d('b'), [image('linux/amd64', false)]),
       source(3, 'ghcr.io/o/tool@' + d('c'), 'ghcr.io/o/tool@' + d('c'), d('c'), [image('linux/amd64', false)]),
       source(4, 'present:1', 'docker.io/library/present:1', d('d'), [image('linux/amd64', true)]),
-      { line: 5, input: 'Bad Line', status: 'error', error: 'invalid reference', images: [] },
       source(6, 'quay.io/org/app:2@' + d('9'), 'quay.io/org/app:2@' + d('9'), d('9'), [image('linux/amd64', false)]),
     ]);
     expect(buildPlan(report, target, '')).toEqual({
@@ -95,7 +94,7 @@ describe('buildPlan', () => {
         {
           line: 1,
           input: 'nginx:1.25',
-          reference: 'docker.io/library/nginx:1.25',
+          reference: { registry: 'docker.io', repository: 'library/nginx', tag: '1.25' },
           sourceDigest: d('a'),
           status: 'partial',
           platforms: ['linux/arm64/v8'],
@@ -106,7 +105,7 @@ describe('buildPlan', () => {
         {
           line: 2,
           input: 'quay.io/org/app:1',
-          reference: 'quay.io/org/app:1',
+          reference: { registry: 'quay.io', repository: 'org/app', tag: '1' },
           sourceDigest: d('b'),
           status: 'absent',
           platforms: ['linux/amd64'],
@@ -117,7 +116,7 @@ describe('buildPlan', () => {
         {
           line: 3,
           input: 'ghcr.io/o/tool@' + d('c'),
-          reference: 'ghcr.io/o/tool@' + d('c'),
+          reference: { registry: 'ghcr.io', repository: 'o/tool', digest: d('c') },
           sourceDigest: d('c'),
           status: 'absent',
           platforms: ['linux/amd64'],
@@ -201,8 +200,8 @@ describe('buildPlan', () => {
       repositoryNames: ['a', 'b'],
     });
     expect(planTargetOf([inv('123456789012', 'cn-north-1', [])]).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
-    expect(planTargetOf([inv(undefined, 'us-east-1', [])]).registry).toBe('');
-    expect(planTargetOf([])).toEqual({ registry: '', repositoryNames: [] });
+    expect(planTargetOf([inv(undefined, 'us-east-1', [])]).registry).toBeUndefined();
+    expect(planTargetOf([])).toEqual({ repositoryNames: [] });
   });
 });
 
@@ -258,5 +257,31 @@ describe('target tags ECR already holds', () => {
   test('planTargetTags: every tagged source, under the prefix', () => {
     const sources = [{ reference: { repository: 'library/nginx', tag: '1.25' } }, { reference: { repository: 'org/app', tag: undefined } }];
     expect([...planTargetTags(sources, 'mirror')]).toEqual(['mirror/library/nginx:1.25']);
+  });
+});
+
+describe('plan.json', () => {
+  test("references as canonical text, an unknown registry as '', fields in the contract's order", () => {
+    const plan = buildPlan(
+      [source(1, 'nginx', 'docker.io/library/nginx:latest', d('a'), [image('linux/amd64', false)])],
+      { repositoryNames: [] },
+      '',
+    );
+    expect(plan.target.registry).toBeUndefined();
+    const json = planJson(plan);
+    expect(json.target).toEqual({ registry: '', prefix: '' });
+    expect(json.copies[0]!.reference).toBe('docker.io/library/nginx:latest');
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'target', 'copies', 'createRepositories']);
+    expect(Object.keys(json.copies[0]!)).toEqual([
+      'line',
+      'input',
+      'reference',
+      'sourceDigest',
+      'status',
+      'platforms',
+      'targetRepository',
+      'targetTag',
+      'repositoryExists',
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { indexInventory } from '../../scanner/match/match';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../../scanner/input/input-file';
-import { buildReport } from '../../scanner/report/build-report';
+import { buildReportWithReferences } from '../../scanner/report/build-report';
 import { buildPlan } from '../../scanner/plan/build-plan';
 import { renderCopyScript } from '../../scanner/plan/copy-script';
 
@@ -25,7 +25,7 @@ const inventory = staticInventory({
 
 function scan(resolved: Array<[string, ResolvedSource]>) {
   const { entries } = parseInput(Buffer.from(resolved.map(([ref]) => ref).join('\n')));
-  const report = buildReport({
+  const { report, referenced } = buildReportWithReferences({
     entries,
     resolved: new Map(resolved.map(([ref, r]) => [`docker.io/library/${ref}`, r])),
     inventories: [inventory],
@@ -34,7 +34,7 @@ function scan(resolved: Array<[string, ResolvedSource]>) {
   });
   return {
     report,
-    plan: buildPlan(report, { registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com', repositoryNames: ['web', 'app'] }, ''),
+    plan: buildPlan(referenced, { registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com', repositoryNames: ['web', 'app'] }, ''),
   };
 }
 

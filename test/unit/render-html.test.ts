@@ -1,5 +1,6 @@
 /** report.html: self-contained, every input-derived value escaped, sections for the plan and ECR duplicates. */
 import { MigrationPlan } from '../../scanner/plan/plan-types';
+import { formatReference, parseReference } from '../../scanner/oci/reference';
 import { formatBytes } from '../../scanner/output/format-bytes';
 import { esc, renderHtml } from '../../scanner/output/render-html';
 import { renderReportFiles } from '../../scanner/output/render';
@@ -69,7 +70,7 @@ const plan: MigrationPlan = {
     {
       line: 2,
       input: 'quay.io/org/b:1',
-      reference: 'quay.io/org/b:1',
+      reference: parseReference('quay.io/org/b:1'),
       sourceDigest: d('d'),
       status: 'absent',
       platforms: ['linux/arm64'],
@@ -159,5 +160,9 @@ test('the rendered set holds the plan files, report.html as text/html; charset=u
     ['copy.sh', 'text/x-shellscript; charset=utf-8'],
     ['regsync.yml', 'application/yaml; charset=utf-8'],
   ]);
-  expect(JSON.parse(files.find((f) => f.name === 'plan.json')!.body)).toEqual(plan);
+  // plan.json holds the references as their canonical text.
+  expect(JSON.parse(files.find((f) => f.name === 'plan.json')!.body)).toEqual({
+    ...plan,
+    copies: plan.copies.map((c) => ({ ...c, reference: formatReference(c.reference) })),
+  });
 });

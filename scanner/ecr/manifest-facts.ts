@@ -1,6 +1,6 @@
 /**
  * What the scanner keeps of a manifest, from ECR or from a source registry.
- * Manifests are content-addressed, so a summary keyed by digest never goes
+ * Manifests are content-addressed, so facts keyed by digest never goes
  * stale: that is what makes the digest cache safe.
  */
 import { artifactTypeOf, isAttestation, ManifestError, manifestFromJson, parseManifestJson } from '../oci/manifest';
@@ -15,7 +15,7 @@ export interface IndexChild {
   attestation?: true;
 }
 
-export type ManifestSummary =
+export type ManifestFacts =
   /**
    * sizeBytes: config size plus the sizes of the layers the manifest lists (compressed, as stored).
    * platform: known only when something named it (a source image's config, read once and cached); ECR's API never does.
@@ -52,8 +52,8 @@ export function describeArtifact(artifactType: string): string {
   return `an OCI artifact of type ${artifactType}`;
 }
 
-/** Summarises manifest text (ECR returns it as a string) or bytes. */
-export function summarizeManifest(manifest: string | Uint8Array, mediaType: string | undefined): ManifestSummary {
+/** The facts of manifest text (ECR returns it as a string) or bytes. */
+export function readManifestFacts(manifest: string | Uint8Array, mediaType: string | undefined): ManifestFacts {
   try {
     const doc = parseManifestJson(typeof manifest === 'string' ? manifest : Buffer.from(manifest).toString('utf8'));
     const parsed = manifestFromJson(doc, mediaType);
