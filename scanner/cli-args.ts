@@ -48,7 +48,7 @@ Options:
   --target-prefix <prefix>    the plan copies each source to <prefix>/<its path>
                               in ECR (default: its path, e.g. library/nginx)
   --cache <file | s3://bucket/key>
-                              keep ECR manifest summaries between runs so a
+                              keep what was read of manifests between runs so a
                               re-scan reads only new manifests (default: off)
   --region <region>           scan this region's registries (repeatable; with
                               --account or --organization; default: the SDK's region)
