@@ -10,7 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CONTEXT_DEFAULTS } from '../../lib/config';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../../lib/ecr-duplicate-scanner-stack';
 import { KMS_KEY_ARN, SECRET_ARN } from './variant-contexts';
-import { Synthesized, logicalIdOf, placeholderBundleDir, projectEnvironment, roleStatements, scanSettings } from './synth';
+import { Synthesized, logicalIdOf, placeholderBundleDir, projectEnvironment, roleStatements, scanSettings, synth } from './synth';
 
 type Json = Record<string, any>;
 
@@ -46,14 +46,8 @@ describe('explicit props in a plain App (no context)', () => {
     expect(reports.Properties.LifecycleConfiguration.Rules).toEqual(
       expect.arrayContaining([expect.objectContaining({ ExpirationInDays: CONTEXT_DEFAULTS.reportRetentionDays })]),
     );
-    expect(scanSettings(s)).toEqual({
-      INPUT_FILE: 'input.txt',
-      REPORT_PREFIX: 'reports',
-      RUN_FOLDER: 'reports/{timestamp}-{run}/',
-      LATEST_FOLDER: 'reports/latest/',
-      DIGEST_CACHE_KEY: 'reports/cache/digest-cache.json',
-      SCAN_COMPUTE: 'lambda',
-    });
+    // The same settings file as this app's context defaults give.
+    expect(scanSettings(s)).toEqual(scanSettings(synth()));
     t.resourceCountIs('AWS::SNS::Topic', 0);
     t.resourceCountIs('AWS::Events::Rule', 1); // the CodeCommit push rule only: no schedule
   });
