@@ -6,7 +6,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, readConfig } from '../lib/config';
-import { addScannerStacks } from '../lib/scanner-app';
+import { addScannerStacks } from './scanner-app';
 import { bundleScanner } from '../scripts/bundle-scanner';
 
 async function main(): Promise<void> {

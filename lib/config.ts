@@ -190,8 +190,9 @@ const CODECOMMIT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 // Both service prefixes name the same connections; AWS renamed CodeStar Connections to CodeConnections.
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/;
 const REPOSITORY_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
-const MAX_RETENTION_DAYS = 36500;
-const MAX_CONCURRENCY = 256;
+/** Bounds of reportRetentionDays and scanConcurrency, which the stack holds its props to as well. */
+export const MAX_REPORT_RETENTION_DAYS = 36500;
+export const MAX_SCAN_CONCURRENCY = 256;
 // S3 keys are at most 1,024 bytes; a run folder adds a timestamp, a run id (36) and a file name under the prefix.
 const MAX_S3_KEY = 1024;
 const MAX_REPORT_PREFIX = 900;
@@ -308,11 +309,12 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const inputFile = r.keyPath('inputFile', r.text('inputFile'), 'a relative path');
   const reportPrefix = r.keyPath('reportPrefix', normalizeReportPrefix(r.text('reportPrefix')), 'a key prefix');
   r.maxLength('reportPrefix', reportPrefix, MAX_REPORT_PREFIX, 'the run folders and file names under it must stay within an S3 key');
-  const reportRetentionDays = r.integer('reportRetentionDays', r.text('reportRetentionDays'), 1, MAX_RETENTION_DAYS);
+  const reportRetentionDays = r.integer('reportRetentionDays', r.text('reportRetentionDays'), 1, MAX_REPORT_RETENTION_DAYS);
   const removal = r.text('outputBucketRemovalPolicy').toLowerCase();
   r.check('outputBucketRemovalPolicy', removal, removal === 'retain' || removal === 'destroy', 'expected retain or destroy');
   const concurrencyText = r.raw('scanConcurrency');
-  const scanConcurrency = concurrencyText === undefined ? undefined : r.integer('scanConcurrency', concurrencyText, 1, MAX_CONCURRENCY);
+  const scanConcurrency =
+    concurrencyText === undefined ? undefined : r.integer('scanConcurrency', concurrencyText, 1, MAX_SCAN_CONCURRENCY);
   const source = readSource(r, stackName);
   const compute = readCompute(r);
   const schedule = readSchedule(r);

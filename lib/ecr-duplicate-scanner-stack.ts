@@ -1,20 +1,21 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { ComputeConfig, ScannerConfig } from './config';
+import { CONTEXT_DEFAULTS, MAX_REPORT_RETENTION_DAYS, MAX_SCAN_CONCURRENCY, defaultRepositoryName, isScheduleExpression } from './config';
 import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
 import { S3Input } from './input/s3-input';
 import { ScanInput } from './input/scan-input';
+import { applyProjectFeatureFlags } from './feature-flags';
 import { LambdaComputeRegionRule } from './lambda-compute-region';
 import { acknowledgeNag } from './nag';
 import { ReportStore } from './report-store';
 import { ScanNotifications } from './scan-notifications';
 import { ScanPipeline } from './scan-pipeline';
-import { ScanProject, ScanProjectProps } from './scan-project';
+import { ScanProject, ScanProjectProps, VpcPlacement } from './scan-project';
 import { ReportLayout, ScanSettings, scanSettingsFile } from './scan-settings';
 import { SecretRegionRule } from './secret-region-rule';
 import { ScanSchedule } from './scan-schedule';
@@ -26,16 +27,153 @@ export const SEED_DIRECTORY = join(__dirname, '..', 'seed');
 /** Pipeline artifacts are only needed while an execution runs (and for a retry soon after). */
 export const ARTIFACT_RETENTION_DAYS = 30;
 
-export interface EcrDuplicateScannerStackProps extends StackProps {
-  /** The app's settings, from `readConfig` (lib/config.ts), which holds their defaults. No default. */
-  readonly config: ScannerConfig;
+/** Where input.txt comes from: a CodeCommit repository or an S3 bucket the stack creates, or a connection that exists. */
+export type InputSourceKind = 'codecommit' | 's3' | 'connection';
+
+/**
+ * What the scan itself reads (the Scanner artifact's settings file): the part of the
+ * stack's props that scan.sh receives. Every prop is the stack's, with its default.
+ */
+export interface ScanSettingsProps {
+  /**
+   * Path of input.txt inside the source (repository or zip).
+   * @default 'input.txt'
+   */
+  readonly inputFile?: string;
+  /**
+   * CodeBuild compute: `lambda` starts in seconds and stops at 15 minutes; `ec2` takes
+   * `buildTimeout` and `vpc`.
+   * @default 'lambda'
+   */
+  readonly compute?: 'lambda' | 'ec2';
+  /**
+   * The scanner's `--concurrency`, 1 to 256.
+   * @default the scanner's own default
+   */
+  readonly scanConcurrency?: number;
+  /**
+   * `host[:port]` of registries inside the network spoken to over plain HTTP (`--insecure-registry`).
+   * @default none: every registry over TLS
+   */
+  readonly insecureRegistries?: readonly string[];
+  /**
+   * Path in the input source of a PEM bundle of private CAs that registries' certificates chain to.
+   * @default the system's trust store only
+   */
+  readonly registryCaFile?: string;
+  /**
+   * `--target-prefix` of the migration plan.
+   * @default no prefix
+   */
+  readonly targetPrefix?: string;
+  /**
+   * A Docker config.json in Secrets Manager for private source registries, named by its
+   * complete ARN (`Secret.fromSecretCompleteArn`), in the stack's region.
+   * @default anonymous access to source registries
+   */
+  readonly registryCredentials?: secretsmanager.ISecret;
+  /**
+   * Address subscribed to each run's summary.
+   * @default no notifications (no topic)
+   */
+  readonly notificationEmail?: string;
+  /**
+   * Registries of these regions are inventoried (`--region`); empty: the stack's region.
+   * @default the stack's region
+   */
+  readonly scanRegions?: readonly string[];
+  /**
+   * Registries of other accounts inventoried through `memberRoleName` there:
+   * `'organization'` for every account of the organization, else account IDs.
+   * @default this account only
+   */
+  readonly scanAccounts?: 'organization' | readonly string[];
+  /**
+   * The read role assumed in every other account (MemberRoleStack deploys it); only
+   * with `scanAccounts` or `scanRegions`.
+   * @default 'ecr-duplicate-scanner-read'
+   */
+  readonly memberRoleName?: string;
+}
+
+/**
+ * The stack's settings, each one a plain prop: another CDK app sets them directly;
+ * this repository's app (bin/) maps its context keys onto them.
+ */
+export interface EcrDuplicateScannerStackProps extends StackProps, ScanSettingsProps {
   /** Directory of the bundled scanner and scan.sh (scripts/bundle-scanner.ts). No default. */
   readonly scannerBundleDir: string;
+  /**
+   * Where input.txt comes from: `codecommit` (a repository the stack creates), `s3`
+   * (a bucket the stack creates) or `connection` (GitHub, GitLab or Bitbucket through
+   * an existing CodeConnections connection: `connectionArn` and `repository`).
+   * @default 'codecommit'
+   */
+  readonly source?: InputSourceKind;
+  /**
+   * `codecommit` only: the name of the repository the stack creates.
+   * @default the stack name in kebab case plus `-input` (`ecr-duplicate-scanner-input` for EcrDuplicateScanner)
+   */
+  readonly repositoryName?: string;
+  /**
+   * `codecommit` and `connection`: the branch whose pushes start a scan.
+   * @default 'main'
+   */
+  readonly branch?: string;
+  /**
+   * `s3` only: key of the zip holding input.txt (CodeBuild unzips its input).
+   * @default 'input.zip'
+   */
+  readonly inputObjectKey?: string;
+  /** `connection` only, and required there: the ARN of an AVAILABLE connection. @default none */
+  readonly connectionArn?: string;
+  /** `connection` only, and required there: `owner/repo` (the owner may be a GitLab group path). @default none */
+  readonly repository?: string;
   /**
    * Directory committed to a new CodeCommit repository.
    * @default SEED_DIRECTORY (seed/ in this repository)
    */
   readonly seedDirectory?: string;
+  /**
+   * Key prefix of the reports in the output bucket.
+   * @default 'reports'
+   */
+  readonly reportPrefix?: string;
+  /**
+   * Days before reports (their older versions, the input's older versions and the access logs) expire.
+   * @default 365
+   */
+  readonly reportRetentionDays?: number;
+  /**
+   * What happens to the output bucket when the stack is deleted.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except when the first create rolls back)
+   */
+  readonly outputBucketRemovalPolicy?: RemovalPolicy;
+  /**
+   * EC2 compute only: the build's timeout.
+   * @default Duration.minutes(60)
+   */
+  readonly buildTimeout?: Duration;
+  /**
+   * EC2 compute only: existing subnets and security groups the build runs in.
+   * @default outside any VPC
+   */
+  readonly vpc?: VpcPlacement;
+  /**
+   * EventBridge schedule expression (`rate(1 day)`, `cron(0 6 ? * MON-FRI *)`) that re-runs the scan.
+   * @default no schedule: runs on input changes and by hand
+   */
+  readonly schedule?: string;
+  /**
+   * The customer-managed KMS key of `registryCredentials`.
+   * @default the AWS-managed key of Secrets Manager
+   */
+  readonly registryCredentialsKey?: kms.IKey;
+  /**
+   * Accounts whose ECR repositories are sources (pulled with GetAuthorizationToken).
+   * @default none
+   */
+  readonly ecrSourceAccounts?: readonly string[];
 }
 
 /**
@@ -54,20 +192,20 @@ export class EcrDuplicateScannerStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EcrDuplicateScannerStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    // Kept on update and delete, but not when the very first create rolls back: a failed
-    // first attempt then leaves no empty buckets behind (DeletionPolicy RetainExceptOnCreate).
-    const reportRemoval = config.outputBucketRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    applyProjectFeatureFlags(this);
+    this.node.addValidation({ validate: () => stackPropsProblems(props) });
+    const retentionDays = props.reportRetentionDays ?? CONTEXT_DEFAULTS.reportRetentionDays;
+    const compute = props.compute ?? CONTEXT_DEFAULTS.compute;
 
-    if (config.compute.kind === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
+    if (compute === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
 
-    // The audit trail of the reports, so it expires with them. Kept even with
-    // outputBucketRemovalPolicy=destroy: S3 delivers access logs late (best effort, up
+    // The audit trail of the reports, so it expires with them. Kept even when the output
+    // bucket is destroyed: S3 delivers access logs late (best effort, up
     // to hours), so logs of the buckets being deleted can land after CloudFormation has
     // emptied this one and fail the delete (aws/aws-cdk#21776). The README's clean-up
     // removes it afterwards with one command; a late log cannot recreate a deleted bucket.
     const accessLogs = new SecureBucket(this, 'AccessLogs', {
-      expireAfterDays: config.reportRetentionDays,
+      expireAfterDays: retentionDays,
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     }).bucket;
     acknowledgeNag(
@@ -77,9 +215,11 @@ export class EcrDuplicateScannerStack extends Stack {
     );
 
     this.reports = new ReportStore(this, 'Reports', {
-      prefix: config.reportPrefix,
-      retentionDays: config.reportRetentionDays,
-      removalPolicy: reportRemoval,
+      prefix: props.reportPrefix ?? CONTEXT_DEFAULTS.reportPrefix,
+      retentionDays,
+      // Kept on update and delete, but not when the very first create rolls back: a failed
+      // first attempt then leaves no empty buckets behind (DeletionPolicy RetainExceptOnCreate).
+      removalPolicy: props.outputBucketRemovalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       accessLogsBucket: accessLogs,
     });
     const artifactBucket = new SecureBucket(this, 'Artifacts', {
@@ -88,26 +228,31 @@ export class EcrDuplicateScannerStack extends Stack {
       accessLogsBucket: accessLogs,
     }).bucket;
 
-    this.input = this.createInput(config, accessLogs, props.seedDirectory ?? SEED_DIRECTORY);
+    this.input = this.createInput(props, accessLogs, retentionDays);
     const scanner = (this.scanner = new ScannerArtifact(this, 'Scanner', {
       bundleDir: props.scannerBundleDir,
-      settings: scanSettingsFile(scanSettingsOf(config, this.reports.layout)),
+      settings: scanSettingsFile(scanSettingsOf(props, this.reports.layout)),
     }));
-    if (config.notificationEmail !== undefined) {
-      this.notifications = new ScanNotifications(this, 'Notifications', { email: config.notificationEmail });
+    if (props.notificationEmail !== undefined) {
+      this.notifications = new ScanNotifications(this, 'Notifications', { email: props.notificationEmail });
     }
     this.scan = new ScanProject(this, 'Scan', {
       reports: this.reports,
       artifactBucket,
-      ...computeProps(config.compute),
-      ecrSourceAccounts: config.ecrSourceAccounts,
-      ...organizationProps(config),
-      ...this.registryCredentialsProps(config),
+      compute,
+      // Passed on whenever given, so that ScanProject refuses them with Lambda compute.
+      ...(compute === 'ec2' || props.buildTimeout
+        ? { timeout: props.buildTimeout ?? Duration.minutes(CONTEXT_DEFAULTS.buildTimeoutMinutes) }
+        : {}),
+      ...(props.vpc ? { vpc: props.vpc } : {}),
+      ecrSourceAccounts: props.ecrSourceAccounts ?? [],
+      ...organizationProps(props),
+      ...this.registryCredentialsProps(props),
       ...(this.notifications ? { notificationTopic: this.notifications.topic } : {}),
     });
     this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner, scan: this.scan });
-    if (config.schedule !== undefined) {
-      this.schedule = new ScanSchedule(this, 'Schedule', { pipeline: this.pipeline.pipeline, expression: config.schedule });
+    if (props.schedule !== undefined) {
+      this.schedule = new ScanSchedule(this, 'Schedule', { pipeline: this.pipeline.pipeline, expression: props.schedule });
     }
 
     for (const [name, output] of Object.entries(this.input.outputs)) {
@@ -130,7 +275,7 @@ export class EcrDuplicateScannerStack extends Stack {
     if (this.notifications) {
       new CfnOutput(this, 'NotificationTopicArn', {
         value: this.notifications.topic.topicArn,
-        description: `Run summaries go here; ${config.notificationEmail} must confirm the subscription mail first`,
+        description: `Run summaries go here; ${props.notificationEmail} must confirm the subscription mail first`,
       });
     }
     if (this.schedule) {
@@ -154,72 +299,126 @@ export class EcrDuplicateScannerStack extends Stack {
     });
   }
 
-  /** The secret and key as references; a secret outside the stack's region is refused before anything is created. */
-  private registryCredentialsProps(config: ScannerConfig): Pick<ScanProjectProps, 'registryCredentials' | 'registryCredentialsKey'> {
-    const credentials = config.registryCredentials;
-    if (!credentials) return {};
-    new SecretRegionRule(this, 'RegistryCredentialsRegion', { secretArn: credentials.secretArn });
-    return {
-      registryCredentials: secretsmanager.Secret.fromSecretCompleteArn(this, 'RegistryCredentials', credentials.secretArn),
-      ...(credentials.kmsKeyArn !== undefined
-        ? { registryCredentialsKey: kms.Key.fromKeyArn(this, 'RegistryCredentialsKey', credentials.kmsKeyArn) }
-        : {}),
-    };
+  /** The secret and key as the project takes them; a secret outside the stack's region is refused before anything is created. */
+  private registryCredentialsProps(
+    props: EcrDuplicateScannerStackProps,
+  ): Pick<ScanProjectProps, 'registryCredentials' | 'registryCredentialsKey'> {
+    const secret = props.registryCredentials;
+    const key = props.registryCredentialsKey;
+    // Without a secret the key is passed on alone, for ScanProject to refuse.
+    if (!secret) return key ? { registryCredentialsKey: key } : {};
+    if (!Token.isUnresolved(secret.secretArn)) new SecretRegionRule(this, 'RegistryCredentialsRegion', { secret });
+    return { registryCredentials: secret, ...(key ? { registryCredentialsKey: key } : {}) };
   }
 
-  private createInput(config: ScannerConfig, accessLogs: s3.IBucket, seedDirectory: string): ScanInput {
-    const source = config.source;
-    switch (source.kind) {
+  private createInput(props: EcrDuplicateScannerStackProps, accessLogs: s3.IBucket, retentionDays: number): ScanInput {
+    const branch = props.branch ?? CONTEXT_DEFAULTS.branch;
+    switch (props.source ?? CONTEXT_DEFAULTS.source) {
       case 'codecommit':
-        return new CodeCommitInput(this, 'Input', { repositoryName: source.repositoryName, branch: source.branch, seedDirectory });
+        return new CodeCommitInput(this, 'Input', {
+          repositoryName: props.repositoryName ?? defaultRepositoryName(this.stackName),
+          branch,
+          seedDirectory: props.seedDirectory ?? SEED_DIRECTORY,
+        });
       case 's3':
         return new S3Input(this, 'Input', {
-          objectKey: source.objectKey,
-          inputFile: config.inputFile,
-          noncurrentVersionRetentionDays: config.reportRetentionDays,
+          objectKey: props.inputObjectKey ?? CONTEXT_DEFAULTS.inputObjectKey,
+          inputFile: props.inputFile ?? CONTEXT_DEFAULTS.inputFile,
+          noncurrentVersionRetentionDays: retentionDays,
           accessLogsBucket: accessLogs,
         });
-      case 'connection':
+      case 'connection': {
+        // Refused by the validation when absent; placeholders keep construction going until it runs.
+        const repository = props.repository ?? '/';
+        const cut = repository.lastIndexOf('/');
         return new ConnectionInput(this, 'Input', {
-          connectionArn: source.connectionArn,
-          owner: source.owner,
-          repo: source.repo,
-          branch: source.branch,
+          connectionArn: props.connectionArn ?? '',
+          owner: repository.slice(0, cut),
+          repo: repository.slice(cut + 1),
+          branch,
         });
+      }
     }
   }
 }
 
-/** What scan.sh reads from the Scanner artifact's settings file. */
-export function scanSettingsOf(config: ScannerConfig, layout: ReportLayout): ScanSettings {
+/** What scan.sh reads from the Scanner artifact's settings file, defaults applied. */
+export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout): ScanSettings {
+  const accounts = props.scanAccounts;
+  const organizationScan = accounts !== undefined || props.scanRegions !== undefined;
+  const secretArn = props.registryCredentials?.secretArn;
   return {
     layout,
-    inputFile: config.inputFile,
-    compute: config.compute.kind,
-    ...(config.scanConcurrency !== undefined ? { concurrency: config.scanConcurrency } : {}),
-    insecureRegistries: config.insecureRegistries,
-    ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
-    ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-    ...(config.registryCredentials ? { registryCredentialsSecretArn: config.registryCredentials.secretArn } : {}),
-    notifications: config.notificationEmail !== undefined,
-    scanRegions: config.organization?.regions ?? [],
-    scanAccounts: Array.isArray(config.organization?.accounts) ? (config.organization.accounts as readonly string[]) : [],
-    organization: config.organization?.accounts === 'organization',
-    ...(config.organization ? { memberRoleName: config.organization.memberRoleName } : {}),
+    inputFile: props.inputFile ?? CONTEXT_DEFAULTS.inputFile,
+    compute: props.compute ?? CONTEXT_DEFAULTS.compute,
+    ...(props.scanConcurrency !== undefined ? { concurrency: props.scanConcurrency } : {}),
+    insecureRegistries: props.insecureRegistries ?? [],
+    ...(props.registryCaFile !== undefined ? { registryCaFile: props.registryCaFile } : {}),
+    ...(props.targetPrefix !== undefined ? { targetPrefix: props.targetPrefix } : {}),
+    // A token ARN cannot be written into the file; the stack's validation refuses it by name.
+    ...(secretArn !== undefined && !Token.isUnresolved(secretArn) ? { registryCredentialsSecretArn: secretArn } : {}),
+    notifications: props.notificationEmail !== undefined,
+    scanRegions: props.scanRegions ?? [],
+    scanAccounts: Array.isArray(accounts) ? (accounts as readonly string[]) : [],
+    organization: accounts === 'organization',
+    ...(organizationScan ? { memberRoleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName } : {}),
   };
 }
 
-function organizationProps(config: ScannerConfig): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
-  const org = config.organization;
-  if (!org) return {};
-  const others = org.accounts === 'organization' || org.accounts.length > 0;
+function organizationProps(props: ScanSettingsProps): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
+  const accounts = props.scanAccounts;
+  const others = accounts === 'organization' || (accounts !== undefined && accounts.length > 0);
   return {
-    inventoryRegions: org.regions,
-    ...(others ? { memberAccess: { roleName: org.memberRoleName, accounts: org.accounts } } : {}),
+    ...(props.scanRegions !== undefined ? { inventoryRegions: props.scanRegions } : {}),
+    ...(others ? { memberAccess: { roleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName, accounts } } : {}),
   };
 }
 
-function computeProps(compute: ComputeConfig): Pick<ScanProjectProps, 'compute' | 'timeout' | 'vpc'> {
-  if (compute.kind === 'lambda') return { compute: 'lambda' };
-  return { compute: 'ec2', timeout: Duration.minutes(compute.timeoutMinutes), ...(compute.vpc ? { vpc: compute.vpc } : {}) };
+/** Props each meaningful only with a given source. */
+const SOURCE_ONLY_PROPS: readonly [keyof EcrDuplicateScannerStackProps, readonly InputSourceKind[]][] = [
+  ['repositoryName', ['codecommit']],
+  ['branch', ['codecommit', 'connection']],
+  ['inputObjectKey', ['s3']],
+  ['connectionArn', ['connection']],
+  ['repository', ['connection']],
+];
+
+/**
+ * What the stack refuses in its own props (run at synth by node.addValidation); each
+ * problem names its prop. The constructs inside check theirs (ScanProject: compute,
+ * timeout, VPC, key without secret).
+ */
+export function stackPropsProblems(props: EcrDuplicateScannerStackProps): string[] {
+  const problems: string[] = [];
+  const problem = (prop: keyof EcrDuplicateScannerStackProps, text: string): void => {
+    problems.push(`EcrDuplicateScannerStack: ${prop}: ${text}`);
+  };
+  const source = props.source ?? CONTEXT_DEFAULTS.source;
+  for (const [prop, sources] of SOURCE_ONLY_PROPS)
+    if (props[prop] !== undefined && !sources.includes(source)) problem(prop, `only meaningful with source ${sources.join(' or ')}`);
+  if (source === 'connection') {
+    if (props.connectionArn === undefined) problem('connectionArn', 'required with source connection');
+    if (props.repository === undefined) problem('repository', 'required with source connection, as owner/repo');
+    else if (!/^[^/]+(\/[^/]+)+$/.test(props.repository)) problem('repository', `expected owner/repo, got "${props.repository}"`);
+  }
+  if (props.inputObjectKey !== undefined && !props.inputObjectKey.endsWith('.zip'))
+    problem('inputObjectKey', 'expected a key ending in .zip (CodePipeline hands the object to CodeBuild, which unzips it)');
+  wholeNumberProblem(props.reportRetentionDays, 1, MAX_REPORT_RETENTION_DAYS, (text) => problem('reportRetentionDays', text));
+  wholeNumberProblem(props.scanConcurrency, 1, MAX_SCAN_CONCURRENCY, (text) => problem('scanConcurrency', text));
+  if (props.schedule !== undefined && !Token.isUnresolved(props.schedule) && !isScheduleExpression(props.schedule))
+    problem('schedule', `expected an EventBridge schedule expression such as rate(1 day), got "${props.schedule}"`);
+  const secret = props.registryCredentials;
+  // The settings file records the ARN, and IAM matches a secret by its complete ARN.
+  if (secret && (secret.secretFullArn === undefined || Token.isUnresolved(secret.secretArn)))
+    problem('registryCredentials', 'expected a secret named by its complete ARN (Secret.fromSecretCompleteArn)');
+  if (Array.isArray(props.scanAccounts) && props.scanAccounts.length === 0)
+    problem('scanAccounts', "expected 'organization' or at least one account ID (leave it out for this account only)");
+  if (props.memberRoleName !== undefined && props.scanAccounts === undefined && props.scanRegions === undefined)
+    problem('memberRoleName', 'only meaningful with scanAccounts or scanRegions');
+  return problems;
+}
+
+function wholeNumberProblem(value: number | undefined, min: number, max: number, report: (text: string) => void): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) report(`expected a whole number from ${min} to ${max}, got ${value}`);
 }

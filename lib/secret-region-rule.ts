@@ -1,9 +1,10 @@
-import { Arn, ArnFormat, Aws, CfnRule, Fn } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, CfnRule, Fn, Token } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 export interface SecretRegionRuleProps {
-  /** The complete ARN of the secret CodeBuild resolves. No default. */
-  readonly secretArn: string;
+  /** The secret CodeBuild resolves, named by a literal ARN (its region is read from it). No default. */
+  readonly secret: secretsmanager.ISecret;
 }
 
 /**
@@ -20,7 +21,13 @@ export class SecretRegionRule extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretRegionRuleProps) {
     super(scope, id);
-    const region = Arn.split(props.secretArn, ArnFormat.COLON_RESOURCE_NAME).region!;
+    const arn = props.secret.secretArn;
+    // A rule may not hold Fn::Select, so a token's region cannot be compared; a secret of the same stack needs no rule anyway.
+    this.node.addValidation({
+      validate: () =>
+        Token.isUnresolved(arn) ? ['SecretRegionRule: secret must be named by a literal ARN (Secret.fromSecretCompleteArn)'] : [],
+    });
+    const region = Token.isUnresolved(arn) ? Aws.REGION : Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).region!;
     this.rule = new CfnRule(this, 'Rule', {
       assertions: [
         {

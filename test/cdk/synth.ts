@@ -9,7 +9,7 @@ import { readConfig } from '../../lib/config';
 import { SCAN_SETTINGS_FILE, parseScanSettingsFile } from '../../lib/scan-settings';
 import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack } from '../../lib/member-role-stack';
-import { addScannerStacks } from '../../lib/scanner-app';
+import { addScannerStacks } from '../../bin/scanner-app';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 

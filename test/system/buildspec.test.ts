@@ -10,7 +10,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { bundleScanner } from '../../scripts/bundle-scanner';
-import { readConfig } from '../../lib/config';
+import { CONTEXT_DEFAULTS } from '../../lib/config';
 import { scanSettingsOf } from '../../lib/ecr-duplicate-scanner-stack';
 import { SCAN_SETTINGS_FILE, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
 import { EcrEmulator } from '../../emulator/ecr/emulator';
@@ -45,8 +45,7 @@ beforeAll(async () => {
   ({ work, registry, ecr } = fixture);
   scannerDir = (await bundleScanner(join(work, 'scanner'))).dir;
   // The settings file the stack writes into the Scanner artifact for its defaults.
-  const config = readConfig({ tryGetContext: () => undefined });
-  writeFileSync(join(scannerDir, SCAN_SETTINGS_FILE), scanSettingsFile(scanSettingsOf(config, reportLayout(config.reportPrefix))));
+  writeFileSync(join(scannerDir, SCAN_SETTINGS_FILE), scanSettingsFile(scanSettingsOf({}, reportLayout(CONTEXT_DEFAULTS.reportPrefix))));
   s3 = await startS3Server(['scan-output'], [FAKE_AWS_KEYS]);
   sns = await startSnsServer();
   client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: FAKE_AWS_KEYS });
