@@ -42,13 +42,6 @@ async function putFile(client: S3Client, location: S3Location, file: ReportFile)
   }
 }
 
-/** Uploads each file in turn (the SDK retries transient failures); a final failure names the object and cause. */
-export async function uploadReportFiles(client: S3Client, location: S3Location, files: readonly ReportFile[]): Promise<string[]> {
-  const uploaded: UploadedObject[] = [];
-  for (const file of files) uploaded.push(await putFile(client, location, file));
-  return uploaded.map((u) => u.uri);
-}
-
 /** Name of the object written last in every upload location. */
 export const COMPLETE_MARKER = '_complete.json';
 

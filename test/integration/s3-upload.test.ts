@@ -1,12 +1,15 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../scanner/aws-clients';
-import { COMPLETE_MARKER, parseS3Uri, uploadCompleteSet, uploadReportFiles, UploadError } from '../../scanner/output/upload-s3';
+import { COMPLETE_MARKER, parseS3Uri, S3Location, uploadCompleteSet, UploadError } from '../../scanner/output/upload-s3';
 import { startS3Server, S3ServerHandle } from '../support/s3-server';
 
 const files = [
   { name: 'report.json', contentType: 'application/json', body: '{"schemaVersion":1}\n' },
   { name: 'missing.txt', contentType: 'text/plain; charset=utf-8', body: 'nginx\n' },
 ];
+
+/** Each file in turn, then the marker; a final failure names the object and cause. */
+const uploadTo = (c: S3Client, location: S3Location) => uploadCompleteSet(c, location, files, { runLocation: location, now: new Date() });
 
 describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => {
   let s3: S3ServerHandle;
@@ -29,8 +32,8 @@ describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => 
     Object.assign(process.env, env());
     try {
       const c = createS3Client();
-      const uploaded = await uploadReportFiles(c, parseS3Uri('s3://reports/runs/1'), files);
-      expect(uploaded).toEqual(['s3://reports/runs/1/report.json', 's3://reports/runs/1/missing.txt']);
+      const uploaded = await uploadTo(c, parseS3Uri('s3://reports/runs/1'));
+      expect(uploaded.slice(0, 2)).toEqual(['s3://reports/runs/1/report.json', 's3://reports/runs/1/missing.txt']);
       const got = await c.send(new GetObjectCommand({ Bucket: 'reports', Key: 'runs/1/missing.txt' }));
       expect(await got.Body?.transformToString()).toBe('nginx\n');
       expect(got.ContentType).toMatch(/text\/plain/);
@@ -45,10 +48,8 @@ describe('upload to an S3-compatible server through AWS_ENDPOINT_URL_S3', () => 
     Object.assign(process.env, env());
     try {
       const c = createS3Client();
-      await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(UploadError);
-      await expect(uploadReportFiles(c, parseS3Uri('s3://no-such-bucket/p'), files)).rejects.toThrow(
-        /s3:\/\/no-such-bucket\/p\/report.json.*NoSuchBucket/,
-      );
+      await expect(uploadTo(c, parseS3Uri('s3://no-such-bucket/p'))).rejects.toThrow(UploadError);
+      await expect(uploadTo(c, parseS3Uri('s3://no-such-bucket/p'))).rejects.toThrow(/s3:\/\/no-such-bucket\/p\/report.json.*NoSuchBucket/);
       c.destroy();
     } finally {
       process.env = saved;
