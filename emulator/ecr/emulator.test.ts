@@ -10,33 +10,15 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
-  ECRClientConfig,
   ListImagesCommand,
   paginateDescribeRepositories,
   paginateListImages,
 } from '@aws-sdk/client-ecr';
 import { ACCEPTED_MANIFEST_TYPES, MediaType } from '../../scanner/oci/media-types';
-import { allImages, EMULATOR_CREDENTIALS, errorOf, imageManifest, indexOf, sampleContent } from '../../test/support/emulator-content';
-import { EcrEmulator, loadFromRegistry, manifestImage, sha256Digest, startEcrEmulator, syntheticStore } from './emulator';
+import { allImages, errorOf, suiteEmulators, imageManifest, indexOf, sampleContent } from '../../test/support/emulator-content';
+import { EcrEmulator, loadFromRegistry, manifestImage, sha256Digest, syntheticStore } from './emulator';
 
-const credentials = EMULATOR_CREDENTIALS;
-
-const running: EcrEmulator[] = [];
-const clients: ECRClient[] = [];
-async function emulator(...args: Parameters<typeof startEcrEmulator>): Promise<EcrEmulator> {
-  const started = await startEcrEmulator(...args);
-  running.push(started);
-  return started;
-}
-function client(endpoint: string | undefined, extra: ECRClientConfig = {}): ECRClient {
-  const c = new ECRClient({ region: 'us-east-1', credentials, ...(endpoint ? { endpoint } : {}), ...extra });
-  clients.push(c);
-  return c;
-}
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await Promise.all(running.map((e) => e.stop()));
-});
+const { emulator, client } = suiteEmulators();
 
 // --- AWS SDK for JavaScript v3 -----------------------------------------------
 

@@ -2,11 +2,39 @@
  * The sample ECR content the emulator's tests share: images of both manifest formats, an index with
  * its children, an empty repository; and the small helpers that read it back.
  */
-import { ECRClient, ImageDetail, paginateDescribeImages } from '@aws-sdk/client-ecr';
-import { EcrImage, EcrStoreContent, manifestImage, sha256Digest } from '../../emulator/ecr/emulator';
+import { ECRClient, ECRClientConfig, ImageDetail, paginateDescribeImages } from '@aws-sdk/client-ecr';
+import { EcrEmulator, EcrImage, EcrStoreContent, manifestImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { MediaType } from '../../scanner/oci/media-types';
 
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDECREMULATOR', secretAccessKey: 'emulator-secret-key' };
+
+/**
+ * Emulators and SDK clients for one suite: call at the suite's top level; whatever they start is
+ * stopped (and every client destroyed) after the suite.
+ */
+export function suiteEmulators(): {
+  emulator: (...args: Parameters<typeof startEcrEmulator>) => Promise<EcrEmulator>;
+  client: (endpoint: string | undefined, extra?: ECRClientConfig) => ECRClient;
+} {
+  const running: EcrEmulator[] = [];
+  const clients: ECRClient[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await Promise.all(running.map((e) => e.stop()));
+  });
+  return {
+    emulator: async (...args) => {
+      const started = await startEcrEmulator(...args);
+      running.push(started);
+      return started;
+    },
+    client: (endpoint, extra = {}) => {
+      const c = new ECRClient({ region: 'us-east-1', credentials: EMULATOR_CREDENTIALS, ...(endpoint ? { endpoint } : {}), ...extra });
+      clients.push(c);
+      return c;
+    },
+  };
+}
 
 export const fakeBlob = (label: string) => sha256Digest(label);
 

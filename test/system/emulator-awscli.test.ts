@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EcrEmulator, helmChart, notationSignature, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { EcrEmulator, helmChart, notationSignature, sha256Digest } from '../../emulator/ecr/emulator';
 import { ACCEPTED_MANIFEST_TYPES } from '../../scanner/oci/media-types';
-import { allImages, EMULATOR_CREDENTIALS as credentials, imageManifest, sampleContent } from '../support/emulator-content';
+import { allImages, EMULATOR_CREDENTIALS as credentials, imageManifest, sampleContent, suiteEmulators } from '../support/emulator-content';
 
 const AWS_CLI = '/usr/bin/aws';
 
@@ -19,22 +19,7 @@ interface CliResult {
   stderr: string;
 }
 
-const running: EcrEmulator[] = [];
-const clients: ECRClient[] = [];
-async function emulator(...args: Parameters<typeof startEcrEmulator>): Promise<EcrEmulator> {
-  const started = await startEcrEmulator(...args);
-  running.push(started);
-  return started;
-}
-function client(endpoint: string): ECRClient {
-  const c = new ECRClient({ region: 'us-east-1', credentials, endpoint });
-  clients.push(c);
-  return c;
-}
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await Promise.all(running.map((e) => e.stop()));
-});
+const { emulator, client } = suiteEmulators();
 
 describe('ECR emulator with Debian awscli v2', () => {
   let ecr: EcrEmulator;
