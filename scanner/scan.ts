@@ -20,7 +20,7 @@ import { collectSources, Mention, ValidSource } from './input/mentions';
 import { InputFormat, readInput } from './input/read-input';
 import { ExpansionOutcome, expandMentions } from './source/expand';
 import { ReferrerFinder } from './source/referrers';
-import { RegistryClient, RegistryUsage } from './registry/client';
+import { RegistryClient } from './registry/client';
 import { DockerConfig } from './registry/docker-config';
 import { registryAccessResolver } from './registry/access';
 import { EcrClientFactory } from './registry/ecr-login';
@@ -77,14 +77,13 @@ export interface ScanResult {
   message?: string;
 }
 
-/** What the report is built from: the ECR inventories, each source resolved, the registries spoken to. */
+/** What the report is built from besides the inputs: the ECR inventories and each source resolved. */
 interface Evidence {
   inventories: EcrInventory[];
   /** Organization scans: the failures, duplicates across registries and the plan's target. */
   organization?: OrganizationEvidence;
   /** Resolution of each valid entry, by its canonical reference. */
   resolved: Map<string, ResolvedSource>;
-  registries: RegistryUsage[];
 }
 
 /**
@@ -175,7 +174,7 @@ async function gatherEvidence(
     const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
     if (warning) logger.warn(warning);
   }
-  return { inventories, resolved, registries: registry.usage(), ...(organizationEvidence ? { organization: organizationEvidence } : {}) };
+  return { inventories, resolved, ...(organizationEvidence ? { organization: organizationEvidence } : {}) };
 }
 
 function registryClientOf(options: ScanOptions): RegistryClient {
@@ -244,7 +243,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   );
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
-  let evidence: Evidence = { inventories: [], resolved: new Map(), registries: [] };
+  let evidence: Evidence = { inventories: [], resolved: new Map() };
   if (valid.length > 0) {
     try {
       evidence = await gatherEvidence(valid, options, registry, targetPrefix, startedAt);
