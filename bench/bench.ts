@@ -13,7 +13,7 @@
  *          --sweep (concurrency 16 vs 64 at 20 and 80 ms a call)
  *          --token-bucket RATE[,RATE…] (cold runs with BatchGetImage limited to RATE calls/s; 2000 is ECR's quota)
  *          --org-registries N (an organization run: N registries of --repositories x --images each, over
- *          two regions, read with --organization through the STS and Organizations emulators, beside the floor)
+ *          two regions per account (an odd N is rounded up), read with --organization through the STS and Organizations emulators, beside the floor)
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -279,7 +279,8 @@ async function organizationRun(bench: Bench): Promise<Row[]> {
   const { repositories, images: imagesPerRepository, latency, concurrency, orgRegistries: registries } = bench.options;
   const regions = ['us-east-1', 'eu-west-1'];
   const accounts = Array.from({ length: Math.ceil(registries / regions.length) }, (_, k) => String(100000000001 + k));
-  const places = accounts.flatMap((accountId) => regions.map((region) => ({ accountId, region }))).slice(0, registries);
+  // --organization scans every account in every region: an odd count is rounded up to whole accounts.
+  const places = accounts.flatMap((accountId) => regions.map((region) => ({ accountId, region })));
   const worlds = places.map((_, k) => syntheticWorld({ repositories, imagesPerRepository, sources: 20, planted: 8, seed: 1000 + k }));
   const [first, ...rest] = places;
   const ecr = await startEcrEmulator({
@@ -318,6 +319,7 @@ async function organizationRun(bench: Bench): Promise<Row[]> {
       places.map((p) => `${emulatorAccessKeyId(p.accountId, 'FLOR')}@${p.region}`),
     );
     const cold = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
+    if (cold.code !== 0) process.stderr.write(`org scanner stderr:\n${cold.stderr}\n`);
     const warm = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
     const images = worlds.reduce((n, w) => n + w.store.imageCount, 0);
     const bound = apiLowerBound(repositories, imagesPerRepository).total * places.length;
@@ -522,7 +524,8 @@ async function main(): Promise<void> {
     if (options.sweep) rows.push(...(await sweepRuns(bench, primary)));
     rows.push(...(await tokenBucketRuns(bench, primary)));
     if (options.orgRegistries > 0) {
-      process.stderr.write(`bench: organization of ${options.orgRegistries} registries x ${primary.images} images\n`);
+      const registries = 2 * Math.ceil(options.orgRegistries / 2);
+      process.stderr.write(`bench: organization of ${registries} registries (2 regions per account) x ${primary.images} images\n`);
       rows.push(...(await organizationRun(bench)));
     }
     if (options.peerImages > 0) rows.push(...(await peerRun(bench)));

@@ -28,9 +28,13 @@ export interface SyntheticWorld {
   images: BuiltImage[];
 }
 
-/** Slots well away from the synthetic store's index and child slots, so a planted image stays a plain image. */
+/**
+ * The k-th planted image of a repository: slots of a 50-slot block well away from the synthetic store's
+ * index and child slots (the block's first three), so a planted image stays a plain image.
+ */
+const PLANT_OFFSETS = [25, 10, 15, 20, 30, 35, 40, 45];
 const plantSlot = (k: number, perRepo: number) => {
-  const slot = 25 + 50 * k;
+  const slot = 50 * Math.floor(k / PLANT_OFFSETS.length) + PLANT_OFFSETS[k % PLANT_OFFSETS.length]!;
   if (slot >= perRepo) throw new Error(`imagesPerRepository ${perRepo} too small to plant ${k + 1} images in one repository`);
   return slot;
 };
@@ -44,13 +48,18 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
   const expected = new Map<string, PlantedImage[]>(sourcePaths.map((p) => [p, []]));
   const plant: PlantedImage[] = [];
   const name = (r: number) => `bench/repo-${String(r).padStart(4, '0')}`;
+  // In a small registry several planted images land in one repository: each takes the next free slot.
+  const plantedIn = new Map<string, number>();
   for (let i = 0; i < planted; i++) {
     // Spread the planted images over the registry; every third one twice, in two repositories.
     const places = i % 3 === 0 ? [i * 7, i * 7 + Math.floor(repositories / 2)] : [i * 7];
-    for (const [n, r] of places.entries()) {
+    for (const r of places) {
+      const repository = name(r % repositories);
+      const k = plantedIn.get(repository) ?? 0;
+      plantedIn.set(repository, k + 1);
       const p = {
-        repository: name(r % repositories),
-        imageIndex: plantSlot(n, imagesPerRepository),
+        repository,
+        imageIndex: plantSlot(k, imagesPerRepository),
         configDigest: images[i]!.configDigest,
       };
       plant.push(p);
