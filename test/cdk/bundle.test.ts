@@ -70,7 +70,7 @@ test('stays small enough to start fast on Lambda compute (< 2 MiB)', () => {
 });
 
 test('the stack ships that directory as the Scanner asset', () => {
-  const s = synth({}, bundle.dir);
+  const s = synth({}, { bundleDir: bundle.dir });
   const [pipeline] = Object.values(s.template.findResources('AWS::CodePipeline::Pipeline')) as Record<string, any>[];
   const key = pipeline!.Properties.Stages[0].Actions[1].Configuration.S3ObjectKey as string;
   const staged = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`);

@@ -221,7 +221,7 @@ describe('17.5: a whole organization', () => {
   });
   test('memberOrganizationalUnits: a second stack with a service-managed, auto-deploying StackSet of the read role', () => {
     const buildRole = 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanRole4DA95A7E-AbCdEf';
-    const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole });
+    const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole }, { nag: true });
     expect(s.members!.stackName).toBe('EcrDuplicateScanner-MemberReadRole');
     const t = Template.fromStack(s.members!);
     const [set] = Object.values(t.findResources('AWS::CloudFormation::StackSet')) as Json[];

@@ -49,7 +49,7 @@ function acknowledgements(root: IConstruct): { id: string; reason: string; path:
 describe.each(VARIANTS)('%s', (_name, context) => {
   let s: Synthesized;
   beforeAll(() => {
-    s = synth(context);
+    s = synth(context, { nag: true });
   });
 
   test('the synth-time validation report has no cdk-nag finding, error or warning', () => {

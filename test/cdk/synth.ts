@@ -45,14 +45,27 @@ export const CONNECTION_CONTEXT = {
   branch: 'release',
 } as const;
 
-/** Builds and synthesizes one app, with cdk-nag registered as bin/app.ts registers it. */
-export function synth(overrides: Record<string, unknown> = {}, bundleDir = placeholderBundleDir()): Synthesized {
+export interface SynthOptions {
+  /** The scanner bundle directory. @default a placeholder (placeholderBundleDir) */
+  readonly bundleDir?: string;
+  /**
+   * Registers cdk-nag as bin/app.ts does, so the synth fails on a finding and writes
+   * validation-report.json. Its rules engine takes seconds to start in every suite's
+   * fresh module registry, so only the suites that read its findings ask for it
+   * (nag.test.ts checks every variant).
+   * @default false
+   */
+  readonly nag?: boolean;
+}
+
+/** Builds and synthesizes one app the way bin/app.ts does. */
+export function synth(overrides: Record<string, unknown> = {}, options: SynthOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...overrides } });
   const config = readConfig(app.node);
-  const { scanner: stack, members } = addScannerStacks(app, config, bundleDir);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  const { scanner: stack, members } = addScannerStacks(app, config, options.bundleDir ?? placeholderBundleDir());
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
   return { app, stack, template, outdir, ...(members ? { members } : {}) };
 }
