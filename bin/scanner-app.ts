@@ -5,7 +5,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ScannerConfig } from '../lib/config';
+import { OrganizationConfig, ScannerConfig } from '../lib/config';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack, memberRoleStackName } from '../lib/member-role-stack';
 
@@ -61,9 +61,22 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
     insecureRegistries: config.insecureRegistries,
     ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
     ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-    ...(organization
-      ? { scanAccounts: organization.accounts, scanRegions: organization.regions, memberRoleName: organization.memberRoleName }
-      : {}),
+    ...(organization ? organizationStackProps(organization) : {}),
+  };
+}
+
+/**
+ * The organization keys as props. No account list (scanRegions alone) leaves scanAccounts
+ * out: this account only, which the stack takes from an absent prop, never from an empty list.
+ */
+function organizationStackProps(
+  organization: OrganizationConfig,
+): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName'> {
+  const { accounts } = organization;
+  return {
+    ...(accounts === 'organization' || accounts.length > 0 ? { scanAccounts: accounts } : {}),
+    scanRegions: organization.regions,
+    memberRoleName: organization.memberRoleName,
   };
 }
 

@@ -214,6 +214,18 @@ describe('17.5: a whole organization', () => {
     expect(st.flatMap((x) => x.Action)).not.toContain('organizations:ListAccounts');
     expect(scanSettings(s)).toMatchObject({ SCAN_ACCOUNTS: '111122223333,444455556666', MEMBER_ROLE_NAME: 'scanner-reader' });
   });
+  test('scanRegions alone: this account in those regions, no other account and no sts permission', () => {
+    const s = synth({ scanRegions: 'eu-west-1,us-east-1' });
+    const st = roleStatements(s.template, logicalIdOf(s.template, 'AWS::IAM::Role', 'ScanRole'));
+    expect(st.flatMap((x) => x.Action).filter((a) => a.startsWith('sts:') || a.startsWith('organizations:'))).toEqual([]);
+    expect(st.find((x) => x.Action.includes('ecr:ListImages'))!.Resource).toEqual([
+      'arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/*',
+      'arn:${AWS::Partition}:ecr:us-east-1:${AWS::AccountId}:repository/*',
+    ]);
+    const settings = scanSettings(s);
+    expect(settings).toMatchObject({ SCAN_REGIONS: 'eu-west-1,us-east-1', MEMBER_ROLE_NAME: 'ecr-duplicate-scanner-read' });
+    expect(settings.SCAN_ACCOUNTS).toBeUndefined();
+  });
   test('without the keys: no sts or organizations permission', () => {
     const t = synth().template;
     const actionsOf = roleStatements(t, logicalIdOf(t, 'AWS::IAM::Role', 'ScanRole')).flatMap((x) => x.Action);
