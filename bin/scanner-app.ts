@@ -29,7 +29,9 @@ export function addScannerStacks(app: App, config: ScannerConfig, scannerBundleD
     roleName: set.memberRoleName,
     trustedRoleArn: set.scannerBuildRoleArn,
     organizationalUnits: set.organizationalUnits,
-    description: 'ECR duplicate image scanner: read-only ECR role in every member account (service-managed StackSet)',
+    ...(set.regions.length > 0 ? { regions: set.regions } : {}),
+    description:
+      'ECR duplicate image scanner: read-only ECR role in every member account, a pull-time update exclusion in every scanned region (service-managed StackSets)',
   });
   return { scanner, members };
 }

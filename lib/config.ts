@@ -94,13 +94,15 @@ export interface OrganizationConfig {
   readonly memberRoleName: string;
 }
 
-/** The StackSet that puts the member read role into every account of some organizational units. */
+/** The StackSets that put the member read role, and its pull-time update exclusions, into every account of some organizational units. */
 export interface MemberRoleStackSetConfig {
-  /** OU IDs (`ou-…`) or the root (`r-…`) the StackSet deploys to, new accounts included. */
+  /** OU IDs (`ou-…`) or the root (`r-…`) the StackSets deploy to, new accounts included. */
   readonly organizationalUnits: readonly string[];
   /** The scanner's build role (the scanner stack's BuildRoleArn output): the only principal the role trusts. */
   readonly scannerBuildRoleArn: string;
   readonly memberRoleName: string;
+  /** `scanRegions`: where the role is a pull-time update exclusion; empty: the stack's region. */
+  readonly regions: readonly string[];
 }
 
 /**
@@ -324,7 +326,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const network = readNetworkRegistries(r);
   const targetPrefix = readTargetPrefix(r);
   const organization = readOrganization(r);
-  const memberRoleStackSet = readMemberRoleStackSet(r);
+  const memberRoleStackSet = readMemberRoleStackSet(r, organization?.regions ?? []);
 
   if (r.problems.length > 0 || source === undefined) throw new ConfigError(r.problems);
   return {
@@ -555,7 +557,8 @@ function readOrganization(r: ContextReader): OrganizationConfig | undefined {
   return { accounts, regions: [...new Set(regions ?? [])], memberRoleName: readMemberRoleName(r) };
 }
 
-function readMemberRoleStackSet(r: ContextReader): MemberRoleStackSetConfig | undefined {
+/** `regions`: scanRegions as readOrganization read them (checked there, duplicates dropped). */
+function readMemberRoleStackSet(r: ContextReader, regions: readonly string[]): MemberRoleStackSetConfig | undefined {
   const units = r.listOf(
     'memberOrganizationalUnits',
     ORGANIZATIONAL_UNIT,
@@ -573,5 +576,5 @@ function readMemberRoleStackSet(r: ContextReader): MemberRoleStackSetConfig | un
     return undefined;
   }
   r.check('scannerBuildRoleArn', roleArn, ROLE_ARN.test(roleArn), 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>');
-  return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r) };
+  return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r), regions };
 }

@@ -236,7 +236,7 @@ describe('17.5: a whole organization', () => {
     const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole });
     expect(s.members!.stackName).toBe('EcrDuplicateScanner-MemberReadRole');
     const t = Template.fromStack(s.members!);
-    const [set] = Object.values(t.findResources('AWS::CloudFormation::StackSet')) as Json[];
+    const set = t.toJSON().Resources[logicalIdOf(t, 'AWS::CloudFormation::StackSet', 'MemberReadRoleStackSet')] as Json;
     expect(set!.Properties).toMatchObject({
       PermissionModel: 'SERVICE_MANAGED',
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
