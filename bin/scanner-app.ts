@@ -73,12 +73,13 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
  */
 function organizationStackProps(
   organization: OrganizationConfig,
-): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName'> {
+): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry'> {
   const { accounts } = organization;
   return {
     ...(accounts === 'organization' || accounts.length > 0 ? { scanAccounts: accounts } : {}),
     scanRegions: organization.regions,
     memberRoleName: organization.memberRoleName,
+    ...(organization.targetRegistry !== undefined ? { targetRegistry: organization.targetRegistry } : {}),
   };
 }
 

@@ -226,6 +226,16 @@ describe('17.5: a whole organization', () => {
     expect(settings).toMatchObject({ SCAN_REGIONS: 'eu-west-1,us-east-1', MEMBER_ROLE_NAME: 'ecr-duplicate-scanner-read' });
     expect(settings.SCAN_ACCOUNTS).toBeUndefined();
   });
+  test('targetRegistry: --target-registry in the settings, and not one permission more', () => {
+    const host = '333333333333.dkr.ecr.eu-west-1.amazonaws.com';
+    const listed = { scanAccounts: '111122223333,333333333333', scanRegions: 'eu-west-1' };
+    const withTarget = synth({ ...listed, targetRegistry: host });
+    expect(scanSettings(withTarget)).toMatchObject({ TARGET_REGISTRY: host, SCAN_ACCOUNTS: '111122223333,333333333333' });
+    const policy = (s: Synthesized) => roleStatements(s.template, logicalIdOf(s.template, 'AWS::IAM::Role', 'ScanRole'));
+    const without = synth(listed);
+    expect(policy(withTarget)).toEqual(policy(without));
+    expect(scanSettings(without).TARGET_REGISTRY).toBeUndefined();
+  });
   test('without the keys: no sts or organizations permission', () => {
     const t = synth().template;
     const actionsOf = roleStatements(t, logicalIdOf(t, 'AWS::IAM::Role', 'ScanRole')).flatMap((x) => x.Action);
