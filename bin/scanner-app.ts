@@ -5,7 +5,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ScannerConfig } from '../lib/config';
+import { OrganizationConfig, ScannerConfig } from '../lib/config';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack, memberRoleStackName } from '../lib/member-role-stack';
 
@@ -29,7 +29,9 @@ export function addScannerStacks(app: App, config: ScannerConfig, scannerBundleD
     roleName: set.memberRoleName,
     trustedRoleArn: set.scannerBuildRoleArn,
     organizationalUnits: set.organizationalUnits,
-    description: 'ECR duplicate image scanner: read-only ECR role in every member account (service-managed StackSet)',
+    ...(set.regions.length > 0 ? { regions: set.regions } : {}),
+    description:
+      'ECR duplicate image scanner: read-only ECR role in every member account, a pull-time update exclusion in every scanned region (service-managed StackSets)',
   });
   return { scanner, members };
 }
@@ -61,9 +63,23 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
     insecureRegistries: config.insecureRegistries,
     ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
     ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-    ...(organization
-      ? { scanAccounts: organization.accounts, scanRegions: organization.regions, memberRoleName: organization.memberRoleName }
-      : {}),
+    ...(organization ? organizationStackProps(organization) : {}),
+  };
+}
+
+/**
+ * The organization keys as props. No account list (scanRegions alone) leaves scanAccounts
+ * out: this account only, which the stack takes from an absent prop, never from an empty list.
+ */
+function organizationStackProps(
+  organization: OrganizationConfig,
+): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry'> {
+  const { accounts } = organization;
+  return {
+    ...(accounts === 'organization' || accounts.length > 0 ? { scanAccounts: accounts } : {}),
+    scanRegions: organization.regions,
+    memberRoleName: organization.memberRoleName,
+    ...(organization.targetRegistry !== undefined ? { targetRegistry: organization.targetRegistry } : {}),
   };
 }
 

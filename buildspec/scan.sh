@@ -22,6 +22,7 @@
 #   SCAN_ACCOUNTS          account list, "," separated: --account for each
 #   SCAN_ORGANIZATION      "on": --organization
 #   MEMBER_ROLE_NAME       --role-name of the member read role
+#   TARGET_REGISTRY        --target-registry: the plan's target, a private ECR host
 #   REGISTRY_CREDENTIALS_SECRET, NOTIFICATIONS
 #                          recorded only (so that a change re-runs the pipeline)
 #
@@ -67,7 +68,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
   case "$name" in
     INPUT_FILE | REPORT_PREFIX | RUN_FOLDER | LATEST_FOLDER | DIGEST_CACHE_KEY | SCAN_COMPUTE | SCAN_CONCURRENCY | \
       INSECURE_REGISTRIES | REGISTRY_CA_FILE | TARGET_PREFIX | REGISTRY_CREDENTIALS_SECRET | NOTIFICATIONS | \
-      SCAN_REGIONS | SCAN_ACCOUNTS | SCAN_ORGANIZATION | MEMBER_ROLE_NAME)
+      SCAN_REGIONS | SCAN_ACCOUNTS | SCAN_ORGANIZATION | MEMBER_ROLE_NAME | TARGET_REGISTRY)
       [[ -n "${!name+set}" ]] || export "$name=$value"
       ;;
     *) fail "settings file $settings: unknown setting $name" ;;
@@ -127,6 +128,7 @@ add_each() {
 [[ -z "${SCAN_ACCOUNTS:-}" ]] || add_each --account "$SCAN_ACCOUNTS"
 [[ "${SCAN_ORGANIZATION:-}" != on ]] || args+=(--organization)
 [[ -z "${MEMBER_ROLE_NAME:-}" ]] || args+=(--role-name "$MEMBER_ROLE_NAME")
+[[ -z "${TARGET_REGISTRY:-}" ]] || args+=(--target-registry "$TARGET_REGISTRY")
 if [[ -n "${INSECURE_REGISTRIES:-}" ]]; then
   add_each --insecure-registry "$INSECURE_REGISTRIES"
 fi

@@ -2,7 +2,7 @@
  * The app's settings, read from CDK context (cdk.json, then `-c key=value`),
  * checked all at once so that one synth names every bad value.
  */
-import { isRegionName } from '../scanner/oci/ecr-host';
+import { isRegionName, parseEcrHost } from '../scanner/oci/ecr-host';
 import { isRegistryHost } from '../scanner/oci/reference';
 import { normalizeTargetPrefix, TargetPrefixError } from '../scanner/plan/target-name';
 import { unknownKeyProblems } from './context-keys';
@@ -92,15 +92,19 @@ export interface OrganizationConfig {
   readonly regions: readonly string[];
   /** The read role assumed in every other account. */
   readonly memberRoleName: string;
+  /** `--target-registry`, a private ECR host; absent: the scanner's default (this account in the first region). */
+  readonly targetRegistry?: string;
 }
 
-/** The StackSet that puts the member read role into every account of some organizational units. */
+/** The StackSets that put the member read role, and its pull-time update exclusions, into every account of some organizational units. */
 export interface MemberRoleStackSetConfig {
-  /** OU IDs (`ou-…`) or the root (`r-…`) the StackSet deploys to, new accounts included. */
+  /** OU IDs (`ou-…`) or the root (`r-…`) the StackSets deploy to, new accounts included. */
   readonly organizationalUnits: readonly string[];
   /** The scanner's build role (the scanner stack's BuildRoleArn output): the only principal the role trusts. */
   readonly scannerBuildRoleArn: string;
   readonly memberRoleName: string;
+  /** `scanRegions`: where the role is a pull-time update exclusion; empty: the stack's region. */
+  readonly regions: readonly string[];
 }
 
 /**
@@ -142,6 +146,7 @@ export const OPTIONAL_CONTEXT_KEYS = [
   'targetPrefix',
   'scanAccounts',
   'scanRegions',
+  'targetRegistry',
   'memberOrganizationalUnits',
   'scannerBuildRoleArn',
 ] as const;
@@ -324,7 +329,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const network = readNetworkRegistries(r);
   const targetPrefix = readTargetPrefix(r);
   const organization = readOrganization(r);
-  const memberRoleStackSet = readMemberRoleStackSet(r);
+  const memberRoleStackSet = readMemberRoleStackSet(r, organization?.regions ?? []);
 
   if (r.problems.length > 0 || source === undefined) throw new ConfigError(r.problems);
   return {
@@ -538,10 +543,26 @@ function readMemberRoleName(r: ContextReader): string {
   return r.maxLength('memberRoleName', name, MAX_ROLE_NAME, "IAM's limit on a role name");
 }
 
+/** `--target-registry`: a private ECR registry host, by the scanner's own grammar (scanner/oci/ecr-host.ts). */
+function readTargetRegistry(r: ContextReader): string | undefined {
+  const host = r.raw('targetRegistry')?.toLowerCase();
+  if (host === undefined) return undefined;
+  return r.check(
+    'targetRegistry',
+    host,
+    parseEcrHost(host) !== undefined,
+    'expected a private ECR registry host, <account>.dkr.ecr.<region>.amazonaws.com',
+  );
+}
+
 function readOrganization(r: ContextReader): OrganizationConfig | undefined {
   const accountsList = r.list('scanAccounts');
   const regions = r.listOf('scanRegions', { test: isRegionName }, 'region names separated by ","');
-  if (accountsList === undefined && regions === undefined) return undefined;
+  const targetRegistry = readTargetRegistry(r);
+  if (accountsList === undefined && regions === undefined) {
+    if (targetRegistry !== undefined) r.problems.push('targetRegistry: only meaningful with scanAccounts or scanRegions');
+    return undefined;
+  }
   let accounts: OrganizationConfig['accounts'] = [];
   if (accountsList !== undefined) {
     if (accountsList.length === 1 && accountsList[0] === 'organization') accounts = 'organization';
@@ -552,10 +573,16 @@ function readOrganization(r: ContextReader): OrganizationConfig | undefined {
       accounts = [...new Set(accountsList)];
     }
   }
-  return { accounts, regions: [...new Set(regions ?? [])], memberRoleName: readMemberRoleName(r) };
+  return {
+    accounts,
+    regions: [...new Set(regions ?? [])],
+    memberRoleName: readMemberRoleName(r),
+    ...(targetRegistry !== undefined ? { targetRegistry } : {}),
+  };
 }
 
-function readMemberRoleStackSet(r: ContextReader): MemberRoleStackSetConfig | undefined {
+/** `regions`: scanRegions as readOrganization read them (checked there, duplicates dropped). */
+function readMemberRoleStackSet(r: ContextReader, regions: readonly string[]): MemberRoleStackSetConfig | undefined {
   const units = r.listOf(
     'memberOrganizationalUnits',
     ORGANIZATIONAL_UNIT,
@@ -573,5 +600,5 @@ function readMemberRoleStackSet(r: ContextReader): MemberRoleStackSetConfig | un
     return undefined;
   }
   r.check('scannerBuildRoleArn', roleArn, ROLE_ARN.test(roleArn), 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>');
-  return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r) };
+  return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r), regions };
 }

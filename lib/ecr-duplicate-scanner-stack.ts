@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { parseEcrHost } from '../scanner/oci/ecr-host';
 import { CONTEXT_DEFAULTS, MAX_REPORT_RETENTION_DAYS, MAX_SCAN_CONCURRENCY, defaultRepositoryName, isScheduleExpression } from './config';
 import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
@@ -94,6 +95,17 @@ export interface ScanSettingsProps {
    * @default 'ecr-duplicate-scanner-read'
    */
   readonly memberRoleName?: string;
+  /**
+   * The migration plan's target registry (`--target-registry`), a private ECR host such
+   * as `111122223333.dkr.ecr.eu-west-1.amazonaws.com`; only with `scanAccounts` or
+   * `scanRegions`. It needs no permission of its own: the plan is written, never pushed,
+   * and the scanner reads the target's repositories and tags only when the target is one
+   * of the registries it inventories anyway (an account scanned, in a region of
+   * `scanRegions`), through the same credentials. A target outside them is planned
+   * blind: every target repository counts as one to create and no tag as taken.
+   * @default this account in the first of `scanRegions`, else in the stack's region (the scanner's default)
+   */
+  readonly targetRegistry?: string;
 }
 
 /**
@@ -347,6 +359,7 @@ export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout): 
   const accounts = props.scanAccounts;
   const organizationScan = accounts !== undefined || props.scanRegions !== undefined;
   const secretArn = props.registryCredentials?.secretArn;
+  const target = props.targetRegistry;
   return {
     layout,
     inputFile: props.inputFile ?? CONTEXT_DEFAULTS.inputFile,
@@ -362,6 +375,8 @@ export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout): 
     scanAccounts: Array.isArray(accounts) ? (accounts as readonly string[]) : [],
     organization: accounts === 'organization',
     ...(organizationScan ? { memberRoleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName } : {}),
+    // A token cannot be written into the file either; the validation refuses it by name.
+    ...(target !== undefined && !Token.isUnresolved(target) ? { targetRegistry: target } : {}),
   };
 }
 
@@ -413,8 +428,14 @@ export function stackPropsProblems(props: EcrDuplicateScannerStackProps): string
     problem('registryCredentials', 'expected a secret named by its complete ARN (Secret.fromSecretCompleteArn)');
   if (Array.isArray(props.scanAccounts) && props.scanAccounts.length === 0)
     problem('scanAccounts', "expected 'organization' or at least one account ID (leave it out for this account only)");
-  if (props.memberRoleName !== undefined && props.scanAccounts === undefined && props.scanRegions === undefined)
-    problem('memberRoleName', 'only meaningful with scanAccounts or scanRegions');
+  const organizationScan = props.scanAccounts !== undefined || props.scanRegions !== undefined;
+  for (const prop of ['memberRoleName', 'targetRegistry'] as const)
+    if (props[prop] !== undefined && !organizationScan) problem(prop, 'only meaningful with scanAccounts or scanRegions');
+  const target = props.targetRegistry;
+  // Written into the settings file, so known at synth; the scanner's own grammar for the host.
+  if (target !== undefined && Token.isUnresolved(target)) problem('targetRegistry', 'expected a host known at synth, not a token');
+  else if (target !== undefined && parseEcrHost(target) === undefined)
+    problem('targetRegistry', `expected a private ECR registry host, <account>.dkr.ecr.<region>.amazonaws.com, got "${target}"`);
   return problems;
 }
 

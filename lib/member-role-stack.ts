@@ -1,9 +1,16 @@
-import { Aws, CfnStackSet, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnStackSet, Stack, StackProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { inventoryIamActions } from '../scanner/ecr/operations';
+import { isRegionName } from '../scanner/oci/ecr-host';
 
-/** IAM's limit on a role name. */
+/** IAM's limit on a role name, and its characters (none of which Fn::Sub would read). */
 const MAX_ROLE_NAME = 64;
+const ROLE_NAME = /^[\w+=,.@-]+$/;
+/** CloudFormation's rule for a StackSet name: a letter, then letters, digits and hyphens, 128 at most. */
+const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+const MAX_STACK_SET_NAME = 128;
+/** The exclusions' StackSet is named after the role's; with the app's longest stack name (100) it stays within 128. */
+export const EXCLUSIONS_STACK_SET_SUFFIX = '-NoPullTime';
 
 export interface MemberReadRoleStackSetProps {
   /** Name of the role in every member account; the scanner's `--role-name`. No default (CONTEXT_DEFAULTS.memberRoleName). */
@@ -13,10 +20,16 @@ export interface MemberReadRoleStackSetProps {
   /** OU IDs (or the root ID) whose accounts get the role, now and when they join. No default. */
   readonly organizationalUnits: readonly string[];
   /**
-   * Name of the StackSet.
+   * Name of the role's StackSet; the exclusions' StackSet takes it plus `-NoPullTime`.
    * @default the stack's name
    */
   readonly stackSetName?: string;
+  /**
+   * The regions the scanner inventories (its `scanRegions`): in each, the read role is
+   * registered as a pull-time update exclusion of every member account's registry.
+   * @default [the stack's region]
+   */
+  readonly regions?: readonly string[];
 }
 
 /**
@@ -63,46 +76,129 @@ export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string)
 }
 
 /**
- * A service-managed StackSet that puts the member read role into every account of
- * the given organizational units, and into every account that joins them later
- * (auto-deployment); a leaving account loses it. IAM is global, so one region (the
- * stack's) suffices. Deployed in the organization's management account.
+ * The member accounts' template for one region: the read role registered as a pull-time
+ * update exclusion of the account's registry there, so that the scanner's BatchGetImage
+ * calls through the role leave `lastRecordedPullTime` alone (ECR keeps exclusions per
+ * account and region). The role lives in another StackSet's stack (IAM is global), so it
+ * is named by its ARN. No permission to grant: StackSets runs a member's stacks as the
+ * `stacksets-exec-*` role it creates there (AdministratorAccess, through the
+ * AWSServiceRoleForCloudFormationStackSetsOrgMember service-linked role), which may call
+ * ecr:RegisterPullTimeUpdateExclusion and ecr:DeregisterPullTimeUpdateExclusion.
+ */
+export function memberPullTimeExclusionTemplate(roleName: string): Record<string, unknown> {
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: "ECR duplicate scanner: the read role's ECR pulls leave lastRecordedPullTime alone in this region",
+    Resources: {
+      ReadRoleExclusion: {
+        Type: 'AWS::ECR::PullTimeUpdateExclusion',
+        Properties: { PrincipalArn: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleName}` } },
+      },
+    },
+  };
+}
+
+/**
+ * Two service-managed StackSets for every account of the given organizational units,
+ * and every account that joins them later (auto-deployment); a leaving account loses
+ * both. Deployed in the organization's management account.
+ *
+ * - `stackSet`: the read role, in the stack's region only (IAM is global).
+ * - `exclusions`: the role as a pull-time update exclusion, in every scanned region
+ *   (ECR keeps exclusions per account and region).
+ *
+ * An exclusion names the role, so the role comes first: CloudFormation creates the
+ * exclusions' StackSet after the role's (a resource dependency), and for an account that
+ * joins later the exclusions' auto-deployment waits for the role's (AutoDeployment
+ * DependsOn). One StackSet with the role behind a region Condition could not promise
+ * that order: operation preferences (RegionOrder, SEQUENTIAL) do not apply to
+ * auto-deployments.
  */
 export class MemberReadRoleStackSet extends Construct {
+  /** The read role's StackSet. */
   readonly stackSet: CfnStackSet;
+  /** The pull-time update exclusions' StackSet. */
+  readonly exclusions: CfnStackSet;
 
   constructor(scope: Construct, id: string, props: MemberReadRoleStackSetProps) {
     super(scope, id);
-    this.node.addValidation({
-      validate: () => {
-        const problems: string[] = [];
-        if (props.roleName.length > MAX_ROLE_NAME)
-          problems.push(`MemberReadRoleStackSet: roleName is over IAM's ${MAX_ROLE_NAME} characters`);
-        if (props.organizationalUnits.length === 0) problems.push('MemberReadRoleStackSet: name at least one organizational unit');
-        return problems;
-      },
-    });
+    const stack = Stack.of(this);
+    const stackSetName = props.stackSetName ?? stack.stackName;
+    const regions = props.regions ?? [Aws.REGION];
+    this.node.addValidation({ validate: () => memberStackSetProblems(props, stackSetName, regions) });
+    const organizationalUnitIds = [...props.organizationalUnits];
+    const autoDeployment = { enabled: true, retainStacksOnAccountRemoval: false };
+    const operationPreferences = { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' };
     this.stackSet = new CfnStackSet(this, 'StackSet', {
-      stackSetName: props.stackSetName ?? Stack.of(this).stackName,
+      stackSetName,
       description: 'ECR duplicate scanner: read-only ECR role in every member account',
       permissionModel: 'SERVICE_MANAGED',
-      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      autoDeployment,
       capabilities: ['CAPABILITY_NAMED_IAM'],
       managedExecution: { Active: true },
-      operationPreferences: { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, regionConcurrencyType: 'PARALLEL' },
-      stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds: [...props.organizationalUnits] }, regions: [Aws.REGION] }],
+      operationPreferences,
+      stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds }, regions: [Aws.REGION] }],
       templateBody: JSON.stringify(memberReadRoleTemplate(props.roleName, props.trustedRoleArn)),
     });
+    // The role StackSet's ARN, as AutoDeployment DependsOn takes it: arn:…:stackset/<StackSetId> (which is <name>:<uuid>).
+    const roleStackSetArn = stack.formatArn({
+      service: 'cloudformation',
+      resource: 'stackset',
+      resourceName: this.stackSet.attrStackSetId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.exclusions = new CfnStackSet(this, 'PullTimeExclusions', {
+      stackSetName: `${stackSetName}${EXCLUSIONS_STACK_SET_SUFFIX}`,
+      description: "ECR duplicate scanner: the member read role's pulls leave lastRecordedPullTime alone, in every scanned region",
+      permissionModel: 'SERVICE_MANAGED',
+      autoDeployment: { ...autoDeployment, dependsOn: [roleStackSetArn] },
+      managedExecution: { Active: true },
+      operationPreferences,
+      stackInstancesGroup: [{ deploymentTargets: { organizationalUnitIds }, regions: [...regions] }],
+      templateBody: JSON.stringify(memberPullTimeExclusionTemplate(props.roleName)),
+    });
+    // Created after the role's StackSet, deleted before it.
+    this.exclusions.node.addDependency(this.stackSet);
   }
+}
+
+/** What the construct refuses in its props (run at synth by node.addValidation). */
+function memberStackSetProblems(props: MemberReadRoleStackSetProps, stackSetName: string, regions: readonly string[]): string[] {
+  const problems: string[] = [];
+  const problem = (text: string): void => {
+    problems.push(`MemberReadRoleStackSet: ${text}`);
+  };
+  if (props.roleName.length > MAX_ROLE_NAME) problem(`roleName is over IAM's ${MAX_ROLE_NAME} characters`);
+  if (!ROLE_NAME.test(props.roleName)) problem(`roleName: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${props.roleName}"`);
+  if (props.organizationalUnits.length === 0) problem('name at least one organizational unit');
+  if (!Token.isUnresolved(stackSetName)) {
+    const longest = MAX_STACK_SET_NAME - EXCLUSIONS_STACK_SET_SUFFIX.length;
+    if (!STACK_SET_NAME.test(stackSetName)) problem(`stackSetName: expected a letter, then letters, digits or "-", got "${stackSetName}"`);
+    if (stackSetName.length > longest)
+      problem(
+        `stackSetName: at most ${longest} characters (the exclusions' StackSet adds ${EXCLUSIONS_STACK_SET_SUFFIX}), got ${stackSetName.length}`,
+      );
+  }
+  if (regions.length === 0) problem("regions: name at least one region (leave it out for the stack's region)");
+  const named = regions.filter((r) => !Token.isUnresolved(r));
+  for (const r of named) if (!isRegionName(r)) problem(`regions: expected region names such as eu-west-1, got "${r}"`);
+  const twice = [...new Set(named.filter((r, i) => named.indexOf(r) !== i))];
+  if (twice.length > 0) problem(`regions: ${twice.join(', ')} listed more than once`);
+  return problems;
 }
 
 export interface MemberRoleStackProps extends StackProps {
   readonly roleName: string;
   readonly trustedRoleArn: string;
   readonly organizationalUnits: readonly string[];
+  /**
+   * The scanner's `scanRegions`: where the role is a pull-time update exclusion.
+   * @default [the stack's region]
+   */
+  readonly regions?: readonly string[];
 }
 
-/** The management account's stack: the member read role's StackSet and nothing else. */
+/** The management account's stack: the member read role's StackSets and nothing else. */
 export class MemberRoleStack extends Stack {
   readonly roles: MemberReadRoleStackSet;
 
@@ -112,6 +208,7 @@ export class MemberRoleStack extends Stack {
       roleName: props.roleName,
       trustedRoleArn: props.trustedRoleArn,
       organizationalUnits: props.organizationalUnits,
+      ...(props.regions !== undefined ? { regions: props.regions } : {}),
     });
   }
 }

@@ -82,6 +82,8 @@ export interface ScanSettings {
   readonly organization: boolean;
   /** `--role-name` of the member read role; absent when only the build's own account is scanned. */
   readonly memberRoleName?: string;
+  /** `--target-registry`: the plan's target registry host; absent for the scanner's default. */
+  readonly targetRegistry?: string;
 }
 
 /**
@@ -107,6 +109,7 @@ export function scanSettingsVariables(s: ScanSettings): [string, string][] {
     ['SCAN_ACCOUNTS', s.scanAccounts.length > 0 ? s.scanAccounts.join(',') : undefined],
     ['SCAN_ORGANIZATION', s.organization ? 'on' : undefined],
     ['MEMBER_ROLE_NAME', s.memberRoleName],
+    ['TARGET_REGISTRY', s.targetRegistry],
   ];
   return vars.filter((v): v is [string, string] => v[1] !== undefined);
 }
@@ -129,6 +132,7 @@ export const SCAN_SETTINGS_NAMES = [
   'SCAN_ACCOUNTS',
   'SCAN_ORGANIZATION',
   'MEMBER_ROLE_NAME',
+  'TARGET_REGISTRY',
 ] as const;
 
 export class ScanSettingsError extends Error {

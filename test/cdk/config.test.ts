@@ -233,6 +233,40 @@ describe('compute, schedule, notifications, registry credentials, ECR sources', 
   });
 });
 
+describe('targetRegistry: the plan target of an organization scan', () => {
+  const ORG = { scanAccounts: '111122223333,333333333333', scanRegions: 'eu-west-1' };
+  test.each([
+    ['333333333333.dkr.ecr.eu-west-1.amazonaws.com', '333333333333.dkr.ecr.eu-west-1.amazonaws.com'],
+    ['333333333333.DKR.ECR.eu-west-1.amazonaws.com', '333333333333.dkr.ecr.eu-west-1.amazonaws.com'],
+    ['333333333333.dkr-ecr-fips.us-east-1.on.aws', '333333333333.dkr-ecr-fips.us-east-1.on.aws'],
+    ['333333333333.dkr.ecr.cn-north-1.amazonaws.com.cn', '333333333333.dkr.ecr.cn-north-1.amazonaws.com.cn'],
+  ])('%s is a host the scanner takes', (host, kept) => {
+    expect(readConfig(ctx({ ...ORG, targetRegistry: host })).organization).toMatchObject({ targetRegistry: kept });
+  });
+  test('absent: the scanner decides (no key in the config)', () => {
+    expect(readConfig(ctx(ORG)).organization).not.toHaveProperty('targetRegistry');
+  });
+  test.each([
+    'public.ecr.aws',
+    'registry.example.com',
+    '3333.dkr.ecr.eu-west-1.amazonaws.com',
+    '333333333333.dkr.ecr.eu-west-1.amazonaws.com.cn',
+    '333333333333.dkr.ecr.eu-west-1.amazonaws.com/team',
+  ])('refuses %s, as the scanner would', (host) => {
+    expect(problemsOf({ ...ORG, targetRegistry: host })).toEqual([
+      `targetRegistry: expected a private ECR registry host, <account>.dkr.ecr.<region>.amazonaws.com, got "${host}"`,
+    ]);
+  });
+  test('only meaningful with scanAccounts or scanRegions', () => {
+    expect(problemsOf({ targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' })).toEqual([
+      'targetRegistry: only meaningful with scanAccounts or scanRegions',
+    ]);
+    expect(
+      readConfig(ctx({ scanRegions: 'eu-west-1', targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' })).organization,
+    ).toMatchObject({ accounts: [], targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' });
+  });
+});
+
 describe('unknown keys', () => {
   const all = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key], getAllContext: () => values });
   test('a key of ours that is not known stops the synth, naming it and the nearest known key', () => {

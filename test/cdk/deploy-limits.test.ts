@@ -214,6 +214,28 @@ describe('17.5: a whole organization', () => {
     expect(st.flatMap((x) => x.Action)).not.toContain('organizations:ListAccounts');
     expect(scanSettings(s)).toMatchObject({ SCAN_ACCOUNTS: '111122223333,444455556666', MEMBER_ROLE_NAME: 'scanner-reader' });
   });
+  test('scanRegions alone: this account in those regions, no other account and no sts permission', () => {
+    const s = synth({ scanRegions: 'eu-west-1,us-east-1' });
+    const st = roleStatements(s.template, logicalIdOf(s.template, 'AWS::IAM::Role', 'ScanRole'));
+    expect(st.flatMap((x) => x.Action).filter((a) => a.startsWith('sts:') || a.startsWith('organizations:'))).toEqual([]);
+    expect(st.find((x) => x.Action.includes('ecr:ListImages'))!.Resource).toEqual([
+      'arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/*',
+      'arn:${AWS::Partition}:ecr:us-east-1:${AWS::AccountId}:repository/*',
+    ]);
+    const settings = scanSettings(s);
+    expect(settings).toMatchObject({ SCAN_REGIONS: 'eu-west-1,us-east-1', MEMBER_ROLE_NAME: 'ecr-duplicate-scanner-read' });
+    expect(settings.SCAN_ACCOUNTS).toBeUndefined();
+  });
+  test('targetRegistry: --target-registry in the settings, and not one permission more', () => {
+    const host = '333333333333.dkr.ecr.eu-west-1.amazonaws.com';
+    const listed = { scanAccounts: '111122223333,333333333333', scanRegions: 'eu-west-1' };
+    const withTarget = synth({ ...listed, targetRegistry: host });
+    expect(scanSettings(withTarget)).toMatchObject({ TARGET_REGISTRY: host, SCAN_ACCOUNTS: '111122223333,333333333333' });
+    const policy = (s: Synthesized) => roleStatements(s.template, logicalIdOf(s.template, 'AWS::IAM::Role', 'ScanRole'));
+    const without = synth(listed);
+    expect(policy(withTarget)).toEqual(policy(without));
+    expect(scanSettings(without).TARGET_REGISTRY).toBeUndefined();
+  });
   test('without the keys: no sts or organizations permission', () => {
     const t = synth().template;
     const actionsOf = roleStatements(t, logicalIdOf(t, 'AWS::IAM::Role', 'ScanRole')).flatMap((x) => x.Action);
@@ -224,7 +246,7 @@ describe('17.5: a whole organization', () => {
     const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole }, { nag: true });
     expect(s.members!.stackName).toBe('EcrDuplicateScanner-MemberReadRole');
     const t = Template.fromStack(s.members!);
-    const [set] = Object.values(t.findResources('AWS::CloudFormation::StackSet')) as Json[];
+    const set = t.toJSON().Resources[logicalIdOf(t, 'AWS::CloudFormation::StackSet', 'MemberReadRoleStackSet')] as Json;
     expect(set!.Properties).toMatchObject({
       PermissionModel: 'SERVICE_MANAGED',
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },

@@ -11,7 +11,7 @@ import { IConstruct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONNECTION_CONTEXT, Synthesized, synth } from './synth';
-import { COMBINED_CONTEXT, KMS_KEY_ARN, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
+import { COMBINED_CONTEXT, KMS_KEY_ARN, MEMBER_STACK_CONTEXT, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
 
 type Json = Record<string, any>;
 
@@ -30,6 +30,8 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['connection, everything', { ...CONNECTION_CONTEXT, ...COMBINED_CONTEXT }],
   ['organization', { scanAccounts: 'organization', scanRegions: 'eu-west-1,us-east-1' }],
   ['listed accounts', { scanAccounts: '111122223333', memberRoleName: 'scanner-reader' }],
+  // Two stacks: the checks below run over the whole app, the management account's stack included.
+  ['member role stack', { ...MEMBER_STACK_CONTEXT }],
 ];
 
 /** Every acknowledgement in the tree: rule id, reason and where. */
@@ -61,10 +63,14 @@ describe.each(VARIANTS)('%s', (_name, context) => {
   });
 
   test('and no annotation from CDK itself: no error, warning or info', () => {
-    const a = Annotations.fromStack(s.stack);
-    expect([...a.findError('*', Match.anyValue()), ...a.findWarning('*', Match.anyValue()), ...a.findInfo('*', Match.anyValue())]).toEqual(
-      [],
-    );
+    for (const stack of s.members ? [s.stack, s.members] : [s.stack]) {
+      const a = Annotations.fromStack(stack);
+      expect([
+        ...a.findError('*', Match.anyValue()),
+        ...a.findWarning('*', Match.anyValue()),
+        ...a.findInfo('*', Match.anyValue()),
+      ]).toEqual([]);
+    }
   });
 
   test('checked directly: no unacknowledged error or warning', () => {

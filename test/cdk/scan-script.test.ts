@@ -173,6 +173,13 @@ test('a whole organization: --region and --account for each, --organization, --r
   expect(runBuild({}).argv).not.toContain('--region');
 });
 
+test('the plan target of an organization scan becomes --target-registry', () => {
+  const host = '333333333333.dkr.ecr.eu-west-1.amazonaws.com';
+  const r = runBuild({}, { scanRegions: ['eu-west-1'], targetRegistry: host });
+  expect(r.argv).toEqual(expect.arrayContaining(['--region', 'eu-west-1', '--target-registry', host]));
+  expect(runBuild({}, { scanRegions: ['eu-west-1'] }).argv).not.toContain('--target-registry');
+});
+
 test('outside a pipeline: build number or "local" as the run id, the resolved source version as the revision', () => {
   const inBuild = runBuild({
     PIPELINE_EXECUTION_ID: undefined,
@@ -294,6 +301,7 @@ test("scan.sh accepts exactly the settings file's names (lib/scan-settings.ts), 
     scanAccounts: ['111122223333'],
     organization: true,
     memberRoleName: 'reader',
+    targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com',
   };
   expect(Object.keys(parseScanSettingsFile(scanSettingsFile(everything))).sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
   expect(() => scanSettingsFile({ ...DEFAULT_SETTINGS, inputFile: 'a\nPATH=/tmp' })).toThrow(/INPUT_FILE holds a line break/);

@@ -3,7 +3,7 @@
  * keys of this app, references (ISecret, IKey) instead of ARN strings, and each bad
  * prop refused at synth by a message that names it.
  */
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -140,6 +140,21 @@ describe('a bad prop is refused at synth, by name', () => {
       'a member role without a scan of others',
       { memberRoleName: 'scan-read' },
       /memberRoleName: only meaningful with scanAccounts or scanRegions/,
+    ],
+    [
+      'a plan target without a scan of others',
+      { targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' },
+      /targetRegistry: only meaningful with scanAccounts or scanRegions/,
+    ],
+    [
+      'a plan target that is not a private ECR host',
+      { scanRegions: ['eu-west-1'], targetRegistry: 'public.ecr.aws' },
+      /targetRegistry: expected a private ECR registry host, <account>\.dkr\.ecr\.<region>\.amazonaws\.com, got "public\.ecr\.aws"/,
+    ],
+    [
+      'a plan target known only at deploy',
+      { scanRegions: ['eu-west-1'], targetRegistry: `${Aws.ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com` },
+      /targetRegistry: expected a host known at synth, not a token/,
     ],
     [
       'a VPC with Lambda compute',

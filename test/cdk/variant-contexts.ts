@@ -17,3 +17,10 @@ export const COMBINED_CONTEXT = {
   ecrSourceAccounts: '111122223333,444455556666',
   scanConcurrency: '32',
 };
+/** The management account's stack beside the scanner's: the member read role and its exclusions in two regions. */
+export const MEMBER_STACK_CONTEXT = {
+  scanAccounts: 'organization',
+  scanRegions: 'eu-west-1,us-east-1',
+  memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12',
+  scannerBuildRoleArn: 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanRole4DA95A7E-AbCdEf',
+};
