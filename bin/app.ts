@@ -3,9 +3,9 @@
  * The CDK app: settings from context, the scanner bundled now (so a deploy ships
  * the scanner as it is in this checkout), the stacks, cdk-nag's AWS Solutions rules.
  */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { ConfigError, readConfig } from '../lib/config';
+import { addNagChecks } from './nag-checks';
 import { addScannerStacks } from './scanner-app';
 import { bundleScanner } from '../scripts/bundle-scanner';
 
@@ -14,9 +14,7 @@ async function main(): Promise<void> {
   const config = readConfig(app.node);
   const bundle = await bundleScanner();
   addScannerStacks(app, config, bundle.dir);
-  // cdk-nag 3 is a policy validation plugin: its findings print at the end of synth,
-  // an error fails it, and all of them land in cdk.out/validation-report.json.
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  addNagChecks(app);
   app.synth();
 }
 

@@ -9,8 +9,6 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { inventoryIamActions } from '../../scanner/ecr/operations';
 import { ReportStore } from '../../lib/report-store';
 import { MAX_ACTION_CONFIGURATION_VALUE, actionConfigurationProblems } from '../../lib/scan-pipeline';
@@ -243,7 +241,7 @@ describe('17.5: a whole organization', () => {
   });
   test('memberOrganizationalUnits: a second stack with a service-managed, auto-deploying StackSet of the read role', () => {
     const buildRole = 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanRole4DA95A7E-AbCdEf';
-    const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole }, { nag: true });
+    const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole });
     expect(s.members!.stackName).toBe('EcrDuplicateScanner-MemberReadRole');
     const t = Template.fromStack(s.members!);
     const set = t.toJSON().Resources[logicalIdOf(t, 'AWS::CloudFormation::StackSet', 'MemberReadRoleStackSet')] as Json;
@@ -265,8 +263,7 @@ describe('17.5: a whole organization', () => {
     expect(
       statements.flatMap((x) => x.Action).filter((a: string) => /:(Put|Delete|Create|Batch(Delete|Put)|Set|Tag|Untag)/.test(a)),
     ).toEqual([]);
-    const report = JSON.parse(readFileSync(join(s.outdir, 'validation-report.json'), 'utf8')) as Json;
-    expect((report.pluginReports as Json[]).flatMap((r) => r.violations ?? [])).toEqual([]);
+    // cdk-nag over this stack: nag.test.ts (the member-stack variant).
   });
   test('memberOrganizationalUnits needs the build role ARN, with a message that says where it comes from', () => {
     expect(() => synth({ memberOrganizationalUnits: 'ou-ab12-cdef3456' })).toThrow(

@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addNagChecks } from '../../bin/nag-checks';
 import { CONNECTION_CONTEXT, Synthesized, synth } from './synth';
 import { COMBINED_CONTEXT, KMS_KEY_ARN, MEMBER_STACK_CONTEXT, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
 
@@ -51,7 +52,7 @@ function acknowledgements(root: IConstruct): { id: string; reason: string; path:
 describe.each(VARIANTS)('%s', (_name, context) => {
   let s: Synthesized;
   beforeAll(() => {
-    s = synth(context, { nag: true });
+    s = synth(context, { checks: addNagChecks });
   });
 
   test('the synth-time validation report has no cdk-nag finding, error or warning', () => {

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCAN_SETTINGS_NAMES, ScanSettings, parseScanSettingsFile, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
-import { REPO_ROOT } from './synth';
+import { REPO_ROOT } from '../support/run-cli';
 
 const buildspec = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8');
 // The buildspec has one phase with a list of commands; no YAML library is needed to read it.

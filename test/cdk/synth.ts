@@ -1,7 +1,6 @@
 /** Synthesizes the stack the way bin/app.ts does, with cdk.json's context plus overrides. */
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,23 +48,28 @@ export interface SynthOptions {
   /** The scanner bundle directory. @default a placeholder (placeholderBundleDir) */
   readonly bundleDir?: string;
   /**
-   * Registers cdk-nag as bin/app.ts does, so the synth fails on a finding and writes
-   * validation-report.json. Its rules engine takes seconds to start in every suite's
-   * fresh module registry, so only the suites that read its findings ask for it
-   * (nag.test.ts checks every variant).
-   * @default false
+   * The app's synth-time validation as bin/app.ts has it: CDK's built-in CloudFormation
+   * template validation, plus the plugins this registers (addNagChecks). The synth then
+   * fails on an error and writes validation-report.json. Both engines take seconds to
+   * load and start in every suite's fresh module registry, so only the suites that read
+   * their findings ask for them (nag.test.ts validates every variant).
+   * @default no validation plugin, and CDK's built-in template validation off
    */
-  readonly nag?: boolean;
+  readonly checks?: (app: App) => void;
 }
 
 /** Builds and synthesizes one app the way bin/app.ts does. */
 export function synth(overrides: Record<string, unknown> = {}, options: SynthOptions = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
   mkdirSync(outdir, { recursive: true });
-  const app = new App({ outdir, context: { ...cdkJsonContext(), ...overrides } });
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), ...overrides },
+    builtinCloudFormationValidation: options.checks !== undefined,
+  });
   const config = readConfig(app.node);
   const { scanner: stack, members } = addScannerStacks(app, config, options.bundleDir ?? placeholderBundleDir());
-  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  options.checks?.(app);
   const template = Template.fromStack(stack);
   return { app, stack, template, outdir, ...(members ? { members } : {}) };
 }
