@@ -40,6 +40,14 @@ describe('DigestTable', () => {
     expect([table.digestAt(a), table.digestAt(b), table.digestAt(c)]).toEqual([sha, sha512, upper]);
     expect(table.find(upper)).toBe(c);
     expect(() => table.digestAt(3)).toThrow(RangeError);
+    // Not hex at the end or in the middle: text too, each its own id.
+    const lastBad = `${sha.slice(0, -1)}g`;
+    const middleBad = `${sha.slice(0, 40)}z${sha.slice(41)}`;
+    const d = table.intern(lastBad);
+    const e = table.intern(middleBad);
+    expect(new Set([a, b, c, d, e]).size).toBe(5);
+    expect([table.digestAt(d), table.digestAt(e)]).toEqual([lastBad, middleBad]);
+    expect(table.find(sha)).toBe(a);
   });
 });
 
