@@ -332,7 +332,7 @@ async function organizationRun(bench: Bench): Promise<Row[]> {
     if (cold.code !== 0) process.stderr.write(`org scanner stderr:\n${cold.stderr}\n`);
     const warm = await runScanner(bundle, ecr, input, dir, [...args, '--cache', cacheFile], env);
     const images = worlds.reduce((n, w) => n + w.store.imageCount, 0);
-    const bound = apiLowerBound(repositories, imagesPerRepository).total * places.length;
+    const bound = worlds.reduce((n, w) => n + apiLowerBound(w.store).total, 0);
     const expectedMatches = worlds[0]!.sourcePaths.reduce((n, p) => n + worlds[0]!.expected.get(p)!.length, 0) * places.length;
     const readAll = cold.report?.ecr.every((e) => e.error === undefined && e.images === imagesPerRepository * repositories) ?? false;
     return [
@@ -388,6 +388,8 @@ interface MainRun {
   images: number;
   floor: RunResult;
   cold: RunResult;
+  /** The fewest ECR calls that read the registry. */
+  bound: ReturnType<typeof apiLowerBound>;
   rows: Row[];
 }
 
@@ -398,7 +400,7 @@ async function mainRun(bench: Bench): Promise<MainRun> {
   const world = syntheticWorld({ repositories, imagesPerRepository: perRepository, sources: 20, planted: 8 });
   const { ecr, input } = await startWorld(bench, world, 'input.txt');
   const cacheFile = join(dir, 'digest-cache.json');
-  const bound = apiLowerBound(repositories, perRepository);
+  const bound = apiLowerBound(world.store);
   const images = world.store.imageCount;
 
   process.stderr.write(`bench: ${repositories} repositories x ${perRepository} images = ${images} images, ${latency} ms per call\n`);
@@ -427,7 +429,7 @@ async function mainRun(bench: Bench): Promise<MainRun> {
     ],
     rescanCalls(warm, cold),
   ];
-  return { ecr, input, images, floor, cold, rows };
+  return { ecr, input, images, floor, cold, bound, rows };
 }
 
 /** --sweep: the main registry at concurrency 16 and 64, 20 and 80 ms a call, each beside its floor. */
@@ -455,8 +457,7 @@ async function sweepRuns(bench: Bench, primary: MainRun): Promise<Row[]> {
  */
 async function tokenBucketRuns(bench: Bench, primary: MainRun): Promise<Row[]> {
   const { bundle, dir, options } = bench;
-  const { ecr, input, floor, cold } = primary;
-  const bound = apiLowerBound(options.repositories, options.images);
+  const { ecr, input, floor, cold, bound } = primary;
   const c = options.tokenBucketConcurrency;
   const rows: Row[] = [];
   for (const rate of options.tokenBucketRates) {

@@ -37,6 +37,8 @@ export interface SyntheticStore {
   readonly repositories: readonly SyntheticRepository[];
   readonly imageCount: number;
   kindAt(repository: string, imageIndex: number): SyntheticKind;
+  /** Entries ListImages names in a repository: one per tag, one for an untagged image. */
+  listEntriesOf(repository: string): number;
   /** undefined for an index, which has no config. */
   configDigestAt(repository: string, imageIndex: number): string | undefined;
 }
@@ -214,6 +216,13 @@ export function syntheticStore(options: SyntheticStoreOptions): SyntheticStore {
     configDigestAt(repository, slot) {
       const repo = indexOf(repository, slot);
       return layout(repo, slot).kind === 'index' ? undefined : configDigest(repo, slot);
+    },
+    listEntriesOf(repository) {
+      const repo = repoIndex.get(repository);
+      if (repo === undefined) throw new Error(`no synthetic repository ${repository}`);
+      let entries = 0;
+      for (let slot = 0; slot < perRepo; slot++) entries += Math.max(1, tagsOf(repo, slot, layout(repo, slot).kind).length);
+      return entries;
     },
   };
 }

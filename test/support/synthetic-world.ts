@@ -80,15 +80,21 @@ export function syntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
 }
 
 /**
- * ceil(R/1000) DescribeRepositories + per repository ceil(n/1000) ListImages pages (every storage class), one
- * DescribeImages of the archived images (none here) and ceil(n/100) BatchGetImage.
+ * ceil(R/1000) DescribeRepositories + per repository ceil(entries/1000) ListImages pages (every storage
+ * class; ListImages names an image once per tag), one DescribeImages of the archived images (none here)
+ * and ceil(n/100) BatchGetImage.
  */
-export function apiLowerBound(
-  repositories: number,
-  imagesPerRepository: number,
-): { describeRepositories: number; listImages: number; describeImages: number; batchGetImage: number; total: number } {
+export function apiLowerBound(store: SyntheticStore): {
+  describeRepositories: number;
+  listImages: number;
+  describeImages: number;
+  batchGetImage: number;
+  total: number;
+} {
+  const repositories = store.repositories.length;
+  const imagesPerRepository = repositories === 0 ? 0 : store.imageCount / repositories;
   const describeRepositories = Math.max(1, Math.ceil(repositories / 1000));
-  const listImages = repositories * Math.max(1, Math.ceil(imagesPerRepository / 1000));
+  const listImages = store.repositories.reduce((n, r) => n + Math.max(1, Math.ceil(store.listEntriesOf(r.name) / 1000)), 0);
   const describeImages = repositories;
   const batchGetImage = repositories * Math.ceil(imagesPerRepository / 100);
   return {

@@ -19,7 +19,7 @@ import { expectReportInvariants, scanOnce, withInputNamedPlainly } from '../supp
 import { apiLowerBound, syntheticWorld } from '../support/synthetic-world';
 
 const world = syntheticWorld({ repositories: 6, imagesPerRepository: 120, sources: 6, planted: 4 });
-const LOWER = apiLowerBound(6, 120);
+const LOWER = apiLowerBound(world.store);
 let ecr: EcrEmulator;
 let s3: S3ServerHandle;
 let work = '';
