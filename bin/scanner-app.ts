@@ -5,25 +5,63 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { OrganizationConfig, ScannerConfig } from '../lib/config';
+import { OrganizationConfig, ScannerConfig, scanRegionsBeside } from '../lib/config';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack, memberRoleStackName } from '../lib/member-role-stack';
+import { PullTimeExclusionStack, pullTimeExclusionStackName } from '../lib/pull-time-exclusion-stack';
+import { buildRoleName } from '../lib/role-name';
 
 export interface ScannerStacks {
   readonly scanner: EcrDuplicateScannerStack;
   /** Only with memberOrganizationalUnits: the management account's StackSet stack. */
   readonly members?: MemberRoleStack;
+  /** One per scanRegions region other than the scanner stack's: the build role's pull-time update exclusion there. */
+  readonly pullTimeExclusions: readonly PullTimeExclusionStack[];
+}
+
+/** What the app knows of where the env-agnostic scanner stack goes. */
+export interface ScannerDeployment {
+  /**
+   * The region the scanner stack is deployed to: what the CDK CLI passes the app as
+   * CDK_DEFAULT_REGION, the region it deploys environment-agnostic stacks to (AWS_REGION,
+   * else the profile's region, else us-east-1). Needed only with scanRegions.
+   */
+  readonly region?: string;
 }
 
 /** The app's stacks for one configuration: what bin/app.ts deploys and the tests synthesize. */
-export function addScannerStacks(app: App, config: ScannerConfig, scannerBundleDir: string): ScannerStacks {
+export function addScannerStacks(
+  app: App,
+  config: ScannerConfig,
+  scannerBundleDir: string,
+  deployment: ScannerDeployment = {},
+): ScannerStacks {
+  const { home, others } = scanRegionsBeside(config, deployment.region);
+  // Other regions' stacks name the build role by ARN, so it needs a name they can know at synth.
+  const roleName = others.length > 0 && home !== undefined ? buildRoleName(config.stackName, home) : undefined;
   const scanner = new EcrDuplicateScannerStack(app, config.stackName, {
     ...scannerStackProps(config),
+    ...(roleName !== undefined ? { buildRoleName: roleName } : {}),
+    // Which scanRegions are "other" was decided for this region: the template refuses any other.
+    ...(home !== undefined ? { deployRegion: home } : {}),
     scannerBundleDir,
     description: 'ECR duplicate image scanner: input.txt -> CodePipeline -> CodeBuild -> reports in S3',
   });
+  const pullTimeExclusions =
+    roleName === undefined
+      ? []
+      : others.map((region) => {
+          const stack = new PullTimeExclusionStack(app, pullTimeExclusionStackName(config.stackName, region), {
+            env: { region },
+            roleName,
+            description: `ECR duplicate image scanner: the build role of ${config.stackName} as a pull-time update exclusion in ${region}, so that its scans leave lastRecordedPullTime alone there`,
+          });
+          // `cdk deploy --all` deploys this stack after the scanner's, `cdk destroy` removes it first.
+          stack.addStackDependency(scanner, 'the exclusion names the build role, which the scanner stack creates');
+          return stack;
+        });
   const set = config.memberRoleStackSet;
-  if (!set) return { scanner };
+  if (!set) return { scanner, pullTimeExclusions };
   // Deployed in the organization's management account, after the scanner stack (it names its build role).
   const members = new MemberRoleStack(app, memberRoleStackName(config.stackName), {
     roleName: set.memberRoleName,
@@ -33,7 +71,7 @@ export function addScannerStacks(app: App, config: ScannerConfig, scannerBundleD
     description:
       'ECR duplicate image scanner: read-only ECR role in every member account, a pull-time update exclusion in every scanned region (service-managed StackSets)',
   });
-  return { scanner, members };
+  return { scanner, members, pullTimeExclusions };
 }
 
 /** The stack's props for the context's settings (readConfig has applied the defaults and checked every value). */

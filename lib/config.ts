@@ -171,8 +171,12 @@ export function defaultRepositoryName(stackName: string): string {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid context (fix with -c key=value or in cdk.json):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  /** `heading`: what the problems are about and where they are fixed. */
+  constructor(
+    readonly problems: readonly string[],
+    heading = 'invalid context (fix with -c key=value or in cdk.json)',
+  ) {
+    super(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -601,4 +605,32 @@ function readMemberRoleStackSet(r: ContextReader, regions: readonly string[]): M
   }
   r.check('scannerBuildRoleArn', roleArn, ROLE_ARN.test(roleArn), 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>');
   return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r), regions };
+}
+
+/**
+ * The scanner stack's region and the scanRegions beside it. The stack is
+ * environment-agnostic, so its region is the deploying CLI's; without scanRegions it does
+ * not matter. With them it must be known: only then can the app tell the other regions
+ * (each gets a PullTimeExclusionStack) from the stack's own (which the stack covers itself;
+ * a second exclusion of the same role there would fail, and its removal would take the
+ * stack's away).
+ */
+export function scanRegionsBeside(
+  config: ScannerConfig,
+  region: string | undefined,
+): { readonly home?: string; readonly others: readonly string[] } {
+  const regions = config.organization?.regions ?? [];
+  if (regions.length === 0) return { others: [] };
+  const heading =
+    "scanRegions needs the region the scanner stack is deployed to, to tell the other regions (each gets a stack that registers the build role as a pull-time update exclusion there) from the stack's own";
+  if (region === undefined || region === '')
+    throw new ConfigError(
+      [
+        "CDK_DEFAULT_REGION is not set: run the app through the CDK CLI (npx cdk …), which sets it to the region it deploys to (AWS_REGION, else the profile's region, else us-east-1)",
+      ],
+      heading,
+    );
+  if (!isRegionName(region))
+    throw new ConfigError([`CDK_DEFAULT_REGION: expected a region name such as eu-west-1, got "${region}"`], heading);
+  return { home: region, others: regions.filter((r) => r !== region) };
 }

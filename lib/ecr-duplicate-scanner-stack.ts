@@ -4,13 +4,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { parseEcrHost } from '../scanner/oci/ecr-host';
+import { isRegionName, parseEcrHost } from '../scanner/oci/ecr-host';
 import { CONTEXT_DEFAULTS, MAX_REPORT_RETENTION_DAYS, MAX_SCAN_CONCURRENCY, defaultRepositoryName, isScheduleExpression } from './config';
 import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
 import { S3Input } from './input/s3-input';
 import { ScanInput } from './input/scan-input';
 import { applyProjectFeatureFlags } from './feature-flags';
+import { DeployRegionRule } from './deploy-region-rule';
 import { LambdaComputeRegionRule } from './lambda-compute-region';
 import { acknowledgeNag } from './nag';
 import { ReportStore } from './report-store';
@@ -186,6 +187,23 @@ export interface EcrDuplicateScannerStackProps extends StackProps, ScanSettingsP
    * @default none
    */
   readonly ecrSourceAccounts?: readonly string[];
+  /**
+   * A fixed name for the build role, so that stacks in other regions can register it as a
+   * pull-time update exclusion by its ARN (PullTimeExclusionStack; this repository's app
+   * uses `buildRoleName(stackName, region)`). Deploying a named role needs
+   * CAPABILITY_NAMED_IAM, which `cdk deploy` grants; setting or changing the name replaces
+   * the role, and with it the `BuildRoleArn` output.
+   * @default a name CloudFormation generates
+   */
+  readonly buildRoleName?: string;
+  /**
+   * The one region this template may be deployed to: a template rule refuses any other
+   * before anything is created. For an app that decided something beside the stack from
+   * its region at synth (the build role's name, the exclusion stacks of the other
+   * `scanRegions`). The stack stays environment-agnostic otherwise.
+   * @default any region
+   */
+  readonly deployRegion?: string;
 }
 
 /**
@@ -210,6 +228,15 @@ export class EcrDuplicateScannerStack extends Stack {
     const compute = props.compute ?? CONTEXT_DEFAULTS.compute;
 
     if (compute === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
+    if (props.deployRegion !== undefined) {
+      new DeployRegionRule(this, 'DeployRegion', {
+        region: props.deployRegion,
+        madeFor:
+          props.buildRoleName !== undefined
+            ? `the build role's name, ${props.buildRoleName}, and the stacks that register it as a pull-time update exclusion in the other scanRegions`
+            : "which scanRegions are other regions than the stack's own",
+      });
+    }
 
     // The audit trail of the reports, so it expires with them. Kept even when the output
     // bucket is destroyed: S3 delivers access logs late (best effort, up
@@ -257,6 +284,7 @@ export class EcrDuplicateScannerStack extends Stack {
         ? { timeout: props.buildTimeout ?? Duration.minutes(CONTEXT_DEFAULTS.buildTimeoutMinutes) }
         : {}),
       ...(props.vpc ? { vpc: props.vpc } : {}),
+      ...(props.buildRoleName !== undefined ? { roleName: props.buildRoleName } : {}),
       ecrSourceAccounts: props.ecrSourceAccounts ?? [],
       ...organizationProps(props),
       ...this.registryCredentialsProps(props),
@@ -436,6 +464,9 @@ export function stackPropsProblems(props: EcrDuplicateScannerStackProps): string
   if (target !== undefined && Token.isUnresolved(target)) problem('targetRegistry', 'expected a host known at synth, not a token');
   else if (target !== undefined && parseEcrHost(target) === undefined)
     problem('targetRegistry', `expected a private ECR registry host, <account>.dkr.ecr.<region>.amazonaws.com, got "${target}"`);
+  const region = props.deployRegion;
+  if (region !== undefined && (Token.isUnresolved(region) || !isRegionName(region)))
+    problem('deployRegion', `expected a region name known at synth, such as eu-west-1, got "${region}"`);
   return problems;
 }
 

@@ -133,6 +133,14 @@ export interface ScanProjectProps {
    * @default true
    */
   readonly excludeFromPullTime?: boolean;
+  /**
+   * A fixed name for the build role, for stacks in other regions that register it as a
+   * pull-time update exclusion by ARN (PullTimeExclusionStack). A named role needs
+   * CAPABILITY_NAMED_IAM at deploy (`cdk deploy` grants it), and renaming it replaces it.
+   * iam.Role checks it against IAM's rules.
+   * @default a name CloudFormation generates
+   */
+  readonly roleName?: string;
 }
 
 /**
@@ -199,6 +207,7 @@ export class ScanProject extends Construct {
     const props = this.props;
     const stack = Stack.of(this);
     const role = new iam.Role(this, 'Role', {
+      ...(props.roleName !== undefined ? { roleName: props.roleName } : {}),
       // Only CodeBuild acting for this account may assume it (confused-deputy guard).
       assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },

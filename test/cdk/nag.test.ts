@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addNagChecks } from '../../bin/nag-checks';
 import { CONNECTION_CONTEXT, Synthesized, synth } from './synth';
-import { COMBINED_CONTEXT, KMS_KEY_ARN, MEMBER_STACK_CONTEXT, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
+import { COMBINED_CONTEXT, KMS_KEY_ARN, MEMBER_STACK_CONTEXT, SCAN_REGIONS_CONTEXT, SECRET_ARN, VPC_CONTEXT } from './variant-contexts';
 
 type Json = Record<string, any>;
 
@@ -31,6 +31,8 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['connection, everything', { ...CONNECTION_CONTEXT, ...COMBINED_CONTEXT }],
   ['organization', { scanAccounts: 'organization', scanRegions: 'eu-west-1,us-east-1' }],
   ['listed accounts', { scanAccounts: '111122223333', memberRoleName: 'scanner-reader' }],
+  // Three stacks: the scanner's (its build role named) and the exclusion stacks of the two other regions.
+  ['this account in other regions', { ...SCAN_REGIONS_CONTEXT }],
   // Two stacks: the checks below run over the whole app, the management account's stack included.
   ['member role stack', { ...MEMBER_STACK_CONTEXT }],
 ];
@@ -64,7 +66,7 @@ describe.each(VARIANTS)('%s', (_name, context) => {
   });
 
   test('and no annotation from CDK itself: no error, warning or info', () => {
-    for (const stack of s.members ? [s.stack, s.members] : [s.stack]) {
+    for (const stack of [s.stack, ...(s.members ? [s.members] : []), ...s.pullTimeExclusions]) {
       const a = Annotations.fromStack(stack);
       expect([
         ...a.findError('*', Match.anyValue()),

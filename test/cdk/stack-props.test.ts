@@ -31,7 +31,7 @@ function plainStack(
 function synthesized(stack: EcrDuplicateScannerStack): Synthesized {
   const template = Template.fromStack(stack);
   const outdir = (stack.node.root as App).outdir;
-  return { app: stack.node.root as App, stack, template, outdir };
+  return { app: stack.node.root as App, stack, template, outdir, pullTimeExclusions: [] };
 }
 
 describe('explicit props in a plain App (no context)', () => {

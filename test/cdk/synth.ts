@@ -8,6 +8,7 @@ import { readConfig } from '../../lib/config';
 import { SCAN_SETTINGS_FILE, parseScanSettingsFile } from '../../lib/scan-settings';
 import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack } from '../../lib/member-role-stack';
+import { PullTimeExclusionStack } from '../../lib/pull-time-exclusion-stack';
 import { addScannerStacks } from '../../bin/scanner-app';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -33,6 +34,8 @@ export interface Synthesized {
   template: Template;
   /** The management account's stack, with memberOrganizationalUnits. */
   members?: MemberRoleStack;
+  /** With scanRegions: one stack per region other than the scanner stack's, registering the build role there. */
+  pullTimeExclusions: readonly PullTimeExclusionStack[];
   /** Cloud assembly directory: templates, assets, validation-report.json. */
   outdir: string;
 }
@@ -44,7 +47,19 @@ export const CONNECTION_CONTEXT = {
   branch: 'release',
 } as const;
 
+/**
+ * The region the tests synthesize for, as the CDK CLI passes it to bin/app.ts
+ * (CDK_DEFAULT_REGION, always set by the CLI): the scanner stack's region.
+ */
+export const SYNTH_REGION = 'eu-west-1';
+
 export interface SynthOptions {
+  /**
+   * The scanner stack's region as the CLI would pass it; `null` for none (an app run
+   * outside the CLI).
+   * @default SYNTH_REGION
+   */
+  readonly region?: string | null;
   /** The scanner bundle directory. @default a placeholder (placeholderBundleDir) */
   readonly bundleDir?: string;
   /**
@@ -68,10 +83,17 @@ export function synth(overrides: Record<string, unknown> = {}, options: SynthOpt
     builtinCloudFormationValidation: options.checks !== undefined,
   });
   const config = readConfig(app.node);
-  const { scanner: stack, members } = addScannerStacks(app, config, options.bundleDir ?? placeholderBundleDir());
+  const region = options.region === undefined ? SYNTH_REGION : (options.region ?? undefined);
+  const {
+    scanner: stack,
+    members,
+    pullTimeExclusions,
+  } = addScannerStacks(app, config, options.bundleDir ?? placeholderBundleDir(), {
+    region,
+  });
   options.checks?.(app);
   const template = Template.fromStack(stack);
-  return { app, stack, template, outdir, ...(members ? { members } : {}) };
+  return { app, stack, template, outdir, pullTimeExclusions, ...(members ? { members } : {}) };
 }
 
 type Json = Record<string, any>;

@@ -1,0 +1,42 @@
+/**
+ * IAM role names: the build role's fixed name, and IAM's rules for any role name the
+ * stacks set.
+ */
+import { Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+
+/** IAM's limit on a role name, and its characters. */
+export const MAX_ROLE_NAME = 64;
+const ROLE_NAME = /^[\w+=,.@-]+$/;
+/** What the build role's fixed name puts between the scanner stack's name and its region. */
+const BUILD_ROLE_INFIX = '-ScanBuild-';
+/** Hex digits of the hash that stands for a shortened stack name. */
+const NAME_HASH_LENGTH = 8;
+
+/**
+ * The build role's fixed name when other regions' stacks must name it (IAM is global, so
+ * the name carries the region: two scanner stacks of one name in two regions of an account
+ * get two roles). `<stackName>-ScanBuild-<region>` when that fits IAM's 64 characters;
+ * else the stack name is cut and a hash of the whole name and region stands in for the
+ * rest, so two long names that share a beginning still differ. The same inputs give the
+ * same name on every synth.
+ */
+export function buildRoleName(scannerStackName: string, region: string): string {
+  const plain = `${scannerStackName}${BUILD_ROLE_INFIX}${region}`;
+  if (plain.length <= MAX_ROLE_NAME) return plain;
+  const hash = createHash('sha256').update(`${scannerStackName}\n${region}`).digest('hex').slice(0, NAME_HASH_LENGTH);
+  const tail = `${BUILD_ROLE_INFIX}${region}`;
+  const room = MAX_ROLE_NAME - tail.length - 1 - hash.length;
+  // A region too long to show (no region AWS has) leaves the stack name's beginning and the hash.
+  if (room < 1) return `${scannerStackName.slice(0, MAX_ROLE_NAME - 1 - hash.length)}-${hash}`;
+  return `${scannerStackName.slice(0, room)}-${hash}${tail}`;
+}
+
+/** IAM's rules for a role name known at synth (a token is CloudFormation's to check), each problem starting with `what`. */
+export function roleNameProblems(what: string, roleName: string): string[] {
+  if (Token.isUnresolved(roleName)) return [];
+  const problems: string[] = [];
+  if (roleName.length > MAX_ROLE_NAME) problems.push(`${what}: at most ${MAX_ROLE_NAME} characters (IAM's limit), got ${roleName.length}`);
+  if (!ROLE_NAME.test(roleName)) problems.push(`${what}: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${roleName}"`);
+  return problems;
+}
