@@ -15,6 +15,7 @@ import {
   VpcPlacement,
 } from './scan-project';
 import { normalizeReportPrefix } from './scan-settings';
+import { MAX_ROLE_NAME, isRoleName } from './role-name';
 
 /** Where input.txt comes from. */
 export type InputSourceConfig =
@@ -207,9 +208,6 @@ const MAX_S3_KEY = 1024;
 const MAX_REPORT_PREFIX = 900;
 // The longest address SNS (and RFC 5321) accepts.
 const MAX_EMAIL = 254;
-// IAM's limit on a role name.
-const MAX_ROLE_NAME = 64;
-const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]+$/;
 const ORGANIZATIONAL_UNIT = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/;
 const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
@@ -543,7 +541,7 @@ function readTargetPrefix(r: ContextReader): string | undefined {
 
 function readMemberRoleName(r: ContextReader): string {
   const name = r.text('memberRoleName');
-  r.check('memberRoleName', name, ROLE_NAME.test(name), 'expected an IAM role name of [A-Za-z0-9+=,.@_-]');
+  r.check('memberRoleName', name, isRoleName(name), 'expected an IAM role name of [A-Za-z0-9+=,.@_-]');
   return r.maxLength('memberRoleName', name, MAX_ROLE_NAME, "IAM's limit on a role name");
 }
 

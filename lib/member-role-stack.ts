@@ -2,10 +2,8 @@ import { ArnFormat, Aws, CfnStackSet, Stack, StackProps, Token } from 'aws-cdk-l
 import { Construct } from 'constructs';
 import { inventoryIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
+import { MAX_ROLE_NAME, isRoleName } from './role-name';
 
-/** IAM's limit on a role name, and its characters (none of which Fn::Sub would read). */
-const MAX_ROLE_NAME = 64;
-const ROLE_NAME = /^[\w+=,.@-]+$/;
 /** CloudFormation's rule for a StackSet name: a letter, then letters, digits and hyphens, 128 at most. */
 const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const MAX_STACK_SET_NAME = 128;
@@ -169,7 +167,7 @@ function memberStackSetProblems(props: MemberReadRoleStackSetProps, stackSetName
     problems.push(`MemberReadRoleStackSet: ${text}`);
   };
   if (props.roleName.length > MAX_ROLE_NAME) problem(`roleName is over IAM's ${MAX_ROLE_NAME} characters`);
-  if (!ROLE_NAME.test(props.roleName)) problem(`roleName: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${props.roleName}"`);
+  if (!isRoleName(props.roleName)) problem(`roleName: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${props.roleName}"`);
   if (props.organizationalUnits.length === 0) problem('name at least one organizational unit');
   if (!Token.isUnresolved(stackSetName)) {
     const longest = MAX_STACK_SET_NAME - EXCLUSIONS_STACK_SET_SUFFIX.length;

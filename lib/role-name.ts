@@ -8,6 +8,11 @@ import { createHash } from 'node:crypto';
 /** IAM's limit on a role name, and its characters. */
 export const MAX_ROLE_NAME = 64;
 const ROLE_NAME = /^[\w+=,.@-]+$/;
+
+/** IAM's characters for a role name ([A-Za-z0-9+=,.@_-]; none of them one Fn::Sub would read). */
+export function isRoleName(name: string): boolean {
+  return ROLE_NAME.test(name);
+}
 /** What the build role's fixed name puts between the scanner stack's name and its region. */
 const BUILD_ROLE_INFIX = '-ScanBuild-';
 /** Hex digits of the hash that stands for a shortened stack name. */
@@ -37,6 +42,6 @@ export function roleNameProblems(what: string, roleName: string): string[] {
   if (Token.isUnresolved(roleName)) return [];
   const problems: string[] = [];
   if (roleName.length > MAX_ROLE_NAME) problems.push(`${what}: at most ${MAX_ROLE_NAME} characters (IAM's limit), got ${roleName.length}`);
-  if (!ROLE_NAME.test(roleName)) problems.push(`${what}: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${roleName}"`);
+  if (!isRoleName(roleName)) problems.push(`${what}: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${roleName}"`);
   return problems;
 }
