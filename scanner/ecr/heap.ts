@@ -12,20 +12,31 @@
  * `--heap-growing-percent` fixes that factor; V8 reads it at every full
  * collection, so setting it at run time works (unlike --max-old-space-size,
  * which only counts at start-up and would need every launcher, CodeBuild's
- * included, to pass it). Measured at a million images, against the default:
+ * included, to pass it).
  *
- *   percent  cold RSS   re-scan RSS   cold CPU
- *   default  382-605    401-476       19 s
- *   100      411-416    404-406       21 s
- *   50       363        384           23 s
- *   25       356        393           28 s
+ * What the factor trades: about 1 GB of a million-image scan's allocations
+ * outlive the young generation, nearly all of it parsed BatchGetImage answers
+ * (a sampling allocation profile that leaves out what minor collections free;
+ * the floor's plain loop shows the same 1 GB). Only full collections free it.
+ * Each costs in proportion to the live heap, and a factor of 1 + p/100
+ * allows one per p% of it grown, so their CPU falls as p rises and the peak grows.
+ * Measured at a million images (A/B of the bundled CLI against
+ * the bench's world, alternating runs, 2-3 each; the floor took 11.1-14.5 s):
  *
+ *   percent  cold CPU      cold RSS
+ *   50       23.8-27.2 s   382-391 MB
+ *   100      20.2-24.1 s   419-426 MB
+ *   150      21.4-22.2 s   429-434 MB
+ *   200      22.4-26.9 s   479-484 MB
+ *
+ * 100 takes the CPU of the larger factors for 35 MB over 50 (an earlier
+ * round, without the run-time setting: V8's default 382-605 MB cold).
  * Forcing collections instead (gc() every 256 calls) held 330 MB but cost a
  * third more CPU.
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 50;
+export const HEAP_GROWING_PERCENT = 100;
 
 let done = false;
 

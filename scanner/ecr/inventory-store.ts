@@ -82,14 +82,18 @@ export class RepositoryListing {
       this.tags.push(undefined);
       this.statuses.push(status);
     }
-    for (const t of typeof tag === 'string' ? [tag] : (tag ?? [])) {
-      if (!t) continue;
-      const had = this.tags[k];
-      if (had === undefined) this.tags[k] = t;
-      else if (typeof had === 'string') this.tags[k] = [had, t];
-      else had.push(t);
-    }
+    // ListImages names one tag per entry: a string, handled without making an array for it.
+    if (typeof tag === 'string') this.addTag(k, tag);
+    else if (tag !== undefined) for (const t of tag) this.addTag(k, t);
     return id;
+  }
+
+  private addTag(k: number, tag: string): void {
+    if (!tag) return;
+    const had = this.tags[k];
+    if (had === undefined) this.tags[k] = tag;
+    else if (typeof had === 'string') this.tags[k] = [had, tag];
+    else had.push(tag);
   }
 
   idAt(k: number): number {
