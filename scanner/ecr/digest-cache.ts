@@ -164,11 +164,7 @@ export class DigestCacheReader {
       return false;
     const sizeText = text.slice(S, -1);
     if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) return false;
-    const digest = text.slice(M, M + 71);
-    const imageId = text.slice(I, I + 71);
-    if (!isSha256(digest) || !isSha256(imageId)) return false;
-    this.table.loadImage(digest, imageId, Number(sizeText));
-    return true;
+    return this.table.loadImage(text.slice(M, M + 71), text.slice(I, I + 71), Number(sizeText));
   }
 
   end(): LoadedCache {

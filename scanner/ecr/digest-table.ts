@@ -85,6 +85,20 @@ export class DigestTable {
       }
       return id;
     }
+    return this.internDecoded();
+  }
+
+  /**
+   * Checks and decodes a lowercase sha256 digest for internDecoded; false (and
+   * nothing to intern) for anything else. Split so a reader that must refuse
+   * other digests decodes each once, not once to check and again to intern.
+   */
+  decode(digest: string): boolean {
+    return decodeSha256(digest, this.scratch);
+  }
+
+  /** The id of the digest decode() last accepted, adding it when new. */
+  internDecoded(): number {
     const slot = this.probe();
     const found = this.slots[slot]!;
     if (found !== EMPTY) return found;

@@ -150,14 +150,20 @@ export class ManifestTable {
     this.store(this.idOf(digest), facts);
   }
 
-  /** An image entry read from the cache, without making a facts object (a million of them load on every re-scan). */
-  loadImage(digest: string, imageId: string, sizeBytes: number): void {
-    const id = this.idOf(digest);
-    const image = this.imageIds.intern(imageId);
+  /**
+   * An image entry read from the cache, without making a facts object (a million of them load on every
+   * re-scan); false, and nothing added, unless both digests are lowercase sha256.
+   */
+  loadImage(digest: string, imageId: string, sizeBytes: number): boolean {
+    if (!this.digests.decode(digest) || !this.imageIds.decode(imageId)) return false;
+    const id = this.digests.internDecoded();
+    this.ensure(id + 1);
+    const image = this.imageIds.internDecoded();
     if (this.kind[id] === NONE) this.factsHeld++;
     this.kind[id] = KIND_IMAGE;
     this.ref[id] = image;
     this.num[id] = sizeBytes;
+    return true;
   }
 
   /** The facts, without marking it used (ECR look-ups by other parts of the scan). */
