@@ -112,6 +112,19 @@ export class DigestTable {
   }
 
   /**
+   * The id here of digest `id` of another table, adding it when new: its 32 bytes are copied, so
+   * joining two tables makes no text per digest (a digest kept as text is interned as text).
+   */
+  internFrom(other: DigestTable, id: number): number {
+    if (!(id >= 0 && id < other.count)) throw new RangeError(`no digest with id ${id}`);
+    const text = other.otherText.size > 0 ? other.otherText.get(id) : undefined;
+    if (text !== undefined) return this.intern(text);
+    const base = (id & PAGE_MASK) * BYTES;
+    other.pages[id >>> PAGE_SHIFT]!.copy(this.scratch, 0, base, base + BYTES);
+    return this.internDecoded();
+  }
+
+  /**
    * Writes the digest's text (`sha256:` and 64 hex digits, 71 bytes) into `out`
    * at `offset` and returns the offset after it, or -1 for a digest kept as
    * text (not sha256). Saving a million-entry cache this way makes no string.

@@ -19,6 +19,7 @@ import {
   EcrInventoryCounts,
   EcrPlatformImage,
   EcrReferrer,
+  ImageIdCounts,
 } from './types';
 
 /** Deleted between listing and BatchGetImage, or its repository vanished. */
@@ -286,13 +287,12 @@ export class InventoryStore {
     return sortDuplicates(result);
   }
 
-  /** Each image ID of a platform image here, with how many (repository, manifest digest) places hold it. */
-  *imageIdCounts(): Generator<[imageId: string, places: number]> {
+  /** How many (repository, manifest digest) places hold each image ID of a platform image here. */
+  imageIdCounts(): ImageIdCounts {
     const { groupStart } = this.finished();
-    for (let id = 0; id + 1 < groupStart.length; id++) {
-      const places = groupStart[id + 1]! - groupStart[id]!;
-      if (places > 0) yield [this.manifests.imageIdDigest(id), places];
-    }
+    const places = new Int32Array(groupStart.length - 1);
+    for (let id = 0; id < places.length; id++) places[id] = groupStart[id + 1]! - groupStart[id]!;
+    return { imageIds: this.manifests.imageIds, places };
   }
 
   private finished(): { groupStart: Int32Array; groupRows: Int32Array } {

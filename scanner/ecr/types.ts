@@ -1,4 +1,5 @@
 /** What the inventory of one ECR registry yields: every platform image with its repository and tags. */
+import { DigestTable } from './digest-table';
 import { ManifestFacts } from './manifest-facts';
 import { EcrTagMutability } from '../oci/ecr-tag-mutability';
 
@@ -78,6 +79,12 @@ export interface EcrDuplicate {
   locations: EcrDuplicateLocation[];
 }
 
+/** Places per image ID of one registry, by the ids of its own image-ID table. */
+export interface ImageIdCounts {
+  imageIds: DigestTable;
+  places: Int32Array;
+}
+
 /**
  * The ECR inventory as queries rather than arrays: a million images do not fit
  * the build's memory as objects, so they are kept compactly and an image is
@@ -106,10 +113,11 @@ export interface EcrInventory {
   duplicates(): EcrDuplicate[];
   /**
    * Each image ID held here with the number of (repository, manifest digest) places holding it:
-   * what joining several registries' inventories needs, without an object per image. Optional:
-   * without it a join falls back to platformImages().
+   * what joining several registries' inventories needs, without an object or a string per image.
+   * `places[id]` counts the places of image ID `id` of `imageIds` (0: held by no platform image).
+   * Optional: without it a join falls back to platformImages().
    */
-  imageIdCounts?(): Iterable<[imageId: string, places: number]>;
+  imageIdCounts?(): ImageIdCounts;
   /**
    * ECR's facts of a manifest, if any repository of the registry holds that digest:
    * what a source resolving to the same digest would read, so it need not be fetched.

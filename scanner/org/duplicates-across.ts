@@ -9,11 +9,11 @@ import { DigestTable } from '../ecr/digest-table';
 import { duplicateOf, sortDuplicates } from '../ecr/duplicates';
 import { EcrDuplicate, EcrDuplicateLocation, EcrInventory } from '../ecr/types';
 
-function placesOf(inventory: EcrInventory): Iterable<[string, number]> {
-  if (inventory.imageIdCounts) return inventory.imageIdCounts();
-  const counts = new Map<string, number>();
-  for (const image of inventory.platformImages()) counts.set(image.imageId, (counts.get(image.imageId) ?? 0) + 1);
-  return counts;
+/** The image IDs of an inventory's platform images, each once, as text: for inventories without counts. */
+function imageIdsByText(inventory: EcrInventory): Iterable<string> {
+  const seen = new Set<string>();
+  for (const image of inventory.platformImages()) seen.add(image.imageId);
+  return seen;
 }
 
 function grown(array: Uint16Array, length: number): Uint16Array {
@@ -42,12 +42,16 @@ function locationsIn(inventory: EcrInventory, imageId: string): EcrDuplicateLoca
 export function duplicatesAcross(inventories: readonly EcrInventory[]): EcrDuplicate[] {
   const ids = new DigestTable();
   let registriesHolding: Uint16Array = new Uint16Array(1024);
+  const holds = (id: number) => {
+    registriesHolding = grown(registriesHolding, id + 1);
+    registriesHolding[id]!++;
+  };
   for (const inventory of inventories) {
-    for (const [imageId] of placesOf(inventory)) {
-      const id = ids.intern(imageId);
-      registriesHolding = grown(registriesHolding, id + 1);
-      registriesHolding[id]!++;
-    }
+    const counts = inventory.imageIdCounts?.();
+    if (counts) {
+      const { imageIds, places } = counts;
+      for (let id = 0; id < places.length; id++) if (places[id]! > 0) holds(ids.internFrom(imageIds, id));
+    } else for (const imageId of imageIdsByText(inventory)) holds(ids.intern(imageId));
   }
   const shared = new Set<string>();
   for (let id = 0; id < ids.size; id++) if (registriesHolding[id]! > 1) shared.add(ids.digestAt(id));

@@ -3,6 +3,7 @@ import { duplicatesAcross } from '../../scanner/org/duplicates-across';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { EcrPlatformImage } from '../../scanner/ecr/types';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
+import { InventoryStore, RepositoryListing } from '../../scanner/ecr/inventory-store';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
 const image = (repository: string, digest: string, imageId: string): EcrPlatformImage => ({
@@ -56,4 +57,34 @@ test('an image ID in two registries is one duplicate; one held twice in one regi
 test('no registries, or none sharing anything: no duplicates', () => {
   expect(duplicatesAcross([])).toEqual([]);
   expect(duplicatesAcross([registry('111111111111', 'us-east-1', [image('a', id('1'), id('a'))], {})])).toEqual([]);
+});
+
+test("a registry's image-ID counts (the real inventory's, by bytes) join exactly as its images do by text", () => {
+  const images = [
+    [image('app', id('1'), id('a')), image('x', id('2'), id('b')), image('y', id('3'), id('b'))],
+    [image('mirror/app', id('4'), id('a')), image('mirror/y', id('3'), id('b'))],
+    [image('z', id('5'), id('c'))],
+  ];
+  const byText = images.map((list, k) => registry(`${k + 1}`.repeat(12), 'us-east-1', list, {}));
+  const byCounts = images.map((list, k) => {
+    const store = new InventoryStore();
+    // Image IDs interned in another order than the join's, so the ids differ between tables.
+    store.manifests.imageIds.intern(id('f'));
+    for (const i of list) store.manifests.set(i.manifestDigest, summary(i.imageId, 0));
+    for (const repository of new Set(list.map((i) => i.repository))) {
+      const listing = new RepositoryListing(store.manifests);
+      for (const i of list.filter((x) => x.repository === repository)) listing.add(i.manifestDigest, undefined);
+      store.addRepository(repository, listing);
+    }
+    store.finish();
+    const counts = store.imageIdCounts();
+    expect(counts.places[counts.imageIds.find(id('f'))]).toBe(0);
+    return { ...byText[k]!, imageIdCounts: () => counts };
+  });
+  const joined = duplicatesAcross(byCounts);
+  expect(joined).toEqual(duplicatesAcross(byText));
+  expect(joined.map((d) => [d.imageId, d.locations.length])).toEqual([
+    [id('a'), 2],
+    [id('b'), 3],
+  ]);
 });

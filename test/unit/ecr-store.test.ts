@@ -51,6 +51,20 @@ describe('DigestTable', () => {
   });
 });
 
+test("DigestTable.internFrom takes another table's digests by their bytes, text ones as text", () => {
+  const a = new DigestTable();
+  const b = new DigestTable();
+  const sha512 = `sha512:${'ab'.repeat(64)}`;
+  const ids = [digest('x'), digest('y'), sha512].map((d) => a.intern(d));
+  b.intern(digest('y'));
+  const joined = ids.map((id) => b.internFrom(a, id));
+  expect(joined.map((id) => b.digestAt(id))).toEqual([digest('x'), digest('y'), sha512]);
+  expect(joined[1]).toBe(0); // y was already there
+  expect(b.find(digest('x'))).toBe(joined[0]);
+  expect(b.size).toBe(3);
+  expect(() => b.internFrom(a, 3)).toThrow(RangeError);
+});
+
 describe('ManifestTable', () => {
   test('keeps facts exactly, while its columns grow', () => {
     const table = new ManifestTable();
