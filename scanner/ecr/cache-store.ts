@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -49,7 +48,8 @@ async function openStream(location: CacheLocation, s3: () => S3Client): Promise<
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return createReadStream(location.path);
+    // Large reads: the reader takes whole runs of lines per chunk.
+    return createReadStream(location.path, { highWaterMark: 1024 * 1024 });
   }
   try {
     const response = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
@@ -67,8 +67,15 @@ export async function loadCache(location: CacheLocation, s3: () => S3Client): Pr
     const reader = new DigestCacheReader(where);
     const stream = await openStream(location, s3);
     if (stream) {
-      stream.setEncoding('utf8');
-      for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) reader.line(line);
+      for await (const chunk of stream as AsyncIterable<Buffer | Uint8Array | string>) {
+        reader.push(
+          typeof chunk === 'string'
+            ? Buffer.from(chunk, 'utf8')
+            : Buffer.isBuffer(chunk)
+              ? chunk
+              : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+        );
+      }
     }
     return reader.end();
   } catch (err) {

@@ -21,6 +21,9 @@ const WORDS = BYTES / 4;
 const EMPTY = -1;
 const PREFIX_BYTES = Buffer.from(SHA256_PREFIX, 'latin1');
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Each byte's value as a lowercase hex digit; 255 for every other byte (uppercase included, as digests are lowercase). */
+const HEX_VALUE = new Uint8Array(256).fill(255);
+for (let k = 0; k < 16; k++) HEX_VALUE[HEX_DIGITS[k]!] = k;
 /** Bytes writeDigest writes. */
 export const DIGEST_TEXT_BYTES = PREFIX + HEX_CHARS;
 /** Digests a page holds (2^17 x 32 bytes = 4 MiB). */
@@ -89,15 +92,23 @@ export class DigestTable {
   }
 
   /**
-   * Checks and decodes a lowercase sha256 digest for internDecoded; false (and
-   * nothing to intern) for anything else. Split so a reader that must refuse
-   * other digests decodes each once, not once to check and again to intern.
+   * Checks and decodes a lowercase sha256 digest's 64 hex digits, given as bytes (`bytes[offset..offset+64)`, the text after
+   * `sha256:`), for internDecoded: a cache file read as bytes makes no string per digest. False
+   * (and nothing to intern) for anything but lowercase hex.
    */
-  decode(digest: string): boolean {
-    return decodeSha256(digest, this.scratch);
+  decodeHex(bytes: Uint8Array, offset: number): boolean {
+    if (!(offset >= 0 && offset + HEX_CHARS <= bytes.length)) return false;
+    const out = this.scratch;
+    for (let k = 0; k < BYTES; k++) {
+      const hi = HEX_VALUE[bytes[offset + 2 * k]!]!;
+      const lo = HEX_VALUE[bytes[offset + 2 * k + 1]!]!;
+      if ((hi | lo) > 15) return false;
+      out[k] = (hi << 4) | lo;
+    }
+    return true;
   }
 
-  /** The id of the digest decode() last accepted, adding it when new. */
+  /** The id of the digest decodeHex() last accepted, adding it when new. */
   internDecoded(): number {
     const slot = this.probe();
     const found = this.slots[slot]!;

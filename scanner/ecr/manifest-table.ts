@@ -151,11 +151,12 @@ export class ManifestTable {
   }
 
   /**
-   * An image entry read from the cache, without making a facts object (a million of them load on every
-   * re-scan); false, and nothing added, unless both digests are lowercase sha256.
+   * An image entry read from the cache, without making a string or a facts object (a million of them
+   * load on every re-scan): its manifest digest's and image ID's 64 hex digits are `bytes` at
+   * `digestHexAt` and `imageIdHexAt`. False, and nothing added, unless both are lowercase hex.
    */
-  loadImage(digest: string, imageId: string, sizeBytes: number): boolean {
-    if (!this.digests.decode(digest) || !this.imageIds.decode(imageId)) return false;
+  loadImageHex(bytes: Uint8Array, digestHexAt: number, imageIdHexAt: number, sizeBytes: number): boolean {
+    if (!this.digests.decodeHex(bytes, digestHexAt) || !this.imageIds.decodeHex(bytes, imageIdHexAt)) return false;
     const id = this.digests.internDecoded();
     this.ensure(id + 1);
     const image = this.imageIds.internDecoded();

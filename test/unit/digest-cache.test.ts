@@ -1,6 +1,6 @@
 /** The digest cache file, format 3: round trip, validation, the checksum trailer, and older formats rebuilt. */
 import { createHash } from 'node:crypto';
-import { parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
+import { DigestCacheReader, parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 
@@ -112,4 +112,56 @@ test('entries whose values are invalid are skipped, the rest kept', () => {
 test('no file yet is an empty cache without a warning', () => {
   expect(parseDigestCache(undefined, 'x')).toMatchObject({ warnings: [] });
   expect(parseDigestCache('', 'x').cache.size).toBe(0);
+});
+
+test('read in chunks of any size, lines split anywhere, it reads back the same', () => {
+  const list: Array<[string, ManifestFacts]> = [
+    ...entries,
+    ...Array.from({ length: 200 }, (_, i): [string, ManifestFacts] => [
+      digest(`m${i}`),
+      { kind: 'image', imageId: digest(`c${i}`), sizeBytes: i * 7919 },
+    ]),
+  ];
+  const bytes = Buffer.from(text(tableOf(list)), 'utf8');
+  for (const size of [1, 2, 7, 70, 71, 160, 4096, bytes.length]) {
+    const reader = new DigestCacheReader('chunks');
+    for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
+    const { cache, warnings } = reader.end();
+    expect({ size, warnings }).toEqual({ size, warnings: [] });
+    expect(cache.size).toBe(list.length);
+    for (const [d, s] of list) expect(cache.peek(d)).toEqual(s);
+  }
+});
+
+test('a file whose last line has no newline still reads; CRLF line ends do not pass the checksum', () => {
+  const saved = text(tableOf(entries));
+  expect(parseDigestCache(saved.slice(0, -1), 'x')).toMatchObject({ warnings: [] });
+  expect(parseDigestCache(saved.slice(0, -1), 'x').cache.size).toBe(entries.length);
+  const crlf = parseDigestCache(saved.replace(/\n/g, '\r\n'), 'x');
+  expect(crlf.cache.size).toBe(0);
+  expect(crlf.warnings).toEqual([expect.stringMatching(/checksum mismatch/)]);
+});
+
+test('image lines the fast path must refuse still go through the full checks', () => {
+  const header = JSON.stringify({ format: 'ecr-duplicate-scanner/digest-cache', version: 3 });
+  const upper = digest('u').toUpperCase().replace('SHA256', 'sha256');
+  const body = [
+    `{"m":"${digest('ok')}","i":"${digest('c')}","s":0}`,
+    `{"m":"${upper}","i":"${digest('c')}","s":3}`, // uppercase: not a digest the scanner writes
+    `{"m":"${digest('lead')}","i":"${digest('c')}","s":03}`, // not JSON
+    `{"m":"${digest('long')}","i":"${digest('c')}","s":10000000000000000}`, // 17 digits: JSON, valid
+    `{"m":"${digest('space')}","i":"${digest('c')}","s": 4}`, // JSON, valid, not the written shape
+    `{"m":"${digest('short')}","i":"${digest('c').slice(0, -1)}","s":4}`,
+  ]
+    .map((l) => `${l}\n`)
+    .join('');
+  const checksum = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const { cache, warnings } = parseDigestCache(`${header}\n${body}${JSON.stringify({ entries: 6, checksum })}\n`, 'here');
+  expect([digest('ok'), digest('long'), digest('space')].map((d) => cache.peek(d))).toEqual([
+    { kind: 'image', imageId: digest('c'), sizeBytes: 0 },
+    { kind: 'image', imageId: digest('c'), sizeBytes: 1e16 },
+    { kind: 'image', imageId: digest('c'), sizeBytes: 4 },
+  ]);
+  expect(cache.size).toBe(3);
+  expect(warnings).toEqual(['digest cache here: 3 invalid entries ignored']);
 });
