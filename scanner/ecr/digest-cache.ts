@@ -153,6 +153,8 @@ export class DigestCacheReader {
 
   /** The file's next bytes; a line may span chunks. */
   push(chunk: Buffer): void {
+    // A file already refused is read to its end (it is a stream) but not looked at.
+    if (this.state === 'failed') return;
     let bytes = chunk;
     if (this.carry.length > 0) {
       const newline = chunk.indexOf(NEWLINE);
@@ -173,7 +175,7 @@ export class DigestCacheReader {
     let start = 0;
     /** Where the run of entry lines not yet hashed starts, or -1. */
     let run = -1;
-    for (let newline = bytes.indexOf(NEWLINE, start); newline >= 0; newline = bytes.indexOf(NEWLINE, start)) {
+    for (let newline = bytes.indexOf(NEWLINE, start); newline >= 0 && this.state !== 'failed'; newline = bytes.indexOf(NEWLINE, start)) {
       const entry = this.state === 'entries' && bytesAt(bytes, start, ENTRY_START);
       if (entry) {
         if (run < 0) run = start;
@@ -185,6 +187,7 @@ export class DigestCacheReader {
       }
       start = newline + 1;
     }
+    if (this.state === 'failed') return;
     if (run >= 0) this.hash.update(bytes.subarray(run, start));
     // A copy: the stream may reuse or keep the chunk, and only the tail is needed.
     if (start < bytes.length) this.carry.push(Buffer.from(bytes.subarray(start)));
@@ -193,6 +196,7 @@ export class DigestCacheReader {
   end(): LoadedCache {
     // A last line without a newline (the writer always ends one; a hand-edited file may not).
     if (this.carry.length > 0) this.push(Buffer.from([NEWLINE]));
+    this.carry = [];
     if (this.state === 'header') return { cache: this.table, warnings: [] };
     if (this.state === 'entries' || this.state === 'done') {
       const checksum = `sha256:${this.hash.digest('hex')}`;
