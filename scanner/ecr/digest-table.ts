@@ -92,9 +92,9 @@ export class DigestTable {
   }
 
   /**
-   * Checks and decodes a lowercase sha256 digest's 64 hex digits, given as bytes (`bytes[offset..offset+64)`, the text after
-   * `sha256:`), for internDecoded: a cache file read as bytes makes no string per digest. False
-   * (and nothing to intern) for anything but lowercase hex.
+   * Checks and decodes a sha256 digest's 64 hex digits given as bytes (`bytes[offset..offset+64)`,
+   * the text after `sha256:`) for internDecoded, so a cache file read as bytes makes no string per
+   * digest. False, with nothing to intern, for anything but 64 lowercase hex digits.
    */
   decodeHex(bytes: Uint8Array, offset: number): boolean {
     if (!(offset >= 0 && offset + HEX_CHARS <= bytes.length)) return false;
