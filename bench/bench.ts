@@ -291,6 +291,9 @@ async function organizationRun(bench: Bench): Promise<Row[]> {
   const accounts = Array.from({ length: Math.ceil(registries / regions.length) }, (_, k) => String(100000000001 + k));
   // --organization scans every account in every region: an odd count is rounded up to whole accounts.
   const places = accounts.flatMap((accountId) => regions.map((region) => ({ accountId, region })));
+  process.stderr.write(
+    `bench: organization of ${places.length} registries (${regions.length} regions per account) x ${repositories * imagesPerRepository} images\n`,
+  );
   const worlds = places.map((_, k) => syntheticWorld({ repositories, imagesPerRepository, sources: 20, planted: 8, seed: 1000 + k }));
   const [first, ...rest] = places;
   const ecr = await startEcrEmulator({
@@ -537,8 +540,6 @@ async function main(): Promise<void> {
     if (options.sweep) rows.push(...(await sweepRuns(bench, primary)));
     rows.push(...(await tokenBucketRuns(bench, primary)));
     if (options.orgRegistries > 0) {
-      const registries = 2 * Math.ceil(options.orgRegistries / 2);
-      process.stderr.write(`bench: organization of ${registries} registries (2 regions per account) x ${primary.images} images\n`);
       rows.push(...(await organizationRun(bench)));
     }
     if (options.peerImages > 0) rows.push(...(await peerRun(bench)));

@@ -2,7 +2,7 @@ import { ArnFormat, Aws, CfnStackSet, Stack, StackProps, Token } from 'aws-cdk-l
 import { Construct } from 'constructs';
 import { inventoryIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
-import { MAX_ROLE_NAME, isRoleName } from './role-name';
+import { roleNameProblems } from './role-name';
 
 /** CloudFormation's rule for a StackSet name: a letter, then letters, digits and hyphens, 128 at most. */
 const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
@@ -166,8 +166,9 @@ function memberStackSetProblems(props: MemberReadRoleStackSetProps, stackSetName
   const problem = (text: string): void => {
     problems.push(`MemberReadRoleStackSet: ${text}`);
   };
-  if (props.roleName.length > MAX_ROLE_NAME) problem(`roleName is over IAM's ${MAX_ROLE_NAME} characters`);
-  if (!isRoleName(props.roleName)) problem(`roleName: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${props.roleName}"`);
+  // Written into the member templates' JSON (and an Fn::Sub), so it must be known at synth.
+  if (Token.isUnresolved(props.roleName)) problem('roleName: expected a name known at synth, not a token');
+  else problems.push(...roleNameProblems('MemberReadRoleStackSet: roleName', props.roleName));
   if (props.organizationalUnits.length === 0) problem('name at least one organizational unit');
   if (!Token.isUnresolved(stackSetName)) {
     const longest = MAX_STACK_SET_NAME - EXCLUSIONS_STACK_SET_SUFFIX.length;

@@ -54,7 +54,10 @@ async function openStream(location: CacheLocation, s3: () => S3Client): Promise<
   try {
     const response = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     if ((response.ContentLength ?? 0) > CACHE_MAX_BYTES) throw new Error(`object is over ${CACHE_MAX_BYTES} bytes`);
-    return response.Body instanceof Readable ? response.Body : Readable.from([await response.Body?.transformToByteArray()]);
+    if (response.Body instanceof Readable) return response.Body;
+    // A body that is not a Node stream: read whole, and handed on as one Buffer, as a stream's chunks are.
+    const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+    return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
   } catch (err) {
     if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
     throw err;
@@ -67,15 +70,7 @@ export async function loadCache(location: CacheLocation, s3: () => S3Client): Pr
     const reader = new DigestCacheReader(where);
     const stream = await openStream(location, s3);
     if (stream) {
-      for await (const chunk of stream as AsyncIterable<Buffer | Uint8Array | string>) {
-        reader.push(
-          typeof chunk === 'string'
-            ? Buffer.from(chunk, 'utf8')
-            : Buffer.isBuffer(chunk)
-              ? chunk
-              : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-        );
-      }
+      for await (const chunk of stream as AsyncIterable<Buffer>) reader.push(chunk);
     }
     return reader.end();
   } catch (err) {

@@ -101,14 +101,17 @@ function entryFrom(doc: Json): [string, ManifestFacts] | undefined {
 const ascii = (text: string) => Buffer.from(text, 'latin1');
 const NEWLINE = 0x0a;
 const ENTRY_START = ascii('{"m":');
-/** The image line's fixed parts, by position: `{"m":"sha256:<64 hex>","i":"sha256:<64 hex>","s":<size>}`. */
-const IMAGE_M_TEXT = ascii('{"m":"sha256:');
-const IMAGE_I_TEXT = ascii('","i":"sha256:');
-const IMAGE_S_TEXT = ascii('","s":');
-const HEX_CHARS = 64;
-const IMAGE_I_AT = IMAGE_M_TEXT.length + HEX_CHARS;
-const IMAGE_S_AT = IMAGE_I_AT + IMAGE_I_TEXT.length + HEX_CHARS;
-const IMAGE_SIZE_AT = IMAGE_S_AT + IMAGE_S_TEXT.length;
+/**
+ * The image line, written and read by position: `{"m":"<digest>","i":"<digest>","s":<size>}`
+ * and a newline, each digest `sha256:` and 64 hex digits (DIGEST_TEXT_BYTES).
+ */
+const IMAGE_M = ascii('{"m":"');
+const IMAGE_I = ascii('","i":"');
+const IMAGE_S = ascii('","s":');
+const IMAGE_END = ascii('}\n');
+const IMAGE_I_AT = IMAGE_M.length + DIGEST_TEXT_BYTES;
+const IMAGE_S_AT = IMAGE_I_AT + IMAGE_I.length + DIGEST_TEXT_BYTES;
+const IMAGE_SIZE_AT = IMAGE_S_AT + IMAGE_S.length;
 /** A size of up to 16 digits, as `^(0|[1-9][0-9]{0,15})$` would allow. */
 const SIZE_DIGITS_MAX = 16;
 
@@ -255,14 +258,14 @@ export class DigestCacheReader {
   private loadImageLine(bytes: Buffer, start: number, end: number): boolean {
     if (
       end - start <= IMAGE_SIZE_AT + 1 ||
-      bytes[end - 1] !== 0x7d ||
-      !bytesAt(bytes, start, IMAGE_M_TEXT) ||
-      !bytesAt(bytes, start + IMAGE_I_AT, IMAGE_I_TEXT) ||
-      !bytesAt(bytes, start + IMAGE_S_AT, IMAGE_S_TEXT)
+      bytes[end - 1] !== IMAGE_END[0] ||
+      !bytesAt(bytes, start, IMAGE_M) ||
+      !bytesAt(bytes, start + IMAGE_I_AT, IMAGE_I) ||
+      !bytesAt(bytes, start + IMAGE_S_AT, IMAGE_S)
     )
       return false;
     const size = sizeAt(bytes, start + IMAGE_SIZE_AT, end - 1);
-    return size >= 0 && this.table.loadImageHex(bytes, start + IMAGE_M_TEXT.length, start + IMAGE_I_AT + IMAGE_I_TEXT.length, size);
+    return size >= 0 && this.table.loadImageText(bytes, start + IMAGE_M.length, start + IMAGE_I_AT + IMAGE_I.length, size);
   }
 
   private fail(why: string): void {
@@ -282,12 +285,8 @@ export function parseDigestCache(text: string | undefined, where: string): Loade
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const IMAGE_M = ascii('{"m":"');
-const IMAGE_I = ascii('","i":"');
-const IMAGE_S = ascii('","s":');
-const IMAGE_END = ascii('}\n');
 /** The longest image line: two digests, the fixed parts and a size of up to 16 digits. */
-const IMAGE_LINE_MAX = IMAGE_M.length + IMAGE_I.length + IMAGE_S.length + IMAGE_END.length + 2 * DIGEST_TEXT_BYTES + 16;
+const IMAGE_LINE_MAX = IMAGE_M.length + IMAGE_I.length + IMAGE_S.length + IMAGE_END.length + 2 * DIGEST_TEXT_BYTES + SIZE_DIGITS_MAX;
 
 function put(out: Buffer, offset: number, bytes: Uint8Array): number {
   for (let k = 0; k < bytes.length; k++) out[offset + k] = bytes[k]!;

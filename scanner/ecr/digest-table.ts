@@ -92,23 +92,25 @@ export class DigestTable {
   }
 
   /**
-   * Checks and decodes a sha256 digest's 64 hex digits given as bytes (`bytes[offset..offset+64)`,
-   * the text after `sha256:`) for internDecoded, so a cache file read as bytes makes no string per
-   * digest. False, with nothing to intern, for anything but 64 lowercase hex digits.
+   * Checks and decodes a digest's text given as bytes (`bytes[offset..offset+71)`, what
+   * writeDigest writes) for internDecoded, so a cache file read as bytes makes no string per
+   * digest. False, with nothing to intern, for anything but `sha256:` and 64 lowercase hex digits.
    */
-  decodeHex(bytes: Uint8Array, offset: number): boolean {
-    if (!(offset >= 0 && offset + HEX_CHARS <= bytes.length)) return false;
+  decodeDigestText(bytes: Uint8Array, offset: number): boolean {
+    if (!(offset >= 0 && offset + DIGEST_TEXT_BYTES <= bytes.length)) return false;
+    for (let k = 0; k < PREFIX; k++) if (bytes[offset + k] !== PREFIX_BYTES[k]) return false;
+    const hex = offset + PREFIX;
     const out = this.scratch;
     for (let k = 0; k < BYTES; k++) {
-      const hi = HEX_VALUE[bytes[offset + 2 * k]!]!;
-      const lo = HEX_VALUE[bytes[offset + 2 * k + 1]!]!;
+      const hi = HEX_VALUE[bytes[hex + 2 * k]!]!;
+      const lo = HEX_VALUE[bytes[hex + 2 * k + 1]!]!;
       if ((hi | lo) > 15) return false;
       out[k] = (hi << 4) | lo;
     }
     return true;
   }
 
-  /** The id of the digest decodeHex() last accepted, adding it when new. */
+  /** The id of the digest decodeDigestText() last accepted, adding it when new. */
   internDecoded(): number {
     const slot = this.probe();
     const found = this.slots[slot]!;

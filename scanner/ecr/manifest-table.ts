@@ -152,11 +152,11 @@ export class ManifestTable {
 
   /**
    * An image entry read from the cache, without making a string or a facts object (a million of them
-   * load on every re-scan): its manifest digest's and image ID's 64 hex digits are `bytes` at
-   * `digestHexAt` and `imageIdHexAt`. False, and nothing added, unless both are lowercase hex.
+   * load on every re-scan): its manifest digest's and image ID's texts are `bytes` at `digestAt`
+   * and `imageIdAt`. False, and nothing added, unless both are lowercase sha256 digests.
    */
-  loadImageHex(bytes: Uint8Array, digestHexAt: number, imageIdHexAt: number, sizeBytes: number): boolean {
-    if (!this.digests.decodeHex(bytes, digestHexAt) || !this.imageIds.decodeHex(bytes, imageIdHexAt)) return false;
+  loadImageText(bytes: Uint8Array, digestAt: number, imageIdAt: number, sizeBytes: number): boolean {
+    if (!this.digests.decodeDigestText(bytes, digestAt) || !this.imageIds.decodeDigestText(bytes, imageIdAt)) return false;
     const id = this.digests.internDecoded();
     this.ensure(id + 1);
     const image = this.imageIds.internDecoded();

@@ -104,25 +104,25 @@ describe('ManifestTable', () => {
 
   test("the cache's image line takes lowercase sha256 digests only, and adds nothing when it refuses one", () => {
     const table = new ManifestTable();
-    // The two digests' hex digits, as the cache line holds them: at 0 and 64 of one buffer.
-    const line = (m: string, i: string) => Buffer.from(`${m.slice(7)}${i.slice(7)}`, 'latin1');
-    expect(table.loadImageHex(line(digest('a'), digest('ca')), 0, 64, 7)).toBe(true);
+    // The two digests' texts, as the cache line holds them: at 0 and 71 of one buffer.
+    const line = (m: string, i: string) => Buffer.from(`${m}${i}`, 'latin1');
+    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7)).toBe(true);
     expect(table.peek(digest('a'))).toEqual({ kind: 'image', imageId: digest('ca'), sizeBytes: 7 });
     const upper = digest('b').toUpperCase().replace('SHA256', 'sha256');
     for (const bytes of [
       line(upper, digest('cb')),
       line(digest('b'), upper),
       line(digest('b'), `${digest('cb').slice(0, -1)}g`),
-      line(digest('b'), digest('cb')).subarray(0, 127), // cut short: no reading past the end
+      line(digest('b'), digest('cb')).subarray(0, 141), // cut short: no reading past the end
     ]) {
-      expect(table.loadImageHex(bytes, 0, 64, 1)).toBe(false);
+      expect(table.loadImageText(bytes, 0, 71, 1)).toBe(false);
     }
     // Refused before anything was interned: neither table grew.
     expect(table.digests.size).toBe(1);
     expect(table.imageIds.size).toBe(1);
     expect(table.findId(digest('b'))).toBe(-1);
     // The same digest loaded again keeps its id.
-    expect(table.loadImageHex(line(digest('a'), digest('ca')), 0, 64, 7)).toBe(true);
+    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7)).toBe(true);
     expect(table.digests.size).toBe(1);
   });
 });
