@@ -51,7 +51,18 @@ export interface ApiContext {
   callerPrincipalArn: string;
   /** Principals whose pulls leave lastRecordedPullTime alone (RegisterPullTimeUpdateExclusion; at most 100 an account). */
   pullTimeExclusions: Set<string>;
+  /** Whether this ECR knows the archive storage class (see ArchiveClassSupport). */
+  archiveClass: ArchiveClassSupport;
 }
+
+/**
+ * How an ECR-compatible endpoint treats the archive storage class (2025-11).
+ * - `supported`: as ECR does today.
+ * - `filter-ignored`: as moto and endpoints that predate the class: `filter.imageStatus` is ignored (every image is
+ *   listed), and no `imageStatus`/`artifactStatus` is answered.
+ * - `filter-refused`: a request naming `filter.imageStatus`/`filter.artifactStatus` fails with InvalidParameterException.
+ */
+export type ArchiveClassSupport = 'supported' | 'filter-ignored' | 'filter-refused';
 
 /** ECR's quota of pull-time update exclusions per account. */
 const MAX_PULL_TIME_EXCLUSIONS = 100;
@@ -127,7 +138,10 @@ function filterOf(input: JsonObject): JsonObject {
 }
 
 /** `imageStatus`/`artifactStatus` of a filter: ECR lists ACTIVE images only unless asked (the archive class, 2025-11). */
-function statusFilter(filter: JsonObject, field: string): (status: ImageStatus) => boolean {
+function statusFilter(filter: JsonObject, field: string, support: ArchiveClassSupport): (status: ImageStatus) => boolean {
+  const named = filter[field] !== undefined && filter[field] !== null;
+  if (support === 'filter-refused' && named) throw constraint('filter', `unknown member ${field}`);
+  if (support === 'filter-ignored') return () => true;
   const wanted = optionalString(filter, field) ?? 'ACTIVE';
   if (wanted === 'ANY') return () => true;
   if (!(IMAGE_STATUSES as readonly string[]).includes(wanted)) {
@@ -239,7 +253,7 @@ class Api {
     if (artifact !== undefined) detail.artifactMediaType = artifact;
     const subject = repo.subjectOf(image);
     if (subject !== undefined) detail.subjectManifestDigest = subject;
-    detail.imageStatus = image.imageStatus;
+    if (this.ctx.archiveClass === 'supported') detail.imageStatus = image.imageStatus;
     if (image.lastRecordedPullMs !== undefined) detail.lastRecordedPullTime = epochSeconds(image.lastRecordedPullMs);
     return detail;
   }
@@ -299,7 +313,7 @@ class Api {
     if (!['TAGGED', 'UNTAGGED', 'ANY'].includes(tagStatus)) {
       throw constraint('filter.tagStatus', 'Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]');
     }
-    const statusListed = statusFilter(f, 'imageStatus');
+    const statusListed = statusFilter(f, 'imageStatus', this.ctx.archiveClass);
     return {
       tagStatus,
       key: `${tagStatus}/${optionalString(f, 'imageStatus') ?? 'ACTIVE'}`,
@@ -481,7 +495,7 @@ class Api {
     const subjectDigest = requiredString(subject as JsonObject, 'imageDigest');
     if (!isValidDigest(subjectDigest)) throw invalid(`Invalid parameter at 'subjectId.imageDigest': invalid digest ${subjectDigest}`);
     const f = filterOf(input);
-    const statusListed = statusFilter(f, 'artifactStatus');
+    const statusListed = statusFilter(f, 'artifactStatus', this.ctx.archiveClass);
     const types = stringList(f, 'artifactTypes', 50);
     const limit = pageLimit(input, this.ctx.pageSize.ListImageReferrers, REFERRERS_DEFAULT_PAGE, REFERRERS_MAX_PAGE);
     const key = `${subjectDigest}/${optionalString(f, 'artifactStatus') ?? 'ACTIVE'}/${(types ?? []).join(',')}`;
@@ -502,7 +516,7 @@ class Api {
         ...(artifactType !== undefined ? { artifactType } : {}),
         size: manifest.length,
         ...(annotations && typeof annotations === 'object' ? { annotations } : {}),
-        artifactStatus: image.imageStatus,
+        ...(this.ctx.archiveClass === 'supported' ? { artifactStatus: image.imageStatus } : {}),
       };
     });
     const out: JsonObject = { referrers: items };

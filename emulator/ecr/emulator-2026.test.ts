@@ -188,3 +188,44 @@ test('a failure code set on an image is what BatchGetImage answers for it (KmsEr
   expect(answer.failures?.[0]?.failureCode).toBe('KmsError');
   expect(answer.images).toEqual([]);
 });
+
+describe('an endpoint without the archive storage class', () => {
+  const plain = { 'team/app': [active, imageManifest('other', true, ['v2'])] };
+
+  test('filter-ignored (as moto): the imageStatus filter lists every image, and no imageStatus is answered', async () => {
+    const old = await startEcrEmulator({ repositories: plain, archiveClass: 'filter-ignored' });
+    const client = new ECRClient({ region: 'us-east-1', credentials: EMULATOR_CREDENTIALS, endpoint: old.endpoint, maxAttempts: 1 });
+    try {
+      const described = await client.send(new DescribeImagesCommand({ repositoryName: 'team/app', filter: { imageStatus: 'ARCHIVED' } }));
+      expect(described.imageDetails).toHaveLength(2);
+      expect(described.imageDetails!.map((d) => d.imageStatus)).toEqual([undefined, undefined]);
+      const listed = await client.send(new ListImagesCommand({ repositoryName: 'team/app', filter: { imageStatus: 'ARCHIVED' } }));
+      expect(listed.imageIds).toHaveLength(2);
+    } finally {
+      client.destroy();
+      await old.stop();
+    }
+  });
+
+  test('filter-refused: a request naming imageStatus is an InvalidParameterException; without it, every image is listed', async () => {
+    const old = await startEcrEmulator({ repositories: plain, archiveClass: 'filter-refused' });
+    const client = new ECRClient({ region: 'us-east-1', credentials: EMULATOR_CREDENTIALS, endpoint: old.endpoint, maxAttempts: 1 });
+    try {
+      await expect(
+        client.send(new ListImagesCommand({ repositoryName: 'team/app', filter: { imageStatus: 'ANY' } })),
+      ).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+      await expect(
+        client.send(new DescribeImagesCommand({ repositoryName: 'team/app', filter: { imageStatus: 'ARCHIVED' } })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+      const listed = await client.send(new ListImagesCommand({ repositoryName: 'team/app', filter: { tagStatus: 'ANY' } }));
+      expect(listed.imageIds).toHaveLength(2);
+      const described = await client.send(new DescribeImagesCommand({ repositoryName: 'team/app' }));
+      expect(described.imageDetails!.map((d) => d.imageStatus)).toEqual([undefined, undefined]);
+    } finally {
+      client.destroy();
+      await old.stop();
+    }
+  });
+});

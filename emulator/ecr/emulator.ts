@@ -17,7 +17,7 @@
  * in the region it was signed for, and a session the STS emulator issued is
  * refused once it has expired.
  */
-import { ApiContext, EcrOperation, PagedOperation } from './api';
+import { ApiContext, ArchiveClassSupport, EcrOperation, PagedOperation } from './api';
 import { CallLog, EcrCallCounts, EcrCallRecord } from './call-log';
 import { DistributionContent, DistributionRegistry } from './distribution';
 import { DispatchParts, EcrDispatcher } from './dispatch';
@@ -30,7 +30,7 @@ import { RegistryThrottles, ThrottleOptions } from './throttle';
 import { listenOnLoopback } from '../loopback-server';
 
 export { ECR_OPERATIONS, EcrServiceError } from './api';
-export type { EcrOperation, JsonObject, PagedOperation } from './api';
+export type { ArchiveClassSupport, EcrOperation, JsonObject, PagedOperation } from './api';
 export { DistributionRegistry } from './distribution';
 export type { DistributionContent, DistributionManifest } from './distribution';
 export { loadFromRegistry } from './load';
@@ -76,6 +76,8 @@ export interface EcrEmulatorOptions {
   callerPrincipalArn?: string;
   /** Principals registered as pull-time update exclusions from the start; BatchGetImage by them leaves lastRecordedPullTime alone. */
   pullTimeExclusions?: string[];
+  /** How the endpoint treats the archive storage class's filters and fields (api.ts). Default `supported`. */
+  archiveClass?: ArchiveClassSupport;
   /** Keep a record of every call in `log`. Default true. */
   recordCalls?: boolean;
   /**
@@ -143,6 +145,7 @@ function ownApiContext(options: EcrEmulatorOptions): ApiContext {
     },
     callerPrincipalArn: options.callerPrincipalArn ?? `arn:aws:iam::${accountId}:role/ecr-scanner`,
     pullTimeExclusions: new Set(options.pullTimeExclusions ?? []),
+    archiveClass: options.archiveClass ?? 'supported',
   };
 }
 

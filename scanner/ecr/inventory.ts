@@ -8,18 +8,20 @@
 import {
   BatchGetImageCommand,
   BatchGetImageCommandOutput,
+  DescribeImagesCommand,
+  DescribeImagesCommandOutput,
   ECRClient,
   ImageDetail,
-  paginateDescribeImages,
+  ListImagesCommand,
+  ListImagesCommandOutput,
   paginateDescribeRepositories,
-  paginateListImages,
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
 import { FatalError } from '../errors/fatal-error';
 import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { IMAGE_CONFIG_MEDIA_TYPES } from '../oci/manifest';
-import { InventoryStore, RepositoryListing, STATUS_ARCHIVED } from './inventory-store';
+import { InventoryStore, RepositoryListing, STATUS_ACTIVATING, STATUS_ARCHIVED } from './inventory-store';
 import { readManifestFacts } from './manifest-facts';
 import { ManifestTable } from './manifest-table';
 import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions } from './operations';
@@ -52,6 +54,16 @@ export interface InventoryOptions {
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
   onWarning?: (message: string) => void;
 }
+
+/** What the run says, once, of an ECR endpoint that does not know the archive storage class. */
+export const ARCHIVE_CLASS_UNSUPPORTED =
+  'this ECR endpoint does not know the archive storage class (it ignored or refused filter.imageStatus): every image was taken as ACTIVE';
+
+/**
+ * Errors by which an endpoint refuses a request it does not understand. Our listing requests are otherwise
+ * valid, so such an answer to a request with `filter.imageStatus` means the filter itself was refused.
+ */
+const REFUSED_REQUEST_ERRORS = new Set(['InvalidParameterException', 'ValidationException']);
 
 /** The inventory cannot be trusted; the scan stops with exit status 2. */
 export class EcrInventoryError extends FatalError {}
@@ -125,6 +137,12 @@ class InventoryReader {
   /** Repositories whose tags are not all MUTABLE (the default is kept as no entry). */
   private readonly mutability = new Map<string, EcrTagMutability>();
   private readonly failures: EcrInventoryCounts['unreadable'] = { count: 0, byCode: {}, images: [] };
+  /**
+   * False once the endpoint showed it does not know the archive storage class (it refused `filter.imageStatus`,
+   * or answered a DescribeImages of ARCHIVED images with images that carry no `imageStatus`): from then on,
+   * repositories are listed without the filter, none is described for archived images, and all are ACTIVE.
+   */
+  private archiveClassKnown = true;
 
   private readonly wantedTags: ReadonlySet<string>;
 
@@ -165,7 +183,14 @@ class InventoryReader {
       repositoryNames: this.listed.filter((r) => !this.skipped.includes(r)),
       imagesWithId: (imageId) => store.imagesWithId(imageId),
       unreadWithDigest: (manifestDigest) => store.unreadWithDigest(manifestDigest),
-      counts: { kinds, archived, activating, notCompared, unreadable: this.failures },
+      counts: {
+        kinds,
+        archived,
+        activating,
+        notCompared,
+        unreadable: this.failures,
+        ...(this.archiveClassKnown ? {} : { archiveClass: 'unsupported' as const }),
+      },
       tagMutability: (repository) =>
         listed.has(repository) ? (this.mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
       platformImages: () => store.platformImages(),
@@ -270,21 +295,31 @@ class InventoryReader {
    * image (digest and tag, one entry per tag) and, beside it, DescribeImages of the ARCHIVED ones only
    * (usually one short page, with their artifact type and subject). One call more per repository.
    * ACTIVATING images (restoring, for about 20 minutes) answer BatchGetImage with ImageInaccessible.
+   * Each image's own `imageStatus` decides, not the filter: an endpoint that ignores the filter must
+   * not make every image archived.
    */
   private async listImages(repository: string): Promise<RepositoryListing> {
     const listing = new RepositoryListing(this.store.manifests);
-    const [, archived] = await Promise.all([this.listEveryImage(repository, listing), this.describeArchived(repository)]);
-    for (const detail of archived) this.addArchived(listing, repository, detail);
+    const [, inactive] = await Promise.all([this.listEveryImage(repository, listing), this.describeInactive(repository)]);
+    for (const detail of inactive) this.addInactive(listing, repository, detail);
     return listing;
   }
 
+  /** Pages by hand, not by the SDK's paginator: whether to filter is decided in the limiter slot of the first page. */
   private async listEveryImage(repository: string, listing: RepositoryListing): Promise<void> {
+    let filtered = false;
+    let nextToken: string | undefined;
+    let first = true;
     try {
-      const pages = paginateListImages(
-        { client: this.options.client, pageSize: IMAGES_PAGE },
-        { repositoryName: repository, filter: { imageStatus: 'ANY' } },
-      );
-      for await (const page of limitedPages(pages, this.run)) {
+      do {
+        const page: ListImagesCommandOutput = await this.run(() => {
+          if (first) filtered = this.archiveClassKnown;
+          const filter = filtered ? { filter: { imageStatus: 'ANY' as const } } : {};
+          return this.options.client.send(
+            new ListImagesCommand({ repositoryName: repository, maxResults: IMAGES_PAGE, nextToken, ...filter }),
+          );
+        });
+        first = false;
         for (const id of page.imageIds ?? []) {
           if (!id.imageDigest) continue;
           listing.add(id.imageDigest, id.imageTag);
@@ -292,35 +327,75 @@ class InventoryReader {
             this.digestByTag.set(`${repository}:${id.imageTag}`, id.imageDigest);
           }
         }
-      }
+        nextToken = page.nextToken;
+      } while (nextToken);
     } catch (err) {
       if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+      // Refused on its first page: the filter is what the endpoint does not know; list again without it.
+      if (first && filtered && REFUSED_REQUEST_ERRORS.has(errorName(err))) {
+        this.archiveClassUnknown();
+        return this.listEveryImage(repository, listing);
+      }
       throw explain(err, 'ListImages', repository);
     }
   }
 
-  private async describeArchived(repository: string): Promise<ImageDetail[]> {
-    const archived: ImageDetail[] = [];
+  /**
+   * The ARCHIVED and ACTIVATING images of a repository, as ECR describes them; none where the endpoint has
+   * no archive class. Each page asks only while that is not known (checked in its limiter slot).
+   */
+  private async describeInactive(repository: string): Promise<ImageDetail[]> {
+    const inactive: ImageDetail[] = [];
+    let nextToken: string | undefined;
     try {
-      const pages = paginateDescribeImages(
-        { client: this.options.client, pageSize: IMAGES_PAGE },
-        { repositoryName: repository, filter: { imageStatus: 'ARCHIVED' } },
-      );
-      for await (const page of limitedPages(pages, this.run)) archived.push(...(page.imageDetails ?? []));
+      do {
+        const page: DescribeImagesCommandOutput | undefined = await this.run(async () =>
+          this.archiveClassKnown
+            ? this.options.client.send(
+                new DescribeImagesCommand({
+                  repositoryName: repository,
+                  maxResults: IMAGES_PAGE,
+                  nextToken,
+                  filter: { imageStatus: 'ARCHIVED' },
+                }),
+              )
+            : undefined,
+        );
+        if (!page) return [];
+        for (const detail of page.imageDetails ?? []) {
+          if (detail.imageStatus === undefined) {
+            // The filter was ignored: this endpoint lists every image and knows no storage class.
+            this.archiveClassUnknown();
+            return [];
+          }
+          if (detail.imageStatus === 'ARCHIVED' || detail.imageStatus === 'ACTIVATING') inactive.push(detail);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
     } catch (err) {
       if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+      if (REFUSED_REQUEST_ERRORS.has(errorName(err))) {
+        this.archiveClassUnknown();
+        return [];
+      }
       throw explain(err, 'DescribeImages', repository);
     }
-    return archived;
+    return inactive;
   }
 
-  /** Marks an archived image; an archived artifact or referrer is known from ECR's words, as its manifest cannot be read. */
-  private addArchived(listing: RepositoryListing, repository: string, detail: ImageDetail): void {
+  private archiveClassUnknown(): void {
+    if (!this.archiveClassKnown) return;
+    this.archiveClassKnown = false;
+    this.warn(ARCHIVE_CLASS_UNSUPPORTED);
+  }
+
+  /** Marks an archived or activating image; such an artifact or referrer is known from ECR's words, as its manifest cannot be read. */
+  private addInactive(listing: RepositoryListing, repository: string, detail: ImageDetail): void {
     const digest = detail.imageDigest;
     if (!digest) return;
-    // Archived between the two listings, or listed by both: either way it is in ECR, archived.
+    // Archived between the two listings, or listed by both: either way it is in ECR, inactive.
     const id = listing.add(digest, undefined);
-    listing.setStatus(id, STATUS_ARCHIVED);
+    listing.setStatus(id, detail.imageStatus === 'ACTIVATING' ? STATUS_ACTIVATING : STATUS_ARCHIVED);
     if (this.wantedTags.size > 0) {
       for (const tag of detail.imageTags ?? []) {
         if (this.wantedTags.has(`${repository}:${tag}`) && !this.digestByTag.has(`${repository}:${tag}`)) {

@@ -39,6 +39,11 @@ export interface EcrInventoryCounts {
   activating: number;
   /** Archived or activating places whose manifest was never read and is in no cache: not compared by image ID. */
   notCompared: number;
+  /**
+   * `unsupported` when the endpoint does not know the archive storage class (it ignored or refused
+   * `filter.imageStatus`, as moto and ECR look-alikes that predate the class do): every image was taken as ACTIVE.
+   */
+  archiveClass?: 'unsupported';
   /** BatchGetImage failures other than a deleted image, by failure code, and the first of them named. */
   unreadable: {
     count: number;

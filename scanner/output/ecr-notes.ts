@@ -2,6 +2,7 @@
  * What report.md and report.html say about ECR of 2026, in the same words: the registry's manifests
  * by kind and storage class, what could not be compared or read, and how to restore an archived match.
  */
+import { ARCHIVE_CLASS_UNSUPPORTED } from '../ecr/inventory';
 import { EcrMatch } from '../match/match';
 import { parseEcrHost } from '../oci/ecr-host';
 import { ReportEcr } from '../report/report-types';
@@ -44,6 +45,7 @@ export function inventoryNotes(ecr: ReportEcr): string[] {
         'and a match among them says so.',
     );
   }
+  if (ecr.archiveClass === 'unsupported') notes.push(ARCHIVE_CLASS_UNSUPPORTED);
   if (ecr.archivedNotCompared) {
     notes.push(
       `${plural(ecr.archivedNotCompared, 'archived image', 'archived images')} could not be compared by image ID (an archived manifest ` +

@@ -176,6 +176,7 @@ function ecrEntry(inv: EcrInventory): ReportEcr {
     ...(counts && counts.archived > 0 ? { archivedImages: counts.archived } : {}),
     ...(counts && counts.activating > 0 ? { activatingImages: counts.activating } : {}),
     ...(counts && counts.notCompared > 0 ? { archivedNotCompared: counts.notCompared } : {}),
+    ...(counts?.archiveClass ? { archiveClass: counts.archiveClass } : {}),
     ...(counts && counts.unreadable.count > 0 ? { unreadableImages: counts.unreadable } : {}),
   };
 }

@@ -84,6 +84,8 @@ export interface ReportEcr {
   activatingImages?: number;
   /** Archived places whose manifest could not be read nor found in the digest cache: compared by manifest digest only. */
   archivedNotCompared?: number;
+  /** `unsupported`: the endpoint does not know the archive storage class, so every image was taken as ACTIVE. */
+  archiveClass?: 'unsupported';
   /** BatchGetImage failures other than a deleted image (ImageInaccessible, KmsError, Upstream*, …): counted by code, the first named. */
   unreadableImages?: EcrInventoryCounts['unreadable'];
 }

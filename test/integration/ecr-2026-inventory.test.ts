@@ -175,3 +175,51 @@ test("a repository's tag mutability and exclusion filters come from DescribeRepo
   expect(inventory.tagMutability('mirror')).toEqual({ mutability: 'MUTABLE', exclusionFilters: [] });
   expect(inventory.tagMutability('not-there')).toBeUndefined();
 });
+
+describe('an ECR endpoint without the archive storage class gives the answers of an ECR of ACTIVE images only', () => {
+  // Three repositories of small pages, so a DescribeImages that was not stopped would page.
+  const plainContent = (): EcrStoreContent => ({
+    'team/app': [signed, kms, novel, archived],
+    mirror: [{ ...signed, tags: ['copy'] }],
+    other: [imageManifest('other', true, ['1'])],
+  });
+
+  for (const archiveClass of ['filter-ignored', 'filter-refused'] as const) {
+    test(`${archiveClass}: every image ACTIVE and compared, said once, and no archived image invented`, async () => {
+      const old = await startEcrEmulator({ repositories: plainContent(), archiveClass, pageSize: { DescribeImages: 1 } });
+      const oldClient = new ECRClient({ region: 'us-east-1', credentials: EMULATOR_CREDENTIALS, endpoint: old.endpoint, maxAttempts: 1 });
+      const warnings: string[] = [];
+      try {
+        const inventory = await inventoryEcr({ client: oldClient, concurrency: 1, onWarning: (m) => warnings.push(m) });
+        expect(inventory.counts).toMatchObject({ archived: 0, activating: 0, notCompared: 0, archiveClass: 'unsupported' });
+        expect(warnings.filter((w) => w.includes('archive storage class'))).toHaveLength(1);
+        // Before: every image was counted archived, never read, and a source matched by image ID was "absent".
+        const copies = inventory.imagesWithId(fakeBlob('config signed'));
+        expect(copies.map((i) => [i.repository, i.imageStatus]).sort()).toEqual([
+          ['mirror', undefined],
+          ['team/app', undefined],
+        ]);
+        expect(inventory.imagesWithId(fakeBlob('config archived'))).toHaveLength(1);
+        expect(inventory.images).toBe(6);
+        // Once the endpoint has shown it, no repository is described again, and one page at most was read.
+        expect(old.log.filter((c) => c.operation === 'DescribeImages').length).toBeLessThanOrEqual(1);
+        const listings = old.log.filter((c) => c.operation === 'ListImages');
+        if (archiveClass === 'filter-refused') {
+          // The first listing was refused and repeated without the filter; every later one went without it.
+          expect(listings.filter((c) => c.input.filter !== undefined)).toHaveLength(1);
+          expect(listings.filter((c) => c.input.filter === undefined)).toHaveLength(3);
+        }
+      } finally {
+        oldClient.destroy();
+        await old.stop();
+      }
+    });
+  }
+
+  test('an image ECR describes as ACTIVE under the ARCHIVED filter is taken as ACTIVE (the per-image field decides)', async () => {
+    const inventory = await read();
+    // The emulator of a current ECR answers each image's imageStatus: the archived ones are those it names.
+    expect(inventory.counts).toMatchObject({ archived: 3 });
+    expect(inventory.counts?.archiveClass).toBeUndefined();
+  });
+});
