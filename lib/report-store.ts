@@ -1,9 +1,22 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ReportLayout, reportLayout } from './scan-settings';
+import { ReportLayout, digestCacheKeys, reportLayout } from '../scanner/storage/s3-layout';
 import { SecureBucket } from './secure-bucket';
+
+/**
+ * Days an overwritten digest cache is kept. Each run replaces it (about 170 MB per million images), so
+ * the report retention of a year would keep hundreds of copies; a few days still undo a bad run.
+ */
+export const CACHE_NONCURRENT_DAYS = 3;
+
+/** The registries a run scans, when it scans more than the build's own: its caches are one object per registry. */
+export interface CacheScope {
+  /** Account IDs, or `ANY_ACCOUNT_ID` for every account of an organization. */
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+}
 
 export interface ReportStoreProps {
   /** Key prefix of everything the scanner writes. No default (CONTEXT_DEFAULTS.reportPrefix in lib/config.ts). */
@@ -44,6 +57,12 @@ export class ReportStore extends Construct {
       removalPolicy: props.removalPolicy,
       ...(props.accessLogsBucket ? { accessLogsBucket: props.accessLogsBucket } : {}),
     }).bucket;
+    // Shorter than the bucket's rule for the same versions; S3 honours the shorter expiration where rules overlap.
+    this.bucket.addLifecycleRule({
+      id: 'ExpireOverwrittenCaches',
+      prefix: this.layout.cacheFolder,
+      noncurrentVersionExpiration: Duration.days(CACHE_NONCURRENT_DAYS),
+    });
   }
 
   /** `s3://bucket/<prefix>/cache/digest-cache.json`, the scanner's `--cache`. */
@@ -62,17 +81,18 @@ export class ReportStore extends Construct {
   }
 
   /**
-   * Lets the grantee read and replace the digest cache object and no other.
-   * Without s3:ListBucket a missing cache reads as 403 AccessDenied rather than
-   * 404 NoSuchKey: the first run warns that it cannot read the cache and goes on
-   * without it, as the scanner does for any cache failure.
+   * Lets the grantee read and replace the digest cache objects of a run and no other: the one
+   * named for a scan of the build's own registry, else one per registry of `scope` (the keys
+   * the scanner uses, from the same module). Without s3:ListBucket a missing cache reads as
+   * 403 AccessDenied rather than 404 NoSuchKey: the first run warns that it cannot read the
+   * cache and goes on without it, as the scanner does for any cache failure.
    */
-  grantCacheReadWrite(grantee: iam.IGrantable): iam.Grant {
+  grantCacheReadWrite(grantee: iam.IGrantable, scope?: CacheScope): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       // A large cache is uploaded in parts; a failed upload's parts are aborted at once (the lifecycle rule is the backstop).
       actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: [this.bucket.arnForObjects(this.cacheKey)],
+      resourceArns: digestCacheKeys(this.cacheKey, scope).map((key) => this.bucket.arnForObjects(key)),
     });
   }
 }

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ECR_SOURCE_LOGIN_ACTION, ECR_SOURCE_READ_ACTIONS, inventoryIamActions } from '../scanner/ecr/operations';
 import { acknowledgeNag, bucketArnFinding } from './nag';
-import { ReportStore } from './report-store';
+import { ANY_ACCOUNT_ID } from '../scanner/storage/s3-layout';
+import { CacheScope, ReportStore } from './report-store';
 
 /** The buildspec the project runs, kept as a file so that it reads as YAML and can be run by hand. */
 export const BUILDSPEC_PATH = join(__dirname, '..', 'buildspec', 'scan.yml');
@@ -218,7 +219,7 @@ export class ScanProject extends Construct {
     this.grantInventory(role);
     this.grantArtifactRead(role);
     props.reports.grantWriteReports(role);
-    props.reports.grantCacheReadWrite(role);
+    props.reports.grantCacheReadWrite(role, this.cacheScope());
     if (props.registryCredentials) this.grantSecretRead(role, props.registryCredentials, props.registryCredentialsKey);
     this.grantEcrSources(role, props.ecrSourceAccounts ?? []);
     if (props.memberAccess) this.grantMemberAccess(role, props.memberAccess);
@@ -369,6 +370,16 @@ export class ScanProject extends Construct {
    * any account of the organization), and organizations:ListAccounts only for the
    * organization, which IAM grants only on "*".
    */
+  /** The registries whose caches a run keeps, when it scans more than the build's own (then it names each with --region/--account). */
+  private cacheScope(): CacheScope | undefined {
+    const { inventoryRegions, memberAccess } = this.props;
+    if (inventoryRegions === undefined && memberAccess === undefined) return undefined;
+    const stack = Stack.of(this);
+    const accounts =
+      memberAccess === undefined ? [stack.account] : memberAccess.accounts === 'organization' ? [ANY_ACCOUNT_ID] : memberAccess.accounts;
+    return { accounts, regions: inventoryRegions ?? [stack.region] };
+  }
+
   private grantMemberAccess(role: iam.Role, access: MemberAccess): void {
     const partition = Stack.of(this).partition;
     const accounts = access.accounts === 'organization' ? ['*'] : access.accounts;

@@ -1,8 +1,9 @@
 /**
  * The contract between the pipeline and the Scan stage's scan.sh, in one place:
  *
- * - the S3 layout of a run (the report prefix rule, the run folder, `latest/`, the
- *   digest cache key), which ReportStore grants on and scan.sh writes to;
+ * - the S3 layout of a run (scanner/storage/s3-layout.ts: the report prefix rule, the run
+ *   folder, `latest/`, the digest cache keys), which ReportStore grants on, scan.sh writes
+ *   to and the scanner reads and writes its caches by;
  * - the settings file the stack writes into the Scanner artifact next to scan.sh.
  *
  * The settings travel in the artifact rather than as variables of the pipeline's
@@ -10,47 +11,21 @@
  * characters, and the artifact is a file asset whose key changes with its content,
  * so a changed setting still changes the pipeline resource and re-runs it.
  *
- * This file imports nothing, so scripts and tests read it as easily as lib/ does.
+ * The S3 layout itself is scanner/storage/s3-layout.ts's, which the scanner reads too.
  */
 
 /** The settings file's name inside the Scanner artifact (next to scan.sh and cli.js). */
 export const SCAN_SETTINGS_FILE = 'settings.env';
 
-/** Placeholders of the run folder pattern that scan.sh fills in at run time. */
-export const RUN_FOLDER_TIMESTAMP = '{timestamp}';
-export const RUN_FOLDER_RUN_ID = '{run}';
-
-/** The report prefix without leading or trailing `/`; the one rule every side applies. */
-export function normalizeReportPrefix(prefix: string): string {
-  return prefix.replace(/^\/+|\/+$/g, '');
-}
-
-/** Where a run's objects go in the output bucket: keys relative to the bucket. */
-export interface ReportLayout {
-  /** Key prefix of everything the scanner writes, normalized. */
-  readonly prefix: string;
-  /** `<prefix>/{timestamp}-{run}/`: one folder per run; scan.sh fills the placeholders. */
-  readonly runFolderPattern: string;
-  /** `<prefix>/latest/`: the newest run's files. */
-  readonly latestFolder: string;
-  /** `<prefix>/cache/digest-cache.json`: the scanner's `--cache`, read and rewritten by every run. */
-  readonly cacheKey: string;
-}
-
-export function reportLayout(prefix: string): ReportLayout {
-  const p = normalizeReportPrefix(prefix);
-  return {
-    prefix: p,
-    runFolderPattern: `${p}/${RUN_FOLDER_TIMESTAMP}-${RUN_FOLDER_RUN_ID}/`,
-    latestFolder: `${p}/latest/`,
-    cacheKey: `${p}/cache/digest-cache.json`,
-  };
-}
-
-/** The run folder's key for one run, as scan.sh computes it (run id already cleaned for a key). */
-export function runFolderKey(layout: ReportLayout, timestamp: string, runId: string): string {
-  return layout.runFolderPattern.replace(RUN_FOLDER_TIMESTAMP, timestamp).replace(RUN_FOLDER_RUN_ID, runId);
-}
+export {
+  RUN_FOLDER_RUN_ID,
+  RUN_FOLDER_TIMESTAMP,
+  normalizeReportPrefix,
+  reportLayout,
+  runFolderKey,
+  type ReportLayout,
+} from '../scanner/storage/s3-layout';
+import type { ReportLayout } from '../scanner/storage/s3-layout';
 
 /** What the scan reads from the settings file; every value is known at synth time. */
 export interface ScanSettings {

@@ -4,6 +4,7 @@
  * concurrency, and join what they hold. The single-registry scan never comes
  * here.
  */
+import { registryCacheKey } from './storage/s3-layout';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -45,10 +46,11 @@ export interface OrganizationScanContext {
   s3Client: () => S3Client;
 }
 
-/** Each registry keeps its own digest cache beside the one named: `<cache>.<account>-<region>`. */
+/** Each registry keeps its own digest cache beside the one named (storage/s3-layout.ts, which the stack grants by). */
 export function registryCacheLocation(location: CacheLocation, registry: EcrRegistryId): CacheLocation {
-  const suffix = `.${registry.accountId}-${registry.region}`;
-  return location.kind === 'file' ? { kind: 'file', path: location.path + suffix } : { ...location, key: location.key + suffix };
+  return location.kind === 'file'
+    ? { kind: 'file', path: registryCacheKey(location.path, registry) }
+    : { ...location, key: registryCacheKey(location.key, registry) };
 }
 
 export async function startOrganizationScan(

@@ -97,7 +97,9 @@ export async function planOrganizationScope(
   const partition = partitionOf(identity.Arn);
   const listed = request.accounts === 'organization' ? await organizationAccounts(clients.organizations()) : request.accounts;
   // The caller's own account is always read with its own credentials; with --organization it is listed anyway.
-  const accounts = [...new Set(request.accounts === 'organization' ? [callerAccountId, ...listed] : listed)].sort();
+  // No account named (`--region` alone): the caller's own account in those regions, never no registry at all.
+  const own = request.accounts === 'organization' || listed.length === 0;
+  const accounts = [...new Set(own ? [callerAccountId, ...listed] : listed)].sort();
   const registries: PlannedRegistry[] = [];
   for (const accountId of accounts) {
     for (const region of request.regions) {

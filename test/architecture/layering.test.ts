@@ -58,7 +58,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The ECR emulator is a product part (demo, bench, tests) that speaks OCI data; it knows nothing of the scanner's logic.
   emulator: ['scanner/oci'],
   // The stack checks targetPrefix and registry hosts with the scanner's own rules.
-  lib: ['scripts', 'scanner/plan', 'scanner/oci', 'scanner/ecr'],
+  lib: ['scripts', 'scanner/plan', 'scanner/oci', 'scanner/ecr', 'scanner/storage'],
   bin: ['lib', 'scripts'],
   scripts: [],
   demo: ['scanner', 'scanner/oci', 'emulator'],
