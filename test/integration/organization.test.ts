@@ -266,6 +266,13 @@ describe('--account and --target-registry', () => {
     expect(run.plan.target.registry).toBe(target);
   }, 30_000);
 
+  it("--region alone reads the caller's own account in those regions (it once read no registry, and called everything absent)", async () => {
+    const run = await scanOrganization({ regions: ['us-east-1', 'eu-west-1'], accounts: [], roleName: ROLE }, `${source('src/app')}\n`);
+    expect(run.report.ecr.map((e) => `${e.accountId}/${e.region}`)).toEqual([`${CALLER}/eu-west-1`, `${CALLER}/us-east-1`]);
+    expect(run.report.sources[0]!.status).toBe('present');
+    expect(run.exitCode).toBe(0);
+  }, 30_000);
+
   it('a registry throttled past the retries is rate-limited; the scan still reports', async () => {
     ecr.setFaults('ListImages', { code: 'ThrottlingException', registries: [`${MEMBER}/us-east-1`] });
     try {
