@@ -2,6 +2,7 @@
 /** The scanner's command line: parse arguments, run one scan, print the summary, exit with the contract's status. */
 import { createEcrClient, createOrganizationsClient, createS3Client, createSnsClient, createStsClient } from './aws-clients';
 import { HELP, parseCliArgs, UsageError } from './cli-args';
+import { limitHeapGrowth } from './heap';
 import { stderrLogger } from './log/progress';
 import { loadDockerConfig } from './registry/docker-config';
 import { TOPIC_ARN, publishSummary, summaryMessage } from './notify/sns-summary';
@@ -94,6 +95,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 }
 
 if (require.main === module) {
+  // Process policy, so the command sets it and no embedder of the scanner's modules inherits it.
+  limitHeapGrowth();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

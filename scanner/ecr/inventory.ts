@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
 import { FatalError } from '../errors/fatal-error';
-import { limitHeapGrowth } from './heap';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { IMAGE_CONFIG_MEDIA_TYPES } from '../oci/manifest';
 import { InventoryStore, RepositoryListing, STATUS_ACTIVATING, STATUS_ARCHIVED } from './inventory-store';
@@ -466,8 +465,7 @@ class InventoryReader {
   }
 }
 
+/** The process's heap policy for a large inventory is the CLI's to set (scanner/heap.ts), not this library's. */
 export async function inventoryEcr(options: InventoryOptions): Promise<EcrInventory> {
-  // The inventory is what makes the scan large: bound the heap's growth before it starts (heap.ts).
-  limitHeapGrowth();
   return new InventoryReader(options).read();
 }
