@@ -7,4 +7,6 @@ module.exports = {
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // report.json and plan.json written by in-process scans are checked against docs/schemas (child processes: run-cli.ts).
+  setupFiles: ['<rootDir>/test/support/output-schemas.cjs'],
 };

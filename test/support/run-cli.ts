@@ -19,6 +19,9 @@ export const ISOLATED_AWS_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+/** Every Node process a test starts checks the report.json and plan.json it writes against docs/schemas. */
+const OUTPUT_SCHEMA_CHECK = { NODE_OPTIONS: `--require ${join(__dirname, 'output-schemas.cjs')}` };
+
 /**
  * Runs a command with only the variables given (plus PATH and the isolation
  * above). Asynchronous on purpose: the servers a test started answer on this
@@ -32,7 +35,7 @@ export function runProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...ISOLATED_AWS_ENV, ...options.env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...ISOLATED_AWS_ENV, ...OUTPUT_SCHEMA_CHECK, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
