@@ -149,7 +149,7 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
     insecureRegistries: config.insecureRegistries,
     ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
     ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-    ...(organization ? organizationStackProps(organization) : {}),
+    ...(organization ? organizationStackProps(organization, config.stackName) : {}),
   };
 }
 
@@ -159,10 +159,15 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
  */
 function organizationStackProps(
   organization: OrganizationConfig,
-): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry'> {
+  stackName: string,
+): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry' | 'memberRoleStacks'> {
   const { accounts } = organization;
+  const others = accounts === 'organization' || accounts.length > 0;
   return {
-    ...(accounts === 'organization' || accounts.length > 0 ? { scanAccounts: accounts } : {}),
+    // The stacks this app makes for the management account, named where a member role is missing.
+    ...(others
+      ? { scanAccounts: accounts, memberRoleStacks: [memberRoleStackName(stackName), managementReadRoleStackName(stackName)] }
+      : {}),
     scanRegions: organization.regions,
     memberRoleName: organization.memberRoleName,
     ...(organization.targetRegistry !== undefined ? { targetRegistry: organization.targetRegistry } : {}),

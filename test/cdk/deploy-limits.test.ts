@@ -212,6 +212,17 @@ describe('17.5: a whole organization', () => {
     expect(st.flatMap((x) => x.Action)).not.toContain('organizations:ListAccounts');
     expect(scanSettings(s)).toMatchObject({ SCAN_ACCOUNTS: '111122223333,444455556666', MEMBER_ROLE_NAME: 'scanner-reader' });
   });
+  test('other accounts: a registry whose role cannot be assumed will name the stacks that create it and the re-run command', () => {
+    expect(scanSettings(synth(ORG)).ASSUME_ROLE_ADVICE).toBe(
+      "deploy EcrDuplicateScanner-MemberReadRole and EcrDuplicateScanner-ManagementReadRole in the organization's management account, " +
+        'then re-run the scan: aws codepipeline start-pipeline-execution --name EcrDuplicateScanner',
+    );
+    expect(scanSettings(synth({ scanAccounts: '111122223333', stackName: 'Team' })).ASSUME_ROLE_ADVICE).toMatch(
+      /^deploy Team-MemberReadRole and Team-ManagementReadRole .* --name Team$/,
+    );
+    // This account alone, in several regions: no role to assume, nothing to advise.
+    expect(scanSettings(synth({ scanRegions: 'eu-west-1,us-east-1' })).ASSUME_ROLE_ADVICE).toBeUndefined();
+  });
   test('scanRegions alone: this account in those regions, no other account and no sts permission', () => {
     const s = synth({ scanRegions: 'eu-west-1,us-east-1' });
     const st = roleStatements(s.template, logicalIdOf(s.template, 'AWS::IAM::Role', 'ScanRole'));
