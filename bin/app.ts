@@ -4,7 +4,7 @@
  * the scanner as it is in this checkout), the stacks, cdk-nag's AWS Solutions rules.
  */
 import { App } from 'aws-cdk-lib';
-import { ConfigError, readConfig, scanRegionsBeside } from '../lib/config';
+import { ConfigError, buildRoleRegion, readConfig } from '../lib/config';
 import { addNagChecks } from './nag-checks';
 import { addScannerStacks } from './scanner-app';
 import { bundleScanner } from '../scripts/bundle-scanner';
@@ -12,10 +12,10 @@ import { bundleScanner } from '../scripts/bundle-scanner';
 async function main(): Promise<void> {
   const app = new App();
   const config = readConfig(app.node);
-  // The region the CLI deploys environment-agnostic stacks to, which scanRegions needs
-  // (lib/config.ts, scanRegionsBeside); checked before the bundle, as the context is.
+  // The region the CLI deploys environment-agnostic stacks to, which scanRegions and the
+  // build role's name need (lib/config.ts, buildRoleRegion); checked before the bundle, as the context is.
   const deployment = { region: process.env.CDK_DEFAULT_REGION };
-  scanRegionsBeside(config, deployment.region);
+  buildRoleRegion(config, deployment.region);
   const bundle = await bundleScanner();
   addScannerStacks(app, config, bundle.dir, deployment);
   addNagChecks(app);

@@ -5,8 +5,9 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { OrganizationConfig, ScannerConfig, scanRegionsBeside } from '../lib/config';
+import { MemberRoleStackSetConfig, OrganizationConfig, ScannerConfig, buildRoleRegion, scanRegionsBeside } from '../lib/config';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
+import { ManagementReadRoleStack, managementExclusionStackName, managementReadRoleStackName } from '../lib/management-read-role-stack';
 import { MemberRoleStack, memberRoleStackName } from '../lib/member-role-stack';
 import { PullTimeExclusionStack, pullTimeExclusionStackName } from '../lib/pull-time-exclusion-stack';
 import { buildRoleName } from '../lib/role-name';
@@ -15,7 +16,18 @@ export interface ScannerStacks {
   readonly scanner: EcrDuplicateScannerStack;
   /** Only with memberOrganizationalUnits: the management account's StackSet stack. */
   readonly members?: MemberRoleStack;
+  /**
+   * Only with memberOrganizationalUnits: the management account's own read role (StackSets
+   * never deploy there), and its exclusions in the other scanRegions.
+   */
+  readonly management?: ManagementStacks;
   /** One per scanRegions region other than the scanner stack's: the build role's pull-time update exclusion there. */
+  readonly pullTimeExclusions: readonly PullTimeExclusionStack[];
+}
+
+export interface ManagementStacks {
+  readonly readRole: ManagementReadRoleStack;
+  /** One per scanRegions region other than the stack's: the read role's pull-time update exclusion there. */
   readonly pullTimeExclusions: readonly PullTimeExclusionStack[];
 }
 
@@ -37,13 +49,14 @@ export function addScannerStacks(
   deployment: ScannerDeployment = {},
 ): ScannerStacks {
   const { home, others } = scanRegionsBeside(config, deployment.region);
-  // Other regions' stacks name the build role by ARN, so it needs a name they can know at synth.
-  const roleName = others.length > 0 && home !== undefined ? buildRoleName(config.stackName, home) : undefined;
+  // Other regions' stacks and other accounts' read roles name the build role by ARN, so it needs a name known at synth.
+  const roleRegion = buildRoleRegion(config, deployment.region);
+  const roleName = roleRegion !== undefined ? buildRoleName(config.stackName, roleRegion) : undefined;
   const scanner = new EcrDuplicateScannerStack(app, config.stackName, {
     ...scannerStackProps(config),
     ...(roleName !== undefined ? { buildRoleName: roleName } : {}),
-    // Which scanRegions are "other" was decided for this region: the template refuses any other.
-    ...(home !== undefined ? { deployRegion: home } : {}),
+    // The role's name and which scanRegions are "other" were decided for this region: the template refuses any other.
+    ...(roleRegion !== undefined || home !== undefined ? { deployRegion: roleRegion ?? home } : {}),
     scannerBundleDir,
     description: 'ECR duplicate image scanner: input.txt -> CodePipeline -> CodeBuild -> reports in S3',
   });
@@ -62,7 +75,8 @@ export function addScannerStacks(
         });
   const set = config.memberRoleStackSet;
   if (!set) return { scanner, pullTimeExclusions };
-  // Deployed in the organization's management account, after the scanner stack (it names its build role).
+  // Deployed in the organization's management account. The roles trust the build role's
+  // account with a condition on its ARN, so they may come before the scanner stack.
   const members = new MemberRoleStack(app, memberRoleStackName(config.stackName), {
     roleName: set.memberRoleName,
     trustedRoleArn: set.scannerBuildRoleArn,
@@ -71,7 +85,41 @@ export function addScannerStacks(
     description:
       'ECR duplicate image scanner: read-only ECR role in every member account, a pull-time update exclusion in every scanned region (service-managed StackSets)',
   });
-  return { scanner, members, pullTimeExclusions };
+  const management = addManagementStacks(app, config.stackName, set, { ...(home !== undefined ? { home } : {}), others });
+  // `cdk deploy <stackName>-MemberReadRole` brings the management account's own role along.
+  for (const stack of [management.readRole, ...management.pullTimeExclusions])
+    members.addStackDependency(stack, "the management account's own read role, which the StackSets cannot put there, comes with them");
+  return { scanner, members, management, pullTimeExclusions };
+}
+
+/**
+ * The management account's own read role (service-managed StackSets never deploy there)
+ * in the region the CLI deploys to, and its pull-time update exclusion in each other
+ * scanned region, deployed in the management account like the StackSets' stack.
+ */
+function addManagementStacks(
+  app: App,
+  scannerStackName: string,
+  set: MemberRoleStackSetConfig,
+  regions: { readonly home?: string; readonly others: readonly string[] },
+): ManagementStacks {
+  const readRole = new ManagementReadRoleStack(app, managementReadRoleStackName(scannerStackName), {
+    roleName: set.memberRoleName,
+    trustedRoleArn: set.scannerBuildRoleArn,
+    ...(regions.home !== undefined && regions.others.length > 0 ? { deployRegion: regions.home } : {}),
+    description:
+      "ECR duplicate image scanner: the read role in the organization's management account, where service-managed StackSets never deploy",
+  });
+  const pullTimeExclusions = regions.others.map((region) => {
+    const stack = new PullTimeExclusionStack(app, managementExclusionStackName(scannerStackName, region), {
+      env: { region },
+      roleName: set.memberRoleName,
+      description: `ECR duplicate image scanner: the management account's read role as a pull-time update exclusion in ${region}`,
+    });
+    stack.addStackDependency(readRole, 'the exclusion names the read role, which that stack creates');
+    return stack;
+  });
+  return { readRole, pullTimeExclusions };
 }
 
 /** The stack's props for the context's settings (readConfig has applied the defaults and checked every value). */
@@ -101,7 +149,7 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
     insecureRegistries: config.insecureRegistries,
     ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
     ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-    ...(organization ? organizationStackProps(organization) : {}),
+    ...(organization ? organizationStackProps(organization, config.stackName) : {}),
   };
 }
 
@@ -111,10 +159,15 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
  */
 function organizationStackProps(
   organization: OrganizationConfig,
-): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry'> {
+  stackName: string,
+): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry' | 'memberRoleStacks'> {
   const { accounts } = organization;
+  const others = accounts === 'organization' || accounts.length > 0;
   return {
-    ...(accounts === 'organization' || accounts.length > 0 ? { scanAccounts: accounts } : {}),
+    // The stacks this app makes for the management account, named where a member role is missing.
+    ...(others
+      ? { scanAccounts: accounts, memberRoleStacks: [memberRoleStackName(stackName), managementReadRoleStackName(stackName)] }
+      : {}),
     scanRegions: organization.regions,
     memberRoleName: organization.memberRoleName,
     ...(organization.targetRegistry !== undefined ? { targetRegistry: organization.targetRegistry } : {}),

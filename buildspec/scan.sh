@@ -23,6 +23,7 @@
 #   SCAN_ORGANIZATION      "on": --organization
 #   MEMBER_ROLE_NAME       --role-name of the member read role
 #   TARGET_REGISTRY        --target-registry: the plan's target, a private ECR host
+#   ASSUME_ROLE_ADVICE     --assume-role-advice: what creates the member read roles, how to re-run
 #   REGISTRY_CREDENTIALS_SECRET, NOTIFICATIONS
 #                          recorded only (so that a change re-runs the pipeline)
 #
@@ -68,7 +69,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
   case "$name" in
     INPUT_FILE | REPORT_PREFIX | RUN_FOLDER | LATEST_FOLDER | DIGEST_CACHE_KEY | SCAN_COMPUTE | SCAN_CONCURRENCY | \
       INSECURE_REGISTRIES | REGISTRY_CA_FILE | TARGET_PREFIX | REGISTRY_CREDENTIALS_SECRET | NOTIFICATIONS | \
-      SCAN_REGIONS | SCAN_ACCOUNTS | SCAN_ORGANIZATION | MEMBER_ROLE_NAME | TARGET_REGISTRY)
+      SCAN_REGIONS | SCAN_ACCOUNTS | SCAN_ORGANIZATION | MEMBER_ROLE_NAME | TARGET_REGISTRY | ASSUME_ROLE_ADVICE)
       [[ -n "${!name+set}" ]] || export "$name=$value"
       ;;
     *) fail "settings file $settings: unknown setting $name" ;;
@@ -129,6 +130,7 @@ add_each() {
 [[ "${SCAN_ORGANIZATION:-}" != on ]] || args+=(--organization)
 [[ -z "${MEMBER_ROLE_NAME:-}" ]] || args+=(--role-name "$MEMBER_ROLE_NAME")
 [[ -z "${TARGET_REGISTRY:-}" ]] || args+=(--target-registry "$TARGET_REGISTRY")
+[[ -z "${ASSUME_ROLE_ADVICE:-}" ]] || args+=(--assume-role-advice "$ASSUME_ROLE_ADVICE")
 if [[ -n "${INSECURE_REGISTRIES:-}" ]]; then
   add_each --insecure-registry "$INSECURE_REGISTRIES"
 fi

@@ -15,7 +15,7 @@ import {
   VpcPlacement,
 } from './scan-project';
 import { normalizeReportPrefix } from './scan-settings';
-import { MAX_ROLE_NAME, isRoleName } from './role-name';
+import { MAX_ROLE_NAME, buildRoleName, isBuildRoleName, isRoleName } from './role-name';
 
 /** Where input.txt comes from. */
 export type InputSourceConfig =
@@ -331,7 +331,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const network = readNetworkRegistries(r);
   const targetPrefix = readTargetPrefix(r);
   const organization = readOrganization(r);
-  const memberRoleStackSet = readMemberRoleStackSet(r, organization?.regions ?? []);
+  const memberRoleStackSet = readMemberRoleStackSet(r, stackName, organization?.regions ?? []);
 
   if (r.problems.length > 0 || source === undefined) throw new ConfigError(r.problems);
   return {
@@ -583,8 +583,27 @@ function readOrganization(r: ContextReader): OrganizationConfig | undefined {
   };
 }
 
+/**
+ * The member roles trust the ARN exactly, and a wrong one fails only later, in every
+ * member account. The app gives the build role its name (`buildRoleName`: the stack name
+ * and the scanner stack's region), so any other name is refused here, naming the ARN
+ * expected. The account cannot be checked: the scanner's is not known in the management
+ * account's synth.
+ */
+function buildRoleArnProblem(r: ContextReader, stackName: string, roleArn: string, regions: readonly string[]): void {
+  const [, partition, , , account] = roleArn.split(':');
+  const roleName = roleArn.slice(roleArn.indexOf(':role/') + ':role/'.length);
+  if (isBuildRoleName(stackName, roleName)) return;
+  const region = regions[0] ?? 'us-east-1';
+  r.problems.push(
+    `scannerBuildRoleArn: expected the build role of the scanner stack ${stackName} (its BuildRoleArn output), ` +
+      `arn:${partition}:iam::${account}:role/${buildRoleName(stackName, region)} if that stack is in ${region} ` +
+      `(the app names the role <stackName>-ScanBuild-<the scanner stack's region>; give the same stackName here), got "${roleArn}"`,
+  );
+}
+
 /** `regions`: scanRegions as readOrganization read them (checked there, duplicates dropped). */
-function readMemberRoleStackSet(r: ContextReader, regions: readonly string[]): MemberRoleStackSetConfig | undefined {
+function readMemberRoleStackSet(r: ContextReader, stackName: string, regions: readonly string[]): MemberRoleStackSetConfig | undefined {
   const units = r.listOf(
     'memberOrganizationalUnits',
     ORGANIZATIONAL_UNIT,
@@ -602,6 +621,7 @@ function readMemberRoleStackSet(r: ContextReader, regions: readonly string[]): M
     return undefined;
   }
   r.check('scannerBuildRoleArn', roleArn, ROLE_ARN.test(roleArn), 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>');
+  if (ROLE_ARN.test(roleArn)) buildRoleArnProblem(r, stackName, roleArn, regions);
   return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: readMemberRoleName(r), regions };
 }
 
@@ -619,8 +639,37 @@ export function scanRegionsBeside(
 ): { readonly home?: string; readonly others: readonly string[] } {
   const regions = config.organization?.regions ?? [];
   if (regions.length === 0) return { others: [] };
-  const heading =
-    "scanRegions needs the region the scanner stack is deployed to, to tell the other regions (each gets a stack that registers the build role as a pull-time update exclusion there) from the stack's own";
+  const home = deployRegion(
+    region,
+    "scanRegions needs the region the scanner stack is deployed to, to tell the other regions (each gets a stack that registers the build role as a pull-time update exclusion there) from the stack's own",
+  );
+  return { home, others: regions.filter((r) => r !== home) };
+}
+
+/**
+ * The region the build role's fixed name is made for (`buildRoleName`), or undefined when
+ * the role keeps the name CloudFormation generates. Named when something outside the
+ * scanner stack must name it before it exists or without a reference: the exclusion
+ * stacks of the other scanRegions, and the member read roles of other accounts, whose
+ * trust names its ARN (scannerBuildRoleArn, checked against this name at synth, so that
+ * the member stacks may even be deployed first).
+ */
+export function buildRoleRegion(config: ScannerConfig, region: string | undefined): string | undefined {
+  const { home, others } = scanRegionsBeside(config, region);
+  if (others.length > 0) return home;
+  const accounts = config.organization?.accounts ?? [];
+  if (accounts !== 'organization' && accounts.length === 0) return undefined;
+  return (
+    home ??
+    deployRegion(
+      region,
+      "scanAccounts needs the region the scanner stack is deployed to: the build role, which the member accounts' read roles trust by its ARN, is named after it",
+    )
+  );
+}
+
+/** The CLI's deploy region (CDK_DEFAULT_REGION), required; `heading` says what needs it. */
+function deployRegion(region: string | undefined, heading: string): string {
   if (region === undefined || region === '')
     throw new ConfigError(
       [
@@ -630,5 +679,5 @@ export function scanRegionsBeside(
     );
   if (!isRegionName(region))
     throw new ConfigError([`CDK_DEFAULT_REGION: expected a region name such as eu-west-1, got "${region}"`], heading);
-  return { home: region, others: regions.filter((r) => r !== region) };
+  return region;
 }

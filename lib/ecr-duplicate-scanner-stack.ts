@@ -107,6 +107,14 @@ export interface ScanSettingsProps {
    * @default this account in the first of `scanRegions`, else in the stack's region (the scanner's default)
    */
   readonly targetRegistry?: string;
+  /**
+   * The stacks that create the member read roles (this repository's app: the member
+   * StackSets' stack and the management account's own, both deployed in the management
+   * account), named in the error of a registry whose role cannot be assumed, with the
+   * command that re-runs the pipeline; only with `scanAccounts`.
+   * @default the re-run command alone
+   */
+  readonly memberRoleStacks?: readonly string[];
 }
 
 /**
@@ -270,7 +278,8 @@ export class EcrDuplicateScannerStack extends Stack {
     this.input = this.createInput(props, accessLogs, retentionDays);
     const scanner = (this.scanner = new ScannerArtifact(this, 'Scanner', {
       bundleDir: props.scannerBundleDir,
-      settings: scanSettingsFile(scanSettingsOf(props, this.reports.layout)),
+      // ScanPipeline names the pipeline after the stack.
+      settings: scanSettingsFile(scanSettingsOf(props, this.reports.layout, this.stackName)),
     }));
     if (props.notificationEmail !== undefined) {
       this.notifications = new ScanNotifications(this, 'Notifications', { email: props.notificationEmail });
@@ -383,7 +392,7 @@ export class EcrDuplicateScannerStack extends Stack {
 }
 
 /** What scan.sh reads from the Scanner artifact's settings file, defaults applied. */
-export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout): ScanSettings {
+export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout, pipelineName?: string): ScanSettings {
   const accounts = props.scanAccounts;
   const organizationScan = accounts !== undefined || props.scanRegions !== undefined;
   const secretArn = props.registryCredentials?.secretArn;
@@ -405,7 +414,29 @@ export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout): 
     ...(organizationScan ? { memberRoleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName } : {}),
     // A token cannot be written into the file either; the validation refuses it by name.
     ...(target !== undefined && !Token.isUnresolved(target) ? { targetRegistry: target } : {}),
+    ...assumeRoleAdviceOf(props, pipelineName),
   };
+}
+
+/**
+ * What a registry whose member read role cannot be assumed should say: which stacks create
+ * the role, and the command that runs the scan again once they are deployed. The run on
+ * the pipeline's creation comes before any member stack when the scanner stack is deployed
+ * first; CodePipeline starts it whatever the pipeline's settings.
+ */
+function assumeRoleAdviceOf(props: ScanSettingsProps, pipelineName: string | undefined): Pick<ScanSettings, 'assumeRoleAdvice'> {
+  const accounts = props.scanAccounts;
+  if (accounts === undefined || accounts.length === 0) return {};
+  const stacks = (props.memberRoleStacks ?? []).filter((s) => !Token.isUnresolved(s));
+  const rerun =
+    pipelineName !== undefined && !Token.isUnresolved(pipelineName)
+      ? `aws codepipeline start-pipeline-execution --name ${pipelineName}`
+      : undefined;
+  const parts = [
+    ...(stacks.length > 0 ? [`deploy ${stacks.join(' and ')} in the organization's management account`] : []),
+    ...(rerun !== undefined ? [`${stacks.length > 0 ? 'then ' : ''}re-run the scan: ${rerun}`] : []),
+  ];
+  return parts.length > 0 ? { assumeRoleAdvice: parts.join(', ') } : {};
 }
 
 function organizationProps(props: ScanSettingsProps): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
@@ -459,6 +490,8 @@ export function stackPropsProblems(props: EcrDuplicateScannerStackProps): string
   const organizationScan = props.scanAccounts !== undefined || props.scanRegions !== undefined;
   for (const prop of ['memberRoleName', 'targetRegistry'] as const)
     if (props[prop] !== undefined && !organizationScan) problem(prop, 'only meaningful with scanAccounts or scanRegions');
+  if (props.memberRoleStacks !== undefined && (props.scanAccounts === undefined || props.scanAccounts.length === 0))
+    problem('memberRoleStacks', 'only meaningful with scanAccounts');
   const target = props.targetRegistry;
   // Written into the settings file, so known at synth; the scanner's own grammar for the host.
   if (target !== undefined && Token.isUnresolved(target)) problem('targetRegistry', 'expected a host known at synth, not a token');

@@ -1,4 +1,5 @@
-import { ArnFormat, Aws, CfnStackSet, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnStackSet, Fn, Stack, StackProps, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { inventoryIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
@@ -13,7 +14,10 @@ export const EXCLUSIONS_STACK_SET_SUFFIX = '-NoPullTime';
 export interface MemberReadRoleStackSetProps {
   /** Name of the role in every member account; the scanner's `--role-name`. No default (CONTEXT_DEFAULTS.memberRoleName). */
   readonly roleName: string;
-  /** The scanner's build role, the one principal the member roles trust. No default. */
+  /**
+   * The scanner's build role, the one principal the member roles trust (its account, held
+   * to this ARN by an `aws:PrincipalArn` condition; see `memberReadRoleProps`). No default.
+   */
   readonly trustedRoleArn: string;
   /** OU IDs (or the root ID) whose accounts get the role, now and when they join. No default. */
   readonly organizationalUnits: readonly string[];
@@ -30,13 +34,70 @@ export interface MemberReadRoleStackSetProps {
   readonly regions?: readonly string[];
 }
 
+/** A role ARN as IAM writes it: partition, account, then the role's path and name. */
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+
 /**
- * The member accounts' template: one role that the scanner's build role alone may
- * assume, allowed the ECR read calls of the inventory (scanner/ecr/operations.ts,
- * never a hand-made list) on the account's repositories in every region, nothing
- * that writes.
+ * The root principal of the account `roleArn` is in: the account, not the role, so that the
+ * trust survives the role being deleted and created again (IAM turns a role principal into
+ * the role's unique ID, which a new role of the same name does not have). A token is split
+ * by CloudFormation.
  */
+function accountRootOf(roleArn: string): string {
+  if (!Token.isUnresolved(roleArn)) {
+    const [, partition, account] = ROLE_ARN.exec(roleArn) ?? [];
+    return `arn:${partition}:iam::${account}:root`;
+  }
+  const parts = Fn.split(':', roleArn, 6);
+  return Fn.join('', ['arn:', Fn.select(1, parts), ':iam::', Fn.select(4, parts), ':root']);
+}
+
+/**
+ * The read role's properties, in every member account and in the management account
+ * alike: `trustedRoleArn` alone may assume it (its account trusted, the principal held
+ * to that ARN by an `aws:PrincipalArn` condition, which IAM compares as text, so a
+ * re-created role of the same name is trusted again), allowed the ECR read calls of the
+ * inventory (scanner/ecr/operations.ts, never a hand-made list) on the account's
+ * repositories in every region, nothing that writes.
+ */
+export function memberReadRoleProps(roleName: string, trustedRoleArn: string): iam.CfnRoleProps {
+  return {
+    roleName,
+    description: "Lets the ECR duplicate scanner inventory this account's ECR registries (read only)",
+    maxSessionDuration: 3600,
+    assumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: accountRootOf(trustedRoleArn) },
+          Action: 'sts:AssumeRole',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': trustedRoleArn } },
+        },
+      ],
+    },
+    policies: [
+      {
+        policyName: 'EcrInventoryRead',
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: inventoryIamActions(),
+              Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' },
+            },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+/** The member accounts' template: the read role of `memberReadRoleProps`, and its ARN as an output. */
 export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string): Record<string, unknown> {
+  const role = memberReadRoleProps(roleName, trustedRoleArn);
+  const policies = (role.policies ?? []) as iam.CfnRole.PolicyProperty[];
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'ECR duplicate scanner: read-only ECR role assumed by the scanner build role',
@@ -44,33 +105,22 @@ export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string)
       ReadRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          RoleName: roleName,
-          Description: "Lets the ECR duplicate scanner inventory this account's ECR registries (read only)",
-          MaxSessionDuration: 3600,
-          AssumeRolePolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { AWS: trustedRoleArn }, Action: 'sts:AssumeRole' }],
-          },
-          Policies: [
-            {
-              PolicyName: 'EcrInventoryRead',
-              PolicyDocument: {
-                Version: '2012-10-17',
-                Statement: [
-                  {
-                    Effect: 'Allow',
-                    Action: inventoryIamActions(),
-                    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' },
-                  },
-                ],
-              },
-            },
-          ],
+          RoleName: role.roleName,
+          Description: role.description,
+          MaxSessionDuration: role.maxSessionDuration,
+          AssumeRolePolicyDocument: role.assumeRolePolicyDocument,
+          Policies: policies.map((p) => ({ PolicyName: p.policyName, PolicyDocument: p.policyDocument })),
         },
       },
     },
     Outputs: { ReadRoleArn: { Value: { 'Fn::GetAtt': ['ReadRole', 'Arn'] } } },
   };
+}
+
+/** What is refused in a trusted role ARN known at synth (a token is CloudFormation's to resolve). */
+export function trustedRoleArnProblems(what: string, trustedRoleArn: string): string[] {
+  if (Token.isUnresolved(trustedRoleArn) || ROLE_ARN.test(trustedRoleArn)) return [];
+  return [`${what}: expected an IAM role ARN, arn:<partition>:iam::<account>:role/<name>, got "${trustedRoleArn}"`];
 }
 
 /**
@@ -169,6 +219,7 @@ function memberStackSetProblems(props: MemberReadRoleStackSetProps, stackSetName
   // Written into the member templates' JSON (and an Fn::Sub), so it must be known at synth.
   if (Token.isUnresolved(props.roleName)) problem('roleName: expected a name known at synth, not a token');
   else problems.push(...roleNameProblems('MemberReadRoleStackSet: roleName', props.roleName));
+  problems.push(...trustedRoleArnProblems('MemberReadRoleStackSet: trustedRoleArn', props.trustedRoleArn));
   if (props.organizationalUnits.length === 0) problem('name at least one organizational unit');
   if (!Token.isUnresolved(stackSetName)) {
     const longest = MAX_STACK_SET_NAME - EXCLUSIONS_STACK_SET_SUFFIX.length;

@@ -13,8 +13,8 @@ export function pullTimeExclusionStackName(scannerStackName: string, region: str
 export interface PullTimeExclusionStackProps extends StackProps {
   /**
    * Name of the role to register, in the account the stack is deployed to (the scanner
-   * stack's `buildRoleName`). The role must exist: deploy this stack after the scanner's.
-   * No default.
+   * stack's `buildRoleName`, or in the management account the member read role's name).
+   * The role must exist: deploy this stack after the one that creates it. No default.
    */
   readonly roleName: string;
 }
@@ -50,7 +50,8 @@ export class PullTimeExclusionStack extends Stack {
     this.exclusion = new ecr.CfnPullTimeUpdateExclusion(this, 'BuildRoleExclusion', { principalArn: this.principalArn });
     new CfnOutput(this, 'ExcludedPrincipalArn', {
       value: this.principalArn,
-      description: "The principal whose ECR pulls leave lastRecordedPullTime alone in this region (the scanner stack's BuildRoleArn)",
+      description:
+        "The principal whose ECR pulls leave lastRecordedPullTime alone in this region (the scanner stack's BuildRoleArn, or the management account's read role)",
     });
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { createHash } from 'node:crypto';
+import { isRegionName } from '../scanner/oci/ecr-host';
 
 /** IAM's limit on a role name, and its characters. */
 export const MAX_ROLE_NAME = 64;
@@ -35,6 +36,18 @@ export function buildRoleName(scannerStackName: string, region: string): string 
   // A region too long to show (no region AWS has) leaves the stack name's beginning and the hash.
   if (room < 1) return `${scannerStackName.slice(0, MAX_ROLE_NAME - 1 - hash.length)}-${hash}`;
   return `${scannerStackName.slice(0, room)}-${hash}${tail}`;
+}
+
+/**
+ * Whether `roleName` is a name `buildRoleName` gives the build role of the scanner stack
+ * `scannerStackName` in some region. The region is the text after the last infix; the
+ * name is made again from it and compared, so a shortened name's hash is checked too.
+ */
+export function isBuildRoleName(scannerStackName: string, roleName: string): boolean {
+  const cut = roleName.lastIndexOf(BUILD_ROLE_INFIX);
+  if (cut < 0) return false;
+  const region = roleName.slice(cut + BUILD_ROLE_INFIX.length);
+  return isRegionName(region) && buildRoleName(scannerStackName, region) === roleName;
 }
 
 /** IAM's rules for a role name known at synth (a token is CloudFormation's to check), each problem starting with `what`. */

@@ -59,6 +59,8 @@ export interface ScanSettings {
   readonly memberRoleName?: string;
   /** `--target-registry`: the plan's target registry host; absent for the scanner's default. */
   readonly targetRegistry?: string;
+  /** `--assume-role-advice`: what creates the member read roles and how to re-run; absent without other accounts. */
+  readonly assumeRoleAdvice?: string;
 }
 
 /**
@@ -85,6 +87,7 @@ export function scanSettingsVariables(s: ScanSettings): [string, string][] {
     ['SCAN_ORGANIZATION', s.organization ? 'on' : undefined],
     ['MEMBER_ROLE_NAME', s.memberRoleName],
     ['TARGET_REGISTRY', s.targetRegistry],
+    ['ASSUME_ROLE_ADVICE', s.assumeRoleAdvice],
   ];
   return vars.filter((v): v is [string, string] => v[1] !== undefined);
 }
@@ -108,6 +111,7 @@ export const SCAN_SETTINGS_NAMES = [
   'SCAN_ORGANIZATION',
   'MEMBER_ROLE_NAME',
   'TARGET_REGISTRY',
+  'ASSUME_ROLE_ADVICE',
 ] as const;
 
 export class ScanSettingsError extends Error {

@@ -60,6 +60,8 @@ Options:
                               (default: ${DEFAULT_MEMBER_ROLE_NAME})
   --target-registry <host>    the plan's target, <account>.dkr.ecr.<region>.amazonaws.com
                               (default: the caller's account in the first --region)
+  --assume-role-advice <text> added to the error of each registry whose read role
+                              cannot be assumed: what creates the role, how to re-run
   --execution-id <id>         pipeline execution, recorded in report.json
   --source-revision <rev>     input revision, recorded in report.json
   --quiet                     no progress lines (warnings still go to stderr)
@@ -102,7 +104,14 @@ export interface CliOptions {
  * those regions; the regions default to the SDK's own.
  */
 function organizationRequest(
-  v: { region?: string[]; account?: string[]; organization?: boolean; 'role-name'?: string; 'target-registry'?: string },
+  v: {
+    region?: string[];
+    account?: string[];
+    organization?: boolean;
+    'role-name'?: string;
+    'target-registry'?: string;
+    'assume-role-advice'?: string;
+  },
   sdkRegion: string | undefined,
 ): OrganizationRequest | undefined {
   const given =
@@ -111,7 +120,13 @@ function organizationRequest(
     v.organization ||
     v['role-name'] !== undefined ||
     v['target-registry'] !== undefined;
-  if (!given) return undefined;
+  const advice = v['assume-role-advice'];
+  if (!given) {
+    if (advice !== undefined) throw new UsageError('--assume-role-advice is only meaningful with --account or --organization');
+    return undefined;
+  }
+  if (advice !== undefined && (advice.length > MAX_ASSUME_ROLE_ADVICE || /\p{Cc}/u.test(advice)))
+    throw new UsageError(`--assume-role-advice expects one line of at most ${MAX_ASSUME_ROLE_ADVICE} characters`);
   if (v.organization && v.account !== undefined) throw new UsageError('--account and --organization exclude each other');
   const regions = [...new Set(v.region ?? (sdkRegion ? [sdkRegion] : []))];
   if (regions.length === 0) throw new UsageError('--region is needed (no AWS_REGION or AWS_DEFAULT_REGION is set)');
@@ -120,6 +135,7 @@ function organizationRequest(
     accounts: v.organization ? 'organization' : [...new Set(v.account ?? [])],
     roleName: v['role-name'] ?? DEFAULT_MEMBER_ROLE_NAME,
     ...(v['target-registry'] !== undefined ? { targetRegistry: v['target-registry'] } : {}),
+    ...(advice !== undefined ? { assumeRoleAdvice: advice } : {}),
   };
   const problem = organizationRequestProblem(request);
   if (problem) throw new UsageError(problem);
@@ -127,6 +143,9 @@ function organizationRequest(
 }
 
 export class UsageError extends FatalError {}
+
+/** --assume-role-advice is repeated in the error of every registry it applies to: one short line. */
+export const MAX_ASSUME_ROLE_ADVICE = 500;
 
 function positiveInteger(value: string, option: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
@@ -167,6 +186,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         organization: { type: 'boolean' },
         'role-name': { type: 'string' },
         'target-registry': { type: 'string' },
+        'assume-role-advice': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },

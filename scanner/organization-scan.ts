@@ -72,6 +72,7 @@ export async function startOrganizationScan(
     concurrency: context.concurrency,
     wantedTags: context.wantedTags,
     ...(run.refreshBeforeMs !== undefined ? { refreshBeforeMs: run.refreshBeforeMs } : {}),
+    ...(run.request.assumeRoleAdvice !== undefined ? { assumeRoleAdvice: run.request.assumeRoleAdvice } : {}),
     ...(cacheLocation
       ? {
           cacheFor: async (registry: EcrRegistryId) => {

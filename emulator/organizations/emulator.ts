@@ -21,8 +21,10 @@ export interface OrganizationAccount {
 }
 
 export interface OrganizationsEmulatorOptions {
-  /** The account allowed to list (the management account or a delegated administrator). */
+  /** The organization's management account: allowed to list, and named in every account's ARN. */
   managementAccountId: string;
+  /** Member accounts allowed to list as well (delegated administrators). Default: none. */
+  delegatedAdministrators?: readonly string[];
   accounts: readonly OrganizationAccount[];
   /** Accounts a page holds at most; default 20 (AWS's maximum). */
   pageSize?: number;
@@ -60,7 +62,7 @@ export async function startOrganizationsEmulator(options: OrganizationsEmulatorO
         const scope = signingScope(String(req.headers.authorization ?? ''));
         if (!scope) return send(res, 400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
         const caller = accountOfAccessKey(scope.accessKeyId) ?? options.defaultAccountId ?? options.managementAccountId;
-        if (caller !== options.managementAccountId) {
+        if (caller !== options.managementAccountId && !(options.delegatedAdministrators ?? []).includes(caller)) {
           return send(res, 400, {
             __type: 'AccessDeniedException',
             Message: `You don't have permissions to access this resource. Account ${caller} is not the management account or a delegated administrator.`,

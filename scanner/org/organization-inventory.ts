@@ -43,6 +43,8 @@ export interface OrganizationInventoryOptions {
   saveCache?: (registry: EcrRegistryId, cache: ManifestTable) => Promise<void>;
   wantedTags?: ReadonlySet<string>;
   refreshBeforeMs?: number;
+  /** `--assume-role-advice`, added to the error of each registry whose role cannot be assumed. */
+  assumeRoleAdvice?: string;
   onWarning?: (message: string) => void;
   onProgress?: (progress: Readonly<OrganizationProgress>) => void;
 }
@@ -71,6 +73,10 @@ export async function inventoryOrganization(options: OrganizationInventoryOption
     }
     return provider;
   };
+  const help = {
+    ...(scope.managementAccountId !== undefined ? { managementAccountId: scope.managementAccountId } : {}),
+    ...(options.assumeRoleAdvice !== undefined ? { advice: options.assumeRoleAdvice } : {}),
+  };
   const progress: OrganizationProgress = { registries: scope.registries.length, registriesDone: 0, images: 0 };
   const outcomes = await mapLimited(scope.registries, options.registriesAtOnce ?? REGISTRIES_AT_ONCE, async (planned) => {
     const registry = { accountId: planned.accountId, region: planned.region };
@@ -90,7 +96,7 @@ export async function inventoryOrganization(options: OrganizationInventoryOption
       // ECR names no account for a registry without repositories; here it is known.
       return { ...inventory, accountId: registry.accountId, region: registry.region };
     } catch (err) {
-      return registryFailure(registry, err);
+      return registryFailure(registry, err, help);
     } finally {
       client.destroy();
       progress.registriesDone++;

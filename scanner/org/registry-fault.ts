@@ -41,8 +41,30 @@ export function classifyRegistryError(err: unknown): RegistryErrorKind {
   return 'failed';
 }
 
-export function registryFailure(registry: EcrRegistryId, err: unknown): RegistryFailure {
+/** What the scan knows that helps with a role that cannot be assumed. */
+export interface AssumeRoleHelp {
+  /** The organization's management account, when --organization learnt it. */
+  managementAccountId?: string;
+  /** `--assume-role-advice`: what creates the role and how to re-run (the pipeline names its stacks). */
+  advice?: string;
+}
+
+/** The words after an assume-role error: why the management account has no role, and what to do. */
+function assumeRoleWhy(registry: EcrRegistryId, help: AssumeRoleHelp): string {
+  const management =
+    registry.accountId === help.managementAccountId
+      ? ` (${registry.accountId} is the organization's management account, where service-managed StackSets never deploy: its read role comes from a stack of its own there)`
+      : '';
+  return `${management}${help.advice !== undefined ? `; to read it: ${help.advice}` : ''}`;
+}
+
+export function registryFailure(registry: EcrRegistryId, err: unknown, help: AssumeRoleHelp = {}): RegistryFailure {
   const errorKind = classifyRegistryError(err);
-  const why = errorKind === 'region-not-enabled' ? ' (is the region enabled for the account?)' : '';
+  const why =
+    errorKind === 'region-not-enabled'
+      ? ' (is the region enabled for the account?)'
+      : errorKind === 'assume-role'
+        ? assumeRoleWhy(registry, help)
+        : '';
   return { registry, errorKind, error: `${registryLabel(registry)}: ${(err as Error)?.message ?? String(err)}${why}` };
 }

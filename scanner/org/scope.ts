@@ -19,6 +19,8 @@ export interface OrganizationRequest {
   roleName: string;
   /** The plan's target host; default the caller's account in the first region. */
   targetRegistry?: string;
+  /** Added to the error of each registry whose role cannot be assumed: what creates the role, how to re-run (`--assume-role-advice`). */
+  assumeRoleAdvice?: string;
 }
 
 export interface PlannedRegistry extends EcrRegistryId {
@@ -28,6 +30,8 @@ export interface PlannedRegistry extends EcrRegistryId {
 
 export interface OrganizationScope {
   callerAccountId: string;
+  /** With --organization: the management account, where service-managed StackSets never put the read role. */
+  managementAccountId?: string;
   registries: PlannedRegistry[];
   target: EcrRegistryId;
 }
@@ -57,11 +61,17 @@ function partitionOf(arn: string | undefined): string {
   return /^arn:([^:]+):/.exec(arn ?? '')?.[1] ?? 'aws';
 }
 
-async function organizationAccounts(client: OrganizationsClient): Promise<string[]> {
+/** An account's ARN names the organization's management account: arn:aws:organizations::<management>:account/o-…/<id>. */
+const ACCOUNT_ARN = /^arn:[^:]+:organizations::(\d{12}):account\//;
+
+/** The ACTIVE accounts, and the management account as their ARNs name it. */
+async function organizationAccounts(client: OrganizationsClient): Promise<{ ids: string[]; managementAccountId?: string }> {
   const ids: string[] = [];
+  let managementAccountId: string | undefined;
   try {
     for await (const page of paginateListAccounts({ client }, {})) {
       for (const account of page.Accounts ?? []) {
+        managementAccountId ??= ACCOUNT_ARN.exec(account.Arn ?? '')?.[1];
         // State supersedes Status (2025); either says whether the account can be read.
         const state = (account as { State?: string }).State ?? account.Status;
         if (account.Id && state === 'ACTIVE') ids.push(account.Id);
@@ -74,7 +84,7 @@ async function organizationAccounts(client: OrganizationsClient): Promise<string
       { cause: err },
     );
   }
-  return ids;
+  return { ids, ...(managementAccountId !== undefined ? { managementAccountId } : {}) };
 }
 
 export async function planOrganizationScope(
@@ -95,7 +105,9 @@ export async function planOrganizationScope(
   const callerAccountId = identity.Account;
   if (!callerAccountId) throw new OrganizationScopeError('sts:GetCallerIdentity returned no account');
   const partition = partitionOf(identity.Arn);
-  const listed = request.accounts === 'organization' ? await organizationAccounts(clients.organizations()) : request.accounts;
+  let listed: readonly string[] = request.accounts === 'organization' ? [] : request.accounts;
+  let managementAccountId: string | undefined;
+  if (request.accounts === 'organization') ({ ids: listed, managementAccountId } = await organizationAccounts(clients.organizations()));
   // The caller's own account is always read with its own credentials; with --organization it is listed anyway.
   // No account named (`--region` alone): the caller's own account in those regions, never no registry at all.
   const own = request.accounts === 'organization' || listed.length === 0;
@@ -112,5 +124,5 @@ export async function planOrganizationScope(
   }
   const named = request.targetRegistry !== undefined ? parseEcrHost(request.targetRegistry) : undefined;
   const target = named ? { accountId: named.accountId, region: named.region } : { accountId: callerAccountId, region: request.regions[0]! };
-  return { callerAccountId, registries, target };
+  return { callerAccountId, ...(managementAccountId !== undefined ? { managementAccountId } : {}), registries, target };
 }

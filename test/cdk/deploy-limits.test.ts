@@ -212,6 +212,17 @@ describe('17.5: a whole organization', () => {
     expect(st.flatMap((x) => x.Action)).not.toContain('organizations:ListAccounts');
     expect(scanSettings(s)).toMatchObject({ SCAN_ACCOUNTS: '111122223333,444455556666', MEMBER_ROLE_NAME: 'scanner-reader' });
   });
+  test('other accounts: a registry whose role cannot be assumed will name the stacks that create it and the re-run command', () => {
+    expect(scanSettings(synth(ORG)).ASSUME_ROLE_ADVICE).toBe(
+      "deploy EcrDuplicateScanner-MemberReadRole and EcrDuplicateScanner-ManagementReadRole in the organization's management account, " +
+        'then re-run the scan: aws codepipeline start-pipeline-execution --name EcrDuplicateScanner',
+    );
+    expect(scanSettings(synth({ scanAccounts: '111122223333', stackName: 'Team' })).ASSUME_ROLE_ADVICE).toMatch(
+      /^deploy Team-MemberReadRole and Team-ManagementReadRole .* --name Team$/,
+    );
+    // This account alone, in several regions: no role to assume, nothing to advise.
+    expect(scanSettings(synth({ scanRegions: 'eu-west-1,us-east-1' })).ASSUME_ROLE_ADVICE).toBeUndefined();
+  });
   test('scanRegions alone: this account in those regions, no other account and no sts permission', () => {
     const s = synth({ scanRegions: 'eu-west-1,us-east-1' });
     const st = roleStatements(s.template, logicalIdOf(s.template, 'AWS::IAM::Role', 'ScanRole'));
@@ -240,7 +251,7 @@ describe('17.5: a whole organization', () => {
     expect(actionsOf.filter((a) => a.startsWith('sts:') || a.startsWith('organizations:'))).toEqual([]);
   });
   test('memberOrganizationalUnits: a second stack with a service-managed, auto-deploying StackSet of the read role', () => {
-    const buildRole = 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanRole4DA95A7E-AbCdEf';
+    const buildRole = 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanBuild-eu-west-1';
     const s = synth({ ...ORG, memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12', scannerBuildRoleArn: buildRole });
     expect(s.members!.stackName).toBe('EcrDuplicateScanner-MemberReadRole');
     const t = Template.fromStack(s.members!);
@@ -256,7 +267,14 @@ describe('17.5: a whole organization', () => {
     const member = JSON.parse(set!.Properties.TemplateBody) as Json;
     const role = member.Resources.ReadRole.Properties;
     expect(role.RoleName).toBe('ecr-duplicate-scanner-read');
-    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { AWS: buildRole }, Action: 'sts:AssumeRole' }]);
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+        Action: 'sts:AssumeRole',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': buildRole } },
+      },
+    ]);
     const statements = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Json[];
     // Derived from scanner/ecr/operations.ts: the inventory's read calls, nothing that writes.
     expect(statements.flatMap((x) => x.Action)).toEqual(inventoryIamActions());
@@ -269,9 +287,12 @@ describe('17.5: a whole organization', () => {
     expect(() => synth({ memberOrganizationalUnits: 'ou-ab12-cdef3456' })).toThrow(
       /scannerBuildRoleArn: required with memberOrganizationalUnits: the scanner stack's BuildRoleArn output/,
     );
-    expect(() => synth({ memberOrganizationalUnits: 'ou-nope', scannerBuildRoleArn: 'arn:aws:iam::123456789012:role/x' })).toThrow(
-      /memberOrganizationalUnits: expected organizational unit IDs/,
-    );
+    expect(() =>
+      synth({
+        memberOrganizationalUnits: 'ou-nope',
+        scannerBuildRoleArn: 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanBuild-eu-west-1',
+      }),
+    ).toThrow(/memberOrganizationalUnits: expected organizational unit IDs/);
   });
 });
 

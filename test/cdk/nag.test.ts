@@ -33,7 +33,8 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['listed accounts', { scanAccounts: '111122223333', memberRoleName: 'scanner-reader' }],
   // Three stacks: the scanner's (its build role named) and the exclusion stacks of the two other regions.
   ['this account in other regions', { ...SCAN_REGIONS_CONTEXT }],
-  // Two stacks: the checks below run over the whole app, the management account's stack included.
+  // Five stacks: the checks below run over the whole app, the management account's stacks included
+  // (the StackSets' stack, and the management account's own read role with its exclusion in us-east-1).
   ['member role stack', { ...MEMBER_STACK_CONTEXT }],
 ];
 
@@ -66,7 +67,8 @@ describe.each(VARIANTS)('%s', (_name, context) => {
   });
 
   test('and no annotation from CDK itself: no error, warning or info', () => {
-    for (const stack of [s.stack, ...(s.members ? [s.members] : []), ...s.pullTimeExclusions]) {
+    const management = s.management ? [s.management.readRole, ...s.management.pullTimeExclusions] : [];
+    for (const stack of [s.stack, ...(s.members ? [s.members] : []), ...management, ...s.pullTimeExclusions]) {
       const a = Annotations.fromStack(stack);
       expect([
         ...a.findError('*', Match.anyValue()),

@@ -149,11 +149,14 @@ describe('which regions get a stack', () => {
     expect(buildRole(s).Properties.RoleName).toBe('TeamScanner-ScanBuild-eu-west-1');
   });
 
-  test('beside the member stack: the management account synthesizes them too, and they are independent of it', () => {
+  test("beside the member stack: the management account synthesizes them too; the member stack depends on the management account's own stacks only", () => {
     const s = synth(MEMBER_STACK_CONTEXT);
     expect(s.members).toBeDefined();
     expect(s.pullTimeExclusions.map((x) => x.region)).toEqual(['us-east-1']);
-    expect(s.members!.dependencies).toEqual([]);
+    expect(s.members!.dependencies.map((d) => d.stackName)).toEqual([
+      'EcrDuplicateScanner-ManagementReadRole',
+      'EcrDuplicateScanner-Management-us-east-1',
+    ]);
   });
 });
 

@@ -56,7 +56,8 @@ test('the README has deploy examples to check, none with a placeholder', () => {
 
 test.each(examples.map((e) => [e.command, e] as const))('%s', (_command, example) => {
   const s = synth(example.context);
-  const names = [s.stack, ...(s.members ? [s.members] : []), ...s.pullTimeExclusions].map((x) => x.stackName);
+  const management = s.management ? [s.management.readRole, ...s.management.pullTimeExclusions] : [];
+  const names = [s.stack, ...(s.members ? [s.members] : []), ...management, ...s.pullTimeExclusions].map((x) => x.stackName);
   for (const stack of example.stacks) expect(names).toContain(stack);
 });
 

@@ -173,6 +173,13 @@ test('a whole organization: --region and --account for each, --organization, --r
   expect(runBuild({}).argv).not.toContain('--region');
 });
 
+test('the advice for a member role that cannot be assumed becomes --assume-role-advice, one argument', () => {
+  const advice = 'deploy A and B in the management account, then re-run the scan: aws codepipeline start-pipeline-execution --name A';
+  const r = runBuild({}, { scanAccounts: ['111122223333'], assumeRoleAdvice: advice });
+  expect(r.argv).toEqual(expect.arrayContaining(['--assume-role-advice', advice]));
+  expect(runBuild({}, { scanAccounts: ['111122223333'] }).argv).not.toContain('--assume-role-advice');
+});
+
 test('the plan target of an organization scan becomes --target-registry', () => {
   const host = '333333333333.dkr.ecr.eu-west-1.amazonaws.com';
   const r = runBuild({}, { scanRegions: ['eu-west-1'], targetRegistry: host });
@@ -302,6 +309,7 @@ test("scan.sh accepts exactly the settings file's names (lib/scan-settings.ts), 
     organization: true,
     memberRoleName: 'reader',
     targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com',
+    assumeRoleAdvice: 'deploy X, then re-run',
   };
   expect(Object.keys(parseScanSettingsFile(scanSettingsFile(everything))).sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
   expect(() => scanSettingsFile({ ...DEFAULT_SETTINGS, inputFile: 'a\nPATH=/tmp' })).toThrow(/INPUT_FILE holds a line break/);

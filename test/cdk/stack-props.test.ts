@@ -142,6 +142,11 @@ describe('a bad prop is refused at synth, by name', () => {
       /memberRoleName: only meaningful with scanAccounts or scanRegions/,
     ],
     [
+      'member role stacks without other accounts',
+      { scanRegions: ['eu-west-1'], memberRoleStacks: ['Members'] },
+      /memberRoleStacks: only meaningful with scanAccounts/,
+    ],
+    [
       'a plan target without a scan of others',
       { targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' },
       /targetRegistry: only meaningful with scanAccounts or scanRegions/,

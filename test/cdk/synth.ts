@@ -9,7 +9,7 @@ import { SCAN_SETTINGS_FILE, parseScanSettingsFile } from '../../lib/scan-settin
 import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack } from '../../lib/member-role-stack';
 import { PullTimeExclusionStack } from '../../lib/pull-time-exclusion-stack';
-import { addScannerStacks } from '../../bin/scanner-app';
+import { ManagementStacks, addScannerStacks } from '../../bin/scanner-app';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -34,6 +34,8 @@ export interface Synthesized {
   template: Template;
   /** The management account's stack, with memberOrganizationalUnits. */
   members?: MemberRoleStack;
+  /** The management account's own read role and its exclusions in other regions, with memberOrganizationalUnits. */
+  management?: ManagementStacks;
   /** With scanRegions: one stack per region other than the scanner stack's, registering the build role there. */
   pullTimeExclusions: readonly PullTimeExclusionStack[];
   /** Cloud assembly directory: templates, assets, validation-report.json. */
@@ -87,13 +89,14 @@ export function synth(overrides: Record<string, unknown> = {}, options: SynthOpt
   const {
     scanner: stack,
     members,
+    management,
     pullTimeExclusions,
   } = addScannerStacks(app, config, options.bundleDir ?? placeholderBundleDir(), {
     region,
   });
   options.checks?.(app);
   const template = Template.fromStack(stack);
-  return { app, stack, template, outdir, pullTimeExclusions, ...(members ? { members } : {}) };
+  return { app, stack, template, outdir, pullTimeExclusions, ...(members ? { members } : {}), ...(management ? { management } : {}) };
 }
 
 type Json = Record<string, any>;

@@ -22,7 +22,7 @@ export const MEMBER_STACK_CONTEXT = {
   scanAccounts: 'organization',
   scanRegions: 'eu-west-1,us-east-1',
   memberOrganizationalUnits: 'ou-ab12-cdef3456,r-ab12',
-  scannerBuildRoleArn: 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanRole4DA95A7E-AbCdEf',
+  scannerBuildRoleArn: 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanBuild-eu-west-1',
 };
 /** This account's registries in three regions, the synth's (eu-west-1) among them: two regional exclusion stacks. */
 export const SCAN_REGIONS_CONTEXT = { scanRegions: 'eu-west-1,us-east-1,ap-southeast-2' } as const;

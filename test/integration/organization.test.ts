@@ -31,6 +31,8 @@ const MEMBER = '222222222222';
 const NO_ROLE = '333333333333';
 const TROUBLED = '444444444444';
 const SUSPENDED = '555555555555';
+/** The management account when the scanner runs in a tooling account (CALLER as a delegated administrator). */
+const MANAGEMENT = '666666666666';
 const ROLE = 'ecr-duplicate-scanner-read';
 const callerKeys = { accessKeyId: emulatorAccessKeyId(CALLER), secretAccessKey: 'caller-secret-s3ntinel' };
 
@@ -80,6 +82,8 @@ beforeAll(async () => {
       { accountId: MEMBER, region: 'eu-west-1', repositories: { 'shared/app': [ecrImage(present, 'zstd', ['stable'])] } },
       { accountId: NO_ROLE, region: 'us-east-1', repositories: { hidden: [ecrImage(missing, 'm', ['1'])] } },
       { accountId: NO_ROLE, region: 'eu-west-1', repositories: {} },
+      // The image the tests call missing is held in the management account: found only once its role exists.
+      { accountId: MANAGEMENT, region: 'us-east-1', repositories: { base: [ecrImage(missing, 'mgmt', ['1'])] } },
       // TROUBLED has no eu-west-1 registry: the region is not enabled there.
       { accountId: TROUBLED, region: 'us-east-1', repositories: { denied: [ecrImage(missing, 'd', ['1'])] } },
     ],
@@ -200,6 +204,8 @@ describe('--organization over two regions', () => {
     ]);
     expect(run.report.ecr.find((e) => e.accountId === MEMBER && e.region === 'eu-west-1')).toMatchObject({ repositories: 1, images: 1 });
     expect(run.report.ecr.find((e) => e.errorKind === 'denied')?.error).toMatch(/ecr:DescribeRepositories/);
+    // The caller is the management account here: a member without the role is not taken for it.
+    expect(run.report.ecr.find((e) => e.errorKind === 'assume-role')?.error).not.toMatch(/management account/);
     expect(run.exitCode).toBe(1);
   });
 
@@ -251,6 +257,59 @@ describe('--organization over two regions', () => {
       expect(text).not.toContain('emulator-session.');
     }
   });
+});
+
+describe('from a tooling account (a delegated administrator): the management account, where StackSets never put the role', () => {
+  const managementRole = `arn:aws:iam::${MANAGEMENT}:role/${ROLE}`;
+  const advice =
+    "deploy Org-MemberReadRole and Org-ManagementReadRole in the organization's management account, " +
+    'then re-run the scan: aws codepipeline start-pipeline-execution --name Org';
+  const request: OrganizationRequest = { regions: ['us-east-1'], accounts: 'organization', roleName: ROLE, assumeRoleAdvice: advice };
+  let delegated: OrganizationsEmulator;
+  let saved: OrganizationsEmulator;
+  beforeAll(async () => {
+    delegated = await startOrganizationsEmulator({
+      managementAccountId: MANAGEMENT,
+      delegatedAdministrators: [CALLER],
+      accounts: [MANAGEMENT, CALLER, MEMBER].map((id) => ({ id, name: `acct-${id}`, state: 'ACTIVE' as const })),
+    });
+    saved = organizations;
+    organizations = delegated;
+  });
+  afterAll(async () => {
+    organizations = saved;
+    sts.setRole(managementRole, false);
+    await delegated.stop();
+  });
+
+  it('before the management stack: its registry is not read, and its error says why and what to do (the run on creation)', async () => {
+    const run = await scanOrganization(request, `${source('src/new')}\n`);
+    expect(run.exitCode).toBe(1);
+    expect(run.report.ecr.map((e) => [e.accountId, e.errorKind ?? 'read'])).toEqual([
+      [CALLER, 'read'],
+      [MEMBER, 'read'],
+      [MANAGEMENT, 'assume-role'],
+    ]);
+    const error = run.report.ecr.find((e) => e.accountId === MANAGEMENT)!.error!;
+    expect(error).toContain(`cannot assume ${managementRole}: AccessDenied`);
+    expect(error).toContain(
+      `(${MANAGEMENT} is the organization's management account, where service-managed StackSets never deploy: its read role comes from a stack of its own there); to read it: ${advice}`,
+    );
+    // Where the user looks: the log, the pages, and the source that could not be looked for there.
+    expect(run.log).toContain(advice);
+    expect(run.files['report.md']).toContain(advice);
+    // (HTML-escaped there: the part without an apostrophe.)
+    expect(run.files['report.html']).toContain('then re-run the scan: aws codepipeline start-pipeline-execution --name Org');
+    expect(run.report.sources[0]).toMatchObject({ status: 'absent', unreadRegistries: [`${MANAGEMENT}/us-east-1`] });
+  }, 30_000);
+
+  it('once the management account holds the role, the re-run reads every registry and finds the image there', async () => {
+    sts.setRole(managementRole, true);
+    const run = await scanOrganization(request, `${source('src/new')}\n`);
+    expect(run.report.ecr.filter((e) => e.error !== undefined)).toEqual([]);
+    expect(run.report.sources[0]!.status).toBe('present');
+    expect(run.exitCode).toBe(0);
+  }, 30_000);
 });
 
 describe('--account and --target-registry', () => {

@@ -46,6 +46,15 @@ describe('organization options', () => {
     expect(() => parseCliArgs(argv, env)).toThrow(message);
   });
 
+  test('--assume-role-advice is kept as given; alone, too long or over several lines it is a usage error', () => {
+    const advice = 'deploy A in the management account, then re-run: aws codepipeline start-pipeline-execution --name A';
+    expect(parseCliArgs(['--organization', '--assume-role-advice', advice], env).organization?.assumeRoleAdvice).toBe(advice);
+    expect(() => parseCliArgs(['--assume-role-advice', advice], env)).toThrow(/only meaningful with --account or --organization/);
+    expect(() => parseCliArgs(['--organization', '--assume-role-advice', 'a\nb'], env)).toThrow(/one line of at most 500/);
+    expect(() => parseCliArgs(['--organization', '--assume-role-advice', 'a'.repeat(501)], env)).toThrow(UsageError);
+    expect(parseCliArgs(['--organization', '--assume-role-advice', 'a'.repeat(500)], env).organization?.assumeRoleAdvice).toHaveLength(500);
+  });
+
   test('without any region to use, --organization asks for --region', () => {
     expect(() => parseCliArgs(['--organization'], {})).toThrow(/--region is needed/);
   });
@@ -62,6 +71,23 @@ describe('registry faults', () => {
     [new EcrInventoryError('wrapped', { cause: named('ServerException') }), 'failed'],
   ])('%s is %s', (err, kind) => {
     expect(classifyRegistryError(err)).toBe(kind);
+  });
+
+  test('a role that cannot be assumed: the management account is named as such, and the advice follows', () => {
+    const denied = new EcrInventoryError('wrapped', {
+      cause: new AssumeRoleError('arn:aws:iam::111111111111:role/r', named('AccessDenied')),
+    });
+    const help = { managementAccountId: '111111111111', advice: 'deploy M, then re-run' };
+    expect(registryFailure({ accountId: '111111111111', region: 'eu-west-1' }, denied, help).error).toMatch(
+      /^111111111111\/eu-west-1: wrapped \(111111111111 is the organization's management account, where service-managed StackSets never deploy: its read role comes from a stack of its own there\); to read it: deploy M, then re-run$/,
+    );
+    expect(registryFailure({ accountId: '222222222222', region: 'eu-west-1' }, denied, help).error).toBe(
+      '222222222222/eu-west-1: wrapped; to read it: deploy M, then re-run',
+    );
+    expect(registryFailure({ accountId: '222222222222', region: 'eu-west-1' }, denied).error).toBe('222222222222/eu-west-1: wrapped');
+    // Other kinds of fault get neither.
+    const throttled = new EcrInventoryError('slow', { cause: named('ThrottlingException') });
+    expect(registryFailure({ accountId: '111111111111', region: 'eu-west-1' }, throttled, help).error).toBe('111111111111/eu-west-1: slow');
   });
 
   test('the failure names its registry', () => {
