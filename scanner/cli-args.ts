@@ -8,6 +8,12 @@ import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
 import { DEFAULT_MEMBER_ROLE_NAME, OrganizationRequest, organizationRequestProblem } from './org/scope';
 import { INPUT_FORMATS, InputFormat } from './input/read-input';
+// The one place the version is written is package.json: tsx and jest read it from there, and esbuild
+// inlines this one field into the bundle (the build ships cli.js without package.json beside it).
+import { version } from '../package.json';
+
+/** The package's version, what `--version` prints. */
+export const VERSION: string = version;
 
 const withOrganization = (organization: OrganizationRequest | undefined) => (organization ? { organization } : {});
 
@@ -66,6 +72,7 @@ Options:
   --source-revision <rev>     input revision, recorded in report.json
   --quiet                     no progress lines (warnings still go to stderr)
   -h, --help                  this text
+  --version                   the scanner's version
 
 Environment: AWS_REGION / AWS_PROFILE / AWS_ACCESS_KEY_ID… select the ECR
 registry; AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SNS
@@ -80,6 +87,7 @@ errors; 2 nothing scanned (bad arguments, unreadable input, unwritable
 
 export interface CliOptions {
   help: boolean;
+  version: boolean;
   inputPaths: string[];
   inputFormat?: InputFormat;
   outDir: string;
@@ -189,6 +197,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'assume-role-advice': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -223,6 +232,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   return {
     help: v.help ?? false,
+    version: v.version ?? false,
     inputPaths: v.input && v.input.length > 0 ? v.input : ['input.txt'],
     ...(inputFormat !== undefined ? { inputFormat: inputFormat as InputFormat } : {}),
     outDir: v.out ?? 'report',

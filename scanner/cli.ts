@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The scanner's command line: parse arguments, run one scan, print the summary, exit with the contract's status. */
 import { createEcrClient, createOrganizationsClient, createS3Client, createSnsClient, createStsClient } from './aws-clients';
-import { HELP, parseCliArgs, UsageError } from './cli-args';
+import { HELP, parseCliArgs, UsageError, VERSION } from './cli-args';
 import { limitHeapGrowth } from './heap';
 import { stderrLogger } from './log/progress';
 import { loadDockerConfig } from './registry/docker-config';
@@ -32,6 +32,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   }
   if (options.help) {
     process.stdout.write(HELP);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
   const logger = stderrLogger(options.quiet);

@@ -1,11 +1,12 @@
 /**
  * Which folder may import which, so the layering stays what the README's
- * layout section says (the idea of go-containerregistry's depcheck). Every
+ * layout section and CONTRIBUTING.md say (the idea of go-containerregistry's depcheck). Every
  * relative import of every TypeScript file outside test/ is checked; an edge
  * the table does not allow fails with the file and the import.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { ALLOWED } from './layers';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -15,67 +16,6 @@ function layerOf(file: string): string {
   if (parts[0] === 'scanner') return parts.length > 2 ? `scanner/${parts[1]}` : 'scanner';
   return parts[0]!;
 }
-
-/** What each layer may import besides itself. Leaves first; nothing imports upward. */
-const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  'scanner/errors': [],
-  'scanner/concurrency': [],
-  'scanner/log': [],
-  'scanner/storage': [],
-  'scanner/oci': ['scanner/errors'],
-  'scanner/input': ['scanner/oci', 'scanner/errors'],
-  'scanner/registry': ['scanner/oci', 'scanner/errors', 'scanner/concurrency'],
-  'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage'],
-  // org: many registries (accounts x regions) read with the single-registry inventory, and joined.
-  'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr'],
-  'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
-  'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
-  // report: the report's data (report.json) built from the layers below.
-  'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match', 'scanner/org'],
-  // plan: what to copy, decided from the report and the inventory.
-  'scanner/plan': ['scanner/oci', 'scanner/errors', 'scanner/ecr', 'scanner/match', 'scanner/report'],
-  // output: the files a run writes (report and plan rendered), locally and to S3.
-  'scanner/output': ['scanner/oci', 'scanner/errors', 'scanner/report', 'scanner/plan', 'scanner/ecr', 'scanner/match', 'scanner/storage'],
-  'scanner/notify': ['scanner/report', 'scanner/errors'],
-  // The application: wiring of the layers above into one run and one command line.
-  scanner: [
-    'scanner/errors',
-    'scanner/concurrency',
-    'scanner/log',
-    'scanner/storage',
-    'scanner/oci',
-    'scanner/input',
-    'scanner/registry',
-    'scanner/ecr',
-    'scanner/org',
-    'scanner/source',
-    'scanner/match',
-    'scanner/plan',
-    'scanner/report',
-    'scanner/output',
-    'scanner/notify',
-  ],
-  // The ECR emulator is a product part (demo, bench, tests) that speaks OCI data; it knows nothing of the scanner's logic.
-  emulator: ['scanner/oci'],
-  // The stack checks targetPrefix and registry hosts with the scanner's own rules.
-  lib: ['scripts', 'scanner/plan', 'scanner/oci', 'scanner/ecr', 'scanner/storage'],
-  bin: ['lib', 'scripts'],
-  scripts: [],
-  demo: ['scanner', 'scanner/oci', 'emulator'],
-  bench: [
-    'scanner',
-    'scanner/report',
-    'scanner/output',
-    'scanner/oci',
-    'scanner/concurrency',
-    'scanner/org',
-    'emulator',
-    'scripts',
-    'test',
-  ],
-  // Tests may use anything; they are not checked, only imported from (by the bench).
-  test: [],
-};
 
 /** The folders whose files are checked. */
 const CHECKED = ['scanner', 'emulator', 'lib', 'bin', 'scripts', 'demo', 'bench'];

@@ -55,6 +55,18 @@ test('plain node runs it from an empty directory and prints --help', () => {
   console.log(`scanner bundle: cli.js ${kib} KiB (${bundle.bytes} bytes), cli.js.map ${mapKib} KiB`);
 });
 
+test("--version prints package.json's version, which the bundle carries inside", () => {
+  const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const r = spawnSync(process.execPath, [join(isolated, 'cli.js'), '--version'], {
+    cwd: isolated,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(`${version}\n`);
+});
+
 test('a bad argument exits 2 as the contract says', () => {
   const r = spawnSync(process.execPath, [join(isolated, 'cli.js'), '--concurrency', '0'], {
     cwd: isolated,

@@ -5,7 +5,7 @@
  * a message with the contract's exit status, not a stack trace.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ISOLATED_AWS_ENV, REPO_ROOT } from '../support/run-cli';
@@ -47,6 +47,15 @@ test('installed from the tarball with no dependencies, the bin answers --help', 
   const help = run(['--help']);
   expect(help.status).toBe(0);
   expect(help.stdout).toMatch(/--input <file>/);
+});
+
+test("the installed bin's --version is the packed package.json's", () => {
+  const installed = JSON.parse(readFileSync(join(work, 'app', 'node_modules', 'ecr-duplicate-scanner', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const r = run(['--version']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(`${installed.version}\n`);
 });
 
 test('bad arguments and an unreadable input are messages with exit status 2, never a stack trace', () => {
