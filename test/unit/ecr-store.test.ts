@@ -106,8 +106,9 @@ describe('ManifestTable', () => {
     const table = new ManifestTable();
     // The two digests' texts, as the cache line holds them: at 0 and 71 of one buffer.
     const line = (m: string, i: string) => Buffer.from(`${m}${i}`, 'latin1');
-    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7)).toBe(true);
-    expect(table.peek(digest('a'))).toEqual({ kind: 'image', imageId: digest('ca'), sizeBytes: 7 });
+    const noLayers = { count: 0, at: new Int32Array(0), sizes: new Float64Array(0) };
+    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7, noLayers)).toBe(true);
+    expect(table.peek(digest('a'))).toEqual({ kind: 'image', imageId: digest('ca'), sizeBytes: 7, layers: [] });
     const upper = digest('b').toUpperCase().replace('SHA256', 'sha256');
     for (const bytes of [
       line(upper, digest('cb')),
@@ -115,14 +116,14 @@ describe('ManifestTable', () => {
       line(digest('b'), `${digest('cb').slice(0, -1)}g`),
       line(digest('b'), digest('cb')).subarray(0, 141), // cut short: no reading past the end
     ]) {
-      expect(table.loadImageText(bytes, 0, 71, 1)).toBe(false);
+      expect(table.loadImageText(bytes, 0, 71, 1, noLayers)).toBe(false);
     }
     // Refused before anything was interned: neither table grew.
     expect(table.digests.size).toBe(1);
     expect(table.imageIds.size).toBe(1);
     expect(table.findId(digest('b'))).toBe(-1);
     // The same digest loaded again keeps its id.
-    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7)).toBe(true);
+    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7, noLayers)).toBe(true);
     expect(table.digests.size).toBe(1);
   });
 });
@@ -138,7 +139,13 @@ describe('readManifestFacts', () => {
         { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digest('l2'), size: 300_000 },
       ],
     };
-    expect(readManifestFacts(JSON.stringify(manifest), undefined)).toEqual({ kind: 'image', imageId: digest('cfg'), sizeBytes: 321_000 });
+    expect(readManifestFacts(JSON.stringify(manifest), undefined)).toEqual({
+      kind: 'image',
+      imageId: digest('cfg'),
+      sizeBytes: 321_000,
+      // The manifest's own descriptors (their media type rides along): no copy per manifest.
+      layers: manifest.layers.map((l) => expect.objectContaining({ digest: l.digest, size: l.size }) as unknown),
+    });
   });
 
   test("an index: each child's platform, attestations marked", () => {
