@@ -25,7 +25,7 @@
  */
 import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
-import { IndexChild, LayerBlob, ManifestFacts } from './manifest-facts';
+import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
 import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
 import { KIND_IMAGE, LayerTexts, ManifestTable } from './manifest-table';
 
@@ -80,9 +80,9 @@ function childFrom(value: unknown): IndexChild | undefined {
 const isSize = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 /** An image line's `l`: digest, size, digest, size, …; undefined when any pair is not valid. */
-function layersFrom(value: unknown): LayerBlob[] | undefined {
+function layersFrom(value: unknown): BlobDescriptor[] | undefined {
   if (!Array.isArray(value) || value.length % 2 !== 0) return undefined;
-  const layers: LayerBlob[] = [];
+  const layers: BlobDescriptor[] = [];
   for (let k = 0; k < value.length; k += 2) {
     const [digest, size] = [value[k] as unknown, value[k + 1] as unknown];
     if (typeof digest !== 'string' || !isVerifiableDigest(digest) || !isSize(size) || size === 0) return undefined;

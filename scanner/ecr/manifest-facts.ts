@@ -15,8 +15,8 @@ export interface IndexChild {
   attestation?: true;
 }
 
-/** A layer as a manifest lists it: the compressed blob's digest and size. */
-export interface LayerBlob {
+/** A blob (config or layer) as a manifest lists it: its digest and compressed size. */
+export interface BlobDescriptor {
   readonly digest: string;
   readonly size: number;
 }
@@ -28,7 +28,7 @@ export type ManifestFacts =
    * layers: the layer descriptors in manifest order (the config blob is imageId, of sizeBytes less the layers' sizes);
    * absent where they were never known (a hand-made inventory).
    */
-  | { kind: 'image'; imageId: string; sizeBytes: number; platform?: string; layers?: readonly LayerBlob[] }
+  | { kind: 'image'; imageId: string; sizeBytes: number; platform?: string; layers?: readonly BlobDescriptor[] }
   | { kind: 'index'; children: IndexChild[] }
   /**
    * Not a container image (OCI 1.1 artifact): a Helm chart, an SBOM, a signature. artifactType: its
@@ -51,7 +51,7 @@ function layersSize(doc: unknown): number {
   return total;
 }
 
-const isLayerBlob = (layer: unknown): layer is LayerBlob => {
+const isBlobDescriptor = (layer: unknown): layer is BlobDescriptor => {
   const { digest, size } = (layer ?? {}) as { digest?: unknown; size?: unknown };
   return typeof digest === 'string' && digest !== '' && typeof size === 'number' && Number.isFinite(size) && size > 0;
 };
@@ -61,10 +61,24 @@ const isLayerBlob = (layer: unknown): layer is LayerBlob => {
  * own array when every layer is such, which is nearly always: ECR's inventory reads a million
  * manifests, and a copy of each list would be garbage made for nothing.
  */
-function layerBlobs(doc: unknown): readonly LayerBlob[] {
+function layerBlobs(doc: unknown): readonly BlobDescriptor[] {
   const layers = (doc as { layers?: unknown }).layers;
   if (!Array.isArray(layers)) return [];
-  return (layers as unknown[]).every(isLayerBlob) ? layers : (layers as unknown[]).filter(isLayerBlob);
+  return (layers as unknown[]).every(isBlobDescriptor) ? layers : (layers as unknown[]).filter(isBlobDescriptor);
+}
+
+/**
+ * An image's blobs: its config (the image ID, of its size less its layers') and its layers.
+ * Where the layers are not known (a hand-made inventory), the config alone, of the whole size.
+ */
+export function imageBlobs(facts: Extract<ManifestFacts, { kind: 'image' }>): BlobDescriptor[] {
+  const layers = facts.layers ?? [];
+  let layerBytes = 0;
+  for (const layer of layers) layerBytes += layer.size;
+  return [
+    { digest: facts.imageId, size: Math.max(0, facts.sizeBytes - layerBytes) },
+    ...layers.map(({ digest, size }) => ({ digest, size })),
+  ];
 }
 
 /** Words for an artifact type a person recognises; the type itself for the rest. */

@@ -18,7 +18,7 @@
  * The config blob is the image ID, its size the image's size less its layers'.
  */
 import { DigestTable } from './digest-table';
-import { IndexChild, LayerBlob, ManifestFacts } from './manifest-facts';
+import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
 
 /** Where an image line's layer digests lie in the bytes read (`at`) and their sizes: the cache reader's scratch, reused line to line. */
 export interface LayerTexts {
@@ -264,7 +264,7 @@ export class ManifestTable {
     switch (this.kind[id]) {
       case KIND_IMAGE: {
         const code = this.imagePlatforms.get(id);
-        const layers: LayerBlob[] = [];
+        const layers: BlobDescriptor[] = [];
         this.forEachLayer(id, (layer, size) => layers.push({ digest: this.layers.digestAt(layer), size }));
         return {
           kind: 'image',
@@ -379,7 +379,7 @@ export class ManifestTable {
     }
   }
 
-  private storeLayers(id: number, layers: readonly LayerBlob[] | undefined): void {
+  private storeLayers(id: number, layers: readonly BlobDescriptor[] | undefined): void {
     if (layers === undefined) {
       this.layerList[id] = 0;
       return;

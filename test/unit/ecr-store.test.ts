@@ -213,6 +213,8 @@ describe('InventoryStore: grouping and duplicates', () => {
           { repository: 'a', manifestDigest: m('1'), tags: ['v1'], sizeBytes: 100 },
           { repository: 'b', manifestDigest: m('2'), tags: [], sizeBytes: 100 },
         ],
+        // Hand-made facts name no layers: the config blob alone, of the whole size, and b holds nothing else.
+        freedBytes: 100,
       },
     ]);
   });
