@@ -97,27 +97,59 @@ const hasOther = (repositories: ReadonlySet<string> | undefined, repository: str
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Image holders that list the same of the asked blobs, by the first of their URIs in text order. */
+interface HolderGroup {
+  uri: string;
+  blobs: readonly string[];
+}
+
+/**
+ * Image holders grouped by the asked blobs they list: every copy shares exactly as many bytes with
+ * each member of a group, so only its first URI can be nearest. A base layer a hundred thousand
+ * images list is then one candidate, not a hundred thousand for every copy built on it.
+ */
+function groupImageHolders(holders: readonly BlobHolder[], registry: string): { groups: HolderGroup[]; byBlob: Map<string, number[]> } {
+  const bySignature = new Map<string, number>();
+  const groups: HolderGroup[] = [];
+  const byBlob = new Map<string, number[]>();
+  for (const holder of holders) {
+    if (!holder.image) continue;
+    const uri = `${registry}/${holder.repository}@${holder.manifestDigest}`;
+    const signature = [...holder.blobs].sort().join(',');
+    const g = bySignature.get(signature);
+    if (g !== undefined) {
+      if (byText(uri, groups[g]!.uri) < 0) groups[g]!.uri = uri;
+      continue;
+    }
+    bySignature.set(signature, groups.push({ uri, blobs: holder.blobs }) - 1);
+    for (const digest of holder.blobs) {
+      const list = byBlob.get(digest);
+      if (list) list.push(groups.length - 1);
+      else byBlob.set(digest, [groups.length - 1]);
+    }
+  }
+  return { groups, byBlob };
+}
+
 /** The image holder sharing the most of the copy's bytes; ties go to the first URI in text order. */
 function nearestOf(
   blobs: readonly BlobDescriptor[],
   bytes: number,
-  holdersByBlob: ReadonlyMap<string, readonly number[]>,
-  holders: readonly BlobHolder[],
-  registry: string,
+  { groups, byBlob }: { groups: readonly HolderGroup[]; byBlob: ReadonlyMap<string, readonly number[]> },
 ): NearestImage | undefined {
   const shared = new Map<number, number>();
-  for (const blob of blobs) for (const h of holdersByBlob.get(blob.digest) ?? []) shared.set(h, (shared.get(h) ?? 0) + blob.size);
-  let best = -1;
+  for (const blob of blobs) for (const g of byBlob.get(blob.digest) ?? []) shared.set(g, (shared.get(g) ?? 0) + blob.size);
+  let best: HolderGroup | undefined;
   let bestBytes = -1;
-  const uriOf = (h: number) => `${registry}/${holders[h]!.repository}@${holders[h]!.manifestDigest}`;
-  for (const [h, sharedBytes] of shared) {
-    if (sharedBytes > bestBytes || (sharedBytes === bestBytes && byText(uriOf(h), uriOf(best)) < 0)) {
-      best = h;
+  for (const [g, sharedBytes] of shared) {
+    const group = groups[g]!;
+    if (sharedBytes > bestBytes || (sharedBytes === bestBytes && byText(group.uri, best!.uri) < 0)) {
+      best = group;
       bestBytes = sharedBytes;
     }
   }
-  if (best < 0) return undefined;
-  return { uri: uriOf(best), sharedBytes: bestBytes, share: bytes > 0 ? Math.round((bestBytes / bytes) * 1000) / 1000 : 0 };
+  if (best === undefined) return undefined;
+  return { uri: best.uri, sharedBytes: bestBytes, share: bytes > 0 ? Math.round((bestBytes / bytes) * 1000) / 1000 : 0 };
 }
 
 /**
@@ -130,19 +162,10 @@ export function accountTransfer(
   registry: string,
   settings: TargetSettings = {},
 ): { copies: CopyTransfer[]; transfer: PlanTransfer } {
-  /** Blob digest -> repositories holding it; blob -> the image holders listing it. */
+  /** Blob digest -> repositories holding it. */
   const heldIn = new Map<string, Set<string>>();
-  const imageHolders = new Map<string, number[]>();
-  holders.forEach((holder, h) => {
-    for (const digest of holder.blobs) {
-      addTo(heldIn, digest, holder.repository);
-      if (holder.image) {
-        const list = imageHolders.get(digest);
-        if (list) list.push(h);
-        else imageHolders.set(digest, [h]);
-      }
-    }
-  });
+  for (const holder of holders) for (const digest of holder.blobs) addTo(heldIn, digest, holder.repository);
+  const imageHolders = groupImageHolders(holders, registry);
   /** Blob digest -> repositories an earlier copy carries it into. */
   const carriedInto = new Map<string, Set<string>>();
   const totals = { bytes: 0, uploadBytes: 0, mountableBytes: 0 };
@@ -167,7 +190,7 @@ export function accountTransfer(
       totals.mountableBytes += mountableBytes;
       pulls.set(copy.sourceRegistry, (pulls.get(copy.sourceRegistry) ?? 0) + copy.pulls);
     }
-    const nearest = nearestOf(copy.blobs, bytes, imageHolders, holders, registry);
+    const nearest = nearestOf(copy.blobs, bytes, imageHolders);
     return { bytes, uploadBytes, mountableBytes, pulls: copy.pulls, ...(nearest ? { nearest } : {}) };
   });
   const hubWarning = dockerHubWarning(pulls.get(DOCKER_HUB) ?? 0);
