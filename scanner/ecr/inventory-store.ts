@@ -11,6 +11,7 @@
  */
 import { ManifestTable, KIND_ARTIFACT, KIND_IMAGE, KIND_INDEX } from './manifest-table';
 import { duplicateOf, sortDuplicates } from './duplicates';
+import { blobHoldersOf, freedBytesOf } from './blob-accounting';
 import {
   BlobHolder,
   EcrDuplicate,
@@ -291,114 +292,42 @@ export class InventoryStore {
     return sortDuplicates(result);
   }
 
-  /**
-   * Every ACTIVE image manifest read that lists any of these digests as its config or a layer.
-   * One pass over the rows with the asked digests as ids: nothing is made for a row that lists none.
-   */
+  /** Every ACTIVE image manifest read that lists any of these digests as its config or a layer (blob-accounting.ts). */
   blobHolders(digests: readonly string[]): BlobHolder[] {
-    const m = this.manifests;
-    const byConfig = new Map<number, number>();
-    const byLayer = new Map<number, number>();
-    digests.forEach((digest, k) => {
-      const config = m.imageIds.find(digest);
-      if (config >= 0) byConfig.set(config, k);
-      const layer = m.layers.find(digest);
-      if (layer >= 0) byLayer.set(layer, k);
-    });
-    const holders: BlobHolder[] = [];
-    if (byConfig.size === 0 && byLayer.size === 0) return holders;
-    let listed: number[] = [];
-    const listLayer = (layer: number) => {
-      const k = byLayer.get(layer);
-      if (k !== undefined) listed.push(k);
-    };
-    for (let row = 0; row < this.rows; row++) {
-      const flags = this.rowFlags[row]!;
-      const digest = this.rowDigest[row]!;
-      if (flags & (GONE | INACTIVE) || m.kindAt(digest) !== KIND_IMAGE) continue;
-      const config = byConfig.get(m.imageIdAt(digest));
-      if (config !== undefined) listed.push(config);
-      if (byLayer.size > 0) m.forEachLayer(digest, listLayer);
-      if (listed.length === 0) continue;
-      holders.push({
-        repository: this.repositoryAt(row),
-        manifestDigest: m.digestAt(digest),
-        image: (flags & ATTESTATION) === 0,
-        blobs: [...new Set(listed)].map((k) => digests[k]!),
-      });
-      listed = [];
-    }
-    return holders;
+    return blobHoldersOf(this, digests);
   }
 
-  /**
-   * For each set of places, the bytes deleting them frees (freed-bytes.ts says what that is). Worked
-   * a repository at a time: its ACTIVE manifests' references to the deleted manifests' blobs are
-   * counted once, then each set takes the blobs whose every reference it deletes.
-   */
+  /** For each set of places, the bytes deleting them frees (blob-accounting.ts). */
   freedBytes(deletions: ReadonlyArray<readonly EcrPlace[]>): number[] {
-    const freed = deletions.map(() => 0);
-    const repoOf = new Map<string, number>();
-    this.repoNames.forEach((name, repo) => repoOf.set(name, repo));
-    /** repo -> [set index, manifest digest id] of the places deleted there. */
-    const byRepo = new Map<number, Array<[number, number]>>();
-    deletions.forEach((places, k) => {
-      for (const place of places) {
-        const repo = repoOf.get(place.repository);
-        const digest = this.manifests.findId(place.manifestDigest);
-        if (repo === undefined || digest < 0) continue;
-        const list = byRepo.get(repo);
-        if (list) list.push([k, digest]);
-        else byRepo.set(repo, [[k, digest]]);
-      }
-    });
-    for (const [repo, places] of byRepo) this.freedInRepository(repo, places, freed);
-    return freed;
+    return freedBytesOf(this, deletions);
   }
 
-  /** Blob keys: a config as -1 - its image ID's id, a layer as its layer id. */
-  private forEachBlobKey(digest: number, fn: (key: number, size: number) => void): void {
-    const m = this.manifests;
-    if (m.kindAt(digest) !== KIND_IMAGE) return;
-    fn(-1 - m.imageIdAt(digest), m.configSizeAt(digest));
-    m.forEachLayer(digest, fn);
+  /** Repositories added, in order; a repository's rows are a range. */
+  get repositoryCount(): number {
+    return this.repoNames.length;
   }
 
-  private freedInRepository(repo: number, places: ReadonlyArray<[number, number]>, freed: number[]): void {
-    const [start, end] = this.repoRange[repo]!;
-    const rowOf = new Map<number, number>();
-    for (let row = start; row < end; row++) if ((this.rowFlags[row]! & GONE) === 0) rowOf.set(this.rowDigest[row]!, row);
-    // The blobs that matter: those the deleted manifests list. References to them by ACTIVE manifests here.
-    const references = new Map<number, number>();
-    for (const [, digest] of places) this.forEachBlobKey(digest, (key) => references.set(key, 0));
-    for (let row = start; row < end; row++) {
-      if (this.rowFlags[row]! & (GONE | INACTIVE)) continue;
-      this.forEachBlobKey(this.rowDigest[row]!, (key) => {
-        const n = references.get(key);
-        if (n !== undefined) references.set(key, n + 1);
-      });
-    }
-    const bySet = new Map<number, number[]>();
-    for (const [k, digest] of places) {
-      const list = bySet.get(k);
-      if (list) list.push(digest);
-      else bySet.set(k, [digest]);
-    }
-    for (const [k, digests] of bySet) {
-      /** Blob key -> [size, references the set deletes]. */
-      const deleted = new Map<number, [number, number]>();
-      for (const digest of digests) {
-        const row = rowOf.get(digest);
-        if (row === undefined) continue;
-        const active = (this.rowFlags[row]! & INACTIVE) === 0;
-        this.forEachBlobKey(digest, (key, size) => {
-          const entry = deleted.get(key) ?? [size, 0];
-          if (active) entry[1]++;
-          deleted.set(key, entry);
-        });
-      }
-      for (const [key, [size, gone]] of deleted) if (references.get(key)! === gone) freed[k]! += size;
-    }
+  repositoryName(repo: number): string {
+    return this.repoNames[repo]!;
+  }
+
+  repositoryRows(repo: number): readonly [number, number] {
+    return this.repoRange[repo]!;
+  }
+
+  /** Still in ECR (not deleted while the scan read it). */
+  isListed(row: number): boolean {
+    return (this.rowFlags[row]! & GONE) === 0;
+  }
+
+  /** Still in ECR and ACTIVE: what "holds" a blob. */
+  isActive(row: number): boolean {
+    return (this.rowFlags[row]! & (GONE | INACTIVE)) === 0;
+  }
+
+  /** An index's attestation manifest, not a platform image. */
+  isAttestation(row: number): boolean {
+    return (this.rowFlags[row]! & ATTESTATION) !== 0;
   }
 
   /** How many (repository, manifest digest) places hold each image ID of a platform image here. */
