@@ -128,6 +128,37 @@ describe('ManifestTable', () => {
   });
 });
 
+describe('ManifestTable: layer lists', () => {
+  test('a layer two images list is interned once, with its size; each image keeps its own list and config size', () => {
+    const table = new ManifestTable();
+    const layer = (label: string, size: number) => ({ digest: digest(`layer ${label}`), size });
+    table.set(digest('a'), {
+      kind: 'image',
+      imageId: digest('ca'),
+      sizeBytes: 10 + 300 + 20,
+      layers: [layer('base', 300), layer('a', 20)],
+    });
+    table.set(digest('b'), { kind: 'image', imageId: digest('cb'), sizeBytes: 7 + 300 + 40, layers: [layer('base', 300), layer('b', 40)] });
+    table.set(digest('hand-made'), { kind: 'image', imageId: digest('cc'), sizeBytes: 5 });
+    expect(table.layers.size).toBe(3);
+    const listed = (label: string) => {
+      const out: Array<[string, number]> = [];
+      table.forEachLayer(table.findId(digest(label)), (id, size) => out.push([table.layers.digestAt(id), size]));
+      return out;
+    };
+    expect(listed('a')).toEqual([
+      [digest('layer base'), 300],
+      [digest('layer a'), 20],
+    ]);
+    expect(listed('b')[0]).toEqual(listed('a')[0]);
+    expect([table.configSizeAt(table.findId(digest('a'))), table.configSizeAt(table.findId(digest('b')))]).toEqual([10, 7]);
+    // Facts without layers (hand-made) are not known to have none.
+    expect(table.hasLayers(table.findId(digest('hand-made')))).toBe(false);
+    expect(table.hasLayers(table.findId(digest('a')))).toBe(true);
+    expect(table.peek(digest('hand-made'))).toEqual({ kind: 'image', imageId: digest('cc'), sizeBytes: 5 });
+  });
+});
+
 describe('readManifestFacts', () => {
   test('an image: its config digest and config plus layer sizes', () => {
     const manifest = {
