@@ -3,6 +3,11 @@ import { createHash } from 'node:crypto';
 import { DigestCacheReader, parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { loadCache, saveCache } from '../../scanner/ecr/cache-store';
 
 const digest = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
 
@@ -219,4 +224,28 @@ test('image lines the fast path must refuse still go through the full checks', (
   ]);
   expect(cache.size).toBe(5);
   expect(warnings).toEqual(['digest cache here: 5 invalid entries ignored']);
+});
+
+test('a format 3 cache file is rebuilt once: refused with the message, then saved as format 4 and read without one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'digest-cache-'));
+  try {
+    const location = { kind: 'file' as const, path: join(dir, 'cache.json') };
+    const noS3 = () => {
+      throw new Error('no S3 for a file cache');
+    };
+    const v3 = text(tableOf(entries)).replace('"version":4', '"version":3');
+    await writeFile(location.path, v3);
+    const first = await loadCache(location, noS3 as () => S3Client);
+    expect(first.warnings).toEqual([`digest cache ${location.path} ignored (format version 3, expected 4); it will be rebuilt`]);
+    expect(first.cache.size).toBe(0);
+    // What the cold run learns is saved in the new format.
+    for (const [d, f] of entries) first.cache.set(d, f);
+    expect(await saveCache(location, first.cache, noS3 as () => S3Client)).toBeUndefined();
+    expect(JSON.parse((await readFile(location.path, 'utf8')).split('\n')[0]!)).toMatchObject({ version: 4 });
+    const again = await loadCache(location, noS3 as () => S3Client);
+    expect(again.warnings).toEqual([]);
+    for (const [d, f] of entries) expect(again.cache.peek(d)).toEqual(f);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
