@@ -343,7 +343,7 @@ async function organizationRun(bench: Bench): Promise<Row[]> {
         'organization',
         `${images} images in ${places.length} registries (${accounts.length} accounts x ${regions.length} regions), ${latency} ms per call`,
       ],
-      sideBySide('org floor: plain HTTP + JSON.parse, same calls', floor, undefined),
+      sideBySide('org floor: plain HTTP + JSON.parse + blob lists kept, same calls', floor, undefined),
       sideBySide('org scanner cold (--organization, --cache none yet)', cold, floor),
       sideBySide('org scanner re-scan (--cache)', warm, floor),
       ['org per image: floor / cold / re-scan', `${perImage(floor, images)} / ${perImage(cold, images)} / ${perImage(warm, images)}`],
@@ -412,7 +412,7 @@ async function mainRun(bench: Bench): Promise<MainRun> {
   const warm = await runScanner(bundle, ecr, input, dir, ['--cache', cacheFile, ...concurrencyArgs]);
   const rows: Row[] = [
     ['ECR images', `${images} in ${repositories} repositories, ${latency} ms per call, concurrency ${concurrency}`],
-    sideBySide('floor: plain HTTP + JSON.parse, same calls', floor, undefined),
+    sideBySide('floor: plain HTTP + JSON.parse + blob lists kept, same calls', floor, undefined),
     sideBySide('scanner cold (--cache, none yet)', cold, floor),
     sideBySide('scanner re-scan (--cache)', warm, floor),
     ['per image: floor / cold / re-scan', `${perImage(floor, images)} / ${perImage(cold, images)} / ${perImage(warm, images)}`],
@@ -424,7 +424,8 @@ async function mainRun(bench: Bench): Promise<MainRun> {
     [
       'cold: exit status, found exactly the planted matches',
       `${cold.code}, ${foundExactlyPlanted(cold.report, world, repoSet(repositories)) ? 'yes' : 'NO'} (${matchCount(cold.report)} matches, ` +
-        `${cold.report?.ecrDuplicateSummary?.images ?? '?'} ECR duplicates, ${cold.report?.ecr[0]?.images ?? '?'} images counted)`,
+        `${cold.report?.ecrDuplicateSummary?.images ?? '?'} ECR duplicates freeing ${cold.report?.ecrDuplicateSummary?.freedBytes ?? '?'} bytes, ` +
+        `${cold.report?.ecr[0]?.images ?? '?'} images counted)`,
     ],
     [
       're-scan: BatchGetImage calls, same report as cold',

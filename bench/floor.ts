@@ -40,6 +40,37 @@ function registryOf(spec: string): Registry {
 
 type Json = Record<string, unknown>;
 
+/** Every blob digest seen, once, with its size; each image's blob ids appended to one pool. */
+const blobIds = new Map<string, number>();
+const blobSizes: number[] = [];
+let imageBlobs = new Int32Array(1 << 20);
+let imageBlobsUsed = 0;
+
+function keepBlob(descriptor: { digest?: unknown; size?: unknown } | undefined): void {
+  if (typeof descriptor?.digest !== 'string') return;
+  let id = blobIds.get(descriptor.digest);
+  if (id === undefined) {
+    id = blobSizes.push(typeof descriptor.size === 'number' ? descriptor.size : 0) - 1;
+    blobIds.set(descriptor.digest, id);
+  }
+  if (imageBlobsUsed === imageBlobs.length) {
+    const bigger = new Int32Array(imageBlobs.length * 2);
+    bigger.set(imageBlobs);
+    imageBlobs = bigger;
+  }
+  imageBlobs[imageBlobsUsed++] = id;
+}
+
+/** A manifest's config and layers, kept. */
+function keepBlobs(manifest: {
+  config?: { digest?: unknown; size?: unknown };
+  layers?: Array<{ digest?: unknown; size?: unknown }>;
+}): void {
+  if (!manifest.config) return;
+  keepBlob(manifest.config);
+  for (const layer of manifest.layers ?? []) keepBlob(layer);
+}
+
 /** The input is made once the call has a slot, so thousands of waiting calls hold no request bodies. */
 function call(registry: Registry, operation: string, makeInput: () => Json): Promise<Json> {
   return registry.limiter.run(
@@ -103,7 +134,7 @@ async function repository(registry: Registry, name: string): Promise<number> {
         acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
       })).then((page) => {
         for (const image of (page.images as Array<{ imageManifest?: string }> | undefined) ?? []) {
-          if (image.imageManifest) JSON.parse(image.imageManifest);
+          if (image.imageManifest) keepBlobs(JSON.parse(image.imageManifest) as Parameters<typeof keepBlobs>[0]);
         }
         return page;
       }),
@@ -131,7 +162,7 @@ async function main(): Promise<void> {
   const registries = registriesText.split(',');
   const images = (await mapLimited(registries, REGISTRIES_AT_ONCE, (spec) => readRegistry(registryOf(spec)))).reduce((a, b) => a + b, 0);
   agent.destroy();
-  process.stdout.write(`${images}\n`);
+  process.stdout.write(`${images} images, ${blobIds.size} distinct blobs, ${imageBlobsUsed} blob references\n`);
 }
 
 main().catch((err: unknown) => {

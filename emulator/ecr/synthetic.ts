@@ -4,6 +4,10 @@
  * pure function of (seed, repository, slot), built when the emulator first
  * touches the repository and rebuilt whenever BatchGetImage asks for it, so
  * only digests and tags stay in memory.
+ *
+ * Layers share as real registries' do: every image starts with one of eight
+ * distro layers (shared across repositories), then its repository's base
+ * layer, then 0 to 2 layers of its own.
  */
 import { MediaType } from '../../scanner/oci/media-types';
 import { GeneratedImage, LazyImageSource, SlotReference } from './store';
@@ -56,6 +60,11 @@ const SALT_TAGS = 2;
 const SALT_CONFIG = 3;
 const SALT_LAYER = 4;
 const SALT_SIZE = 5;
+const SALT_DISTRO = 6;
+/** Distro layers shared across repositories: every DISTROS-th repository is built on the same one. */
+const DISTROS = 8;
+/** A repository number no real repository has, so distro layer digests differ from every repository's own. */
+const DISTRO_REPOSITORY = 0xffffff;
 
 /**
  * 32-bit multiply without Math.imul: under jest (whose sandbox hands modules
@@ -151,15 +160,32 @@ export function syntheticStore(options: SyntheticStoreOptions): SyntheticStore {
     return digest;
   };
 
+  /** The operating-system layers (Debian, Alpine, …) images of many repositories are built on. */
+  const distroLayers = new Map<number, { digest: string; size: number }>();
+  const distroLayer = (repo: number): { digest: string; size: number } => {
+    const distro = repo % DISTROS;
+    let layer = distroLayers.get(distro);
+    if (!layer) {
+      layer = {
+        digest: fakeDigest(seed, DISTRO_REPOSITORY, distro, SALT_LAYER, 0),
+        size: 3_000_000 + (mix(seed, distro, 0, SALT_DISTRO) % 30_000_000),
+      };
+      distroLayers.set(distro, layer);
+    }
+    return layer;
+  };
+
   const imageManifest = (repo: number, slot: number, oci: boolean): { json: string; size: number } => {
-    const layers = 1 + (mix(seed, repo, slot, SALT_SIZE) % 3);
+    // Layer 0 is the distro layer shared across repositories, layer 1 a base shared by the whole
+    // repository, the rest the image's own (0 to 2 of them), as in real registries.
+    const layers = 2 + (mix(seed, repo, slot, SALT_SIZE) % 3);
     const layerType = oci ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip';
+    const distro = distroLayer(repo);
     let total = 0;
     let layerJson = '';
     for (let k = 0; k < layers; k++) {
-      // Layer 0 is a base layer shared by the whole repository, as in real registries.
-      const size = 1024 + (mix(seed, repo, k === 0 ? 0 : slot, SALT_SIZE * 8 + k) % 50_000_000);
-      const digest = k === 0 ? baseLayer(repo) : fakeDigest(seed, repo, slot, SALT_LAYER, k);
+      const size = k === 0 ? distro.size : 1024 + (mix(seed, repo, k === 1 ? 0 : slot, SALT_SIZE * 8 + k) % 50_000_000);
+      const digest = k === 0 ? distro.digest : k === 1 ? baseLayer(repo) : fakeDigest(seed, repo, slot, SALT_LAYER, k);
       total += size;
       layerJson += `${k ? ',' : ''}{"mediaType":"${layerType}","digest":"${digest}","size":${size}}`;
     }

@@ -5,12 +5,12 @@
  * entries, and every entry is validated, so a corrupt, truncated or foreign
  * file is ignored (costing time, never changing an answer).
  *
- * Format 3, one JSON document a line so that a million entries are written
+ * Format 4, one JSON document a line so that a million entries are written
  * and read as a stream, never as one string:
  *
- *     {"format":"ecr-duplicate-scanner/digest-cache","version":3}
- *     {"m":"sha256:…","i":"sha256:…","s":31457280}          an image: image ID, size
- *     {"m":"sha256:…","i":"sha256:…","s":1024,"p":"linux/arm64"}   a source image whose config named its platform
+ *     {"format":"ecr-duplicate-scanner/digest-cache","version":4}
+ *     {"m":"sha256:…","i":"sha256:…","s":31457280,"l":["sha256:…",31456000]}   an image: image ID, size, layers (digest, size)
+ *     {"m":"sha256:…","i":"sha256:…","s":1024,"l":[…],"p":"linux/arm64"}   a source image whose config named its platform
  *     {"m":"sha256:…","c":[{"d":"sha256:…","p":"linux/amd64"},{"d":"sha256:…","a":1}]}   an index
  *     {"m":"sha256:…","t":"application/vnd.cncf.helm.config.v1+json","s":4096,"j":"sha256:…"}   an artifact; j: its subject
  *     {"m":"sha256:…","o":"reason"}                         read, not comparable
@@ -19,16 +19,18 @@
  * The checksum is a trailer because a stream knows it only at the end; a file
  * without it was cut short. Older formats are not read but rebuilt, which costs
  * one cold run: format 1 lacks sizes, format 2 took artifacts (signatures,
- * charts) for images of their config digest.
+ * charts) for images of their config digest, format 3 lacks the layer lists
+ * the plan's byte accounting needs. An older file is refused with a message
+ * saying it will be rebuilt, which the next save does.
  */
 import { createHash, Hash } from 'node:crypto';
 import { isVerifiableDigest } from '../oci/digest';
-import { IndexChild, ManifestFacts } from './manifest-facts';
+import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
 import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
-import { KIND_IMAGE, ManifestTable } from './manifest-table';
+import { KIND_IMAGE, LayerTexts, ManifestTable } from './manifest-table';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
-const VERSION = 3;
+const VERSION = 4;
 const HEADER = `${JSON.stringify({ format: FORMAT, version: VERSION })}\n`;
 
 export interface LoadedCache {
@@ -43,11 +45,11 @@ const quoted = (digest: string) => (isSha256(digest) ? `"${digest}"` : JSON.stri
 function entryLine(digest: string, facts: ManifestFacts): string {
   const m = quoted(digest);
   switch (facts.kind) {
-    case 'image':
-      // The shape loadImageLine reads by position.
-      return facts.platform === undefined
-        ? `{"m":${m},"i":${quoted(facts.imageId)},"s":${facts.sizeBytes}}\n`
-        : `{"m":${m},"i":${quoted(facts.imageId)},"s":${facts.sizeBytes},"p":${JSON.stringify(facts.platform)}}\n`;
+    case 'image': {
+      const layers = facts.layers !== undefined ? `,"l":[${facts.layers.map((l) => `${quoted(l.digest)},${l.size}`).join(',')}]` : '';
+      const platform = facts.platform !== undefined ? `,"p":${JSON.stringify(facts.platform)}` : '';
+      return `{"m":${m},"i":${quoted(facts.imageId)},"s":${facts.sizeBytes}${layers}${platform}}\n`;
+    }
     case 'index': {
       const children = facts.children.map((c) => ({
         d: c.digest,
@@ -75,14 +77,39 @@ function childFrom(value: unknown): IndexChild | undefined {
   return { digest: d, ...(typeof p === 'string' ? { platform: p } : {}), ...(a === 1 ? { attestation: true as const } : {}) };
 }
 
+const isSize = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** An image line's `l`: digest, size, digest, size, …; undefined when any pair is not valid. */
+function layersFrom(value: unknown): BlobDescriptor[] | undefined {
+  if (!Array.isArray(value) || value.length % 2 !== 0) return undefined;
+  const layers: BlobDescriptor[] = [];
+  for (let k = 0; k < value.length; k += 2) {
+    const [digest, size] = [value[k] as unknown, value[k + 1] as unknown];
+    if (typeof digest !== 'string' || !isVerifiableDigest(digest) || !isSize(size) || size === 0) return undefined;
+    layers.push({ digest, size });
+  }
+  return layers;
+}
+
 /** The entry a line holds, or undefined when it is not a valid one (values decide answers, so all are checked). */
 function entryFrom(doc: Json): [string, ManifestFacts] | undefined {
-  const { m, i, s, p, c, o, t, j } = doc;
+  const { m, i, s, p, c, o, t, j, l } = doc;
   if (typeof m !== 'string' || !isVerifiableDigest(m)) return undefined;
   if (typeof i === 'string') {
     if (p !== undefined && (typeof p !== 'string' || !PLATFORM.test(p))) return undefined;
-    return isVerifiableDigest(i) && typeof s === 'number' && Number.isFinite(s) && s >= 0
-      ? [m, { kind: 'image', imageId: i, sizeBytes: s, ...(typeof p === 'string' ? { platform: p } : {}) }]
+    const layers = l === undefined ? undefined : layersFrom(l);
+    if (l !== undefined && layers === undefined) return undefined;
+    return isVerifiableDigest(i) && isSize(s)
+      ? [
+          m,
+          {
+            kind: 'image',
+            imageId: i,
+            sizeBytes: s,
+            ...(typeof p === 'string' ? { platform: p } : {}),
+            ...(layers !== undefined ? { layers } : {}),
+          },
+        ]
       : undefined;
   }
   if (typeof t === 'string') {
@@ -102,13 +129,19 @@ const ascii = (text: string) => Buffer.from(text, 'latin1');
 const NEWLINE = 0x0a;
 const ENTRY_START = ascii('{"m":');
 /**
- * The image line, written and read by position: `{"m":"<digest>","i":"<digest>","s":<size>}`
- * and a newline, each digest `sha256:` and 64 hex digits (DIGEST_TEXT_BYTES).
+ * The image line, written and read by position:
+ * `{"m":"<digest>","i":"<digest>","s":<size>,"l":["<digest>",<size>,…]}` and a newline,
+ * each digest `sha256:` and 64 hex digits (DIGEST_TEXT_BYTES).
  */
 const IMAGE_M = ascii('{"m":"');
 const IMAGE_I = ascii('","i":"');
 const IMAGE_S = ascii('","s":');
-const IMAGE_END = ascii('}\n');
+const IMAGE_L = ascii(',"l":[');
+const IMAGE_END = ascii(']}\n');
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
 const IMAGE_I_AT = IMAGE_M.length + DIGEST_TEXT_BYTES;
 const IMAGE_S_AT = IMAGE_I_AT + IMAGE_I.length + DIGEST_TEXT_BYTES;
 const IMAGE_SIZE_AT = IMAGE_S_AT + IMAGE_S.length;
@@ -118,6 +151,13 @@ const SIZE_DIGITS_MAX = 16;
 function bytesAt(bytes: Uint8Array, offset: number, expected: Uint8Array): boolean {
   for (let k = 0; k < expected.length; k++) if (bytes[offset + k] !== expected[k]) return false;
   return true;
+}
+
+/** Where the run of ASCII digits starting at `from` ends (at most `to`). */
+function digitsEnd(bytes: Uint8Array, from: number, to: number): number {
+  let k = from;
+  while (k < to && bytes[k]! >= 0x30 && bytes[k]! <= 0x39) k++;
+  return k;
 }
 
 /** The size digits of an image line between `from` and `to`, or -1 when they are not a plain non-negative integer. */
@@ -258,14 +298,49 @@ export class DigestCacheReader {
   private loadImageLine(bytes: Buffer, start: number, end: number): boolean {
     if (
       end - start <= IMAGE_SIZE_AT + 1 ||
-      bytes[end - 1] !== IMAGE_END[0] ||
+      bytes[end - 1] !== CLOSE_BRACE ||
       !bytesAt(bytes, start, IMAGE_M) ||
       !bytesAt(bytes, start + IMAGE_I_AT, IMAGE_I) ||
       !bytesAt(bytes, start + IMAGE_S_AT, IMAGE_S)
     )
       return false;
-    const size = sizeAt(bytes, start + IMAGE_SIZE_AT, end - 1);
-    return size >= 0 && this.table.loadImageText(bytes, start + IMAGE_M.length, start + IMAGE_I_AT + IMAGE_I.length, size);
+    const sizeEnd = digitsEnd(bytes, start + IMAGE_SIZE_AT, end);
+    const size = sizeAt(bytes, start + IMAGE_SIZE_AT, sizeEnd);
+    if (size < 0 || !bytesAt(bytes, sizeEnd, IMAGE_L)) return false;
+    const layers = this.layerTexts;
+    layers.count = 0;
+    let k = sizeEnd + IMAGE_L.length;
+    if (bytes[k] === CLOSE_BRACKET) k++;
+    else {
+      for (;;) {
+        if (bytes[k] !== QUOTE || bytes[k + 1 + DIGEST_TEXT_BYTES] !== QUOTE || bytes[k + 2 + DIGEST_TEXT_BYTES] !== COMMA) return false;
+        const at = k + 1;
+        const digitsFrom = k + 3 + DIGEST_TEXT_BYTES;
+        const digitsTo = digitsEnd(bytes, digitsFrom, end);
+        const layerSize = sizeAt(bytes, digitsFrom, digitsTo);
+        if (layerSize <= 0) return false;
+        if (layers.count === layers.at.length) this.growLayerTexts();
+        layers.at[layers.count] = at;
+        layers.sizes[layers.count++] = layerSize;
+        k = digitsTo + 1;
+        if (bytes[digitsTo] === CLOSE_BRACKET) break;
+        if (bytes[digitsTo] !== COMMA) return false;
+      }
+    }
+    // Exactly `]}` was consumed up to the line's end: nothing after the list.
+    if (k !== end - 1) return false;
+    return this.table.loadImageText(bytes, start + IMAGE_M.length, start + IMAGE_I_AT + IMAGE_I.length, size, layers);
+  }
+
+  /** Layer positions and sizes of the line being read, reused from line to line. */
+  private layerTexts: LayerTexts = { count: 0, at: new Int32Array(16), sizes: new Float64Array(16) };
+
+  private growLayerTexts(): void {
+    const { at, sizes, count } = this.layerTexts;
+    const bigger: LayerTexts = { count, at: new Int32Array(at.length * 2), sizes: new Float64Array(sizes.length * 2) };
+    bigger.at.set(at);
+    bigger.sizes.set(sizes);
+    this.layerTexts = bigger;
   }
 
   private fail(why: string): void {
@@ -285,8 +360,19 @@ export function parseDigestCache(text: string | undefined, where: string): Loade
 }
 
 const CHUNK_BYTES = 64 * 1024;
-/** The longest image line: two digests, the fixed parts and a size of up to 16 digits. */
-const IMAGE_LINE_MAX = IMAGE_M.length + IMAGE_I.length + IMAGE_S.length + IMAGE_END.length + 2 * DIGEST_TEXT_BYTES + SIZE_DIGITS_MAX;
+/** The longest image line the fast path writes: two digests, the fixed parts, a size of up to 16 digits, and its layers. */
+const imageLineMax = (layers: number) =>
+  IMAGE_M.length +
+  IMAGE_I.length +
+  IMAGE_S.length +
+  IMAGE_L.length +
+  IMAGE_END.length +
+  2 * DIGEST_TEXT_BYTES +
+  SIZE_DIGITS_MAX +
+  layers * (DIGEST_TEXT_BYTES + 4 + SIZE_DIGITS_MAX);
+/** Images with more layers than this take the general path (a line that fits a chunk's spare room). */
+const FAST_LAYERS_MAX = 128;
+const IMAGE_LINE_MAX = imageLineMax(FAST_LAYERS_MAX);
 
 function put(out: Buffer, offset: number, bytes: Uint8Array): number {
   for (let k = 0; k < bytes.length; k++) out[offset + k] = bytes[k]!;
@@ -297,11 +383,11 @@ function put(out: Buffer, offset: number, bytes: Uint8Array): number {
  * Writes an image entry (nearly all of them) from the table's columns straight
  * into bytes, in the shape loadImageLine reads: a million entries make no
  * string and no facts object. Returns the offset after it, or -1 when the
- * entry needs the general path (a digest kept as text, an unusual size).
+ * entry needs the general path (a digest kept as text, an unusual size, layers not known or too many).
  */
 function writeImageLine(table: ManifestTable, id: number, out: Buffer, offset: number): number {
   const size = table.sizeAt(id);
-  if (!(Number.isSafeInteger(size) && size >= 0)) return -1;
+  if (!(Number.isSafeInteger(size) && size >= 0) || !table.hasLayers(id)) return -1;
   let o = put(out, offset, IMAGE_M);
   o = table.digests.writeDigest(id, out, o);
   if (o < 0) return -1;
@@ -310,6 +396,22 @@ function writeImageLine(table: ManifestTable, id: number, out: Buffer, offset: n
   if (o < 0) return -1;
   o = put(out, o, IMAGE_S);
   o += out.write(String(size), o, 'latin1');
+  o = put(out, o, IMAGE_L);
+  let layers = 0;
+  table.forEachLayer(id, (layer, layerSize) => {
+    if (o < 0 || ++layers > FAST_LAYERS_MAX || !(Number.isSafeInteger(layerSize) && layerSize > 0)) {
+      o = -1;
+      return;
+    }
+    if (layers > 1) out[o++] = COMMA;
+    out[o++] = QUOTE;
+    o = table.layers.writeDigest(layer, out, o);
+    if (o < 0) return;
+    out[o++] = QUOTE;
+    out[o++] = COMMA;
+    o += out.write(String(layerSize), o, 'latin1');
+  });
+  if (o < 0) return -1;
   return put(out, o, IMAGE_END);
 }
 

@@ -11,8 +11,11 @@
  */
 import { ManifestTable, KIND_ARTIFACT, KIND_IMAGE, KIND_INDEX } from './manifest-table';
 import { duplicateOf, sortDuplicates } from './duplicates';
+import { blobHoldersOf, freedBytesOf } from './blob-accounting';
 import {
+  BlobHolder,
   EcrDuplicate,
+  EcrPlace,
   EcrDuplicateLocation,
   EcrHeldManifest,
   EcrInactiveStatus,
@@ -284,7 +287,47 @@ export class InventoryStore {
       });
       result.push(duplicateOf(this.manifests.imageIdDigest(id), locations));
     }
+    const freed = this.freedBytes(result.map((d) => d.locations.slice(1)));
+    result.forEach((d, k) => (d.freedBytes = freed[k]!));
     return sortDuplicates(result);
+  }
+
+  /** Every ACTIVE image manifest read that lists any of these digests as its config or a layer (blob-accounting.ts). */
+  blobHolders(digests: readonly string[]): BlobHolder[] {
+    return blobHoldersOf(this, digests);
+  }
+
+  /** For each set of places, the bytes deleting them frees (blob-accounting.ts). */
+  freedBytes(deletions: ReadonlyArray<readonly EcrPlace[]>): number[] {
+    return freedBytesOf(this, deletions);
+  }
+
+  /** Repositories added, in order; a repository's rows are a range. */
+  get repositoryCount(): number {
+    return this.repoNames.length;
+  }
+
+  repositoryName(repo: number): string {
+    return this.repoNames[repo]!;
+  }
+
+  repositoryRows(repo: number): readonly [number, number] {
+    return this.repoRange[repo]!;
+  }
+
+  /** Still in ECR (not deleted while the scan read it). */
+  isListed(row: number): boolean {
+    return (this.rowFlags[row]! & GONE) === 0;
+  }
+
+  /** Still in ECR and ACTIVE: what "holds" a blob. */
+  isActive(row: number): boolean {
+    return (this.rowFlags[row]! & (GONE | INACTIVE)) === 0;
+  }
+
+  /** An index's attestation manifest, not a platform image. */
+  isAttestation(row: number): boolean {
+    return (this.rowFlags[row]! & ATTESTATION) !== 0;
   }
 
   /** How many (repository, manifest digest) places hold each image ID of a platform image here. */

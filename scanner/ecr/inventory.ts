@@ -198,6 +198,8 @@ class InventoryReader {
       lookupManifest: (digest) => store.manifests.peek(digest),
       lookupTag: (repository, tag) => this.digestByTag.get(`${repository}:${tag}`),
       referrersOf: (subjectDigest) => store.referrersOf(subjectDigest),
+      blobHolders: (digests) => store.blobHolders(digests),
+      freedBytes: (deletions) => store.freedBytes(deletions),
     };
   }
 

@@ -15,12 +15,20 @@ export interface IndexChild {
   attestation?: true;
 }
 
+/** A blob (config or layer) as a manifest lists it: its digest and compressed size. */
+export interface BlobDescriptor {
+  readonly digest: string;
+  readonly size: number;
+}
+
 export type ManifestFacts =
   /**
    * sizeBytes: config size plus the sizes of the layers the manifest lists (compressed, as stored).
    * platform: known only when something named it (a source image's config, read once and cached); ECR's API never does.
+   * layers: the layer descriptors in manifest order (the config blob is imageId, of sizeBytes less the layers' sizes);
+   * absent where they were never known (a hand-made inventory).
    */
-  | { kind: 'image'; imageId: string; sizeBytes: number; platform?: string }
+  | { kind: 'image'; imageId: string; sizeBytes: number; platform?: string; layers?: readonly BlobDescriptor[] }
   | { kind: 'index'; children: IndexChild[] }
   /**
    * Not a container image (OCI 1.1 artifact): a Helm chart, an SBOM, a signature. artifactType: its
@@ -41,6 +49,36 @@ function layersSize(doc: unknown): number {
     }
   }
   return total;
+}
+
+const isBlobDescriptor = (layer: unknown): layer is BlobDescriptor => {
+  const { digest, size } = (layer ?? {}) as { digest?: unknown; size?: unknown };
+  return typeof digest === 'string' && digest !== '' && typeof size === 'number' && Number.isFinite(size) && size > 0;
+};
+
+/**
+ * The manifest's layers with a digest and a positive size (what layersSize counts). The document's
+ * own array when every layer is such, which is nearly always: ECR's inventory reads a million
+ * manifests, and a copy of each list would be garbage made for nothing.
+ */
+function layerBlobs(doc: unknown): readonly BlobDescriptor[] {
+  const layers = (doc as { layers?: unknown }).layers;
+  if (!Array.isArray(layers)) return [];
+  return (layers as unknown[]).every(isBlobDescriptor) ? layers : (layers as unknown[]).filter(isBlobDescriptor);
+}
+
+/**
+ * An image's blobs: its config (the image ID, of its size less its layers') and its layers.
+ * Where the layers are not known (a hand-made inventory), the config alone, of the whole size.
+ */
+export function imageBlobs(facts: Extract<ManifestFacts, { kind: 'image' }>): BlobDescriptor[] {
+  const layers = facts.layers ?? [];
+  let layerBytes = 0;
+  for (const layer of layers) layerBytes += layer.size;
+  return [
+    { digest: facts.imageId, size: Math.max(0, facts.sizeBytes - layerBytes) },
+    ...layers.map(({ digest, size }) => ({ digest, size })),
+  ];
 }
 
 /** Words for an artifact type a person recognises; the type itself for the rest. */
@@ -68,7 +106,10 @@ export function readManifestFacts(manifest: string | Uint8Array, mediaType: stri
       };
     }
     if (parsed.kind === 'image') {
-      return { kind: 'image', imageId: parsed.config.digest, sizeBytes: Math.max(0, parsed.config.size) + layersSize(doc) };
+      const layers = layerBlobs(doc);
+      let size = Math.max(0, parsed.config.size);
+      for (const layer of layers) size += layer.size;
+      return { kind: 'image', imageId: parsed.config.digest, sizeBytes: size, layers };
     }
     return {
       kind: 'index',

@@ -7,10 +7,25 @@
  * Per digest id: kind (none / image / index / other), ref (image: the image
  * ID's digest id; index: first entry in `children`; other: entry in
  * `reasons`), num (image: size in bytes; index: number of children), used
- * (unused / used from the cache file / learned this run; only used rows are saved).
+ * (unused / used from the cache file / learned this run; only used rows are saved),
+ * layers (image: where its layer list starts in `layerPool`; 0: not known).
+ *
+ * Layer digests are interned in a table of their own (`layers`), their sizes a
+ * column by layer id (a blob's size is part of its content), and each image's
+ * list is a run of layer ids in one pool, prefixed by its length: at a million
+ * images about 1.5 million distinct layers cost some 60 bytes each and a
+ * list 4 bytes a layer, where arrays of descriptor objects would cost hundreds.
+ * The config blob is the image ID, its size the image's size less its layers'.
  */
 import { DigestTable } from './digest-table';
-import { IndexChild, ManifestFacts } from './manifest-facts';
+import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
+
+/** Where an image line's layer digests lie in the bytes read (`at`) and their sizes: the cache reader's scratch, reused line to line. */
+export interface LayerTexts {
+  count: number;
+  at: Int32Array;
+  sizes: Float64Array;
+}
 
 const NONE = 0;
 export const KIND_IMAGE = 1;
@@ -39,6 +54,16 @@ export class ManifestTable {
   private ref = new Int32Array(1024);
   private num = new Float64Array(1024);
   private used = new Uint8Array(1024);
+  /** Per manifest id: where its layer list starts in layerPool; 0 when its layers are not known. */
+  private layerList = new Int32Array(1024);
+  /** Runs of [count, layer id, layer id, …]; entry 0 is unused so that 0 can mean "none". */
+  private layerPool = new Int32Array(4096);
+  private layerPoolUsed = 1;
+  /** Layer blob digests, apart from manifests and image IDs so neither pays for the other's columns. */
+  readonly layers = new DigestTable();
+  /** Compressed size of each layer blob, by layer id. */
+  private layerSizes = new Float64Array(1024);
+  private layerScratch = new Int32Array(64);
   /** Pairs (child digest id, platform code): code 0 none, else (platform index + 1) * 2 + attestation bit. */
   private children = new Int32Array(1024);
   private childPairs = 0;
@@ -100,6 +125,34 @@ export class ManifestTable {
     return this.num[id]!;
   }
 
+  /** True when the image's layer list is known (every manifest read since blob lists were kept). */
+  hasLayers(id: number): boolean {
+    return this.kind[id] === KIND_IMAGE && this.layerList[id] !== 0;
+  }
+
+  /** For an image whose layers are known: calls fn with each listed layer's id and size, in manifest order. */
+  forEachLayer(id: number, fn: (layerId: number, size: number) => void): void {
+    if (this.kind[id] !== KIND_IMAGE) return;
+    const start = this.layerList[id]!;
+    if (start === 0) return;
+    const end = start + 1 + this.layerPool[start]!;
+    for (let k = start + 1; k < end; k++) {
+      const layer = this.layerPool[k]!;
+      fn(layer, this.layerSizes[layer]!);
+    }
+  }
+
+  /** The image's config blob size: its size less its layers'. */
+  configSizeAt(id: number): number {
+    let layers = 0;
+    this.forEachLayer(id, (_, size) => (layers += size));
+    return Math.max(0, this.num[id]! - layers);
+  }
+
+  layerSizeAt(layerId: number): number {
+    return this.layerSizes[layerId]!;
+  }
+
   /** For an artifact: its artifactType (else config media type). */
   artifactTypeAt(id: number): string | undefined {
     return this.kind[id] === KIND_ARTIFACT ? this.artifactTypes[this.ref[id]!] : undefined;
@@ -155,8 +208,15 @@ export class ManifestTable {
    * load on every re-scan): its manifest digest's and image ID's texts are `bytes` at `digestAt`
    * and `imageIdAt`. False, and nothing added, unless both are lowercase sha256 digests.
    */
-  loadImageText(bytes: Uint8Array, digestAt: number, imageIdAt: number, sizeBytes: number): boolean {
+  loadImageText(bytes: Uint8Array, digestAt: number, imageIdAt: number, sizeBytes: number, layers: LayerTexts): boolean {
     if (!this.digests.decodeDigestText(bytes, digestAt) || !this.imageIds.decodeDigestText(bytes, imageIdAt)) return false;
+    // Each table holds its own decoded digest, so the layers are interned before the manifest and image ID
+    // (a layer that fails leaves the earlier ones interned without a list naming them: harmless, and rare).
+    if (this.layerScratch.length < layers.count) this.layerScratch = new Int32Array(layers.count * 2);
+    for (let k = 0; k < layers.count; k++) {
+      if (!this.layers.decodeDigestText(bytes, layers.at[k]!)) return false;
+      this.layerScratch[k] = this.recordLayer(this.layers.internDecoded(), layers.sizes[k]!);
+    }
     const id = this.digests.internDecoded();
     this.ensure(id + 1);
     const image = this.imageIds.internDecoded();
@@ -164,7 +224,26 @@ export class ManifestTable {
     this.kind[id] = KIND_IMAGE;
     this.ref[id] = image;
     this.num[id] = sizeBytes;
+    const start = this.startLayerList(layers.count);
+    this.layerPool.set(this.layerScratch.subarray(0, layers.count), start + 1);
+    this.layerList[id] = start;
     return true;
+  }
+
+  /** Reserves a list of `count` layers in the pool; returns where it starts. */
+  private startLayerList(count: number): number {
+    const start = this.layerPoolUsed;
+    this.layerPool = grown(this.layerPool, start + 1 + count);
+    this.layerPool[start] = count;
+    this.layerPoolUsed = start + 1 + count;
+    return start;
+  }
+
+  private recordLayer(layer: number, size: number): number {
+    if (layer >= this.layerSizes.length) this.layerSizes = grown(this.layerSizes, layer + 1);
+    // Content-addressed: the first size seen is the blob's (a manifest naming another size is wrong, not the blob).
+    if (this.layerSizes[layer] === 0) this.layerSizes[layer] = size;
+    return layer;
   }
 
   /** The facts, without marking it used (ECR look-ups by other parts of the scan). */
@@ -185,11 +264,14 @@ export class ManifestTable {
     switch (this.kind[id]) {
       case KIND_IMAGE: {
         const code = this.imagePlatforms.get(id);
+        const layers: BlobDescriptor[] = [];
+        this.forEachLayer(id, (layer, size) => layers.push({ digest: this.layers.digestAt(layer), size }));
         return {
           kind: 'image',
           imageId: this.imageIds.digestAt(this.ref[id]!),
           sizeBytes: this.num[id]!,
           ...(code !== undefined ? { platform: this.platforms[code - 1]! } : {}),
+          ...(this.layerList[id] !== 0 ? { layers } : {}),
         };
       }
       case KIND_INDEX: {
@@ -249,6 +331,7 @@ export class ManifestTable {
     this.ref = grown(this.ref, length);
     this.num = grown(this.num, length);
     this.used = grown(this.used, length);
+    this.layerList = grown(this.layerList, length);
   }
 
   private store(id: number, facts: ManifestFacts): void {
@@ -260,6 +343,7 @@ export class ManifestTable {
         this.num[id] = facts.sizeBytes;
         // ECR's copy of the same digest names no platform; one a source's config named is kept.
         if (facts.platform !== undefined) this.imagePlatforms.set(id, this.platformCode(facts.platform));
+        this.storeLayers(id, facts.layers);
         break;
       }
       case 'index': {
@@ -293,6 +377,19 @@ export class ManifestTable {
         this.ref[id] = this.textCode(facts.reason, this.reasons, this.reasonCodes);
         this.num[id] = 0;
     }
+  }
+
+  private storeLayers(id: number, layers: readonly BlobDescriptor[] | undefined): void {
+    if (layers === undefined) {
+      this.layerList[id] = 0;
+      return;
+    }
+    const start = this.startLayerList(layers.length);
+    for (let k = 0; k < layers.length; k++) {
+      const layer = layers[k]!;
+      this.layerPool[start + 1 + k] = this.recordLayer(this.layers.intern(layer.digest), layer.size);
+    }
+    this.layerList[id] = start;
   }
 
   /** Unreadable manifests mostly share a handful of reasons (schema 1), artifacts a handful of types: each text is kept once. */

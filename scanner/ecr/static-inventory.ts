@@ -4,9 +4,20 @@
  * InventoryStore; this one trades memory for simplicity and answers the same
  * queries the same way.
  */
-import { ManifestFacts } from './manifest-facts';
+import { imageBlobs, ManifestFacts } from './manifest-facts';
 import { duplicateOf, sortDuplicates } from './duplicates';
-import { EcrDuplicate, EcrHeldManifest, EcrInventory, EcrInventoryCounts, EcrPlatformImage, EcrReferrer, EcrTagMutability } from './types';
+import { freedBytesIn, RepositoryManifest } from './freed-bytes';
+import {
+  BlobHolder,
+  EcrDuplicate,
+  EcrHeldManifest,
+  EcrInventory,
+  EcrInventoryCounts,
+  EcrPlace,
+  EcrPlatformImage,
+  EcrReferrer,
+  EcrTagMutability,
+} from './types';
 
 export interface StaticInventoryInput {
   /** Absent: ECR did not tell it (a registry with no repository). */
@@ -42,6 +53,23 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
     const facts = input.manifests?.get(digest);
     return facts?.kind === 'image' ? facts.sizeBytes : 0;
   };
+  const blobsOf = (digest: string) => {
+    const facts = input.manifests?.get(digest);
+    return facts?.kind === 'image' ? imageBlobs(facts) : undefined;
+  };
+  const manifestsIn = (repository: string): RepositoryManifest[] =>
+    input.platformImages
+      .filter((i) => i.repository === repository)
+      .map((i) => ({ manifestDigest: i.manifestDigest, active: i.imageStatus === undefined, blobs: blobsOf(i.manifestDigest) }));
+  const freedBytes = (deletions: ReadonlyArray<readonly EcrPlace[]>): number[] =>
+    deletions.map((places) => {
+      let bytes = 0;
+      for (const repository of new Set(places.map((p) => p.repository))) {
+        const deleted = new Set(places.filter((p) => p.repository === repository).map((p) => p.manifestDigest));
+        bytes += freedBytesIn(manifestsIn(repository), deleted);
+      }
+      return bytes;
+    });
   return {
     ...(input.accountId !== undefined ? { accountId: input.accountId } : {}),
     region: input.region,
@@ -64,7 +92,19 @@ export function staticInventory(input: StaticInventoryInput): EcrInventory {
         }));
         result.push(duplicateOf(imageId, locations));
       }
+      const freed = freedBytes(result.map((d) => d.locations.slice(1)));
+      result.forEach((d, k) => (d.freedBytes = freed[k]!));
       return sortDuplicates(result);
+    },
+    freedBytes,
+    blobHolders(digests): BlobHolder[] {
+      const asked = new Set(digests);
+      return input.platformImages.flatMap((i) => {
+        const listed = i.imageStatus === undefined ? (blobsOf(i.manifestDigest) ?? []).filter((b) => asked.has(b.digest)) : [];
+        return listed.length > 0
+          ? [{ repository: i.repository, manifestDigest: i.manifestDigest, image: true, blobs: [...new Set(listed.map((b) => b.digest))] }]
+          : [];
+      });
     },
     lookupManifest: (digest) => input.manifests?.get(digest),
     lookupTag: (repository, tag) =>

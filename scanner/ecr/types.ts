@@ -82,6 +82,28 @@ export interface EcrDuplicate {
   sizeBytes: number;
   /** Sorted by repository, then manifest digest. */
   locations: EcrDuplicateLocation[];
+  /**
+   * What deleting every location but the first frees: in each repository, the blobs the deleted
+   * manifests list that no remaining ACTIVE manifest of that repository lists (ECR stores a
+   * repository's blobs once). Set by every inventory the scan makes.
+   */
+  freedBytes?: number;
+}
+
+/** An ACTIVE manifest of a registry that the inventory read and that lists some blob asked about. */
+export interface BlobHolder {
+  repository: string;
+  manifestDigest: string;
+  /** A platform image (not an index's attestation manifest): what the plan's `nearest` may name. */
+  image: boolean;
+  /** Of the digests asked about, those it lists (config or layer). */
+  blobs: readonly string[];
+}
+
+/** A (repository, manifest digest) place of a registry. */
+export interface EcrPlace {
+  repository: string;
+  manifestDigest: string;
 }
 
 /** Places per image ID of one registry, by the ids of its own image-ID table. */
@@ -132,4 +154,11 @@ export interface EcrInventory {
   lookupTag(repository: string, tag: string): string | undefined;
   /** The referrers (manifests whose `subject` is this digest) ECR holds, in any repository. */
   referrersOf(subjectDigest: string): EcrReferrer[];
+  /**
+   * Every ACTIVE manifest read that lists any of these blob digests (config or layer), with the
+   * ones it lists: what the plan's byte accounting asks of its target registry. Absent: none known.
+   */
+  blobHolders?(digests: readonly string[]): BlobHolder[];
+  /** For each set of places of this registry: the bytes deleting them frees (see EcrDuplicate.freedBytes). */
+  freedBytes?(deletions: ReadonlyArray<readonly EcrPlace[]>): number[];
 }

@@ -38,6 +38,21 @@ function locationsIn(inventory: EcrInventory, imageId: string): EcrDuplicateLoca
   });
 }
 
+/**
+ * Each joined duplicate's freedBytes: deleting every location but the first frees, in each
+ * registry, what that registry's inventory says deleting its locations frees (blobs are stored
+ * per registry and repository, so the registries add up).
+ */
+function addFreedBytes(duplicates: EcrDuplicate[], inventories: readonly EcrInventory[]): void {
+  for (const d of duplicates) d.freedBytes = 0;
+  for (const inventory of inventories) {
+    if (!inventory.freedBytes) continue;
+    const inThis = (l: EcrDuplicateLocation) => l.accountId === inventory.accountId && l.region === inventory.region;
+    const freed = inventory.freedBytes(duplicates.map((d) => d.locations.slice(1).filter(inThis)));
+    duplicates.forEach((d, k) => (d.freedBytes! += freed[k]!));
+  }
+}
+
 /** Every image ID held more than once across these registries, locations naming their registry; sorted as within one. */
 export function duplicatesAcross(inventories: readonly EcrInventory[]): EcrDuplicate[] {
   const ids = new DigestTable();
@@ -62,15 +77,17 @@ export function duplicatesAcross(inventories: readonly EcrInventory[]): EcrDupli
     for (const d of inventory.duplicates()) {
       if (shared.has(d.imageId)) continue;
       const locations = d.locations.map((l) => ({ ...(accountId !== undefined ? { accountId } : {}), region, ...l }));
-      result.push(duplicateOf(d.imageId, locations));
+      result.push({ ...duplicateOf(d.imageId, locations), ...(d.freedBytes !== undefined ? { freedBytes: d.freedBytes } : {}) });
     }
   }
+  const joined: EcrDuplicate[] = [];
   for (const imageId of shared)
-    result.push(
+    joined.push(
       duplicateOf(
         imageId,
         inventories.flatMap((inventory) => locationsIn(inventory, imageId)),
       ),
     );
-  return sortDuplicates(result);
+  addFreedBytes(joined, inventories);
+  return sortDuplicates([...result, ...joined]);
 }

@@ -10,6 +10,8 @@ import { ReportSource } from '../report/report-types';
 import { ReferencedSource } from '../report/build-report';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
+import { accountTransfer, CopyBlobs, TargetSettings } from './transfer';
+import { BlobHolder } from '../ecr/types';
 
 export interface PlanTargetInfo {
   /** Absent when unknown. */
@@ -20,6 +22,17 @@ export interface PlanTargetInfo {
   tagHolder?(repository: string, tag: string): string | undefined;
   /** The target repository's tag mutability; undefined for a repository ECR does not hold. */
   tagMutability?(repository: string): EcrTagMutability | undefined;
+  /** The target registry's ACTIVE manifests listing any of these blobs; absent when the target was not read. */
+  blobHolders?(digests: readonly string[]): BlobHolder[];
+}
+
+/** The inventory's answers the plan asks of its target registry. */
+function targetAnswers(inventory: EcrInventory): Pick<PlanTargetInfo, 'tagHolder' | 'tagMutability' | 'blobHolders'> {
+  return {
+    tagHolder: (repository, tag) => inventory.lookupTag(repository, tag),
+    tagMutability: (repository) => inventory.tagMutability(repository),
+    ...(inventory.blobHolders ? { blobHolders: (digests: readonly string[]) => inventory.blobHolders!(digests) } : {}),
+  };
 }
 
 /**
@@ -33,9 +46,7 @@ export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetIn
   return {
     ...(first && accountId !== undefined ? { registry: formatEcrHost({ accountId, region: first.region }) } : {}),
     repositoryNames: inventories.flatMap((i) => i.repositoryNames),
-    ...(first
-      ? { tagHolder: (repository, tag) => first.lookupTag(repository, tag), tagMutability: (repository) => first.tagMutability(repository) }
-      : {}),
+    ...(first ? targetAnswers(first) : {}),
   };
 }
 
@@ -48,9 +59,7 @@ export function organizationPlanTarget(target: EcrRegistryId, inventories: reado
   return {
     registry: formatEcrHost(target),
     repositoryNames: read?.repositoryNames ?? [],
-    ...(read
-      ? { tagHolder: (repository, tag) => read.lookupTag(repository, tag), tagMutability: (repository) => read.tagMutability(repository) }
-      : {}),
+    ...(read ? targetAnswers(read) : {}),
   };
 }
 
@@ -58,7 +67,7 @@ export function organizationPlanTarget(target: EcrRegistryId, inventories: reado
  * A copy whose target repository:tag ECR already holds with another image is not made: pushed, it
  * would fail (an immutable tag) or silently move a tag that something may deploy from.
  */
-function markTagsInUse(copies: PlannedCopy[], target: PlanTargetInfo): void {
+function markTagsInUse(copies: CopyDraft[], target: PlanTargetInfo): void {
   for (const copy of copies) {
     if (copy.targetTag === null || copy.invalidTarget !== undefined || !copy.repositoryExists) continue;
     const holder = target.tagHolder?.(copy.targetRepository, copy.targetTag);
@@ -75,7 +84,10 @@ function markTagsInUse(copies: PlannedCopy[], target: PlanTargetInfo): void {
   }
 }
 
-function copyOf({ source, reference }: ReferencedSource, prefix: string, existing: ReadonlySet<string>): PlannedCopy | undefined {
+/** A copy before its byte accounting (addTransfer fills those fields in plan order). */
+type CopyDraft = Omit<PlannedCopy, 'bytes' | 'uploadBytes' | 'mountableBytes' | 'pulls' | 'nearest'>;
+
+function copyOf({ source, reference }: ReferencedSource, prefix: string, existing: ReadonlySet<string>): CopyDraft | undefined {
   if ((source.status !== 'absent' && source.status !== 'partial') || !source.digest) return undefined;
   const targetRepository = targetRepositoryFor(reference, prefix);
   const problem = ecrNameProblem(targetRepository);
@@ -125,8 +137,8 @@ function referrerCopyOf({ source, reference }: ReferencedSource): PlannedReferre
  * by digest only cannot collide (a digest names one image), nor can two
  * copies of the same image.
  */
-function markConflicts(copies: PlannedCopy[]): void {
-  const claims = new Map<string, PlannedCopy[]>();
+function markConflicts(copies: CopyDraft[]): void {
+  const claims = new Map<string, CopyDraft[]>();
   for (const copy of copies) {
     if (copy.targetTag === null || copy.invalidTarget !== undefined) continue;
     const key = `${copy.targetRepository}:${copy.targetTag}`;
@@ -143,12 +155,49 @@ function markConflicts(copies: PlannedCopy[]): void {
   }
 }
 
-/** `sources`: the report's sources of valid entries, in report order, each with its parsed reference. */
-export function buildPlan(sources: readonly ReferencedSource[], target: PlanTargetInfo, prefix: string): MigrationPlan {
+/**
+ * The copies' bytes, uploads, mountable bytes, pulls and nearest ECR image (transfer.ts), in plan
+ * order, from the blobs each source's resolution read and the target registry's holders of them.
+ */
+function addTransfer(
+  drafts: ReadonlyArray<{ copy: CopyDraft; source: ReferencedSource }>,
+  target: PlanTargetInfo,
+  settings: TargetSettings | undefined,
+): { copies: PlannedCopy[]; transfer: MigrationPlan['transfer'] } {
+  const inputs: CopyBlobs[] = drafts.map(({ copy, source }) => ({
+    targetRepository: copy.targetRepository,
+    made: isCopyMade(copy),
+    blobs: source.transfer?.blobs ?? [],
+    pulls: source.transfer?.pulls ?? 1,
+    sourceRegistry: copy.reference.registry,
+  }));
+  const digests = [...new Set(inputs.flatMap((c) => c.blobs.map((b) => b.digest)))];
+  const holders = digests.length > 0 && target.blobHolders ? target.blobHolders(digests) : [];
+  const accounted = accountTransfer(inputs, holders, target.registry ?? '', settings);
+  return { copies: drafts.map(({ copy }, k) => ({ ...copy, ...accounted.copies[k]! })), transfer: accounted.transfer };
+}
+
+/**
+ * `sources`: the report's sources of valid entries, in report order, each with its parsed reference.
+ * `targetSettings`: what is known of the target registry besides its inventory (BLOB_MOUNTING).
+ */
+export function buildPlan(
+  sources: readonly ReferencedSource[],
+  target: PlanTargetInfo,
+  prefix: string,
+  targetSettings?: TargetSettings,
+): MigrationPlan {
   const existing = new Set(target.repositoryNames);
-  const copies = sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
-  markConflicts(copies);
-  markTagsInUse(copies, target);
+  const drafts = sources.flatMap((source) => {
+    const copy = copyOf(source, prefix, existing);
+    return copy ? [{ copy, source }] : [];
+  });
+  markConflicts(drafts.map((d) => d.copy));
+  markTagsInUse(
+    drafts.map((d) => d.copy),
+    target,
+  );
+  const { copies, transfer } = addTransfer(drafts, target, targetSettings);
   const referrerCopies = sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
   return {
@@ -157,5 +206,6 @@ export function buildPlan(sources: readonly ReferencedSource[], target: PlanTarg
     copies,
     createRepositories: [...create].sort(),
     ...(referrerCopies.length > 0 ? { referrerCopies } : {}),
+    transfer,
   };
 }

@@ -5,6 +5,7 @@
 
 import { EcrTagMutabilitySetting } from '../oci/ecr-tag-mutability';
 import { ImageReference } from '../oci/reference';
+import { NearestImage, PlanTransfer } from './transfer';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -41,6 +42,16 @@ export interface PlannedCopy {
   invalidTarget?: string;
   /** The source's signatures, attestations and SBOMs ECR lacks: they must travel with the image. */
   referrers?: PlannedReferrer[];
+  /** The sum of the sizes of the copy's distinct blobs (config and layers, compressed, as the source stores them). */
+  bytes: number;
+  /** Of those, the blobs its target repository does not hold and no earlier copy of the plan carries into it. */
+  uploadBytes: number;
+  /** Of uploadBytes, the blobs another repository of the target registry holds or an earlier copy carries into another one. */
+  mountableBytes: number;
+  /** Manifest GETs the copy makes at its source: 1, or 1 + the index's children (attestations included). */
+  pulls: number;
+  /** The target registry's image manifest holding the largest part of the copy's bytes; absent when none lists any of its blobs. */
+  nearest?: NearestImage;
 }
 
 /** A referrer to copy: by its tag (the tag schemas, which skopeo copies), or as an OCI 1.1 referrer (regsync, regctl, oras). */
@@ -85,10 +96,12 @@ export interface MigrationPlan {
   createRepositories: string[];
   /** Present sources whose signatures/SBOMs ECR lacks; only when there are any. */
   referrerCopies?: PlannedReferrerCopy[];
+  /** What the copies that are made move, summed, and the pulls they make at each source registry. */
+  transfer: PlanTransfer;
 }
 
 /** A copy that copy.sh and regsync.yml carry out: neither in conflict nor aimed at an invalid name. */
-export function isCopyMade(copy: PlannedCopy): boolean {
+export function isCopyMade(copy: Pick<PlannedCopy, 'conflict' | 'invalidTarget'>): boolean {
   return copy.conflict === undefined && copy.invalidTarget === undefined;
 }
 

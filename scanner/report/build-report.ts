@@ -2,7 +2,7 @@
 import { EcrIndex, matchImages, statusOf } from '../match/match';
 import { reclaimableBytes } from '../ecr/duplicates';
 import { EcrDuplicate, EcrInventory } from '../ecr/types';
-import { ResolvedSource } from '../source/types';
+import { ResolvedSource, SourceTransfer } from '../source/types';
 import { SourceEntry } from '../input/input-file';
 import { ImageReference } from '../oci/reference';
 import { registryLabel } from '../oci/ecr-host';
@@ -157,11 +157,13 @@ export function summarize(sources: readonly ReportSource[]): ReportSummary {
 export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDuplicateSummary {
   let locations = 0;
   let bytes = 0;
+  let freed = 0;
   for (const d of duplicates) {
     locations += d.locations.length;
     bytes += reclaimableBytes(d);
+    freed += d.freedBytes ?? 0;
   }
-  return { images: duplicates.length, locations, extraCopies: locations - duplicates.length, reclaimableBytes: bytes };
+  return { images: duplicates.length, locations, extraCopies: locations - duplicates.length, reclaimableBytes: bytes, freedBytes: freed };
 }
 
 function ecrEntry(inv: EcrInventory): ReportEcr {
@@ -185,6 +187,8 @@ function ecrEntry(inv: EcrInventory): ReportEcr {
 export interface ReferencedSource {
   source: ReportSource;
   reference: ImageReference;
+  /** What copying it would move, when it resolved. */
+  transfer?: SourceTransfer;
 }
 
 export function buildReport(input: BuildReportInput): Report {
@@ -196,7 +200,12 @@ export function buildReportWithReferences(input: BuildReportInput): { report: Re
   const unread = (input.ecrFailures ?? []).map((f) => registryLabel(f.registry)).sort();
   // Entries come in input order (file by file, line by line, an expansion's references at its line).
   const built = input.entries.map((entry) => ({ entry, source: withUnread(sourceOf(entry, input), unread) }));
-  const referenced = built.flatMap(({ entry, source }) => (entry.kind === 'reference' ? [{ source, reference: entry.reference }] : []));
+  const referenced = built.flatMap(({ entry, source }): ReferencedSource[] => {
+    if (entry.kind !== 'reference') return [];
+    const resolution = input.resolved.get(entry.canonical);
+    const transfer = resolution?.ok ? resolution.transfer : undefined;
+    return [{ source, reference: entry.reference, ...(transfer ? { transfer } : {}) }];
+  });
   return {
     report: reportOf(
       input,

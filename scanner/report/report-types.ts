@@ -137,6 +137,8 @@ export interface EcrDuplicateSummary {
   /** locations minus images: the copies beyond one each. */
   extraCopies: number;
   reclaimableBytes: number;
+  /** The duplicates' freedBytes summed: what deleting every location but the first would free, blob by blob. */
+  freedBytes: number;
 }
 
 export interface ReportRegistry {

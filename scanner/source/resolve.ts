@@ -5,12 +5,12 @@
  * knows it; a config blob only when nothing else names the platform.
  */
 import { ErrorKind, ScanError } from '../errors/scan-error';
-import { describeArtifact, ManifestFacts, readManifestFacts } from '../ecr/manifest-facts';
+import { BlobDescriptor, describeArtifact, imageBlobs, ManifestFacts, readManifestFacts } from '../ecr/manifest-facts';
 import { parseConfigPlatform } from '../oci/manifest';
 import { formatPlatform, parsePlatformText, Platform, PlatformFilter } from '../oci/platform';
 import { ImageReference } from '../oci/reference';
 import { RegistryClient } from '../registry/client';
-import { ResolvedSource, SourceImage } from './types';
+import { ResolvedSource, SourceImage, SourceTransfer } from './types';
 
 /** Indexes of indexes exist but are rare; a bound keeps a malicious registry from looping us. */
 const MAX_INDEX_DEPTH = 3;
@@ -54,6 +54,10 @@ function notComparable(digest: string, facts: ManifestFacts): ResolveError | und
 }
 
 class SourceResolver {
+  /** The blobs of the image manifests read, by digest (each once), and the manifest GETs a copy makes. */
+  private readonly blobs = new Map<string, BlobDescriptor>();
+  private pulls = 1;
+
   constructor(
     private readonly ctx: ResolveContext,
     private readonly ref: ImageReference,
@@ -123,9 +127,16 @@ class SourceResolver {
     return platform;
   }
 
+  /** What a copy of the source would move, from what was read. */
+  transfer(): SourceTransfer {
+    return { blobs: [...this.blobs.values()], pulls: this.pulls };
+  }
+
   async images(digest: string, facts: ComparableFacts, depth: number, named?: Platform): Promise<SourceImage[]> {
     const { filter } = this.ctx;
     if (facts.kind === 'image') {
+      // Counted before the platform filter: `skopeo copy --all` carries every image of an index that was read.
+      for (const blob of imageBlobs(facts)) if (!this.blobs.has(blob.digest)) this.blobs.set(blob.digest, blob);
       const platform = named ?? (await this.platformOf(digest, facts));
       // An image whose platform nothing names can only be in the scanned registry; it is compared whatever --platform says.
       if (platform && !filter.accepts(platform)) {
@@ -136,6 +147,8 @@ class SourceResolver {
       return [{ platform: platform ? formatPlatform(platform) : UNKNOWN_PLATFORM, manifestDigest: digest, imageId: facts.imageId }];
     }
     if (depth >= MAX_INDEX_DEPTH) throw new ResolveError(`indexes nested deeper than ${MAX_INDEX_DEPTH} levels`, 'invalid');
+    // A copy GETs every child of the index, attestations included.
+    this.pulls += facts.children.length;
     const platformEntries = facts.children.filter((c) => !c.attestation);
     const children = platformEntries.map((c) => ({ ...c, parsed: c.platform ? parsePlatformText(c.platform) : undefined }));
     const accepted = children.filter((c) => !c.parsed || filter.accepts(c.parsed));
@@ -170,7 +183,7 @@ export async function resolveSource(ctx: ResolveContext, ref: ImageReference): P
     digest = await resolver.topDigest();
     const images = await resolver.images(digest, await resolver.facts(digest), 0);
     if (images.length === 0) throw new ResolveError(`no platform image matches --platform ${ctx.filter.describe()}`, 'platform');
-    return { ok: true, digest, images };
+    return { ok: true, digest, images, transfer: resolver.transfer() };
   } catch (err) {
     if (err instanceof ScanError) {
       const errorKind: ErrorKind = err.kind;

@@ -8,6 +8,15 @@ export interface SourceImage {
 }
 
 import { ErrorKind } from '../errors/scan-error';
+import { BlobDescriptor } from '../ecr/manifest-facts';
+
+/** What copying the source would move: from the manifests resolution reads anyway. */
+export interface SourceTransfer {
+  /** The distinct config and layer blobs of every image manifest read (an index's attestation manifests left out). */
+  blobs: BlobDescriptor[];
+  /** Manifest GETs a copy makes at the source: 1, or 1 + the index's children (attestations included). */
+  pulls: number;
+}
 import { SourceReferrer } from './referrers';
 
 export type ResolvedSource =
@@ -18,5 +27,7 @@ export type ResolvedSource =
       /** Signatures, attestations, SBOMs whose subject is `digest`; absent when not looked for (a source in the scanned ECR registry). */
       referrers?: SourceReferrer[];
       referrersError?: string;
+      /** Absent for a source in the scanned ECR registry (nothing to copy). */
+      transfer?: SourceTransfer;
     }
   | { ok: false; digest?: string; error: string; errorKind: ErrorKind };

@@ -109,12 +109,15 @@ test('reads every page, joins tags split across pages, stays within its concurre
         { repository: 'mirror', manifestDigest: content['mirror']![0]!.digest, tags: ['copy'], sizeBytes: 1100 },
         { repository: 'team/repo-0', manifestDigest: content['mirror']![0]!.digest, tags: ['v1'], sizeBytes: 1100 },
       ],
+      // Deleting team/repo-0's copy frees its config and layer: no other image there lists them.
+      freedBytes: 1100,
     },
   ]);
   expect(inventory.lookupManifest(content['team/repo-5']![7]!.digest)).toEqual({
     kind: 'image',
     imageId: sha256Digest('config 5-7'),
     sizeBytes: 1100,
+    layers: [{ digest: sha256Digest('layer 5-7 0'), size: 1000 }],
   });
 });
 

@@ -15,7 +15,18 @@ import { RegistryHandle, startRegistry } from '../support/registry';
 import { CliRun, FAKE_AWS_KEYS, runCli, runProcess, standInEnv } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { inspectRaw, skopeoSandboxEnv } from '../support/skopeo';
-import { ACCOUNT, ECR_HOST, lonely, partial, pushScenarios, relabelled, SCENARIO_ECR_MAPPING } from '../support/scenario-images';
+import {
+  ACCOUNT,
+  ECR_HOST,
+  lonely,
+  partAmd,
+  partArm,
+  partial,
+  pushScenarios,
+  relabelled,
+  SCENARIO_ECR_MAPPING,
+} from '../support/scenario-images';
+import { BuiltImage } from '../../emulator/oci-layout';
 
 // The scenarios' input, and two lines more: a stale pin that claims lonely:1 with another image, and a digest-only source.
 const INPUT = [
@@ -41,6 +52,7 @@ let ecr: EcrEmulator | undefined;
 let s3: S3ServerHandle | undefined;
 let run: CliRun;
 let plan: MigrationPlanJson;
+let runReport = '';
 let host = '';
 const out = () => join(work, 'out');
 
@@ -68,6 +80,7 @@ beforeAll(async () => {
     standInEnv({ home: work, ecrEndpoint: ecr.endpoint, s3Endpoint: s3.endpoint }),
   );
   plan = JSON.parse(await readFile(join(out(), 'plan.json'), 'utf8')) as MigrationPlanJson;
+  runReport = await readFile(join(out(), 'report.json'), 'utf8');
 }, 120_000);
 
 afterAll(async () => {
@@ -75,9 +88,23 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/** An image's blobs, as its manifest lists them: the config and the layers. */
+const layerBytesOf = (image: BuiltImage) => image.layers.reduce((n, l) => n + l.size, 0);
+const bytesOf = (image: BuiltImage) => image.config.length + layerBytesOf(image);
+const nearest = (uri: unknown, sharedBytes: number, bytes: number) => ({
+  uri,
+  sharedBytes,
+  share: Math.round((sharedBytes / bytes) * 1000) / 1000,
+});
+
 test('the scan fixtures give exactly this plan', () => {
   expect(run.code).toBe(1); // the two error lines
   const src = (path: string) => `${host}/src/${path}`;
+  // The mirror's manifest is same's converted to Docker v2s2 by the push: its digest is the report's match of line 2.
+  const mirror = (JSON.parse(runReport) as Report).sources
+    .find((s) => s.line === 2)!
+    .images[0]!.matches.find((m) => m.repository === 'mirror')!;
+  const nearMirror = nearest(`${ECR_HOST}/mirror@${mirror.manifestDigest}`, layerBytesOf(relabelled), bytesOf(relabelled));
   const base = { status: 'absent', platforms: ['linux/amd64'] };
   expect(plan).toEqual({
     schemaVersion: 1,
@@ -94,6 +121,11 @@ test('the scan fixtures give exactly this plan', () => {
         targetTag: '1',
         repositoryExists: false,
         conflict: `migrated/src/lonely:1 is also claimed with another image by line 11 (${src(`lonely:1@${relabelled.manifestDigest}`)})`,
+        // Not made, but it says what it would move: ECR holds none of its blobs.
+        bytes: bytesOf(lonely),
+        uploadBytes: bytesOf(lonely),
+        mountableBytes: 0,
+        pulls: 1,
       },
       {
         line: 5,
@@ -105,6 +137,13 @@ test('the scan fixtures give exactly this plan', () => {
         targetRepository: 'migrated/src/partial',
         targetTag: '1',
         repositoryExists: false,
+        // Both platform images (attestations left out) into a new repository; ECR's partial repository holds the amd64 one.
+        bytes: bytesOf(partAmd) + bytesOf(partArm),
+        uploadBytes: bytesOf(partAmd) + bytesOf(partArm),
+        mountableBytes: bytesOf(partAmd),
+        // The index, then each of its children, attestation manifests included.
+        pulls: 1 + (JSON.parse(partial.index.toString('utf8')) as { manifests: unknown[] }).manifests.length,
+        nearest: nearest(`${ECR_HOST}/partial@${partAmd.manifestDigest}`, bytesOf(partAmd), bytesOf(partAmd) + bytesOf(partArm)),
       },
       {
         line: 7,
@@ -115,6 +154,12 @@ test('the scan fixtures give exactly this plan', () => {
         targetRepository: 'migrated/src/relabelled',
         targetTag: '1',
         repositoryExists: true,
+        // Its layer is same's, which ECR's mirror holds (re-pushed as Docker v2s2, the layer blob unchanged); its config is new.
+        bytes: bytesOf(relabelled),
+        uploadBytes: bytesOf(relabelled),
+        mountableBytes: layerBytesOf(relabelled),
+        pulls: 1,
+        nearest: nearMirror,
       },
       {
         line: 11,
@@ -126,6 +171,12 @@ test('the scan fixtures give exactly this plan', () => {
         targetTag: '1',
         repositoryExists: false,
         conflict: `migrated/src/lonely:1 is also claimed with another image by line 4 (${src('lonely:1')})`,
+        // Line 7, earlier in the plan, carries every blob of this image into another repository.
+        bytes: bytesOf(relabelled),
+        uploadBytes: bytesOf(relabelled),
+        mountableBytes: bytesOf(relabelled),
+        pulls: 1,
+        nearest: nearMirror,
       },
       {
         line: 12,
@@ -136,9 +187,24 @@ test('the scan fixtures give exactly this plan', () => {
         targetRepository: 'migrated/src/relabelled',
         targetTag: null,
         repositoryExists: true,
+        // Line 7 carries the same image into this very repository first: nothing left to upload.
+        bytes: bytesOf(relabelled),
+        uploadBytes: 0,
+        mountableBytes: 0,
+        pulls: 1,
+        nearest: nearMirror,
       },
     ],
     createRepositories: ['migrated/src/partial'],
+    // Sums over the copies made (lines 5, 7 and 12).
+    transfer: {
+      bytes: bytesOf(partAmd) + bytesOf(partArm) + 2 * bytesOf(relabelled),
+      uploadBytes: bytesOf(partAmd) + bytesOf(partArm) + bytesOf(relabelled),
+      mountableBytes: bytesOf(partAmd) + layerBytesOf(relabelled),
+      blobMounting: 'unknown',
+      pullsBySourceRegistry: { [host]: plan.copies[1]!.pulls + 2 },
+      warnings: [],
+    },
   });
 });
 

@@ -12,6 +12,7 @@ import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { parseReference } from '../../scanner/oci/reference';
 import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
+import { accountTransfer } from '../../scanner/plan/transfer';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const EVIL = `"><script>alert(1)</script><img src=http://127.0.0.1:9/x onerror=alert(2)>`;
@@ -87,7 +88,17 @@ const report: Report = {
   ],
 };
 
-const copy = { input: '', reference: '', sourceDigest: '', platforms: ['linux/amd64'], repositoryExists: false };
+const copy = {
+  input: '',
+  reference: '',
+  sourceDigest: '',
+  platforms: ['linux/amd64'],
+  repositoryExists: false,
+  bytes: 0,
+  uploadBytes: 0,
+  mountableBytes: 0,
+  pulls: 1,
+};
 const plan: MigrationPlan = {
   schemaVersion: 1,
   target: { registry: ECR, prefix: '' },
@@ -116,6 +127,7 @@ const plan: MigrationPlan = {
     },
   ],
   createRepositories: ['org/app'],
+  transfer: accountTransfer([], [], '').transfer,
 };
 
 let work = '';

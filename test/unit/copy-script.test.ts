@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCopyScript } from '../../scanner/plan/copy-script';
 import { MigrationPlan, PlannedCopy } from '../../scanner/plan/plan-types';
+import { accountTransfer } from '../../scanner/plan/transfer';
 import { parseReference } from '../../scanner/oci/reference';
 import { renderRegsync } from '../../scanner/plan/regsync';
 import { commentText, shellQuote } from '../../scanner/plan/shell';
@@ -25,8 +26,14 @@ const copy = (over: Partial<PlannedCopy>): PlannedCopy => ({
   targetRepository: 'org/app',
   targetTag: '1',
   repositoryExists: false,
+  bytes: 0,
+  uploadBytes: 0,
+  mountableBytes: 0,
+  pulls: 1,
   ...over,
 });
+/** A plan's transfer with nothing to move (what the renderers here do not look at). */
+const transfer = accountTransfer([], [], '').transfer;
 
 const plan: MigrationPlan = {
   schemaVersion: 1,
@@ -68,6 +75,7 @@ const plan: MigrationPlan = {
     }),
   ],
   createRepositories: ['o/t', 'org/app'],
+  transfer,
 };
 
 /** The marker a hostile value tries to create; it must never exist. */
@@ -227,7 +235,7 @@ describe('copy.sh', () => {
   });
 
   test('an empty plan is a script that copies nothing and succeeds, even with no registry known (an empty input.txt)', () => {
-    const run = runScript(renderCopyScript({ target: { prefix: '' }, schemaVersion: 1, copies: [], createRepositories: [] }));
+    const run = runScript(renderCopyScript({ target: { prefix: '' }, schemaVersion: 1, copies: [], createRepositories: [], transfer }));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('copy.sh: 0 of 0 copies made');
@@ -277,6 +285,7 @@ describe('copy.sh', () => {
         copy({ line: 3, input: evil, invalidTarget: `why${evil}` }),
       ],
       createRepositories: [`c${evil}`],
+      transfer,
     };
     const script = renderCopyScript(hostile, `2026${evil}`);
     writeFileSync(join(work, 'check.sh'), script);

@@ -47,6 +47,8 @@ test('an image ID in two registries is one duplicate; one held twice in one regi
       { accountId: '111111111111', region: 'eu-west-1', repository: 'mirror/app', manifestDigest: id('4'), tags: [], sizeBytes: 120 },
       { accountId: '222222222222', region: 'us-east-1', repository: 'app', manifestDigest: id('1'), tags: [], sizeBytes: 100 },
     ],
+    // The second location, deleted, was all its repository held of it.
+    freedBytes: 100,
   });
   expect(dups[1]!.locations.map((l) => [l.accountId, l.repository])).toEqual([
     ['222222222222', 'x'],

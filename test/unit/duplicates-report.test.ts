@@ -48,11 +48,19 @@ test('report.json lists each duplicated image ID with its copies, sorted, and th
         { repository: 'mirror', manifestDigest: d('2'), tags: ['zstd'], sizeBytes: 2 * 1024 * 1024 },
         { repository: 'web', manifestDigest: d('1'), tags: ['v1'], sizeBytes: 3 * 1024 * 1024 },
       ],
+      // Deleting all but the first: mirror still lists config a (d('1') stays), web lists it no more.
+      freedBytes: 3 * 1024 * 1024,
     },
   ]);
   // Keep the largest copy; the other two are reclaimable.
-  expect(r.ecrDuplicateSummary).toEqual({ images: 1, locations: 3, extraCopies: 2, reclaimableBytes: 5 * 1024 * 1024 });
-  expect(summarizeDuplicates([])).toEqual({ images: 0, locations: 0, extraCopies: 0, reclaimableBytes: 0 });
+  expect(r.ecrDuplicateSummary).toEqual({
+    images: 1,
+    locations: 3,
+    extraCopies: 2,
+    reclaimableBytes: 5 * 1024 * 1024,
+    freedBytes: 3 * 1024 * 1024,
+  });
+  expect(summarizeDuplicates([])).toEqual({ images: 0, locations: 0, extraCopies: 0, reclaimableBytes: 0, freedBytes: 0 });
 });
 
 test('report.md has a duplicates section built from report.json alone', () => {

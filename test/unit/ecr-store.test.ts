@@ -106,8 +106,9 @@ describe('ManifestTable', () => {
     const table = new ManifestTable();
     // The two digests' texts, as the cache line holds them: at 0 and 71 of one buffer.
     const line = (m: string, i: string) => Buffer.from(`${m}${i}`, 'latin1');
-    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7)).toBe(true);
-    expect(table.peek(digest('a'))).toEqual({ kind: 'image', imageId: digest('ca'), sizeBytes: 7 });
+    const noLayers = { count: 0, at: new Int32Array(0), sizes: new Float64Array(0) };
+    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7, noLayers)).toBe(true);
+    expect(table.peek(digest('a'))).toEqual({ kind: 'image', imageId: digest('ca'), sizeBytes: 7, layers: [] });
     const upper = digest('b').toUpperCase().replace('SHA256', 'sha256');
     for (const bytes of [
       line(upper, digest('cb')),
@@ -115,15 +116,46 @@ describe('ManifestTable', () => {
       line(digest('b'), `${digest('cb').slice(0, -1)}g`),
       line(digest('b'), digest('cb')).subarray(0, 141), // cut short: no reading past the end
     ]) {
-      expect(table.loadImageText(bytes, 0, 71, 1)).toBe(false);
+      expect(table.loadImageText(bytes, 0, 71, 1, noLayers)).toBe(false);
     }
     // Refused before anything was interned: neither table grew.
     expect(table.digests.size).toBe(1);
     expect(table.imageIds.size).toBe(1);
     expect(table.findId(digest('b'))).toBe(-1);
     // The same digest loaded again keeps its id.
-    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7)).toBe(true);
+    expect(table.loadImageText(line(digest('a'), digest('ca')), 0, 71, 7, noLayers)).toBe(true);
     expect(table.digests.size).toBe(1);
+  });
+});
+
+describe('ManifestTable: layer lists', () => {
+  test('a layer two images list is interned once, with its size; each image keeps its own list and config size', () => {
+    const table = new ManifestTable();
+    const layer = (label: string, size: number) => ({ digest: digest(`layer ${label}`), size });
+    table.set(digest('a'), {
+      kind: 'image',
+      imageId: digest('ca'),
+      sizeBytes: 10 + 300 + 20,
+      layers: [layer('base', 300), layer('a', 20)],
+    });
+    table.set(digest('b'), { kind: 'image', imageId: digest('cb'), sizeBytes: 7 + 300 + 40, layers: [layer('base', 300), layer('b', 40)] });
+    table.set(digest('hand-made'), { kind: 'image', imageId: digest('cc'), sizeBytes: 5 });
+    expect(table.layers.size).toBe(3);
+    const listed = (label: string) => {
+      const out: Array<[string, number]> = [];
+      table.forEachLayer(table.findId(digest(label)), (id, size) => out.push([table.layers.digestAt(id), size]));
+      return out;
+    };
+    expect(listed('a')).toEqual([
+      [digest('layer base'), 300],
+      [digest('layer a'), 20],
+    ]);
+    expect(listed('b')[0]).toEqual(listed('a')[0]);
+    expect([table.configSizeAt(table.findId(digest('a'))), table.configSizeAt(table.findId(digest('b')))]).toEqual([10, 7]);
+    // Facts without layers (hand-made) are not known to have none.
+    expect(table.hasLayers(table.findId(digest('hand-made')))).toBe(false);
+    expect(table.hasLayers(table.findId(digest('a')))).toBe(true);
+    expect(table.peek(digest('hand-made'))).toEqual({ kind: 'image', imageId: digest('cc'), sizeBytes: 5 });
   });
 });
 
@@ -138,7 +170,13 @@ describe('readManifestFacts', () => {
         { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digest('l2'), size: 300_000 },
       ],
     };
-    expect(readManifestFacts(JSON.stringify(manifest), undefined)).toEqual({ kind: 'image', imageId: digest('cfg'), sizeBytes: 321_000 });
+    expect(readManifestFacts(JSON.stringify(manifest), undefined)).toEqual({
+      kind: 'image',
+      imageId: digest('cfg'),
+      sizeBytes: 321_000,
+      // The manifest's own descriptors (their media type rides along): no copy per manifest.
+      layers: manifest.layers.map((l) => expect.objectContaining({ digest: l.digest, size: l.size }) as unknown),
+    });
   });
 
   test("an index: each child's platform, attestations marked", () => {
@@ -206,6 +244,8 @@ describe('InventoryStore: grouping and duplicates', () => {
           { repository: 'a', manifestDigest: m('1'), tags: ['v1'], sizeBytes: 100 },
           { repository: 'b', manifestDigest: m('2'), tags: [], sizeBytes: 100 },
         ],
+        // Hand-made facts name no layers: the config blob alone, of the whole size, and b holds nothing else.
+        freedBytes: 100,
       },
     ]);
   });

@@ -44,6 +44,9 @@ const reportOf = (sources: ReferencedSource[]): ReferencedSource[] => sources;
 
 const target = { registry: REGISTRY, repositoryNames: ['library/nginx', 'unrelated'] };
 
+/** A copy's transfer fields when its source's resolution named no blobs. */
+const NOTHING_KNOWN = { bytes: 0, uploadBytes: 0, mountableBytes: 0, pulls: 1 };
+
 describe('target names', () => {
   test('ECR names: its grammar and 2 to 256 characters', () => {
     // The OCI grammar ECR follows since 2026-02: `__` and runs of `-` are separators too.
@@ -101,6 +104,7 @@ describe('buildPlan', () => {
           targetRepository: 'library/nginx',
           targetTag: '1.25',
           repositoryExists: true,
+          ...NOTHING_KNOWN,
         },
         {
           line: 2,
@@ -112,6 +116,7 @@ describe('buildPlan', () => {
           targetRepository: 'org/app',
           targetTag: '1',
           repositoryExists: false,
+          ...NOTHING_KNOWN,
         },
         {
           line: 3,
@@ -123,10 +128,20 @@ describe('buildPlan', () => {
           targetRepository: 'o/tool',
           targetTag: null,
           repositoryExists: false,
+          ...NOTHING_KNOWN,
         },
         expect.objectContaining({ line: 6, targetRepository: 'org/app', targetTag: '2', sourceDigest: d('9') }),
       ],
       createRepositories: ['o/tool', 'org/app'],
+      // The hand-made sources name no blobs; each copy counts its one manifest GET.
+      transfer: {
+        bytes: 0,
+        uploadBytes: 0,
+        mountableBytes: 0,
+        blobMounting: 'unknown',
+        pullsBySourceRegistry: { 'docker.io': 1, 'ghcr.io': 1, 'quay.io': 2 },
+        warnings: [],
+      },
     });
   });
 
@@ -271,7 +286,7 @@ describe('plan.json', () => {
     const json = planJson(plan);
     expect(json.target).toEqual({ registry: '', prefix: '' });
     expect(json.copies[0]!.reference).toBe('docker.io/library/nginx:latest');
-    expect(Object.keys(json)).toEqual(['schemaVersion', 'target', 'copies', 'createRepositories']);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'target', 'copies', 'createRepositories', 'transfer']);
     expect(Object.keys(json.copies[0]!)).toEqual([
       'line',
       'input',
@@ -282,6 +297,10 @@ describe('plan.json', () => {
       'targetRepository',
       'targetTag',
       'repositoryExists',
+      'bytes',
+      'uploadBytes',
+      'mountableBytes',
+      'pulls',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { formatBytes } from '../../scanner/output/format-bytes';
 import { esc, renderHtml } from '../../scanner/output/render-html';
 import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
+import { accountTransfer } from '../../scanner/plan/transfer';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const EVIL = `<script>alert("x")</script><img src=x onerror='alert(1)'>&amp;`;
@@ -78,9 +79,14 @@ const plan: MigrationPlan = {
       targetTag: '1',
       repositoryExists: false,
       conflict: `claimed${EVIL}`,
+      bytes: 0,
+      uploadBytes: 0,
+      mountableBytes: 0,
+      pulls: 1,
     },
   ],
   createRepositories: [`org/c${EVIL}`],
+  transfer: accountTransfer([], [], '').transfer,
 };
 
 test('esc covers the five characters that matter in text and attributes', () => {
