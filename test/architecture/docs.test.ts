@@ -78,7 +78,7 @@ function scannerCommands(markdown: string): string[] {
 
 /** The arguments a command hands the CLI: after the program (and `npm run scan --`). */
 function cliArguments(command: string): string[] {
-  const words = shellWords(command).filter((w, i, all) => !all.slice(0, i + 1).every((x) => /^[A-Z_][A-Z0-9_]*=/.test(x)));
+  const words = shellWords(command).filter((_word, i, all) => !all.slice(0, i + 1).every((x) => /^[A-Z_][A-Z0-9_]*=/.test(x)));
   return words[0] === 'npm' ? words.slice(4) : words.slice(1);
 }
 
