@@ -249,7 +249,7 @@ export class EcrDuplicateScannerStack extends Stack {
     // The audit trail of the reports, so it expires with them. Kept even when the output
     // bucket is destroyed: S3 delivers access logs late (best effort, up
     // to hours), so logs of the buckets being deleted can land after CloudFormation has
-    // emptied this one and fail the delete (aws/aws-cdk#21776). The README's clean-up
+    // emptied this one and fail the delete (aws/aws-cdk#21776). docs/deploying.md's clean-up
     // removes it afterwards with one command; a late log cannot recreate a deleted bucket.
     const accessLogs = new SecureBucket(this, 'AccessLogs', {
       expireAfterDays: retentionDays,

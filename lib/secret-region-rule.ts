@@ -14,7 +14,7 @@ export interface SecretRegionRuleProps {
  * `kms:ViaService` names the secret's region; the stack is environment-agnostic,
  * so only CloudFormation knows the region to compare with. A secret of another
  * account in this region works: its resource policy (and its customer-managed key's
- * policy) must allow the build role (the README says how).
+ * policy) must allow the build role (docs/registries.md says how).
  */
 export class SecretRegionRule extends Construct {
   readonly rule: CfnRule;

@@ -12,7 +12,7 @@ import { PlainJsonProtocol } from './ecr/plain-json-protocol';
 /**
  * `standard` retries with backoff and jitter. `adaptive` also rate-limits the
  * client, which measured far slower when throttling is bursty (41 s against 3.6 s
- * for 101 calls with every 5th throttled; README, Performance).
+ * for 101 calls with every 5th throttled; docs/performance.md, CHANGELOG.md).
  */
 export const ECR_RETRY_MODE = 'standard';
 export const ECR_MAX_ATTEMPTS = 10;

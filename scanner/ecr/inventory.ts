@@ -292,7 +292,7 @@ class InventoryReader {
    * Every image of a repository, of every storage class, with its tags. ECR lists ACTIVE images only
    * unless asked. ListImages with `imageStatus: ANY` lists them all, but does not say which are
    * archived; DescribeImages would say, for every image, but its answers are four times the size and
-   * measured +330 MB of peak memory at a million images (README, Performance). So: ListImages of every
+   * measured +330 MB of peak memory at a million images (docs/performance.md). So: ListImages of every
    * image (digest and tag, one entry per tag) and, beside it, DescribeImages of the ARCHIVED ones only
    * (usually one short page, with their artifact type and subject). One call more per repository.
    * ACTIVATING images (restoring, for about 20 minutes) answer BatchGetImage with ImageInaccessible.

@@ -5,7 +5,7 @@
  * after JSON.parse; for ListImages and BatchGetImage (strings, lists and
  * structures of strings only) JSON.stringify and JSON.parse give exactly the
  * same data, and measured about a sixth of the scanner's CPU (profile in
- * README, Performance). DescribeImages answers also hold numbers and epoch
+ * docs/performance.md). DescribeImages answers also hold numbers and epoch
  * timestamps: those are converted in place after JSON.parse, member by member
  * where the schema says so and nowhere else. Any shape holding something else
  * the SDK converts (blobs, big numbers, documents, unions, JSON-typed strings,

@@ -1,6 +1,6 @@
 /**
- * Which folder may import which, so the layering stays what the README's
- * layout section and CONTRIBUTING.md say (the idea of go-containerregistry's depcheck). Every
+ * Which folder may import which, so the layering stays what
+ * CONTRIBUTING.md's layering table says (the idea of go-containerregistry's depcheck). Every
  * relative import of every TypeScript file outside test/ is checked; an edge
  * the table does not allow fails with the file and the import.
  */

@@ -1,11 +1,12 @@
 /**
- * Every concrete `npx cdk` command in README.md's code blocks synthesizes as written:
- * its `-c key=value` context through readConfig and the app's stacks, and any stack it
- * names is one the app makes. A newcomer copies what the README shows.
+ * Every concrete `npx cdk` command in the code blocks of README.md and docs/*.md synthesizes
+ * as written: its `-c key=value` context through readConfig and the app's stacks, and any
+ * stack it names is one the app makes. A newcomer copies what the docs show.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, synth } from './synth';
+import { commandLines, shellWords } from '../support/markdown';
 
 interface CdkExample {
   readonly command: string;
@@ -13,44 +14,35 @@ interface CdkExample {
   readonly context: Record<string, string>;
 }
 
-/** Shell words of one command line: plain, '…' and "…" quoting, as bash reads these examples. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  const re = /(?:[^\s'"]+|'[^']*'|"[^"]*")+/g;
-  for (const m of line.matchAll(re)) words.push(m[0].replace(/'([^']*)'|"([^"]*)"/g, (_q, a, b) => a ?? b));
-  return words;
-}
-
 export function readmeCdkExamples(markdown: string): CdkExample[] {
-  const blocks = [...markdown.matchAll(/^ *```[^\n]*\n([\s\S]*?)^ *```/gm)].map((m) => m[1]!);
   const examples: CdkExample[] = [];
-  for (const block of blocks) {
-    const joined = block.replace(/\\\n\s*/g, ' ');
-    for (const raw of joined.split('\n')) {
-      const line = raw
-        .replace(/\s+#.*$/, '')
-        .replace(/\s+/g, ' ')
-        .trim();
-      if (!/^npx cdk (deploy|synth|diff|destroy)\b/.test(line)) continue;
-      const words = shellWords(line).slice(3);
-      const context: Record<string, string> = {};
-      const stacks: string[] = [];
-      for (let i = 0; i < words.length; i++) {
-        if (words[i] === '-c' || words[i] === '--context') {
-          const [key, ...value] = words[++i]!.split('=');
-          context[key!] = value.join('=');
-        } else if (!words[i]!.startsWith('-')) stacks.push(words[i]!);
-      }
-      examples.push({ command: line, stacks, context });
+  for (const line of commandLines(markdown)) {
+    if (!/^npx cdk (deploy|synth|diff|destroy)\b/.test(line)) continue;
+    const words = shellWords(line).slice(3);
+    const context: Record<string, string> = {};
+    const stacks: string[] = [];
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] === '-c' || words[i] === '--context') {
+        const [key, ...value] = words[++i]!.split('=');
+        context[key!] = value.join('=');
+      } else if (!words[i]!.startsWith('-')) stacks.push(words[i]!);
     }
+    examples.push({ command: line, stacks, context });
   }
   return examples;
 }
 
-const examples = readmeCdkExamples(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+const examples = DOCUMENTS.flatMap((file) => readmeCdkExamples(readFileSync(join(REPO_ROOT, file), 'utf8')));
 
-test('the README has deploy examples to check, none with a placeholder', () => {
+test('the README and the docs have deploy examples to check, none with a placeholder', () => {
   expect(examples.length).toBeGreaterThanOrEqual(8);
+  expect(readmeCdkExamples(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).length).toBeGreaterThanOrEqual(2);
   for (const e of examples) expect([e.command, /[…<>]/.test(e.command)]).toEqual([e.command, false]);
 });
 
