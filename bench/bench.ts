@@ -24,12 +24,12 @@ import { parseArgs } from 'node:util';
 import { Report } from '../scanner/report/report-types';
 import { bundleScanner } from '../scripts/bundle-scanner';
 import { EcrEmulator, startEcrEmulator, ThrottleOptions } from '../emulator/ecr/emulator';
-import { FAKE_AWS, ISOLATED_AWS_ENV } from '../test/support/run-cli';
+import { FAKE_AWS, ISOLATED_AWS_ENV } from '../emulator/stand-in-env';
 import { startOrganizationsEmulator } from '../emulator/organizations/emulator';
 import { startStsEmulator } from '../emulator/sts/emulator';
 import { emulatorAccessKeyId } from '../emulator/sts/identity';
 import { DEFAULT_MEMBER_ROLE_NAME } from '../scanner/org/scope';
-import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../test/support/synthetic-world';
+import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../emulator/synthetic-world';
 
 interface RunResult {
   wallMs: number;

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEcrEmulator } from '../emulator/ecr/emulator';
-import { syntheticWorld } from '../test/support/synthetic-world';
+import { syntheticWorld } from '../emulator/synthetic-world';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

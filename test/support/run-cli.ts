@@ -1,6 +1,9 @@
 /** Runs the scanner's real command line in a child process with a controlled environment. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { FAKE_AWS, ISOLATED_AWS_ENV } from '../../emulator/stand-in-env';
+
+export { FAKE_AWS, ISOLATED_AWS_ENV };
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -10,14 +13,6 @@ export interface CliRun {
   stdout: string;
   stderr: string;
 }
-
-/** Keeps the developer's own AWS configuration and instance metadata out of every child process. */
-export const ISOLATED_AWS_ENV = {
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
 
 /** Every Node process a test starts checks the report.json and plan.json it writes against docs/schemas. */
 const OUTPUT_SCHEMA_CHECK = { NODE_OPTIONS: `--require ${join(__dirname, 'output-schemas.cjs')}` };
@@ -58,13 +53,6 @@ export function runProcess(
 export function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
   return runProcess(TSX, [join(REPO_ROOT, 'scanner', 'cli.ts'), ...args], { cwd: REPO_ROOT, env, timeoutMs });
 }
-
-/** Fake AWS identity for the emulators; the SDK signs requests with it, nothing checks the signature. */
-export const FAKE_AWS = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIASENTINELKEY00001',
-  AWS_SECRET_ACCESS_KEY: 's3ntinel-aws-secret-key-9c1d',
-};
 
 export const FAKE_AWS_KEYS = { accessKeyId: FAKE_AWS.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_AWS.AWS_SECRET_ACCESS_KEY };
 

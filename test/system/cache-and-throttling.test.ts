@@ -16,7 +16,7 @@ import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { FAKE_AWS_KEYS } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { expectReportInvariants, scanOnce, withInputNamedPlainly } from '../support/scan-harness';
-import { apiLowerBound, syntheticWorld } from '../support/synthetic-world';
+import { apiLowerBound, syntheticWorld } from '../../emulator/synthetic-world';
 
 const world = syntheticWorld({ repositories: 6, imagesPerRepository: 120, sources: 6, planted: 4 });
 const LOWER = apiLowerBound(world.store);

@@ -4,10 +4,10 @@
  * and throttling settings. Sources are served by the emulator's own
  * distribution API, so nothing but Node is needed.
  */
-import { DistributionContent } from '../../emulator/ecr/emulator';
-import { PlantedImage, SyntheticStore, syntheticStore } from '../../emulator/ecr/synthetic';
-import { BuiltImage, buildImage } from '../../emulator/oci-layout';
-import { MediaType } from '../../scanner/oci/media-types';
+import { DistributionContent } from './ecr/emulator';
+import { PlantedImage, SyntheticStore, syntheticStore } from './ecr/synthetic';
+import { BuiltImage, buildImage } from './oci-layout';
+import { MediaType } from '../scanner/oci/media-types';
 
 export interface SyntheticWorldOptions {
   repositories: number;

@@ -34,7 +34,7 @@ const out = () => join(work, 'out');
 const squatter = imageManifest('squatter', true, ['1']);
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'ecr-2026-'));
+  work = await mkdtemp(join(tmpdir(), 'archived-artifacts-'));
   registry = await startRegistry();
   await pushScenarios(work, registry.host);
   await pushArtifact(registry.url, 'src/chart', '1.0.0', {

@@ -15,8 +15,8 @@ import {
   paginateListImages,
 } from '@aws-sdk/client-ecr';
 import { ACCEPTED_MANIFEST_TYPES, MediaType } from '../../scanner/oci/media-types';
-import { allImages, errorOf, suiteEmulators, imageManifest, indexOf, sampleContent } from '../../test/support/emulator-content';
-import { EcrEmulator, loadFromRegistry, manifestImage, sha256Digest, syntheticStore } from './emulator';
+import { allImages, errorOf, suiteEmulators, imageManifest, indexOf, sampleContent } from '../support/emulator-content';
+import { EcrEmulator, loadFromRegistry, manifestImage, sha256Digest, syntheticStore } from '../../emulator/ecr/emulator';
 
 const { emulator, client } = suiteEmulators();
 

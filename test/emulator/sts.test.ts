@@ -7,10 +7,10 @@
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { ListAccountsCommand, OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { EcrEmulator, startEcrEmulator } from '../ecr/emulator';
-import { OrganizationsEmulator, startOrganizationsEmulator } from '../organizations/emulator';
-import { StsEmulator, startStsEmulator } from './emulator';
-import { accountOfAccessKey, emulatorAccessKeyId } from './identity';
+import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { OrganizationsEmulator, startOrganizationsEmulator } from '../../emulator/organizations/emulator';
+import { StsEmulator, startStsEmulator } from '../../emulator/sts/emulator';
+import { accountOfAccessKey, emulatorAccessKeyId } from '../../emulator/sts/identity';
 
 const MANAGER = '111111111111';
 const MEMBER = '222222222222';

@@ -16,8 +16,8 @@ import {
   DeregisterPullTimeUpdateExclusionCommand,
   UpdateImageStorageClassCommand,
 } from '@aws-sdk/client-ecr';
-import { EMULATOR_CREDENTIALS, imageManifest } from '../../test/support/emulator-content';
-import { ArtifactType, EcrEmulator, helmChart, notationSignature, spdxSbom, startEcrEmulator } from './emulator';
+import { EMULATOR_CREDENTIALS, imageManifest } from '../support/emulator-content';
+import { ArtifactType, EcrEmulator, helmChart, notationSignature, spdxSbom, startEcrEmulator } from '../../emulator/ecr/emulator';
 
 const active = imageManifest('active', true, ['v1']);
 const archived = imageManifest('archived', true, ['old']);
