@@ -1,6 +1,6 @@
 import { ArnFormat, Aws, CfnStackSet, Stack, StackProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { inventoryIamActions } from '../scanner/ecr/operations';
+import { inventoryIamActions, targetSettingsIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
 import { roleNameProblems } from './role-name';
 
@@ -33,8 +33,8 @@ export interface MemberReadRoleStackSetProps {
 /**
  * The member accounts' template: one role that the scanner's build role alone may
  * assume, allowed the ECR read calls of the inventory (scanner/ecr/operations.ts,
- * never a hand-made list) on the account's repositories in every region, nothing
- * that writes.
+ * never a hand-made list) on the account's repositories in every region, and the
+ * target registry's two settings reads, nothing that writes.
  */
 export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string): Record<string, unknown> {
   return {
@@ -62,6 +62,9 @@ export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string)
                     Action: inventoryIamActions(),
                     Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' },
                   },
+                  // When the account holds the plan's target registry: its pull-through cache rules and
+                  // BLOB_MOUNTING (registry-level actions, which IAM grants on "*" only).
+                  { Effect: 'Allow', Action: targetSettingsIamActions(), Resource: '*' },
                 ],
               },
             },

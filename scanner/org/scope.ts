@@ -30,6 +30,8 @@ export interface OrganizationScope {
   callerAccountId: string;
   registries: PlannedRegistry[];
   target: EcrRegistryId;
+  /** The role that reads the target registry's settings; none when it is in the caller's own account. */
+  targetRoleArn?: string;
 }
 
 /** Scope cannot be decided (caller unknown, ListAccounts refused): nothing is scanned, exit 2. */
@@ -98,17 +100,14 @@ export async function planOrganizationScope(
   const listed = request.accounts === 'organization' ? await organizationAccounts(clients.organizations()) : request.accounts;
   // The caller's own account is always read with its own credentials; with --organization it is listed anyway.
   const accounts = [...new Set(request.accounts === 'organization' ? [callerAccountId, ...listed] : listed)].sort();
+  const roleOf = (accountId: string) =>
+    accountId === callerAccountId ? {} : { roleArn: `arn:${partition}:iam::${accountId}:role/${request.roleName}` };
   const registries: PlannedRegistry[] = [];
   for (const accountId of accounts) {
-    for (const region of request.regions) {
-      registries.push({
-        accountId,
-        region,
-        ...(accountId === callerAccountId ? {} : { roleArn: `arn:${partition}:iam::${accountId}:role/${request.roleName}` }),
-      });
-    }
+    for (const region of request.regions) registries.push({ accountId, region, ...roleOf(accountId) });
   }
   const named = request.targetRegistry !== undefined ? parseEcrHost(request.targetRegistry) : undefined;
   const target = named ? { accountId: named.accountId, region: named.region } : { accountId: callerAccountId, region: request.regions[0]! };
-  return { callerAccountId, registries, target };
+  const targetRole = roleOf(target.accountId).roleArn;
+  return { callerAccountId, registries, target, ...(targetRole !== undefined ? { targetRoleArn: targetRole } : {}) };
 }

@@ -10,6 +10,8 @@ import { ReportSource } from '../report/report-types';
 import { ReferencedSource } from '../report/build-report';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
+import { TargetRegistrySettings } from '../ecr/registry-settings';
+import { planPullThroughCache } from './pull-through-cache';
 
 export interface PlanTargetInfo {
   /** Absent when unknown. */
@@ -143,19 +145,53 @@ function markConflicts(copies: PlannedCopy[]): void {
   }
 }
 
-/** `sources`: the report's sources of valid entries, in report order, each with its parsed reference. */
-export function buildPlan(sources: readonly ReferencedSource[], target: PlanTargetInfo, prefix: string): MigrationPlan {
+/**
+ * Round four: what the target registry said (registry-settings.ts) goes into plan.transfer (its
+ * blob mounting, the warnings of calls that failed), and the copies a pull-through cache rule could
+ * serve are marked (pull-through-cache.ts). Last, so each copy's bytes are already known.
+ */
+function applyTargetSettings(plan: MigrationPlan, settings: TargetRegistrySettings): void {
+  const cache = settings.pullThroughCacheAvailable
+    ? planPullThroughCache(plan.copies, {
+        ...(plan.target.registry !== undefined ? { registry: plan.target.registry } : {}),
+        region: settings.region,
+        existingRules: settings.pullThroughCacheRules,
+      })
+    : undefined;
+  cache?.suggestions.forEach((suggestion, i) => {
+    if (suggestion) plan.copies[i]!.pullThroughCache = suggestion;
+  });
+  plan.transfer = {
+    ...plan.transfer,
+    blobMounting: settings.blobMounting,
+    warnings: [...(plan.transfer?.warnings ?? []), ...settings.warnings, ...(cache?.warnings ?? [])],
+  };
+  if (cache) plan.pullThroughCache = { rules: cache.rules };
+}
+
+/**
+ * `sources`: the report's sources of valid entries, in report order, each with its parsed reference.
+ * `settings`: the target registry's pull-through cache rules and blob mounting, when they were read.
+ */
+export function buildPlan(
+  sources: readonly ReferencedSource[],
+  target: PlanTargetInfo,
+  prefix: string,
+  settings?: TargetRegistrySettings,
+): MigrationPlan {
   const existing = new Set(target.repositoryNames);
   const copies = sources.flatMap((s) => copyOf(s, prefix, existing) ?? []);
   markConflicts(copies);
   markTagsInUse(copies, target);
   const referrerCopies = sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
-  return {
+  const plan: MigrationPlan = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     target: { ...(target.registry !== undefined ? { registry: target.registry } : {}), prefix },
     copies,
     createRepositories: [...create].sort(),
     ...(referrerCopies.length > 0 ? { referrerCopies } : {}),
   };
+  if (settings) applyTargetSettings(plan, settings);
+  return plan;
 }

@@ -5,6 +5,7 @@
 
 import { EcrTagMutabilitySetting } from '../oci/ecr-tag-mutability';
 import { ImageReference } from '../oci/reference';
+import type { BlobMounting } from '../ecr/registry-settings';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -41,6 +42,57 @@ export interface PlannedCopy {
   invalidTarget?: string;
   /** The source's signatures, attestations and SBOMs ECR lacks: they must travel with the image. */
   referrers?: PlannedReferrer[];
+  // Round four (bytes, pulls, nearest: the transfer accounting; pullThroughCache: pull-through-cache.ts).
+  bytes?: number;
+  uploadBytes?: number;
+  mountableBytes?: number;
+  pulls?: number;
+  nearest?: NearestEcrImage;
+  pullThroughCache?: PullThroughCacheSuggestion;
+}
+
+// ---- Round four: what the copies move, and the pull-through cache instead of a copy ----
+
+/** The ECR image of the target registry holding the largest part of a copy's bytes. */
+export interface NearestEcrImage {
+  uri: string;
+  sharedBytes: number;
+  /** sharedBytes / bytes, 3 decimals. */
+  share: number;
+}
+
+/** The target registry's BLOB_MOUNTING setting; unknown when it could not be read. */
+export type { BlobMounting };
+
+/** plan.transfer: sums over the copies, the target's blob mounting, pulls per source registry, warnings. */
+export interface PlanTransfer {
+  bytes?: number;
+  uploadBytes?: number;
+  mountableBytes?: number;
+  blobMounting: BlobMounting;
+  pullsBySourceRegistry?: Record<string, number>;
+  warnings: string[];
+}
+
+/** Where a copy's source would be served from by an ECR pull-through cache rule. */
+export interface PullThroughCacheSuggestion {
+  /** The rule's ECR repository prefix: the target's existing rule for the upstream, else the default. */
+  prefix: string;
+  /** `<registry>/<prefix>/<upstream path>:<tag>` (or `@<digest>`). */
+  uri: string;
+  ruleExists: boolean;
+}
+
+/** One pull-through cache rule per upstream the copies come from. */
+export interface PlannedPullThroughCacheRule {
+  prefix: string;
+  upstreamRegistryUrl: string;
+  /** An existing rule's credential ARN, else what a new rule needs; null where the upstream takes none. */
+  credentials: string | null;
+  exists: boolean;
+  copies: number;
+  /** The sum of those copies' bytes. */
+  bytes: number;
 }
 
 /** A referrer to copy: by its tag (the tag schemas, which skopeo copies), or as an OCI 1.1 referrer (regsync, regctl, oras). */
@@ -85,6 +137,9 @@ export interface MigrationPlan {
   createRepositories: string[];
   /** Present sources whose signatures/SBOMs ECR lacks; only when there are any. */
   referrerCopies?: PlannedReferrerCopy[];
+  transfer?: PlanTransfer;
+  /** Absent where the target region has no pull-through cache (China, GovCloud) or no copy's upstream is supported. */
+  pullThroughCache?: { rules: PlannedPullThroughCacheRule[] };
 }
 
 /** A copy that copy.sh and regsync.yml carry out: neither in conflict nor aimed at an invalid name. */
