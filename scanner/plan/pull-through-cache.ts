@@ -144,8 +144,8 @@ export function planPullThroughCache(copies: readonly PlannedCopy[], target: Pul
   return { suggestions, rules, warnings };
 }
 
-/** The AWS CLI command that creates a planned rule (for rules that do not exist yet). */
-export function createRuleCommand(rule: PlannedPullThroughCacheRule, region: string): string {
+/** The AWS CLI command that creates a planned rule (for rules that do not exist yet); without a region, the CLI's own. */
+export function createRuleCommand(rule: PlannedPullThroughCacheRule, region?: string): string {
   const upstream = pullThroughUpstreamOf(rule.upstreamRegistryUrl);
   const parts = [
     'aws ecr create-pull-through-cache-rule',
@@ -160,6 +160,6 @@ export function createRuleCommand(rule: PlannedPullThroughCacheRule, region: str
         : `--credential-arn '<ARN of the secret ecr-pullthroughcache/${rule.prefix}>'`,
     );
   }
-  parts.push(`--region ${region}`);
+  if (region !== undefined) parts.push(`--region ${region}`);
   return parts.join(' ');
 }

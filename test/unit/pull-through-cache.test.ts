@@ -13,27 +13,13 @@ import { createRuleCommand, planPullThroughCache } from '../../scanner/plan/pull
 import { ReferencedSource } from '../../scanner/report/build-report';
 import { markPullThroughCacheMatches } from '../../scanner/report/pull-through-cache-matches';
 import { Report } from '../../scanner/report/report-types';
+import { fakeDigest as d, plannedCopy } from '../support/planned-copy';
 
-const d = (c: string) => `sha256:${c.repeat(64)}`;
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const DOCKER_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub-AbCdEf';
 
-function copyOf(reference: string, bytes?: number, extra: Partial<PlannedCopy> = {}): PlannedCopy {
-  const ref = parseReference(reference);
-  return {
-    line: 1,
-    input: reference,
-    reference: ref,
-    sourceDigest: d('a'),
-    status: 'absent',
-    platforms: ['linux/amd64'],
-    targetRepository: ref.repository,
-    targetTag: ref.tag ?? null,
-    repositoryExists: false,
-    ...(bytes !== undefined ? { bytes } : {}),
-    ...extra,
-  };
-}
+const copyOf = (reference: string, bytes?: number, extra: Partial<PlannedCopy> = {}) =>
+  plannedCopy(reference, { ...(bytes !== undefined ? { bytes } : {}), ...extra });
 
 const plan = (copies: PlannedCopy[], existingRules: ExistingPullThroughCacheRule[] = [], region = 'eu-west-1', registry = REGISTRY) =>
   planPullThroughCache(copies, { registry, region, existingRules });
