@@ -139,6 +139,9 @@ test('the scan fixtures give exactly this plan', () => {
       },
     ],
     createRepositories: ['migrated/src/partial'],
+    // The target registry's settings (the emulator's defaults); the loopback sources are no pull-through cache upstream.
+    transfer: { blobMounting: 'DISABLED', warnings: [] },
+    pullThroughCache: { rules: [] },
   });
 });
 
