@@ -29,10 +29,11 @@ function mountingNote(transfer: PlanTransfer): string {
   }
 }
 
-/** The transfer's sentences: bytes, upload, mountable, in that order, each only when known. */
+/** The transfer's sentences: bytes, upload, mountable, in that order, each only when known; none without a copy to make. */
 function transferSentences(plan: MigrationPlan, transfer: PlanTransfer): string[] {
   const made = plan.copies.filter(isCopyMade).length;
   const parts: string[] = [];
+  if (made === 0) return parts;
   if (transfer.bytes !== undefined)
     parts.push(`The ${made} ${made === 1 ? 'copy carries' : 'copies carry'} ${formatBytes(transfer.bytes)} of distinct blobs.`);
   if (transfer.uploadBytes !== undefined)
@@ -78,10 +79,16 @@ function ruleCells(rule: PlannedPullThroughCacheRule): string[] {
 const CACHE_NOTE =
   'A cache is not a copy: ECR creates the repository on the first pull, re-checks a tag upstream at most once a day and serves its cached image when the upstream fails; the first pull needs a route to the internet.';
 
+/** Whether the transfer has anything to say: a copy to make, or a warning. */
+function hasTransfer(plan: MigrationPlan | undefined): plan is MigrationPlan & { transfer: PlanTransfer } {
+  return plan?.transfer !== undefined && (plan.copies.some(isCopyMade) || plan.transfer.warnings.length > 0);
+}
+
 export function transferMarkdown(plan: MigrationPlan | undefined, cell: Escape): string[] {
-  const transfer = plan?.transfer;
-  if (!plan || !transfer) return [];
-  const out = ['## What the copies move', '', cell(transferSentences(plan, transfer).join(' ')), ''];
+  if (!hasTransfer(plan)) return [];
+  const { transfer } = plan;
+  const sentences = transferSentences(plan, transfer);
+  const out = ['## What the copies move', '', ...(sentences.length > 0 ? [cell(sentences.join(' ')), ''] : [])];
   const pulls = pullRows(transfer);
   if (pulls.length > 0) {
     out.push('| Source registry | Manifest pulls |', '|---|---:|', ...pulls.map(([host, n]) => `| ${cell(host)} | ${n} |`), '');
@@ -127,8 +134,9 @@ export function pullThroughCacheMarkdown(plan: MigrationPlan | undefined, cell: 
 
 /** The transfer section of report.html; empty when the plan has no transfer. */
 export function transferHtml(plan: MigrationPlan | undefined, esc: Escape): string {
-  const transfer = plan?.transfer;
-  if (!plan || !transfer) return '';
+  if (!hasTransfer(plan)) return '';
+  const { transfer } = plan;
+  const sentences = transferSentences(plan, transfer);
   const pulls = pullRows(transfer);
   const pullTable =
     pulls.length > 0
@@ -148,7 +156,7 @@ export function transferHtml(plan: MigrationPlan | undefined, esc: Escape): stri
           )
           .join('')}</tbody></table>`
       : '';
-  return `<section id="transfer"><h2>What the copies move</h2><p>${esc(transferSentences(plan, transfer).join(' '))}</p>${pullTable}${warnings}${nearestTable}</section>`;
+  return `<section id="transfer"><h2>What the copies move</h2>${sentences.length > 0 ? `<p>${esc(sentences.join(' '))}</p>` : ''}${pullTable}${warnings}${nearestTable}</section>`;
 }
 
 /** The pull-through cache section of report.html; empty when no copy's upstream has a rule to suggest. */

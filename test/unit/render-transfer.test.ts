@@ -101,6 +101,13 @@ test('without transfer or rules (before the byte accounting, or no supported ups
   // Only the settings known (no byte accounting yet): the mounting note alone.
   const settingsOnly: MigrationPlan = { ...plain, transfer: { blobMounting: 'unknown', warnings: [] } };
   expect(renderMarkdown(report, settingsOnly)).toContain('Whether the target registry mounts them (BLOB\\_MOUNTING) is not known.');
+  // Nothing to copy: no transfer section, unless there is a warning to tell.
+  const nothing: MigrationPlan = { ...settingsOnly, copies: [] };
+  expect(renderMarkdown(report, nothing)).not.toContain('What the copies move');
+  expect(renderHtml(report, nothing)).not.toContain('id="transfer"');
+  const warned: MigrationPlan = { ...nothing, transfer: { blobMounting: 'unknown', warnings: ['ECR GetAccountSetting was denied'] } };
+  expect(renderMarkdown(report, warned)).toContain('## What the copies move\n\n- **Warning:** ECR GetAccountSetting was denied');
+  expect(renderHtml(report, warned)).toContain('<h2>What the copies move</h2><p class="warning">ECR GetAccountSetting was denied</p>');
 });
 
 test('copy.sh says what it will move before it starts, and bash reads it as the words written', () => {
