@@ -138,7 +138,7 @@ export interface MigrationPlan {
   /** Present sources whose signatures/SBOMs ECR lacks; only when there are any. */
   referrerCopies?: PlannedReferrerCopy[];
   transfer?: PlanTransfer;
-  /** Absent where the target region has no pull-through cache (China, GovCloud) or no copy's upstream is supported. */
+  /** Whenever the target's settings were read, outside China and GovCloud (no pull-through cache there); rules may be empty. */
   pullThroughCache?: { rules: PlannedPullThroughCacheRule[] };
 }
 
