@@ -1,7 +1,7 @@
 import { ArnFormat, Aws, CfnStackSet, Fn, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { inventoryIamActions } from '../scanner/ecr/operations';
+import { inventoryIamActions, targetSettingsIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
 import { roleNameProblems } from './role-name';
 
@@ -58,7 +58,7 @@ function accountRootOf(roleArn: string): string {
  * to that ARN by an `aws:PrincipalArn` condition, which IAM compares as text, so a
  * re-created role of the same name is trusted again), allowed the ECR read calls of the
  * inventory (scanner/ecr/operations.ts, never a hand-made list) on the account's
- * repositories in every region, nothing that writes.
+ * repositories in every region, and the target registry's two settings reads, nothing that writes.
  */
 export function memberReadRoleProps(roleName: string, trustedRoleArn: string): iam.CfnRoleProps {
   return {
@@ -87,6 +87,9 @@ export function memberReadRoleProps(roleName: string, trustedRoleArn: string): i
               Action: inventoryIamActions(),
               Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*' },
             },
+            // When the account holds the plan's target registry: its pull-through cache rules and
+            // BLOB_MOUNTING (registry-level actions, which IAM grants on "*" only).
+            { Effect: 'Allow', Action: targetSettingsIamActions(), Resource: '*' },
           ],
         },
       },

@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ECR_SOURCE_LOGIN_ACTION, ECR_SOURCE_READ_ACTIONS, inventoryIamActions } from '../scanner/ecr/operations';
+import { ECR_SOURCE_LOGIN_ACTION, ECR_SOURCE_READ_ACTIONS, inventoryIamActions, targetSettingsIamActions } from '../scanner/ecr/operations';
 import { acknowledgeNag, bucketArnFinding } from './nag';
 import { ANY_ACCOUNT_ID } from '../scanner/storage/s3-layout';
 import { CacheScope, ReportStore } from './report-store';
@@ -289,6 +289,14 @@ export class ScanProject extends Construct {
       regions.length === 0
         ? ['Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*']
         : regions.map((r) => `Resource::arn:<AWS::Partition>:ecr:${r}:<AWS::AccountId>:repository/*`),
+    );
+    // The plan's target registry's pull-through cache rules and blob mounting: registry-level reads.
+    iam.Grant.addToPrincipal({ grantee: role, actions: targetSettingsIamActions(), resourceArns: ['*'] });
+    acknowledgeNag(
+      role,
+      'AwsSolutions-IAM5',
+      'ecr:DescribePullThroughCacheRules and ecr:GetAccountSetting have no resource-level permission (IAM accepts only "*"); they read the registry\'s pull-through cache rules and its BLOB_MOUNTING setting, nothing else.',
+      ['Resource::*'],
     );
   }
 

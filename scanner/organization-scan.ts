@@ -17,6 +17,8 @@ import { EcrRegistryId, registryLabel } from './oci/ecr-host';
 import { duplicatesAcross } from './org/duplicates-across';
 import { inventoryOrganization } from './org/organization-inventory';
 import { RegistryFailure } from './org/registry-fault';
+import { roleSessions } from './org/assumed-role';
+import { TargetRegistrySettings, readTargetRegistrySettings } from './ecr/registry-settings';
 import { OrganizationRequest, planOrganizationScope } from './org/scope';
 
 export interface OrganizationRun {
@@ -35,6 +37,8 @@ export interface OrganizationEvidence {
   duplicates: EcrDuplicate[];
   /** The plan's target registry. */
   target: EcrRegistryId;
+  /** Its pull-through cache rules and blob mounting, read through its own account's session. */
+  targetSettings: TargetRegistrySettings;
 }
 
 export interface OrganizationScanContext {
@@ -65,9 +69,12 @@ export async function startOrganizationScan(
       `${run.request.regions.length} region(s)); plan target ${registryLabel(scope.target)}`,
   );
   const { cacheLocation } = context;
-  const done = inventoryOrganization({
+  const credentialsOf = roleSessions({ sts, ...(run.refreshBeforeMs !== undefined ? { refreshBeforeMs: run.refreshBeforeMs } : {}) });
+  const targetSettings = readOrganizationTarget(run, scope.target, credentialsOf(scope.targetRoleArn));
+  const inventory = inventoryOrganization({
     scope,
     sts,
+    credentialsOf,
     ecrClientFor: run.ecrClientFor,
     concurrency: context.concurrency,
     wantedTags: context.wantedTags,
@@ -89,9 +96,24 @@ export async function startOrganizationScan(
     onWarning: (m) => logger.warn(m),
     onProgress: (p) =>
       context.progress.update(`${p.registriesDone}/${p.registries} registries, ${p.images} images`, p.registriesDone === p.registries),
-  }).then(({ inventories, failures }) => {
+  });
+  const done = Promise.all([inventory, targetSettings]).then(([{ inventories, failures }, settings]) => {
     for (const f of failures) logger.warn(`registry not read: ${f.error}`);
-    return { inventories, failures, duplicates: duplicatesAcross(inventories), target: scope.target };
+    return { inventories, failures, duplicates: duplicatesAcross(inventories), target: scope.target, targetSettings: settings };
   });
   return { done };
+}
+
+/** The target registry's settings, with a client of its own (its account's session, its region), closed after. */
+async function readOrganizationTarget(
+  run: OrganizationRun,
+  target: EcrRegistryId,
+  credentials: AwsCredentialIdentityProvider | undefined,
+): Promise<TargetRegistrySettings> {
+  const client = run.ecrClientFor(target, credentials, 2);
+  try {
+    return await readTargetRegistrySettings(client, registryLabel(target));
+  } finally {
+    client.destroy();
+  }
 }

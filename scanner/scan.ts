@@ -16,6 +16,7 @@ import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
 import { ManifestTable } from './ecr/manifest-table';
 import { inventoryEcr } from './ecr/inventory';
+import { TargetRegistrySettings, readTargetRegistrySettings } from './ecr/registry-settings';
 import { collectSources, Mention, ValidSource } from './input/mentions';
 import { InputFormat, readInput } from './input/read-input';
 import { ExpansionOutcome, expandMentions } from './source/expand';
@@ -28,6 +29,7 @@ import { inventoryKnowledge, scannedRegistry, scannedRegistryTags } from './sour
 import { RegistryEndpoints } from './registry/endpoint';
 import { RetryPolicy } from './registry/http';
 import { buildReportWithReferences } from './report/build-report';
+import { markPullThroughCacheMatches } from './report/pull-through-cache-matches';
 import { renderReportFiles } from './output/render';
 import { buildPlan, organizationPlanTarget, planTargetOf } from './plan/build-plan';
 import { normalizeTargetPrefix, planTargetTags } from './plan/target-name';
@@ -82,6 +84,8 @@ interface Evidence {
   inventories: EcrInventory[];
   /** Organization scans: the failures, duplicates across registries and the plan's target. */
   organization?: OrganizationEvidence;
+  /** The plan's target registry's pull-through cache rules and blob mounting. */
+  targetSettings?: TargetRegistrySettings;
   /** Resolution of each valid entry, by its canonical reference. */
   resolved: Map<string, ResolvedSource>;
 }
@@ -122,10 +126,15 @@ async function gatherEvidence(
         })
       ).done
     : undefined;
-  const inventory: Promise<EcrInventory[]> = organization
-    ? organization.then((o) => o.inventories)
+  const ecrClient = organization ? undefined : options.ecrClient(options.concurrency);
+  // The single registry is the plan's target: its settings are read beside the inventory (two calls).
+  const targetSettings: Promise<TargetRegistrySettings> | undefined = ecrClient ? readTargetRegistrySettings(ecrClient) : undefined;
+  // Observed below; this keeps an early failure (no region) from being reported as unhandled meanwhile.
+  targetSettings?.catch(() => undefined);
+  const inventory: Promise<EcrInventory[]> = !ecrClient
+    ? organization!.then((o) => o.inventories)
     : inventoryEcr({
-        client: options.ecrClient(options.concurrency),
+        client: ecrClient,
         concurrency: options.concurrency,
         ...(cache ? { cache } : {}),
         wantedTags,
@@ -162,9 +171,12 @@ async function gatherEvidence(
   });
   let inventories: EcrInventory[];
   let organizationEvidence: OrganizationEvidence | undefined;
+  let settings: TargetRegistrySettings | undefined;
   try {
     inventories = await inventory;
     organizationEvidence = await organization;
+    // Never rejects: a failed call is a warning in the settings.
+    settings = organizationEvidence?.targetSettings ?? (await targetSettings);
   } catch (err) {
     await resolving.catch(() => undefined);
     throw err;
@@ -174,7 +186,13 @@ async function gatherEvidence(
     const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
     if (warning) logger.warn(warning);
   }
-  return { inventories, resolved, ...(organizationEvidence ? { organization: organizationEvidence } : {}) };
+  for (const w of settings?.warnings ?? []) logger.warn(w);
+  return {
+    inventories,
+    resolved,
+    ...(organizationEvidence ? { organization: organizationEvidence } : {}),
+    ...(settings ? { targetSettings: settings } : {}),
+  };
 }
 
 function registryClientOf(options: ScanOptions): RegistryClient {
@@ -270,7 +288,9 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
 
   const planTarget = evidence.organization ? organizationPlanTarget(evidence.organization.target, inventories) : planTargetOf(inventories);
-  const plan = buildPlan(referenced, planTarget, targetPrefix);
+  const plan = buildPlan(referenced, planTarget, targetPrefix, evidence.targetSettings);
+  if (evidence.targetSettings && plan.target.registry !== undefined)
+    markPullThroughCacheMatches(report, plan.target.registry, evidence.targetSettings.pullThroughCacheRules);
   const files = renderReportFiles(report, plan);
   let written: string[];
   try {

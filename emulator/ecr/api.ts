@@ -4,6 +4,7 @@
  * Handlers are synchronous and pure over the store; HTTP, faults and timing
  * live in dispatch.ts and the modules it calls.
  */
+import type { RegistrySettings } from './registry-settings';
 import { EcrStore, IMAGE_STATUSES, ImageStatus, Repository, StoredImage, isValidDigest } from './store';
 
 export const ECR_OPERATIONS = [
@@ -17,11 +18,21 @@ export const ECR_OPERATIONS = [
   'RegisterPullTimeUpdateExclusion',
   'DeregisterPullTimeUpdateExclusion',
   'ListPullTimeUpdateExclusions',
+  'DescribePullThroughCacheRules',
+  'CreatePullThroughCacheRule',
+  'GetAccountSetting',
+  'PutAccountSetting',
 ] as const;
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
 export type PagedOperation = Exclude<
   EcrOperation,
-  'BatchGetImage' | 'UpdateImageStorageClass' | 'RegisterPullTimeUpdateExclusion' | 'DeregisterPullTimeUpdateExclusion'
+  | 'BatchGetImage'
+  | 'UpdateImageStorageClass'
+  | 'RegisterPullTimeUpdateExclusion'
+  | 'DeregisterPullTimeUpdateExclusion'
+  | 'CreatePullThroughCacheRule'
+  | 'GetAccountSetting'
+  | 'PutAccountSetting'
 >;
 
 export function isEcrOperation(name: string): name is EcrOperation {
@@ -77,22 +88,22 @@ const MAX_IMAGE_IDS = 100;
 const REFERRERS_DEFAULT_PAGE = 20;
 const REFERRERS_MAX_PAGE = 50;
 
-function invalid(message: string): EcrServiceError {
+export function invalid(message: string): EcrServiceError {
   return new EcrServiceError('InvalidParameterException', message);
 }
 
-function constraint(field: string, text: string): EcrServiceError {
+export function constraint(field: string, text: string): EcrServiceError {
   return invalid(`Invalid parameter at '${field}' failed to satisfy constraint: '${text}'`);
 }
 
-function optionalString(input: JsonObject, field: string): string | undefined {
+export function optionalString(input: JsonObject, field: string): string | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new EcrServiceError('SerializationException', `${field} must be a string`);
   return value;
 }
 
-function requiredString(input: JsonObject, field: string): string {
+export function requiredString(input: JsonObject, field: string): string {
   const value = optionalString(input, field);
   if (value === undefined) throw constraint(field, 'Member must not be null');
   return value;
@@ -197,6 +208,13 @@ class Api {
     private readonly store: EcrStore,
     private readonly ctx: ApiContext,
   ) {}
+
+  /** The registry a request names (its own when none); settings of another registry are not emulated. */
+  registryIdOf(input: JsonObject): string {
+    const registry = this.registryOf(input);
+    if (!registry.ours) throw invalid(`The ECR emulator keeps settings of its own registries only, not of ${registry.id}`);
+    return registry.id;
+  }
 
   /** A foreign registryId behaves like a registry that has no repositories for us. */
   private registryOf(input: JsonObject): { id: string; ours: boolean } {
@@ -607,9 +625,24 @@ class Api {
   }
 }
 
-export function runOperation(store: EcrStore, ctx: ApiContext, operation: EcrOperation, input: JsonObject): JsonObject {
-  const api = new Api(store, ctx);
+/** One registry's state: its repositories, and its pull-through cache rules and account settings. */
+export interface RegistryState {
+  store: EcrStore;
+  settings: RegistrySettings;
+}
+
+export function runOperation(registry: RegistryState, ctx: ApiContext, operation: EcrOperation, input: JsonObject): JsonObject {
+  const api = new Api(registry.store, ctx);
+  const { settings } = registry;
   switch (operation) {
+    case 'DescribePullThroughCacheRules':
+      return settings.describeRules(input, api.registryIdOf(input), ctx.pageSize.DescribePullThroughCacheRules);
+    case 'CreatePullThroughCacheRule':
+      return settings.createRule(input, api.registryIdOf(input));
+    case 'GetAccountSetting':
+      return settings.getAccountSettingOperation(input);
+    case 'PutAccountSetting':
+      return settings.putAccountSettingOperation(input);
     case 'DescribeRepositories':
       return api.DescribeRepositories(input);
     case 'DescribeImages':

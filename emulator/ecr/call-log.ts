@@ -36,6 +36,10 @@ export interface EcrCallCounts {
   RegisterPullTimeUpdateExclusion: number;
   DeregisterPullTimeUpdateExclusion: number;
   ListPullTimeUpdateExclusions: number;
+  DescribePullThroughCacheRules: number;
+  CreatePullThroughCacheRule: number;
+  GetAccountSetting: number;
+  PutAccountSetting: number;
   /** All operation calls, including throttled and faulted ones. */
   total: number;
   throttled: number;
@@ -56,6 +60,10 @@ const zeroCounts = (): EcrCallCounts => ({
   RegisterPullTimeUpdateExclusion: 0,
   DeregisterPullTimeUpdateExclusion: 0,
   ListPullTimeUpdateExclusions: 0,
+  DescribePullThroughCacheRules: 0,
+  CreatePullThroughCacheRule: 0,
+  GetAccountSetting: 0,
+  PutAccountSetting: 0,
   total: 0,
   throttled: 0,
   faulted: 0,

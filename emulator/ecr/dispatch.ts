@@ -26,6 +26,8 @@ export interface DispatchParts {
   throttles: RegistryThrottles;
   faults: FaultTable;
   distribution: DistributionRegistry | undefined;
+  /** Operations answered as an endpoint that predates them answers: UnknownOperationException. */
+  unknownOperations: Set<EcrOperation>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -71,6 +73,9 @@ export class EcrDispatcher {
     if (parsed instanceof EcrServiceError) return this.reject(res, parsed);
 
     const { operation, input } = parsed;
+    if (this.parts.unknownOperations.has(operation)) {
+      return this.reject(res, new EcrServiceError('UnknownOperationException', `Unknown operation ${target}`));
+    }
     const tally = this.parts.calls.begin(operation);
     const call: EcrCallInfo = {
       operation,
@@ -111,6 +116,6 @@ export class EcrDispatcher {
       const { accountId, region } = registries.main.ctx;
       throw faultError(fault, call.operation, call.input, accountId, region);
     }
-    return runOperation(registry.store, registry.ctx, call.operation, call.input);
+    return runOperation(registry, registry.ctx, call.operation, call.input);
   }
 }

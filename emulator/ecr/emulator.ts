@@ -1,7 +1,8 @@
 /**
  * An Amazon ECR emulator for tests, the benchmark and the demo: ECR's AWS JSON
  * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages,
- * ListImageReferrers, UpdateImageStorageClass; ECR of 2026: storage classes,
+ * ListImageReferrers, UpdateImageStorageClass, pull-through cache rules and
+ * account settings; ECR of 2026: storage classes,
  * referrers, pull times, tag mutability with exclusions) on
  * 127.0.0.1, backed by an in-memory store, with knobs for what real ECR does
  * to clients under load or misconfiguration: small pages, latency,
@@ -24,6 +25,7 @@ import { DispatchParts, EcrDispatcher } from './dispatch';
 import { EcrFault, FaultTable } from './faults';
 import { CallHooks, EcrCallHook } from './hooks';
 import { EcrRegistryContent, Registries } from './registries';
+import { PullThroughCacheRuleContent, RegistrySettings } from './registry-settings';
 import { EcrStoreContent, EcrStoreHandle } from './store';
 import { SyntheticStore } from './synthetic';
 import { RegistryThrottles, ThrottleOptions } from './throttle';
@@ -53,6 +55,7 @@ export type { EcrCallCounts, EcrCallInfo, EcrCallRecord } from './call-log';
 export type { EcrFault } from './faults';
 export type { EcrCallHook } from './hooks';
 export type { EcrRegistryContent } from './registries';
+export type { PullThroughCacheRuleContent, RegistrySettings, RegistrySettingsContent } from './registry-settings';
 
 export interface EcrEmulatorOptions {
   /** Default '123456789012'. */
@@ -61,6 +64,12 @@ export interface EcrEmulatorOptions {
   region?: string;
   repositories?: EcrStoreContent;
   synthetic?: SyntheticStore;
+  /** The registry's pull-through cache rules from the start. */
+  pullThroughCacheRules?: PullThroughCacheRuleContent[];
+  /** Account settings from the start, e.g. `{ BLOB_MOUNTING: 'ENABLED' }` (unset ones read as ECR's defaults). */
+  accountSettings?: Record<string, string>;
+  /** Operations to answer as an endpoint that predates them would: UnknownOperationException. */
+  unknownOperations?: EcrOperation[];
   /** Server-side page caps: a page holds min(maxResults or 100, cap) items. */
   pageSize?: Partial<Record<PagedOperation, number>>;
   /** Added before each answer; a function can vary it by operation. */
@@ -104,6 +113,12 @@ export interface EcrEmulator {
   readonly store: EcrStoreHandle;
   /** The store of one of the registries served; undefined when it serves no such registry. */
   storeOf(accountId: string, region: string): EcrStoreHandle | undefined;
+  /** The emulator's own registry's pull-through cache rules and account settings. */
+  readonly settings: RegistrySettings;
+  /** Those of one of the registries served. */
+  settingsOf(accountId: string, region: string): RegistrySettings | undefined;
+  /** Answers these operations with UnknownOperationException from now on (none: every operation is known). */
+  setUnknownOperations(operations: readonly EcrOperation[]): void;
   /** Principals registered as pull-time update exclusions (RegisterPullTimeUpdateExclusion), sorted. */
   readonly pullTimeExclusions: readonly string[];
   /** The source-registry side; present when options.distribution was given. */
@@ -159,6 +174,7 @@ function emulatorParts(options: EcrEmulatorOptions): EmulatorParts {
     throttles: new RegistryThrottles(options.throttle),
     faults: new FaultTable(options.faults),
     distribution: options.distribution ? new DistributionRegistry(options.distribution) : undefined,
+    unknownOperations: new Set(options.unknownOperations ?? []),
   };
   return { ...parts, dispatcher: new EcrDispatcher(parts, options.latencyMs ?? 0) };
 }
@@ -175,7 +191,7 @@ export async function startEcrEmulator(options: EcrEmulatorOptions = {}): Promis
 /** What a test holds: read-outs of the parts, and setters that change them between calls. */
 function emulatorHandle(parts: EmulatorParts, port: number, stop: () => Promise<void>): EcrEmulator {
   const { registries, calls, hooks, throttles, faults, dispatcher } = parts;
-  const { ctx, store } = registries.main;
+  const { ctx, store, settings } = registries.main;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -195,6 +211,12 @@ function emulatorHandle(parts: EmulatorParts, port: number, stop: () => Promise<
     },
     store,
     storeOf: (account, region) => registries.get(account, region)?.store,
+    settings,
+    settingsOf: (account, region) => registries.get(account, region)?.settings,
+    setUnknownOperations(operations) {
+      parts.unknownOperations.clear();
+      for (const o of operations) parts.unknownOperations.add(o);
+    },
     distribution: parts.distribution,
     get pullTimeExclusions() {
       return [...ctx.pullTimeExclusions].sort();

@@ -77,6 +77,15 @@ export class FaultTable {
   }
 }
 
+/** Operations IAM authorizes on no resource type: a registry's settings and the login. */
+const REGISTRY_LEVEL: ReadonlySet<EcrOperation> = new Set<EcrOperation>([
+  'GetAuthorizationToken',
+  'DescribePullThroughCacheRules',
+  'CreatePullThroughCacheRule',
+  'GetAccountSetting',
+  'PutAccountSetting',
+]);
+
 function defaultStatus(code: string): number {
   if (code === 'ServerException' || code === 'InternalFailure') return 500;
   if (code === 'ServiceUnavailableException') return 503;
@@ -88,10 +97,11 @@ function defaultMessage(operation: EcrOperation, code: string, input: JsonObject
   switch (code) {
     case 'AccessDeniedException': {
       const name = repositoriesNamed(operation, input)[0];
-      const resource = `arn:aws:ecr:${region}:${accountId}:repository/${name ?? '*'}`;
+      // Actions without a resource type (IAM grants them on "*") are named without a resource, as IAM does.
+      const resource = REGISTRY_LEVEL.has(operation) ? '' : ` on resource: arn:aws:ecr:${region}:${accountId}:repository/${name ?? '*'}`;
       return (
         `User: arn:aws:sts::${accountId}:assumed-role/ecr-scanner/scan-session is not authorized to perform: ` +
-        `ecr:${operation} on resource: ${resource} because no identity-based policy allows the ecr:${operation} action`
+        `ecr:${operation}${resource} because no identity-based policy allows the ecr:${operation} action`
       );
     }
     case 'ThrottlingException':

@@ -5,11 +5,12 @@
  * registry, so the emulator's setters reach every registry at once.
  */
 import { ApiContext } from './api';
+import { RegistrySettings, RegistrySettingsContent } from './registry-settings';
 import { EcrStore, EcrStoreContent } from './store';
 import { SyntheticStore } from './synthetic';
 
 /** Another (account, region) registry one emulator serves. */
-export interface EcrRegistryContent {
+export interface EcrRegistryContent extends RegistrySettingsContent {
   accountId: string;
   region: string;
   repositories?: EcrStoreContent;
@@ -20,6 +21,8 @@ export interface EcrRegistryContent {
 export interface ServedRegistry {
   label: string;
   store: EcrStore;
+  /** Its pull-through cache rules and account settings. */
+  settings: RegistrySettings;
   ctx: ApiContext;
 }
 
@@ -55,7 +58,8 @@ export class Registries {
   }
 
   private add(ctx: ApiContext, content: RegistryContent): ServedRegistry {
-    const served = { label: `${ctx.accountId}/${ctx.region}`, store: storeWith(content), ctx };
+    const store = storeWith(content);
+    const served = { label: `${ctx.accountId}/${ctx.region}`, store, settings: new RegistrySettings(content, () => store.nowMs()), ctx };
     this.byLabel.set(served.label, served);
     return served;
   }

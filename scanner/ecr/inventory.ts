@@ -23,7 +23,7 @@ import { IMAGE_CONFIG_MEDIA_TYPES } from '../oci/manifest';
 import { InventoryStore, RepositoryListing, STATUS_ACTIVATING, STATUS_ARCHIVED } from './inventory-store';
 import { readManifestFacts } from './manifest-facts';
 import { ManifestTable } from './manifest-table';
-import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions } from './operations';
+import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions, targetSettingsIamActions } from './operations';
 import { EcrInventory, EcrInventoryCounts, EcrTagMutability } from './types';
 
 const REPOSITORIES_PAGE = 1000;
@@ -88,7 +88,8 @@ function explain(err: unknown, operation: EcrInventoryOperation, repository?: st
   if (name === 'AccessDeniedException' || name === 'AccessDenied') {
     return new EcrInventoryError(
       `ECR ${operation} was denied${where}: the scanner needs the IAM permission ${ECR_INVENTORY_OPERATIONS[operation]} ` +
-        `(it uses ${inventoryIamActions().join(', ')}). AWS said: ${(err as Error).message}`,
+        `(it uses ${inventoryIamActions().join(', ')}; and ${targetSettingsIamActions().join(', ')} on "*" for the plan's target registry). ` +
+        `AWS said: ${(err as Error).message}`,
       { cause: err },
     );
   }

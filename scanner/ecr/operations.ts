@@ -19,6 +19,23 @@ export const ECR_INVENTORY_OPERATIONS = {
 export type EcrInventoryOperation = keyof typeof ECR_INVENTORY_OPERATIONS;
 
 /**
+ * Operations on the plan's target registry, one call each per run (scanner/ecr/registry-settings.ts):
+ * its pull-through cache rules and whether blob mounting is on. Registry-level actions: IAM grants
+ * them on "*" only (they have no resource type). Denied, the run warns and assumes the defaults.
+ */
+export const ECR_TARGET_SETTINGS_OPERATIONS = {
+  DescribePullThroughCacheRules: 'ecr:DescribePullThroughCacheRules',
+  GetAccountSetting: 'ecr:GetAccountSetting',
+} as const;
+
+export type EcrTargetSettingsOperation = keyof typeof ECR_TARGET_SETTINGS_OPERATIONS;
+
+/** The IAM actions of the target registry's settings, sorted. */
+export function targetSettingsIamActions(): string[] {
+  return [...new Set(Object.values(ECR_TARGET_SETTINGS_OPERATIONS))].sort();
+}
+
+/**
  * What reading an ECR *source* registry (another account's or region's ECR named in input.txt)
  * needs: a registry login, then manifest reads over the registry API (which IAM authorizes as
  * these actions).

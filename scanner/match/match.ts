@@ -18,6 +18,8 @@ export interface EcrMatch {
   matchedBy: MatchedBy;
   /** ARCHIVED or ACTIVATING: in ECR, but not pullable until restored. Absent for ACTIVE. */
   imageStatus?: EcrInactiveStatus;
+  /** The repository is under a pull-through cache rule's prefix: a cache refreshed from upstream, not a copy. */
+  pullThroughCache?: true;
 }
 
 export interface MatchedImage extends SourceImage {

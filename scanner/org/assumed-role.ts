@@ -59,3 +59,22 @@ export function assumedRoleCredentials(options: AssumedRoleOptions): AwsCredenti
     return current;
   };
 }
+
+/**
+ * One credentials provider per role, made on first use: the regions of an account, and the plan's
+ * target registry's settings, share its session. undefined (the caller's own account) stays undefined.
+ */
+export function roleSessions(
+  options: Omit<AssumedRoleOptions, 'roleArn'>,
+): (roleArn: string | undefined) => AwsCredentialIdentityProvider | undefined {
+  const providers = new Map<string, AwsCredentialIdentityProvider>();
+  return (roleArn) => {
+    if (roleArn === undefined) return undefined;
+    let provider = providers.get(roleArn);
+    if (!provider) {
+      provider = assumedRoleCredentials({ ...options, roleArn });
+      providers.set(roleArn, provider);
+    }
+    return provider;
+  };
+}

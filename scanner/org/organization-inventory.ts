@@ -13,7 +13,7 @@ import { InventoryOptions, inventoryEcr } from '../ecr/inventory';
 import { ManifestTable } from '../ecr/manifest-table';
 import { EcrInventory } from '../ecr/types';
 import { EcrRegistryId, registryLabel } from '../oci/ecr-host';
-import { assumedRoleCredentials } from './assumed-role';
+import { roleSessions } from './assumed-role';
 import { RegistryFailure, registryFailure } from './registry-fault';
 import { OrganizationScope } from './scope';
 
@@ -45,6 +45,8 @@ export interface OrganizationInventoryOptions {
   refreshBeforeMs?: number;
   /** `--assume-role-advice`, added to the error of each registry whose role cannot be assumed. */
   assumeRoleAdvice?: string;
+  /** Role sessions shared with the caller (roleSessions); default: the inventory's own. */
+  credentialsOf?: (roleArn: string | undefined) => AwsCredentialIdentityProvider | undefined;
   onWarning?: (message: string) => void;
   onProgress?: (progress: Readonly<OrganizationProgress>) => void;
 }
@@ -58,21 +60,9 @@ export interface OrganizationInventory {
 
 export async function inventoryOrganization(options: OrganizationInventoryOptions): Promise<OrganizationInventory> {
   const { scope } = options;
-  // One provider per role: the regions of an account share its session.
-  const providers = new Map<string, AwsCredentialIdentityProvider>();
-  const credentialsOf = (roleArn: string | undefined) => {
-    if (roleArn === undefined) return undefined;
-    let provider = providers.get(roleArn);
-    if (!provider) {
-      provider = assumedRoleCredentials({
-        sts: options.sts,
-        roleArn,
-        ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}),
-      });
-      providers.set(roleArn, provider);
-    }
-    return provider;
-  };
+  const credentialsOf =
+    options.credentialsOf ??
+    roleSessions({ sts: options.sts, ...(options.refreshBeforeMs !== undefined ? { refreshBeforeMs: options.refreshBeforeMs } : {}) });
   const help = {
     ...(scope.managementAccountId !== undefined ? { managementAccountId: scope.managementAccountId } : {}),
     ...(options.assumeRoleAdvice !== undefined ? { advice: options.assumeRoleAdvice } : {}),

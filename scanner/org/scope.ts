@@ -34,6 +34,8 @@ export interface OrganizationScope {
   managementAccountId?: string;
   registries: PlannedRegistry[];
   target: EcrRegistryId;
+  /** The role that reads the target registry's settings; none when it is in the caller's own account. */
+  targetRoleArn?: string;
 }
 
 /** Scope cannot be decided (caller unknown, ListAccounts refused): nothing is scanned, exit 2. */
@@ -112,17 +114,20 @@ export async function planOrganizationScope(
   // No account named (`--region` alone): the caller's own account in those regions, never no registry at all.
   const own = request.accounts === 'organization' || listed.length === 0;
   const accounts = [...new Set(own ? [callerAccountId, ...listed] : listed)].sort();
+  const roleOf = (accountId: string) =>
+    accountId === callerAccountId ? {} : { roleArn: `arn:${partition}:iam::${accountId}:role/${request.roleName}` };
   const registries: PlannedRegistry[] = [];
   for (const accountId of accounts) {
-    for (const region of request.regions) {
-      registries.push({
-        accountId,
-        region,
-        ...(accountId === callerAccountId ? {} : { roleArn: `arn:${partition}:iam::${accountId}:role/${request.roleName}` }),
-      });
-    }
+    for (const region of request.regions) registries.push({ accountId, region, ...roleOf(accountId) });
   }
   const named = request.targetRegistry !== undefined ? parseEcrHost(request.targetRegistry) : undefined;
   const target = named ? { accountId: named.accountId, region: named.region } : { accountId: callerAccountId, region: request.regions[0]! };
-  return { callerAccountId, ...(managementAccountId !== undefined ? { managementAccountId } : {}), registries, target };
+  const targetRole = roleOf(target.accountId).roleArn;
+  return {
+    callerAccountId,
+    ...(managementAccountId !== undefined ? { managementAccountId } : {}),
+    registries,
+    target,
+    ...(targetRole !== undefined ? { targetRoleArn: targetRole } : {}),
+  };
 }

@@ -15,6 +15,7 @@ import { hasRegistryTable, locationPrefix, registriesHtml } from './render-regis
 import { originsToShow, originsWorthShowing } from './origins';
 import { inventoryNotes, restoreCommand, statusNote } from './ecr-notes';
 import { reclaimableBytes } from '../ecr/duplicates';
+import { copyNotesHtml, pullThroughCacheHtml, transferHtml } from './render-transfer';
 
 const STATUSES = ['present', 'partial', 'absent', 'error'] as const;
 
@@ -173,7 +174,7 @@ function copyRow(copy: PlannedCopy, registry: string | undefined): string {
         : 'copy';
   const repo = copy.repositoryExists ? 'exists' : isCopyMade(copy) ? 'to create' : '—';
   return `<tr><td class="num">${copy.line}</td><td><code>${esc(sourceRepositoryOf(copy.reference))}</code><br>@${digest(copy.sourceDigest)}</td>
-<td><code>${esc(registry !== undefined ? `${registry}/` : '')}${esc(copy.targetRepository)}${copy.targetTag === null ? '' : esc(`:${copy.targetTag}`)}</code>${copy.targetTag === null ? ' <span class="legend">(by digest, no tag)</span>' : ''}</td>
+<td><code>${esc(registry !== undefined ? `${registry}/` : '')}${esc(copy.targetRepository)}${copy.targetTag === null ? '' : esc(`:${copy.targetTag}`)}</code>${copy.targetTag === null ? ' <span class="legend">(by digest, no tag)</span>' : ''}${copyNotesHtml(copy, esc)}</td>
 <td>${badge(copy.status)} ${copy.platforms.map((p) => `<code>${esc(p)}</code>`).join(', ')}</td><td>${repo}</td><td>${action}</td></tr>`;
 }
 
@@ -273,6 +274,8 @@ ${summarySection(report, plan)}
 ${sourcesSection(report)}
 ${referrersSection(report)}
 ${planSection(plan)}
+${transferHtml(plan, esc)}
+${pullThroughCacheHtml(plan, esc)}
 ${duplicatesSection(report)}
 <footer><p class="legend">report.json holds every detail of this page; schemaVersion ${report.schemaVersion}.</p></footer>
 </main>

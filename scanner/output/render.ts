@@ -10,6 +10,7 @@ import { renderHtml } from './render-html';
 import { formatBytes } from './format-bytes';
 import { allOriginTexts, originsWorthShowing } from './origins';
 import { inventoryNotes, restoreCommand, statusNote } from './ecr-notes';
+import { pullThroughCacheMarkdown, transferMarkdown } from './render-transfer';
 
 function uniqueUris(source: ReportSource): string[] {
   return [...new Set(source.images.flatMap((i) => i.matches.map((m) => m.uri)))];
@@ -74,7 +75,8 @@ function cell(text: string): string {
     .replace(/([`*_[\]<>])/g, '\\$1');
 }
 
-export function renderMarkdown(report: Report): string {
+/** `plan`: its transfer and pull-through cache rules are shown when it has them. */
+export function renderMarkdown(report: Report, plan?: MigrationPlan): string {
   const s = report.summary;
   const out: string[] = ['# ECR duplicate image report', '', `Generated ${report.generatedAt}.`, ''];
   if (hasRegistryTable(report)) out.push(...registriesMarkdown(report, cell));
@@ -110,6 +112,8 @@ export function renderMarkdown(report: Report): string {
   out.push(...renderOriginsMarkdown(report));
   out.push(...renderReferrersMarkdown(report));
   out.push(...renderRestoreMarkdown(report));
+  out.push(...transferMarkdown(plan, cell));
+  out.push(...pullThroughCacheMarkdown(plan, cell));
   out.push(...renderDuplicatesMarkdown(report));
   return out.join('\n');
 }
@@ -207,7 +211,7 @@ export function renderReportFiles(report: Report, plan?: MigrationPlan): ReportF
   const files: ReportFile[] = [
     { name: 'report.json', contentType: 'application/json', body: `${JSON.stringify(report, null, 2)}\n` },
     { name: 'report.txt', contentType: 'text/plain; charset=utf-8', body: renderText(report) },
-    { name: 'report.md', contentType: 'text/markdown; charset=utf-8', body: renderMarkdown(report) },
+    { name: 'report.md', contentType: 'text/markdown; charset=utf-8', body: renderMarkdown(report, plan) },
     { name: 'missing.txt', contentType: 'text/plain; charset=utf-8', body: renderMissing(report) },
     // The charset matters: opened from the S3 console, a page without it may be shown as Latin-1.
     { name: 'report.html', contentType: 'text/html; charset=utf-8', body: renderHtml(report, plan) },

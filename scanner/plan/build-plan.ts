@@ -10,8 +10,10 @@ import { ReportSource } from '../report/report-types';
 import { ReferencedSource } from '../report/build-report';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
-import { accountTransfer, CopyBlobs, TargetSettings } from './transfer';
+import { accountTransfer, CopyBlobs } from './transfer';
 import { BlobHolder } from '../ecr/types';
+import { TargetRegistrySettings } from '../ecr/registry-settings';
+import { planPullThroughCache } from './pull-through-cache';
 
 export interface PlanTargetInfo {
   /** Absent when unknown. */
@@ -162,7 +164,7 @@ function markConflicts(copies: CopyDraft[]): void {
 function addTransfer(
   drafts: ReadonlyArray<{ copy: CopyDraft; source: ReferencedSource }>,
   target: PlanTargetInfo,
-  settings: TargetSettings | undefined,
+  settings: TargetRegistrySettings | undefined,
 ): { copies: PlannedCopy[]; transfer: MigrationPlan['transfer'] } {
   const inputs: CopyBlobs[] = drafts.map(({ copy, source }) => ({
     targetRepository: copy.targetRepository,
@@ -173,19 +175,43 @@ function addTransfer(
   }));
   const digests = [...new Set(inputs.flatMap((c) => c.blobs.map((b) => b.digest)))];
   const holders = digests.length > 0 && target.blobHolders ? target.blobHolders(digests) : [];
-  const accounted = accountTransfer(inputs, holders, target.registry ?? '', settings);
+  const accounted = accountTransfer(
+    inputs,
+    holders,
+    target.registry ?? '',
+    settings ? { blobMounting: settings.blobMounting, warnings: settings.warnings } : undefined,
+  );
   return { copies: drafts.map(({ copy }, k) => ({ ...copy, ...accounted.copies[k]! })), transfer: accounted.transfer };
 }
 
 /**
+ * The copies a pull-through cache rule of the target registry could serve are marked
+ * (pull-through-cache.ts), with the rules to create. Last, so each copy's bytes are already known.
+ */
+function addPullThroughCache(plan: MigrationPlan, settings: TargetRegistrySettings): void {
+  const cache = settings.pullThroughCacheAvailable
+    ? planPullThroughCache(plan.copies, {
+        ...(plan.target.registry !== undefined ? { registry: plan.target.registry } : {}),
+        region: settings.region,
+        existingRules: settings.pullThroughCacheRules,
+      })
+    : undefined;
+  cache?.suggestions.forEach((suggestion, i) => {
+    if (suggestion) plan.copies[i]!.pullThroughCache = suggestion;
+  });
+  if (cache && cache.warnings.length > 0) plan.transfer = { ...plan.transfer, warnings: [...plan.transfer.warnings, ...cache.warnings] };
+  if (cache) plan.pullThroughCache = { rules: cache.rules };
+}
+
+/**
  * `sources`: the report's sources of valid entries, in report order, each with its parsed reference.
- * `targetSettings`: what is known of the target registry besides its inventory (BLOB_MOUNTING).
+ * `settings`: the target registry's pull-through cache rules and blob mounting, when they were read.
  */
 export function buildPlan(
   sources: readonly ReferencedSource[],
   target: PlanTargetInfo,
   prefix: string,
-  targetSettings?: TargetSettings,
+  settings?: TargetRegistrySettings,
 ): MigrationPlan {
   const existing = new Set(target.repositoryNames);
   const drafts = sources.flatMap((source) => {
@@ -197,10 +223,10 @@ export function buildPlan(
     drafts.map((d) => d.copy),
     target,
   );
-  const { copies, transfer } = addTransfer(drafts, target, targetSettings);
+  const { copies, transfer } = addTransfer(drafts, target, settings);
   const referrerCopies = sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));
-  return {
+  const plan: MigrationPlan = {
     schemaVersion: PLAN_SCHEMA_VERSION,
     target: { ...(target.registry !== undefined ? { registry: target.registry } : {}), prefix },
     copies,
@@ -208,4 +234,6 @@ export function buildPlan(
     ...(referrerCopies.length > 0 ? { referrerCopies } : {}),
     transfer,
   };
+  if (settings) addPullThroughCache(plan, settings);
+  return plan;
 }

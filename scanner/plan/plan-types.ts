@@ -7,6 +7,8 @@ import { EcrTagMutabilitySetting } from '../oci/ecr-tag-mutability';
 import { ImageReference } from '../oci/reference';
 import { NearestImage, PlanTransfer } from './transfer';
 
+export type { NearestImage, PlanTransfer };
+
 export const PLAN_SCHEMA_VERSION = 1;
 
 export interface PlanTarget {
@@ -52,6 +54,29 @@ export interface PlannedCopy {
   pulls: number;
   /** The target registry's image manifest holding the largest part of the copy's bytes; absent when none lists any of its blobs. */
   nearest?: NearestImage;
+  /** Where an ECR pull-through cache rule would serve the source instead of a copy (pull-through-cache.ts). */
+  pullThroughCache?: PullThroughCacheSuggestion;
+}
+
+/** Where a copy's source would be served from by an ECR pull-through cache rule. */
+export interface PullThroughCacheSuggestion {
+  /** The rule's ECR repository prefix: the target's existing rule for the upstream, else the default. */
+  prefix: string;
+  /** `<registry>/<prefix>/<upstream path>:<tag>` (or `@<digest>`). */
+  uri: string;
+  ruleExists: boolean;
+}
+
+/** One pull-through cache rule per upstream the copies come from. */
+export interface PlannedPullThroughCacheRule {
+  prefix: string;
+  upstreamRegistryUrl: string;
+  /** An existing rule's credential ARN, else what a new rule needs; null where the upstream takes none. */
+  credentials: string | null;
+  exists: boolean;
+  copies: number;
+  /** The sum of those copies' bytes. */
+  bytes: number;
 }
 
 /** A referrer to copy: by its tag (the tag schemas, which skopeo copies), or as an OCI 1.1 referrer (regsync, regctl, oras). */
@@ -98,6 +123,8 @@ export interface MigrationPlan {
   referrerCopies?: PlannedReferrerCopy[];
   /** What the copies that are made move, summed, and the pulls they make at each source registry. */
   transfer: PlanTransfer;
+  /** Whenever the target's settings were read, outside China and GovCloud (no pull-through cache there); rules may be empty. */
+  pullThroughCache?: { rules: PlannedPullThroughCacheRule[] };
 }
 
 /** A copy that copy.sh and regsync.yml carry out: neither in conflict nor aimed at an invalid name. */

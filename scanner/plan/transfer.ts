@@ -8,6 +8,7 @@
  * repository for the copies after it.
  */
 import { BlobDescriptor } from '../ecr/manifest-facts';
+import type { BlobMounting } from '../ecr/registry-settings';
 import { BlobHolder } from '../ecr/types';
 import { DOCKER_HUB } from '../oci/reference';
 
@@ -42,7 +43,7 @@ export interface CopyTransfer {
 }
 
 /** The target registry's BLOB_MOUNTING account setting; "unknown" until GetAccountSetting says. */
-export type BlobMounting = 'ENABLED' | 'DISABLED' | 'unknown';
+export type { BlobMounting };
 
 /**
  * What is learned of the target registry outside its inventory (GetAccountSetting and the like):

@@ -10,7 +10,12 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { HELP, parseCliArgs } from '../../scanner/cli-args';
-import { ECR_SOURCE_LOGIN_ACTION, ECR_SOURCE_READ_ACTIONS, inventoryIamActions } from '../../scanner/ecr/operations';
+import {
+  ECR_SOURCE_LOGIN_ACTION,
+  ECR_SOURCE_READ_ACTIONS,
+  inventoryIamActions,
+  targetSettingsIamActions,
+} from '../../scanner/ecr/operations';
 import { anchors, commandLines, fencedBlocks, githubSlug, headings, inlineCode, linkTargets, prose, shellWords } from '../support/markdown';
 
 const ROOT = join(__dirname, '..', '..');
@@ -121,8 +126,10 @@ test("docs/cli.md's option table lists exactly the options of --help", () => {
 });
 
 const ECR_ACTION = /\becr:[A-Z][A-Za-z]+/g;
-/** What the scanner calls: the inventory, and the login and reads of an ECR source. */
-const SCANNER_ECR_ACTIONS = [...inventoryIamActions(), ECR_SOURCE_LOGIN_ACTION, ...ECR_SOURCE_READ_ACTIONS];
+/** What the scanner calls: the inventory, the target registry's settings, and the login and reads of an ECR source. */
+const SCANNER_ECR_ACTIONS = [...inventoryIamActions(), ...targetSettingsIamActions(), ECR_SOURCE_LOGIN_ACTION, ...ECR_SOURCE_READ_ACTIONS];
+/** What a registry's reader needs: the inventory and the plan's two settings reads of its target registry. */
+const REGISTRY_READ_ACTIONS = [...inventoryIamActions(), ...targetSettingsIamActions()].sort();
 /**
  * ECR actions the security page names that are not the scanner's: the deploying role registers
  * the pull-time update exclusions, and whoever runs copy.sh creates repositories and pushes.
@@ -160,9 +167,9 @@ describe('docs/security.md and the ECR operations list', () => {
       expect(inventoryIamActions().filter((a) => !named.has(a))).toEqual([]);
     },
   );
-  test('the member read role may do exactly the inventory: its policy block lists those actions', () => {
+  test("the member read role may do exactly the inventory and the target's settings: its policy block lists those actions", () => {
     const policy = fencedBlocks(sections(page).get('The member read role')!).find((b) => b.includes('"Action"'));
-    expect([...new Set(policy!.match(ECR_ACTION))].sort()).toEqual(inventoryIamActions());
+    expect([...new Set(policy!.match(ECR_ACTION))].sort()).toEqual(REGISTRY_READ_ACTIONS);
   });
 });
 
@@ -181,11 +188,11 @@ test('the repository policy docs/registries.md gives for ECR sources grants the 
   expect([...new Set(policy!.match(ECR_ACTION))].sort()).toEqual([...ECR_SOURCE_READ_ACTIONS].sort());
 });
 
-test("the README's least policy to paste is the inventory's actions, as JSON", () => {
+test("the README's least policy to paste is the inventory's and the target settings' actions, as JSON", () => {
   const policies = fencedBlocks(read('README.md')).filter((b) => b.includes('"Statement"'));
   expect(policies).toHaveLength(1);
   const policy = JSON.parse(policies[0]!) as { Statement: { Action: string[] }[] };
-  expect(policy.Statement.flatMap((s) => s.Action).sort()).toEqual(inventoryIamActions());
+  expect(policy.Statement.flatMap((s) => s.Action).sort()).toEqual(REGISTRY_READ_ACTIONS);
 });
 
 /** Every property name and enum value of a JSON Schema. */

@@ -9,7 +9,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { inventoryIamActions } from '../../scanner/ecr/operations';
+import { inventoryIamActions, targetSettingsIamActions } from '../../scanner/ecr/operations';
 import { ReportStore } from '../../lib/report-store';
 import { MAX_ACTION_CONFIGURATION_VALUE, actionConfigurationProblems } from '../../lib/scan-pipeline';
 import { ScanProject } from '../../lib/scan-project';
@@ -192,7 +192,12 @@ describe('17.5: a whole organization', () => {
       Action: ['sts:AssumeRole'],
       Resource: ['arn:${AWS::Partition}:iam::*:role/ecr-duplicate-scanner-read'],
     });
-    expect(st).toContainEqual({ Effect: 'Allow', Action: ['organizations:ListAccounts'], Resource: ['*'] });
+    // IAM policy minimization joins every "*" grant: the target registry's settings reads beside ListAccounts.
+    expect(st).toContainEqual({
+      Effect: 'Allow',
+      Action: ['ecr:DescribePullThroughCacheRules', 'ecr:GetAccountSetting', 'organizations:ListAccounts'],
+      Resource: ['*'],
+    });
     expect(st.find((x) => x.Action.includes('ecr:ListImages'))!.Resource).toEqual([
       'arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/*',
       'arn:${AWS::Partition}:ecr:us-east-1:${AWS::AccountId}:repository/*',
@@ -277,7 +282,9 @@ describe('17.5: a whole organization', () => {
     ]);
     const statements = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Json[];
     // Derived from scanner/ecr/operations.ts: the inventory's read calls, nothing that writes.
-    expect(statements.flatMap((x) => x.Action)).toEqual(inventoryIamActions());
+    expect(statements.flatMap((x) => x.Action)).toEqual([...inventoryIamActions(), ...targetSettingsIamActions()]);
+    // The repository reads on the account's repositories; the registry-level settings reads on "*" only.
+    expect(statements.filter((x) => x.Resource === '*').flatMap((x) => x.Action)).toEqual(targetSettingsIamActions());
     expect(
       statements.flatMap((x) => x.Action).filter((a: string) => /:(Put|Delete|Create|Batch(Delete|Put)|Set|Tag|Untag)/.test(a)),
     ).toEqual([]);

@@ -112,6 +112,9 @@ describe.each(VARIANTS)('%s', (_name, context) => {
       'ecr:ListImages': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
       'ecr:DescribeImages': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
       'ecr:BatchGetImage': ['arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*'],
+      // Registry-level reads (no resource type): the target's pull-through cache rules and BLOB_MOUNTING.
+      'ecr:DescribePullThroughCacheRules': ['*'],
+      'ecr:GetAccountSetting': ['*'],
       's3:GetObject': [`\${${artifacts}.Arn}/*`, `\${${reports}.Arn}/${prefix}/cache/digest-cache.json`],
       's3:GetObjectVersion': [`\${${artifacts}.Arn}/*`],
       // A failed multipart upload of a large cache is aborted at once, on that one object.

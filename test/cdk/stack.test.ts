@@ -150,6 +150,8 @@ describe('build role', () => {
         Action: ['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:ListImages'],
         Resource: [`arn:\${AWS::Partition}:ecr:\${AWS::Region}:${account}:repository/*`],
       },
+      // The plan's target registry's pull-through cache rules and BLOB_MOUNTING: no resource type, so "*".
+      { Effect: 'Allow', Action: ['ecr:DescribePullThroughCacheRules', 'ecr:GetAccountSetting'], Resource: ['*'] },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`\${${ids.artifacts}.Arn}/*`] },
       { Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: [`\${${ids.artifacts}.Arn}`] },
       { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`\${${ids.reports}.Arn}/reports/*`] },

@@ -213,7 +213,12 @@ describe('ECR as a source', () => {
   test('GetAuthorizationToken (resource *) and the manifest reads on the named accounts only when set', () => {
     const t = synth({ ecrSourceAccounts: '111122223333,444455556666' }).template;
     const st = roleStatements(t, buildRole(t));
-    expect(st).toContainEqual({ Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] });
+    // IAM policy minimization joins every "*" grant: the target registry's settings reads beside the login.
+    expect(st).toContainEqual({
+      Effect: 'Allow',
+      Action: ['ecr:DescribePullThroughCacheRules', 'ecr:GetAccountSetting', 'ecr:GetAuthorizationToken'],
+      Resource: ['*'],
+    });
     expect(st).toContainEqual({
       Effect: 'Allow',
       Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],

@@ -18,13 +18,18 @@ afterAll(async () => {
   await ecr.stop();
 });
 
-/** The ECR actions the build role is allowed on this account's repositories. */
+/**
+ * The ECR actions the build role is allowed on this account's repositories, and the registry-level
+ * ones (no resource type: IAM grants them on "*") it is allowed anywhere.
+ */
 function grantedEcrActions(template: Template): Set<string> {
   const role = logicalIdOf(template, 'AWS::IAM::Role', 'ScanRole');
+  const onRepositories = (r: string) => r.includes(':ecr:${AWS::Region}:${AWS::AccountId}:repository/');
   return new Set(
     roleStatements(template, role)
-      .filter((s) => s.Effect === 'Allow' && s.Resource.some((r) => r.includes(':ecr:${AWS::Region}:${AWS::AccountId}:repository/')))
-      .flatMap((s) => s.Action),
+      .filter((s) => s.Effect === 'Allow' && s.Resource.some((r) => onRepositories(r) || r === '*'))
+      .flatMap((s) => s.Action)
+      .filter((a) => a.startsWith('ecr:')),
   );
 }
 
@@ -36,6 +41,9 @@ test('every ECR operation a scan makes is granted to the build role', async () =
   expect(run.report?.summary.sources).toBe(1);
   const granted = grantedEcrActions(synth().template);
   expect(seen.filter((action) => !granted.has(action))).toEqual([]);
+  // And nothing more: the scan used every ECR action the role holds (the target's two settings reads among them).
+  expect([...granted].sort()).toEqual(seen);
+  expect(seen).toEqual(expect.arrayContaining(['ecr:DescribePullThroughCacheRules', 'ecr:GetAccountSetting']));
 });
 
 test('the comparison fails for an operation the role does not grant (the scanner writes nothing to ECR)', () => {

@@ -315,6 +315,8 @@ describe('from a tooling account (a delegated administrator): the management acc
 describe('--account and --target-registry', () => {
   it('reads just the accounts named, and plans into the registry named', async () => {
     const target = formatEcrHost({ accountId: MEMBER, region: 'eu-west-1' });
+    ecr.settingsOf(MEMBER, 'eu-west-1')!.putAccountSetting('BLOB_MOUNTING', 'ENABLED');
+    const callsBefore = ecr.log.length;
     const run = await scanOrganization(
       { regions: ['eu-west-1'], accounts: [MEMBER], roleName: ROLE, targetRegistry: target },
       `${source('src/new')}\n`,
@@ -323,6 +325,14 @@ describe('--account and --target-registry', () => {
     expect(run.report.ecr.map((e) => `${e.accountId}/${e.region}`)).toEqual([`${MEMBER}/eu-west-1`]);
     expect(run.report.sources[0]!.unreadRegistries).toBeUndefined();
     expect(run.plan.target.registry).toBe(target);
+    // The target's two settings reads, once each, in the target's own account (through its role's session) and region.
+    const settingsCalls = ecr.log
+      .slice(callsBefore)
+      .filter((c) => c.operation === 'DescribePullThroughCacheRules' || c.operation === 'GetAccountSetting')
+      .map((c) => `${c.operation} ${c.accountId}/${c.region}`)
+      .sort();
+    expect(settingsCalls).toEqual([`DescribePullThroughCacheRules ${MEMBER}/eu-west-1`, `GetAccountSetting ${MEMBER}/eu-west-1`]);
+    expect(run.plan.transfer).toMatchObject({ blobMounting: 'ENABLED', warnings: [] });
   }, 30_000);
 
   it("--region alone reads the caller's own account in those regions (it once read no registry, and called everything absent)", async () => {

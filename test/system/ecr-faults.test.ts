@@ -103,6 +103,8 @@ test.each([
   const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint });
   expect(run.exitCode).toBe(2);
   expect(run.message).toContain(`needs the IAM permission ${permission}`);
+  // Every action the scanner uses is named, so one policy change grants them all.
+  expect(run.message).toContain('; and ecr:DescribePullThroughCacheRules, ecr:GetAccountSetting on "*" for the plan\'s target registry)');
   expect(run.report).toBeUndefined();
   expect(run.files).toEqual([]);
 });

@@ -276,4 +276,61 @@ describe('ECR emulator with Debian awscli v2', () => {
     await awsJson('ecr', 'deregister-pull-time-update-exclusion', '--principal-arn', role);
     expect(ecr.pullTimeExclusions).toEqual([]);
   });
+
+  // Pull-through cache rules date from 2021 (Debian 12's 2.9 knows them, without credentials); GetAccountSetting
+  // from 2024 and BLOB_MOUNTING from 2026: checked when the installed CLI knows the command.
+  test('pull-through cache rules and BLOB_MOUNTING as awscli creates, pages and reads them', async () => {
+    const created = await awsJson<{ ecrRepositoryPrefix: string; upstreamRegistryUrl: string; createdAt: string }>(
+      'ecr',
+      'create-pull-through-cache-rule',
+      '--ecr-repository-prefix',
+      'k8s',
+      '--upstream-registry-url',
+      'registry.k8s.io',
+    );
+    expect(created).toMatchObject({ ecrRepositoryPrefix: 'k8s', upstreamRegistryUrl: 'registry.k8s.io' });
+    expect(Number.isNaN(new Date(created.createdAt).getTime())).toBe(false);
+    await awsJson('ecr', 'create-pull-through-cache-rule', '--ecr-repository-prefix', 'quay', '--upstream-registry-url', 'quay.io');
+    const tooShort = await aws(
+      'ecr',
+      'create-pull-through-cache-rule',
+      '--ecr-repository-prefix',
+      'q',
+      '--upstream-registry-url',
+      'quay.io',
+    );
+    expect(tooShort.code).not.toBe(0);
+    expect(tooShort.stderr).toMatch(/InvalidParameterException|ParamValidation|length/);
+
+    ecr.setPageSize('DescribePullThroughCacheRules', 1);
+    try {
+      const rules = await awsJson<{
+        pullThroughCacheRules: Array<{ ecrRepositoryPrefix: string; upstreamRegistryUrl: string; credentialArn?: string }>;
+      }>('ecr', 'describe-pull-through-cache-rules');
+      expect(rules.pullThroughCacheRules.map((r) => [r.ecrRepositoryPrefix, r.upstreamRegistryUrl, r.credentialArn])).toEqual([
+        ['k8s', 'registry.k8s.io', undefined],
+        ['quay', 'quay.io', undefined],
+      ]);
+      expect(ecr.calls.DescribePullThroughCacheRules).toBe(2);
+    } finally {
+      ecr.setPageSize('DescribePullThroughCacheRules', undefined);
+    }
+    const filtered = await awsJson<{ pullThroughCacheRules: Array<{ ecrRepositoryPrefix: string }> }>(
+      'ecr',
+      'describe-pull-through-cache-rules',
+      '--ecr-repository-prefixes',
+      'quay',
+    );
+    expect(filtered.pullThroughCacheRules.map((r) => r.ecrRepositoryPrefix)).toEqual(['quay']);
+
+    if ((await aws('ecr', 'get-account-setting', 'help')).code !== 0) {
+      const versionRun = await aws('--version');
+      expect(`${versionRun.stdout}${versionRun.stderr}`).toMatch(/^aws-cli\/(1\.(?:[0-9]|[1-2][0-9])\.|2\.(?:[0-9]|1[0-9])\.)/);
+      return;
+    }
+    expect(await awsJson('ecr', 'get-account-setting', '--name', 'BLOB_MOUNTING')).toEqual({ name: 'BLOB_MOUNTING', value: 'DISABLED' });
+    await awsJson('ecr', 'put-account-setting', '--name', 'BLOB_MOUNTING', '--value', 'ENABLED');
+    expect(await awsJson('ecr', 'get-account-setting', '--name', 'BLOB_MOUNTING')).toEqual({ name: 'BLOB_MOUNTING', value: 'ENABLED' });
+    expect(ecr.settings.accountSetting('BLOB_MOUNTING')).toBe('ENABLED');
+  });
 });

@@ -196,15 +196,17 @@ test('the scan fixtures give exactly this plan', () => {
       },
     ],
     createRepositories: ['migrated/src/partial'],
-    // Sums over the copies made (lines 5, 7 and 12).
+    // Sums over the copies made (lines 5, 7 and 12); BLOB_MOUNTING is the emulator's default.
     transfer: {
       bytes: bytesOf(partAmd) + bytesOf(partArm) + 2 * bytesOf(relabelled),
       uploadBytes: bytesOf(partAmd) + bytesOf(partArm) + bytesOf(relabelled),
       mountableBytes: bytesOf(partAmd) + layerBytesOf(relabelled),
-      blobMounting: 'unknown',
+      blobMounting: 'DISABLED',
       pullsBySourceRegistry: { [host]: plan.copies[1]!.pulls + 2 },
       warnings: [],
     },
+    // The loopback sources are no pull-through cache upstream.
+    pullThroughCache: { rules: [] },
   });
 });
 

@@ -12,7 +12,6 @@ import { MigrationPlan } from '../../scanner/plan/plan-types';
 import { parseReference } from '../../scanner/oci/reference';
 import { renderReportFiles } from '../../scanner/output/render';
 import { Report } from '../../scanner/report/report-types';
-import { accountTransfer } from '../../scanner/plan/transfer';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const EVIL = `"><script>alert(1)</script><img src=http://127.0.0.1:9/x onerror=alert(2)>`;
@@ -113,6 +112,9 @@ const plan: MigrationPlan = {
       platforms: ['linux/arm64/v8'],
       targetRepository: 'org/app',
       targetTag: '1',
+      bytes: 3145728,
+      nearest: { uri: `${ECR}/app@${d('1')}`, sharedBytes: 2097152, share: 0.667 },
+      pullThroughCache: { prefix: 'quay', uri: `${ECR}/quay/org/app:1`, ruleExists: false },
     },
     {
       ...copy,
@@ -127,7 +129,17 @@ const plan: MigrationPlan = {
     },
   ],
   createRepositories: ['org/app'],
-  transfer: accountTransfer([], [], '').transfer,
+  transfer: {
+    bytes: 3145728,
+    uploadBytes: 1048576,
+    mountableBytes: 524288,
+    blobMounting: 'ENABLED',
+    pullsBySourceRegistry: { 'quay.io': 2 },
+    warnings: [`ECR GetAccountSetting failed ${EVIL}`],
+  },
+  pullThroughCache: {
+    rules: [{ prefix: 'quay', upstreamRegistryUrl: 'quay.io', credentials: null, exists: false, copies: 1, bytes: 3145728 }],
+  },
 };
 
 let work = '';
@@ -173,6 +185,17 @@ test.each(['screen', 'print'] as const)(
     expect(page.text).toContain('not copied: conflict: example/tool:2');
     expect(page.text).toContain('bash copy.sh');
     expect(page.text).toContain('30.0 MiB');
+    // What the copies move, each copy's nearest image and cache path, and the rule to create.
+    expect(page.text).toContain('What the copies move');
+    expect(page.text).toContain('The 1 copy carries 3.0 MiB of distinct blobs. 1.0 MiB of them are not in their target repository yet');
+    expect(page.text).toMatch(/quay\.io\s+2/);
+    expect(page.text).toContain(`ECR GetAccountSetting failed ${EVIL}`);
+    expect(page.text).toContain(`ECR holds 67% of its bytes in ${ECR}/app@${d('1')}`);
+    expect(page.text).toContain(`or through the pull-through cache (rule to create): ${ECR}/quay/org/app:1`);
+    expect(page.text).toContain('Pull-through cache instead of a copy');
+    expect(page.text).toContain(
+      'aws ecr create-pull-through-cache-rule --ecr-repository-prefix quay --upstream-registry-url quay.io --region eu-west-1',
+    );
 
     const png = await readFile(pngPath);
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
