@@ -7,7 +7,7 @@
  * is the source layer's (scanner/source/expand.ts).
  */
 import { Range, SemVer } from 'semver';
-import { DOCKER_HUB, InvalidReferenceError, isRegistryHost, parseReference } from '../oci/reference';
+import { DOCKER_HUB, InvalidReferenceError, isRegistryHost, parseReference, urlSchemeOf } from '../oci/reference';
 
 /** Which tags of a repository an expansion line selects. */
 export type TagSelector =
@@ -118,6 +118,8 @@ function repositoryOf(text: string): { registry: string; repository: string } {
 export function parseExpansion(text: string): ExpansionSpec | undefined {
   // As long as no reference may be: the reference grammar then says what is wrong with it.
   if (text.length > 1024) return undefined;
+  // `https://host/path` would read as `REPOSITORY:SELECTOR` with a regex selector `//host/path`; it is a URL, and the reference grammar says so.
+  if (urlSchemeOf(text) !== undefined) return undefined;
   // `HOST/NAMESPACE/*`: the part before `/*` is plainly a host and a path (a regex selector is not).
   const star = /^((?:[^:/*]+|\[[0-9a-fA-F:]+\])(?::\d+)?(?:\/[^:/*]+)*)\/\*(?::(.*))?$/s.exec(text);
   if (star) {

@@ -67,6 +67,27 @@ describe('expansion lines', () => {
     expect(() => spec('Bad/Repo:*')).toThrow(/invalid repository/);
   });
 
+  test('a URL is not read as an expansion with a regex selector: it is "not an image reference (a URL …)"', () => {
+    const urls = [
+      'https://github.com/docker/docker',
+      'http://registry.example.com/team/app:1',
+      'oci://registry.example.com/app',
+      'docker://nginx:1.25',
+      'HTTPS://Quay.io/x/y',
+    ];
+    for (const url of urls) expect(spec(url)).toBeUndefined();
+    const { entries, expansions } = parseInput(Buffer.from(urls.join('\n')));
+    expect(expansions).toEqual([]);
+    expect(entries.map((e) => [e.line, e.kind === 'invalid' ? e.error : e.kind])).toEqual(
+      urls.map((url, i) => [
+        i + 1,
+        expect.stringMatching(/^invalid reference: not an image reference \(a URL, [a-zA-Z]+:\/\/…\); name an image as/),
+      ]),
+    );
+    expect(entries[0]).toMatchObject({ error: expect.not.stringMatching(/REGEX/) });
+    expect(entries[3]).toMatchObject({ error: expect.stringMatching(/e\.g\. nginx:1\.25$/) });
+  });
+
   test('selectors: every tag, a regex, a semver range, the latest N, and both', () => {
     const tags = ['latest', '1.24.0', '1.25', '1.25.3', 'v1.26.0', '1.26.1-rc.1', '1.25-alpine', '2.0.0', 'edge'];
     expect(tagsOf('a:*', tags)).toEqual(tags);
