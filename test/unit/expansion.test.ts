@@ -101,6 +101,25 @@ describe('expansion lines', () => {
     expect(describeSelector(parseExpansion('a:semver(^1),latest(3)')!.tags)).toBe('versions in ^1, the latest 3');
   });
 
+  test('a tag regex runs in linear time (RE2): /^(a+)+$/ against 41-character tags ends, and matches as written', () => {
+    // Node's backtracking engine takes minutes on each such tag; RE2 takes microseconds.
+    const tags = Array.from({ length: 1000 }, (_, i) => `${'a'.repeat(40)}${i % 2 === 0 ? 'b' : 'a'}`);
+    const kept = tagsOf('a:/^(a+)+$/', tags);
+    expect(kept).toHaveLength(500);
+    expect(kept.every((t) => !t.includes('b'))).toBe(true);
+    expect(tagsOf('a:/^v?1\\.2[0-9]+(-alpine)?$/', ['1.25', 'v1.26-alpine', '1.3', 'x1.25'])).toEqual(['1.25', 'v1.26-alpine']);
+    expect(tagsOf('a:/\\d{4}$/', ['build-2024', 'build-24'])).toEqual(['build-2024']);
+    expect(describeSelector(parseExpansion('a:/^1\\./')!.tags)).toBe('tags matching /^1\\./');
+  });
+
+  test('what RE2 cannot bound is refused with a message saying the syntax: backreferences, lookaround, huge repeats', () => {
+    expect(() => spec('a:/(a)\\1/')).toThrow(/invalid tag regex .*invalid escape sequence.*RE2 syntax: no backreferences or lookaround/);
+    expect(() => spec('a:/^(?=1)/')).toThrow(/invalid tag regex .*RE2 syntax/);
+    expect(() => spec('a:/(x{100}){100}/')).toThrow(/invalid repeat count/);
+    expect(() => spec(`a:/${'[a-z]{1000}'.repeat(3)}/`)).toThrow(/compiles to \d+ instructions, over 2000/);
+    expect(() => spec(`a:/${'a'.repeat(513)}/`)).toThrow(/513 characters, over 512/);
+  });
+
   test('a tag is a version only when it is written as one', () => {
     expect(versionOfTag('1')?.version).toBe('1.0.0');
     expect(versionOfTag('v2.3')?.version).toBe('2.3.0');
