@@ -12,6 +12,7 @@ import { ExpansionMention, Mention } from '../input/mentions';
 import { ExpansionOrigin } from '../input/origin';
 import { DOCKER_HUB, formatReference } from '../oci/reference';
 import { RegistryClient } from '../registry/client';
+import { ListedNames, RefusedNames } from '../registry/listing';
 
 export interface ExpansionLimits {
   /** References one line may yield; more is an error asking for a narrower line. */
@@ -58,8 +59,8 @@ function closedCatalogAdvice(spec: Extract<ExpansionSpec, { kind: 'catalog' }>):
   return `${spec.registry} has no open catalog (${why}); name each repository on a line of its own instead, e.g. ${spec.registry}/${ns}/app:*`;
 }
 
-async function repositoriesOf(client: RegistryClient, spec: ExpansionSpec, limits: ExpansionLimits): Promise<string[]> {
-  if (spec.kind === 'repository') return [spec.repository];
+async function repositoriesOf(client: RegistryClient, spec: ExpansionSpec, limits: ExpansionLimits): Promise<ListedNames> {
+  if (spec.kind === 'repository') return { names: [spec.repository], refused: { count: 0, examples: [] } };
   const advice = closedCatalogAdvice(spec);
   if (advice) throw new ExpansionError(advice, 'unsupported');
   return client.listCatalog(spec.registry, spec.namespace, { maxNames: limits.maxRepositories, maxRead: limits.maxCatalogRead });
@@ -75,10 +76,20 @@ async function expandOne(
   const origin: ExpansionOrigin = { file: mention.origin.file, line: mention.origin.line, expansion: mention.input };
   const base = { file: origin.file, line: origin.line, input: mention.input };
   try {
-    const repositories = await repositoriesOf(client, spec, limits);
+    const catalog = await repositoriesOf(client, spec, limits);
+    const repositories = catalog.names;
+    const refusedNames: string[] = [];
+    const refuse = (what: string, refused: RefusedNames) => {
+      if (refused.count > 0)
+        refusedNames.push(
+          `${what}: ${refused.count} (${refused.examples.join(', ')}${refused.count > refused.examples.length ? ', …' : ''})`,
+        );
+    };
+    refuse(`repositories under ${spec.kind === 'catalog' ? spec.namespace || 'the root' : spec.repository}`, catalog.refused);
     const tagsByRepository = await mapLimited(repositories, concurrency, async (repository) => {
       const listed = await client.listTags(spec.registry, repository, { maxNames: limits.maxTags });
-      return { repository, tags: selectTags(spec.tags, listed) };
+      refuse(`tags of ${repository}`, listed.refused);
+      return { repository, tags: selectTags(spec.tags, listed.names) };
     });
     const count = tagsByRepository.reduce((n, r) => n + r.tags.length, 0);
     if (count > limits.maxSources) {
@@ -94,7 +105,18 @@ async function expandOne(
         mentions.push({ kind: 'reference', input: formatReference(reference), reference, origin });
       }
     }
-    return { mentions, outcome: { ...base, repositories: repositories.length, sources: mentions.length } };
+    if (refusedNames.length > 0) {
+      // The names the grammar allows are still answered; the others are this line's error, never a request.
+      mentions.push({
+        kind: 'invalid',
+        input: mention.input,
+        error: `${spec.registry} listed names that are not valid, so they were not requested: ${refusedNames.join('; ')}`,
+        errorKind: 'protocol',
+        origin: mention.origin,
+      });
+    }
+    const sources = mentions.length - (refusedNames.length > 0 ? 1 : 0);
+    return { mentions, outcome: { ...base, repositories: repositories.length, sources } };
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
     const error = `cannot expand: ${err.message}`;

@@ -79,7 +79,7 @@ describe('expansion lines', () => {
     const { entries, expansions } = parseInput(Buffer.from(urls.join('\n')));
     expect(expansions).toEqual([]);
     expect(entries.map((e) => [e.line, e.kind === 'invalid' ? e.error : e.kind])).toEqual(
-      urls.map((url, i) => [
+      urls.map((_url, i) => [
         i + 1,
         expect.stringMatching(/^invalid reference: not an image reference \(a URL, [a-zA-Z]+:\/\/…\); name an image as/),
       ]),
