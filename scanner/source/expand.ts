@@ -144,7 +144,7 @@ export async function expandMentions(
   const out: Mention[] = [];
   for (const m of mentions) {
     if (m.kind !== 'expansion') out.push(m);
-    else out.push(...expanded.get(m)!.mentions);
+    else for (const produced of expanded.get(m)!.mentions) out.push(produced);
   }
   return { mentions: out, outcomes: expansions.map((m) => expanded.get(m)!.outcome) };
 }

@@ -24,7 +24,11 @@ let good = '';
 beforeAll(async () => {
   fixture = await startSourceFixture({
     name: 'bad-input',
-    pushes: [{ target: image, to: 'team/app:1' }],
+    pushes: [
+      { target: image, to: 'team/app:1' },
+      { target: image, to: 'team/app:2' },
+      { target: image, to: 'team/app:3' },
+    ],
     ecr: [{ repository: 'team/app', ecrRepository: 'app' }],
   });
   ({ work, registry, ecr } = fixture);
@@ -91,11 +95,46 @@ describe('input lines', () => {
     expect(run.report!.sources.every((s) => s.status === 'present')).toBe(true);
   });
 
+  test('1,000,000 lines naming three images: three sources, every line accounted for, readable reports bounded', async () => {
+    // Spreading a million mentions into an array overflowed the call stack (exit 2, no report); comparing each
+    // line's origin with every earlier one did not finish.
+    // Short lines: a million of them must stay under the 32 MiB an input may be.
+    const three = [good, `${registry.host}/team/app:2`, `${registry.host}/team/app:3`];
+    const input = Array.from({ length: 1_000_000 }, (_, i) => three[i % 3]).join('\n');
+    // The common invariants compare million-element arrays with Jest's diff, slowly; here each line is counted once by hand.
+    const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint });
+    expect(run.exitCode).toBe(0);
+    const counted = new Uint8Array(1_000_001);
+    for (const s of run.report!.sources) for (const line of [s.line, ...s.duplicateLines!]) counted[line]!++;
+    expect(counted.indexOf(0, 1)).toBe(-1);
+    expect(counted.indexOf(2)).toBe(-1);
+    expect(run.report!.sources.map((s) => [s.line, s.status, s.duplicateLines!.length, s.origins!.length])).toEqual([
+      [1, 'present', 333_333, 333_334],
+      [2, 'present', 333_332, 333_333],
+      [3, 'present', 333_332, 333_333],
+    ]);
+    expect(run.written['report.md']).toMatch(/… and 333314 more \(report\.json lists every one\)/);
+    expect(run.written['report.md']!.length).toBeLessThan(64 * 1024);
+    expect(run.written['report.html']!.length).toBeLessThan(256 * 1024);
+  });
+
+  test('20,000 invalid lines: each an error naming its line, the valid line still scanned', async () => {
+    // Each row of report.html looked at every source again: 20,000 lines took minutes.
+    const lines = Array.from({ length: 20_000 }, (_, i) => (i === 10_000 ? good : `Team/App${i}:1`));
+    const run = await scan(lines.join('\n'));
+    expect(run.exitCode).toBe(1);
+    expect(run.report!.summary).toMatchObject({ sources: 20_000, present: 1, error: 19_999 });
+    expect(run.report!.sources[0]).toMatchObject({ line: 1, status: 'error', error: expect.stringMatching(/must be lowercase/) });
+    expect(run.report!.sources[19_999]).toMatchObject({ line: 20_000, input: 'Team/App19999:1' });
+  });
+
   test.each([
     ['uppercase in a repository path', 'docker.io/Team/App:1', /must be lowercase/],
     ['a digest of the wrong length', 'nginx@sha256:abcdef', /invalid digest|64 hex/],
     ['an unknown digest algorithm', `nginx@md5:${'a'.repeat(32)}`, /unsupported digest algorithm "md5"/],
     ['spaces inside a reference', 'nginx: 1.25', /whitespace/],
+    ['a URL to a code host', 'https://github.com/docker/docker', /^invalid reference: not an image reference \(a URL, https:\/\/…\)/],
+    ['a skopeo transport', 'docker://nginx:1.25', /not an image reference \(a URL, docker:\/\/…\).*e\.g\. nginx:1\.25$/],
   ])('%s: error for that line, the rest scanned', async (_name, bad, message) => {
     const run = await scan(`${good}\n${bad}\n`);
     expect(run.exitCode).toBe(1);

@@ -93,6 +93,22 @@ describe('Kubernetes inputs', () => {
     expect(mentions[0]).toMatchObject({ error: expect.stringMatching(/aliases expand beyond \d+ nodes \(a YAML bomb\?\)/) });
   });
 
+  test('a List of 100,000 Pods naming 5 images: 5 sources of 20,000 origins each; the same file given twice adds none', () => {
+    const items = Array.from({ length: 100_000 }, (_, i) => ({
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: `ns${i % 50}` },
+      spec: { containers: [{ name: 'web', image: `registry.example.com/team/app${i % 5}:1` }] },
+    }));
+    const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 1);
+    const mentions = parseKubernetesMentions(text, 'pods.json');
+    expect(mentions).toHaveLength(100_000);
+    const sources = collectSources([...mentions, ...parseKubernetesMentions(text, 'pods.json')]);
+    expect(sources.map((s) => [s.kind === 'reference' && s.canonical, s.origins.length])).toEqual(
+      [0, 1, 2, 3, 4].map((i) => [`registry.example.com/team/app${i}:1`, 20_000]),
+    );
+    expect(sources[4]!.origins[19_999]).toMatchObject({ name: 'web-99999', namespace: 'ns49', line: expect.any(Number) });
+  });
+
   test('Job, ReplicaSet and any object with a pod template; a typed list such as DeploymentList', () => {
     const tpl = (image: string) => ({ spec: { template: { spec: { containers: [{ name: 'c', image }] } } } });
     const doc = {
