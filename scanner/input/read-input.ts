@@ -5,6 +5,7 @@
  * are still read); a file that cannot be read at all ends the run (exit 2),
  * as the contract has always said of input.txt.
  */
+import { constants, Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { FatalError } from '../errors/fatal-error';
 import { parseComposeMentions } from './compose';
@@ -53,19 +54,31 @@ function describeReadError(err: unknown): string {
   return code ?? (err as Error).message;
 }
 
+/** What a file that is not a regular file is, for the message refusing it; undefined for a regular file. */
+function notRegular(stat: Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'it is a directory';
+  if (stat.isFIFO()) return 'it is a pipe (FIFO), which may never end; write what it gives to a file and give that';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'it is a device, not a file';
+  if (stat.isSocket()) return 'it is a socket, not a file';
+  return 'it is not a regular file';
+}
+
 /** The file's bytes, or undefined when it is over the limit (read no further than the limit). */
 async function readBounded(path: string): Promise<{ bytes: Buffer; size: number } | { tooLarge: number }> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking, so opening a FIFO no one writes to returns at once (and is then refused) instead of waiting for ever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new InputFileError(`cannot read input file ${path}: ${describeReadError(err)}`);
   }
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw new InputFileError(`cannot read input file ${path}: it is a directory`);
-    if (stat.isFile() && stat.size > MAX_INPUT_BYTES) return { tooLarge: stat.size };
-    // Not only stat: a pipe or a file growing meanwhile has no trustworthy size.
+    const refused = notRegular(stat);
+    if (refused) throw new InputFileError(`cannot read input file ${path}: ${refused}`);
+    if (stat.size > MAX_INPUT_BYTES) return { tooLarge: stat.size };
+    // Not only stat: a file growing meanwhile has no trustworthy size.
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {

@@ -3,6 +3,7 @@
  * argument, the rest is still scanned, and the exit status follows the
  * contract. Argument and file errors go through the real CLI.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Report } from '../../scanner/report/report-types';
@@ -187,6 +188,16 @@ describe('command line and files (real CLI)', () => {
     const run = await runCli(['--input', dir, '--out', join(work, 'o2')], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot read input file .*a-directory: it is a directory/);
+  });
+
+  test('a FIFO as --input: exit 2 at once with a message naming it, not a hang', async () => {
+    const fifo = join(work, 'input-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const run = await runCli(['--input', await inputFile(), '--input', fifo, '--out', join(work, 'o-fifo')], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /cannot read input file .*input-pipe: it is a pipe \(FIFO\), which may never end; write what it gives to a file/,
+    );
   });
 
   test('--out not writable: exit 2 before any scanning', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +233,17 @@ describe('reading an --input file', () => {
     await expect(readInput(join(dir, 'missing.txt'))).rejects.toThrow(InputFileError);
     await expect(readInput(join(dir, 'missing.txt'))).rejects.toThrow(/cannot read input file .*missing.txt: no such file/);
     await expect(readInput(dir)).rejects.toThrow(/it is a directory/);
+  });
+
+  test('a FIFO or a device is refused at once, naming it, never waited on', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // No one writes to the pipe: opening it for reading the usual way would wait for ever (Jest's timeout would end the test).
+    await expect(readInput(fifo)).rejects.toThrow(
+      new RegExp(`cannot read input file ${fifo}: it is a pipe \\(FIFO\\), which may never end`),
+    );
+    await expect(readInput('/dev/zero')).rejects.toThrow(/cannot read input file \/dev\/zero: it is a device, not a file/);
+    await expect(readInput('/dev/null')).rejects.toThrow(InputFileError);
   });
 });
 
