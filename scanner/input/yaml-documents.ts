@@ -1,15 +1,35 @@
 /**
  * YAML (and JSON, which YAML 1.2 contains) read as plain data, a document at a
- * time, with the line of any value on request. Alias expansion is bounded by
- * the parser (a "billion laughs" document is refused, not expanded), and a
- * malformed document is an error of its own: the others are still read.
+ * time, with the line of any value on request. Alias expansion is bounded (a
+ * "billion laughs" document, or one anchor merged into a thousand maps of a
+ * thousand keys, is refused, not expanded) while ordinary anchors and merge
+ * keys are read; so is nesting. A malformed document is an error of its own:
+ * the others are still read.
  */
-import { Document, LineCounter, isNode, parseAllDocuments } from 'yaml';
+import { Document, LineCounter, Node, isAlias, isCollection, isNode, isPair, parseAllDocuments } from 'yaml';
 import { jsonValueLines, pathKey } from './json-lines';
 import { Mention } from './mentions';
 
-/** Aliases a document may expand; Kubernetes manifests use none, compose files a few dozen. */
-const MAX_ALIAS_COUNT = 200;
+/**
+ * The parser's own alias bound (`maxAliasCount`: uses of an anchor, weighted by
+ * the aliases inside it): a compose file of 250 services merging `<<: *common`
+ * uses it 250 times, a billion-laughs document 9^k times.
+ */
+const MAX_ALIAS_COUNT = 10_000;
+/**
+ * Nodes that aliases may add to a document once expanded. The parser counts an
+ * anchor of a thousand keys as one, and copies every key on each merge (about
+ * 5 µs a key): a thousand merges of it would take minutes. Real files add a few
+ * thousand (250 services x a dozen common keys).
+ */
+export const MAX_ALIAS_EXPANSION = 500_000;
+/**
+ * Flow collections (`[`, `{`) a YAML text may open without closing: the parser
+ * recurses once a level and runs out of stack near 800, after lexing every
+ * bracket (seconds for a 4 MiB file of them). Counted before parsing, brackets
+ * in strings included; no manifest comes near it.
+ */
+export const MAX_FLOW_DEPTH = 200;
 /**
  * YAML larger than this is refused: a YAML parser keeps every node with its
  * position, about 50 bytes of memory and a microsecond a byte of input (16 MB
@@ -37,6 +57,8 @@ export interface YamlDocumentError {
   message: string;
   /** The whole file was refused, not one document. */
   whole?: boolean;
+  /** Well-formed, but over a bound (aliases, nesting). */
+  refused?: boolean;
 }
 
 export interface ParsedYaml {
@@ -69,6 +91,51 @@ function parseJsonDocument(text: string, lineKeys: ReadonlySet<string>): ParsedY
 /** The values whose lines a JSON input keeps (a YAML input keeps every line): the images that origins point at. */
 const JSON_LINE_KEYS: ReadonlySet<string> = new Set(['image']);
 
+/** The deepest nesting of `[`/`{` in the text, counted naively (quotes not followed), stopping once past `limit`. */
+function flowDepthOver(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if ((c === 0x5d /* ] */ || c === 0x7d) /* } */ && depth > 0) depth--;
+  }
+  return false;
+}
+
+/**
+ * The nodes a document's aliases add once expanded (a merged or aliased node
+ * counts its whole subtree, aliases inside it expanded too), stopping once past
+ * `limit`. Anchors are taken in document order, as YAML resolves them.
+ */
+function aliasExpansionOver(doc: Document.Parsed, limit: number): boolean {
+  const anchors = new Map<string, Node>();
+  const sizes = new Map<Node, number>();
+  let added = 0;
+  const size = (node: unknown): number => {
+    if (added > limit) return 0;
+    if (isAlias(node)) {
+      const source = anchors.get(node.source);
+      const n = source ? (sizes.get(source) ?? 1) : 1;
+      added += n;
+      return n;
+    }
+    if (isPair(node)) return size(node.key) + size(node.value);
+    let n = 1;
+    if (isCollection(node)) for (const item of node.items) n += size(item);
+    if (isNode(node) && node.anchor) {
+      anchors.set(node.anchor, node);
+      sizes.set(node, n);
+    }
+    return n;
+  };
+  size(doc.contents);
+  return added > limit;
+}
+
+const isStackOverflow = (message: string): boolean => /Maximum call stack size exceeded/.test(message);
+const TOO_DEEP = 'it nests too deeply to be read (the parser ran out of stack); not read';
+
 /** The documents of a YAML or JSON text. */
 export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> = JSON_LINE_KEYS): ParsedYaml {
   const json = parseJsonDocument(text, lineKeys);
@@ -87,6 +154,12 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
       ],
     };
   }
+  if (flowDepthOver(text, MAX_FLOW_DEPTH)) {
+    return {
+      documents: [],
+      errors: [{ index: 1, line: 1, message: `the YAML nests more than ${MAX_FLOW_DEPTH} levels of [ ] or { }; not read`, whole: true }],
+    };
+  }
   const lineCounter = new LineCounter();
   const documents: YamlDocument[] = [];
   const errors: YamlDocumentError[] = [];
@@ -94,7 +167,11 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
   try {
     parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: true, merge: true }) as Document.Parsed[];
   } catch (err) {
-    return { documents, errors: [{ index: 1, line: 1, message: firstLine((err as Error).message) }] };
+    const message = firstLine((err as Error).message);
+    return {
+      documents,
+      errors: [{ index: 1, line: 1, message: isStackOverflow(message) ? TOO_DEEP : message, refused: isStackOverflow(message) }],
+    };
   }
   // parseAllDocuments returns an EmptyStream (an array with no documents) for a blank file.
   const list = Array.isArray(parsed) ? parsed : [];
@@ -106,18 +183,34 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
       break;
     }
     if (doc.errors.length > 0) {
-      errors.push({ index, line: startLine, message: firstLine(doc.errors[0]!.message) });
+      const message = firstLine(doc.errors[0]!.message);
+      errors.push({ index, line: startLine, message: isStackOverflow(message) ? TOO_DEEP : message, refused: isStackOverflow(message) });
       continue;
     }
     let data: unknown;
     try {
+      if (aliasExpansionOver(doc, MAX_ALIAS_EXPANSION)) {
+        errors.push({
+          index,
+          line: startLine,
+          message: `its aliases and merge keys expand to more than ${MAX_ALIAS_EXPANSION} nodes (a YAML bomb?); not read`,
+          refused: true,
+        });
+        continue;
+      }
       data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      const bomb = err instanceof ReferenceError && /alias/i.test(err.message);
+      const message = firstLine((err as Error).message);
+      const bomb = err instanceof ReferenceError && /alias/i.test(message);
       errors.push({
         index,
         line: startLine,
-        message: bomb ? `its aliases expand beyond ${MAX_ALIAS_COUNT} nodes (a YAML bomb?); not read` : firstLine((err as Error).message),
+        refused: bomb || isStackOverflow(message),
+        message: bomb
+          ? `its aliases expand beyond ${MAX_ALIAS_COUNT} uses (a YAML bomb?); not read`
+          : isStackOverflow(message)
+            ? TOO_DEEP
+            : message,
       });
       continue;
     }
@@ -143,7 +236,11 @@ export function errorMentions(errors: readonly YamlDocumentError[], file: string
   return errors.map((e) => ({
     kind: 'invalid',
     input: e.whole ? file : `document ${e.index}`,
-    error: e.whole ? e.message : `malformed YAML in document ${e.index}: ${e.message}`,
+    error: e.whole
+      ? e.message
+      : e.refused
+        ? `YAML document ${e.index} of ${file} refused: ${e.message}`
+        : `malformed YAML in document ${e.index} of ${file}: ${e.message}`,
     origin: { file, line: e.whole ? 0 : e.line },
   }));
 }
