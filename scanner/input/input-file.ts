@@ -33,7 +33,8 @@ export function stripComment(line: string): string {
   return (comment === -1 ? trimmed : trimmed.slice(0, comment)).trim();
 }
 
-function splitLines(bytes: Buffer): Buffer[] {
+/** The lines of a text file as bytes, a UTF-8 BOM and CR before LF removed; line n is element n - 1. */
+export function splitLines(bytes: Buffer): Buffer[] {
   const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
   const lines: Buffer[] = [];
   let start = 0;

@@ -9,7 +9,7 @@ import { constants, Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { FatalError } from '../errors/fatal-error';
 import { parseComposeMentions } from './compose';
-import { parseTextMentions } from './input-file';
+import { parseTextMentions, splitLines } from './input-file';
 import { parseKubernetesMentions } from './kubernetes';
 import { Mention } from './mentions';
 
@@ -29,6 +29,7 @@ export interface ReadInput {
 
 const UTF8_BOM = /^\uFEFF/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lossyUtf8 = new TextDecoder('utf-8');
 
 /**
  * The kind of a file from its content: JSON or YAML with top-level
@@ -115,16 +116,64 @@ export async function readInput(file: string, forced?: InputFormat): Promise<Rea
     );
   }
   const { bytes } = read;
-  // input.txt keeps its line-by-line rules (each undecodable line is an error of its own); structured files must be text throughout.
-  const sniffed = strictTextOf(bytes);
-  const format = forced ?? (sniffed !== undefined ? detectInputFormat(sniffed) : 'text');
+  const strict = strictTextOf(bytes);
+  if (strict !== undefined) {
+    const format = forced ?? detectInputFormat(strict);
+    if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
+    return { file, format, mentions: parseStructured(format, strict.replace(UTF8_BOM, ''), file) };
+  }
+  // A NUL or a byte that is not UTF-8 somewhere. The kind is still told by the content (one Latin-1 byte must not turn
+  // a manifest into input.txt lines): a manifest is read with those bytes as U+FFFD, and they are an error of their own.
+  const lossy = lossyUtf8.decode(bytes).replaceAll('\u0000', '\uFFFD');
+  const detected = detectInputFormat(lossy);
+  const format = forced ?? detected;
+  // input.txt keeps its line-by-line rules: each undecodable line is an error of its own.
   if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
-  if (sniffed === undefined) return fileError(file, format, `the file is not UTF-8 text (binary?); a ${format} input is YAML or JSON`);
-  const text = sniffed.replace(UTF8_BOM, '');
-  return { file, format, mentions: format === 'kubernetes' ? parseKubernetesMentions(text, file) : parseComposeMentions(text, file) };
+  if (detected !== format) return fileError(file, format, `the file is not UTF-8 text (binary?); a ${format} input is YAML or JSON`);
+  const mentions = [badBytesMention(bytes, file), ...parseStructured(format, lossy.replace(UTF8_BOM, ''), file)];
+  // In file order, the bad line among the images around it.
+  return { file, format, mentions: mentions.sort((a, b) => a.origin.line - b.origin.line) };
 }
 
-/** The bytes as text, or undefined when they are not UTF-8 or hold a NUL (a binary file). */
+function parseStructured(format: Exclude<InputFormat, 'text'>, text: string, file: string): Mention[] {
+  return format === 'kubernetes' ? parseKubernetesMentions(text, file) : parseComposeMentions(text, file);
+}
+
+/** Lines named in a message about bad bytes; the rest are counted. */
+const BAD_LINES_NAMED = 5;
+
+/** One error for the lines of a structured file that hold a NUL or bytes that are not UTF-8: the first by line and column, a few more by line. */
+function badBytesMention(bytes: Buffer, file: string): Mention {
+  const bad: Array<{ line: number; column: number; nul: boolean }> = [];
+  let count = 0;
+  splitLines(bytes).forEach((raw, index) => {
+    const nulAt = raw.indexOf(0);
+    let column = -1;
+    try {
+      strictUtf8.decode(raw);
+    } catch {
+      column = lossyUtf8.decode(raw).indexOf('\uFFFD');
+    }
+    if (nulAt === -1 && column === -1) return;
+    count++;
+    if (bad.length < BAD_LINES_NAMED) {
+      const nul = nulAt !== -1 && (column === -1 || lossyUtf8.decode(raw.subarray(0, nulAt)).length <= column);
+      bad.push({ line: index + 1, column: (nul ? lossyUtf8.decode(raw.subarray(0, nulAt)).length : column) + 1, nul });
+    }
+  });
+  const first = bad[0]!;
+  const what = first.nul ? 'a NUL byte' : 'a byte that is not UTF-8 (a Latin-1 or Windows-1252 file?)';
+  const others = bad.slice(1).map((b) => b.line);
+  const more = count > 1 ? `; so do ${count - 1} more line(s): ${others.join(', ')}${count > bad.length ? ', …' : ''}` : '';
+  return {
+    kind: 'invalid',
+    input: `${file} line ${first.line}`,
+    error: `line ${first.line}, column ${first.column} of ${file} holds ${what}${more}; read as U+FFFD, the rest of the file is read (save it as UTF-8)`,
+    origin: { file, line: first.line },
+  };
+}
+
+/** The bytes as text, or undefined when they are not UTF-8 or hold a NUL. */
 function strictTextOf(bytes: Buffer): string | undefined {
   if (bytes.includes(0)) return undefined;
   try {

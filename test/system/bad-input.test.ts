@@ -200,6 +200,44 @@ describe('command line and files (real CLI)', () => {
     );
   });
 
+  test('careless files of every kind: each fault an error naming its file and line or service, every image still answered', async () => {
+    const dir = join(work, 'careless');
+    await mkdir(dir, { recursive: true });
+    const text = join(dir, 'input.txt');
+    const kube = join(dir, 'deploy.yaml');
+    const compose = join(dir, 'compose.yaml');
+    await writeFile(text, `https://github.com/docker/docker\n${good}\n`);
+    // A Latin-1 é in a comment: the file is still a manifest, not 12 invalid input.txt lines.
+    await writeFile(
+      kube,
+      Buffer.concat([
+        Buffer.from('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n# owner: Jos'),
+        Buffer.from([0xe9]),
+        Buffer.from(
+          `\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ${registry.host}/team/app:2\n`,
+        ),
+      ]),
+    );
+    await writeFile(
+      compose,
+      `services:\n  api:\n    image: ${registry.host}/team/app:3\n  web:\n    extends: api\n  builder:\n    build: ./builder\n`,
+    );
+    const out = join(work, 'o-careless');
+    const run = await runCli(['--input', text, '--input', kube, '--input', compose, '--out', out], env());
+    expect(run.code).toBe(1);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.sources.map((s) => [s.origins![0]!.file, s.line, s.status, s.status === 'error' ? s.error : s.reference])).toEqual([
+      [text, 1, 'error', expect.stringMatching(/^invalid reference: not an image reference \(a URL, https:\/\/…\)/)],
+      [text, 2, 'present', good],
+      [kube, 4, 'error', expect.stringMatching(/^line 4, column 13 of .*deploy\.yaml holds a byte that is not UTF-8 \(a Latin-1/)],
+      [kube, 10, 'present', `${registry.host}/team/app:2`],
+      [compose, 3, 'present', `${registry.host}/team/app:3`],
+      [compose, 5, 'error', expect.stringMatching(/^service web uses extends, which the scanner does not follow/)],
+      [compose, 7, 'error', expect.stringMatching(/^service builder is only built \(build: without image:\)/)],
+    ]);
+    expect(run.stderr).toMatch(/deploy\.yaml read as kubernetes/);
+  });
+
   test('--out not writable: exit 2 before any scanning', async () => {
     const blocker = join(work, 'a-file');
     await writeFile(blocker, '');

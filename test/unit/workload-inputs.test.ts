@@ -167,13 +167,44 @@ describe('compose inputs', () => {
     });
   });
 
-  test('services.*.image, merge keys followed; a built-only service names nothing; variables are an error saying what to do', async () => {
+  test('services.*.image, merge keys followed; a built-only service and variables are errors saying what to do', async () => {
     const mentions = parseComposeMentions(await fixture('compose.yaml'), 'compose.yaml');
     expect(summary(mentions)).toEqual([
       [6, 'nginx:1.25', 'compose.yaml: service web'],
       // The image comes from the anchor through `<<:`; the line is the service's own.
       [9, 'registry.example.com/shop/worker:3', 'compose.yaml: service worker'],
+      [11, 'invalid', expect.stringMatching(/^service builder is only built \(build: without image:\), so there is no image to compare/)],
       [13, 'invalid', expect.stringMatching(/compose variables; give the output of `docker compose config`/)],
+    ]);
+  });
+
+  test('a service using extends, or naming nothing, is an error of its own naming the service, never dropped', () => {
+    const text = [
+      'services:',
+      '  base:',
+      '    image: app:1',
+      '  web:',
+      '    extends: base',
+      '  api:',
+      '    extends: {file: common.yaml, service: api}',
+      '    image: api:2',
+      '  empty: {}',
+      '',
+    ].join('\n');
+    const mentions = parseComposeMentions(text, 'compose.yaml');
+    expect(mentions.map((m) => [m.origin.line, m.input, m.kind === 'invalid' ? [m.error, m.errorKind] : m.origin])).toEqual([
+      [3, 'app:1', { file: 'compose.yaml', line: 3, service: 'base' }],
+      [
+        5,
+        'service web',
+        [
+          'service web uses extends, which the scanner does not follow; give the output of `docker compose config` instead, which resolves it',
+          'unsupported',
+        ],
+      ],
+      // Its own image wins over what it extends, as in compose.
+      [8, 'api:2', { file: 'compose.yaml', line: 8, service: 'api' }],
+      [9, 'service empty', ['service empty names no image', undefined]],
     ]);
   });
 });
@@ -247,6 +278,37 @@ describe('reading an --input file', () => {
         origin: { file: yaml, line: 0 },
       },
     ]);
+  });
+
+  test('a Latin-1 byte or a NUL in a manifest: still read as Kubernetes, the bad bytes an error naming file, line and column', async () => {
+    const manifest = (comment: Buffer) =>
+      Buffer.concat([
+        Buffer.from('apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  # owner: '),
+        comment,
+        Buffer.from('\nspec:\n  containers:\n    - name: web\n      image: nginx:1.25\n    - name: side\n      image: envoy:1'),
+        comment,
+        Buffer.from('\n'),
+      ]);
+    const latin1 = join(dir, 'latin1.yaml');
+    await writeFile(latin1, manifest(Buffer.from('Jos\xe9', 'latin1')));
+    const read = await readInput(latin1);
+    expect(read.format).toBe('kubernetes');
+    expect(summary(read.mentions)).toEqual([
+      [
+        5,
+        'invalid',
+        `line 5, column 15 of ${latin1} holds a byte that is not UTF-8 (a Latin-1 or Windows-1252 file?); so do 1 more line(s): 11; read as U+FFFD, the rest of the file is read (save it as UTF-8)`,
+      ],
+      [9, 'nginx:1.25', `${latin1}: Pod web, container web`],
+      [11, 'invalid', expect.stringMatching(/^invalid reference: invalid tag "1Jos\uFFFD"/)],
+    ]);
+    const nul = join(dir, 'nul.yaml');
+    await writeFile(nul, manifest(Buffer.from([0x41, 0x00])));
+    const withNul = await readInput(nul, 'kubernetes');
+    expect(withNul.mentions[0]).toMatchObject({
+      error: expect.stringMatching(/^line 5, column 13 of .*nul\.yaml holds a NUL byte; so do 1 more/),
+    });
+    expect(withNul.mentions[1]).toMatchObject({ kind: 'reference', input: 'nginx:1.25' });
   });
 
   test('binary garbage forced as YAML is one clear error; as text each line is an error as before', async () => {
