@@ -29,7 +29,8 @@ const BIG_TAGS = Array.from({ length: 50_000 }, (_, i) => `1.${Math.floor(i / 10
 let server: Server;
 let host = '';
 const seen: string[] = [];
-let mode: 'normal' | 'loop' | 'elsewhere' | 'closed' | 'hostile-names' | 'slashes' | 'relative-host' | 'login' = 'normal';
+let mode: 'normal' | 'loop' | 'endless' | 'elsewhere' | 'closed' | 'hostile-names' | 'slashes' | 'relative-host' | 'login' = 'normal';
+let endlessPage = 0;
 /** A second registry on another port: a Link may point at it, and it must never be asked anything. */
 let other: Server;
 let otherHost = '';
@@ -82,6 +83,13 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (wantsLogin && req.headers.authorization !== BASIC) {
     res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="x"', 'Content-Type': 'application/json' });
     res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    return;
+  }
+  if (mode === 'endless' && url.pathname === '/v2/big/app/tags/list') {
+    // Never the same URL twice, never a name: only the page bound ends it.
+    res.setHeader('Link', `</v2/big/app/tags/list?n=1000&last=page${++endlessPage}>; rel="next"`);
+    res.setHeader('Content-Type', 'application/json');
+    res.end('{"name":"big/app","tags":[]}');
     return;
   }
   if (mode === 'hostile-names') {
@@ -300,4 +308,13 @@ test('a Link to another host, however spelled, ends the line with an error and t
     expect(references(run.mentions)).toHaveLength(3);
   }
   expect(otherSeen).toEqual([]);
+});
+
+test('a Link that never repeats and never ends stops at the page bound, an error of that line only', async () => {
+  mode = 'endless';
+  const run = await expand(['HOST/big/app:*', 'HOST/team/api:*']);
+  expect(run.mentions.filter((m) => m.kind === 'invalid').map((m) => m.origin.line)).toEqual([1]);
+  expect(errors(run.mentions)).toEqual([expect.stringMatching(/answered more than 1000 pages; the list is not read to its end/)]);
+  expect(run.outcomes[0]).toMatchObject({ errorKind: 'too-large' });
+  expect(seen.filter((r) => r.startsWith('GET /v2/big/app/tags/list'))).toHaveLength(1000);
 });
