@@ -24,12 +24,13 @@ const MAX_ALIAS_COUNT = 10_000;
  */
 export const MAX_ALIAS_EXPANSION = 500_000;
 /**
- * Flow collections (`[`, `{`) a YAML text may open without closing: the parser
- * recurses once a level and runs out of stack near 800, after lexing every
- * bracket (seconds for a 4 MiB file of them). Counted before parsing, brackets
- * in strings included; no manifest comes near it.
+ * Collections one inside another a document may have; no manifest comes near
+ * it. The parser recurses once a level and runs out of stack somewhere near 800
+ * (where exactly depends on the engine's state), so the bound is checked, not
+ * left to the stack. Flow collections (`[`, `{`) are counted before parsing,
+ * brackets in strings included: lexing a 4 MiB file of them takes seconds.
  */
-export const MAX_FLOW_DEPTH = 200;
+export const MAX_NESTING = 200;
 /**
  * YAML larger than this is refused: a YAML parser keeps every node with its
  * position, about 50 bytes of memory and a microsecond a byte of input (16 MB
@@ -133,8 +134,23 @@ function aliasExpansionOver(doc: Document.Parsed, limit: number): boolean {
   return added > limit;
 }
 
+/** True when collections nest deeper than `limit` in the parsed document; iterative, so any depth is walked. */
+function nestingOver(doc: Document.Parsed, limit: number): boolean {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: doc.contents, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { node, depth } = top;
+    if (isPair(node)) stack.push({ node: node.key, depth }, { node: node.value, depth });
+    else if (isCollection(node)) {
+      if (depth > limit) return true;
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return false;
+}
+
 const isStackOverflow = (message: string): boolean => /Maximum call stack size exceeded/.test(message);
-const TOO_DEEP = 'it nests too deeply to be read (the parser ran out of stack); not read';
+/** Said of a document nested too deep, whether the bound or the parser's stack found it first. */
+const TOO_DEEP = `it nests collections more than ${MAX_NESTING} levels deep; not read`;
 
 /** The documents of a YAML or JSON text. */
 export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> = JSON_LINE_KEYS): ParsedYaml {
@@ -154,10 +170,10 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
       ],
     };
   }
-  if (flowDepthOver(text, MAX_FLOW_DEPTH)) {
+  if (flowDepthOver(text, MAX_NESTING)) {
     return {
       documents: [],
-      errors: [{ index: 1, line: 1, message: `the YAML nests more than ${MAX_FLOW_DEPTH} levels of [ ] or { }; not read`, whole: true }],
+      errors: [{ index: 1, line: 1, message: `the YAML nests more than ${MAX_NESTING} levels of [ ] or { }; not read`, whole: true }],
     };
   }
   const lineCounter = new LineCounter();
@@ -188,6 +204,10 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
       continue;
     }
     let data: unknown;
+    if (nestingOver(doc, MAX_NESTING)) {
+      errors.push({ index, line: startLine, message: TOO_DEEP, refused: true });
+      continue;
+    }
     try {
       if (aliasExpansionOver(doc, MAX_ALIAS_EXPANSION)) {
         errors.push({
