@@ -4,7 +4,7 @@
  * 100,000 Pods naming five images. Each case is one in-process runScan against
  * docker-registry and the ECR emulator; prints wall time and peak RSS.
  *
- *     npx tsx bench/input-scale.ts [case…]     (cases: million, invalid, pods)
+ *     npx tsx bench/input-scale.ts [case…]     (cases: quarter, half, million, invalid, pods; default: million, invalid, pods)
  */
 import { buildImage } from '../emulator/oci-layout';
 import { scanOnce } from '../test/support/scan-harness';
@@ -32,8 +32,11 @@ async function main(): Promise<void> {
     ecr: [{ repository: 'team/app0', ecrRepository: 'app0' }],
   });
   const host = fixture.registry.host;
+  const lines = (n: number) => () => Array.from({ length: n }, (_, i) => `${host}/team/app${i % 3}:1`).join('\n');
   const cases: Record<string, () => string> = {
-    million: () => Array.from({ length: 1_000_000 }, (_, i) => `${host}/team/app${i % 3}:1`).join('\n'),
+    quarter: lines(250_000),
+    half: lines(500_000),
+    million: lines(1_000_000),
     invalid: () => Array.from({ length: 20_000 }, (_, i) => `Bad/Line${i}:x`).join('\n'),
     pods: () => podList(host, 100_000),
   };
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
       console.log(
         `${name}: ${(Buffer.byteLength(input) / 1e6).toFixed(1)} MB input, exit ${run.exitCode}, ` +
           `${r?.summary.sources ?? '-'} sources (${JSON.stringify(r?.summary)}), ${(ms / 1000).toFixed(2)} s, ` +
-          `peak RSS ${Math.round(peak / 1e6)} MB (+${Math.round((peak - rssBefore) / 1e6)} MB)${run.message ? `; ${run.message}` : ''}`,
+          `peak RSS ${Math.round(peak / 1e6)} MB (+${Math.round((peak - rssBefore) / 1e6)} MB), ` +
+          `report.json ${(Buffer.byteLength(run.written['report.json'] ?? '') / 1e6).toFixed(1)} MB, report.md ${Math.round(Buffer.byteLength(run.written['report.md'] ?? '') / 1e3)} kB` +
+          `${run.message ? `; ${run.message}` : ''}`,
       );
     }
   } finally {
