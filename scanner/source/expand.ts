@@ -66,6 +66,12 @@ async function repositoriesOf(client: RegistryClient, spec: ExpansionSpec, limit
   return client.listCatalog(spec.registry, spec.namespace, { maxNames: limits.maxRepositories, maxRead: limits.maxCatalogRead });
 }
 
+/** `tags of team/api: 2 ("../../../_catalog", "..")`; undefined when the listing held no refused name. */
+function describeRefused(what: string, refused: RefusedNames): string | undefined {
+  if (refused.count === 0) return undefined;
+  return `${what}: ${refused.count} (${refused.examples.join(', ')}${refused.count > refused.examples.length ? ', …' : ''})`;
+}
+
 async function expandOne(
   client: RegistryClient,
   mention: ExpansionMention,
@@ -78,18 +84,9 @@ async function expandOne(
   try {
     const catalog = await repositoriesOf(client, spec, limits);
     const repositories = catalog.names;
-    const refusedNames: string[] = [];
-    const refuse = (what: string, refused: RefusedNames) => {
-      if (refused.count > 0)
-        refusedNames.push(
-          `${what}: ${refused.count} (${refused.examples.join(', ')}${refused.count > refused.examples.length ? ', …' : ''})`,
-        );
-    };
-    refuse(`repositories under ${spec.kind === 'catalog' ? spec.namespace || 'the root' : spec.repository}`, catalog.refused);
     const tagsByRepository = await mapLimited(repositories, concurrency, async (repository) => {
       const listed = await client.listTags(spec.registry, repository, { maxNames: limits.maxTags });
-      refuse(`tags of ${repository}`, listed.refused);
-      return { repository, tags: selectTags(spec.tags, listed.names) };
+      return { repository, tags: selectTags(spec.tags, listed.names), refused: listed.refused };
     });
     const count = tagsByRepository.reduce((n, r) => n + r.tags.length, 0);
     if (count > limits.maxSources) {
@@ -105,18 +102,22 @@ async function expandOne(
         mentions.push({ kind: 'reference', input: formatReference(reference), reference, origin });
       }
     }
-    if (refusedNames.length > 0) {
+    const outcome = { ...base, repositories: repositories.length, sources: mentions.length };
+    const refused = [
+      describeRefused(`repositories under ${spec.kind === 'catalog' ? spec.namespace || 'the root' : spec.repository}`, catalog.refused),
+      ...tagsByRepository.map((r) => describeRefused(`tags of ${r.repository}`, r.refused)),
+    ].filter((text): text is string => text !== undefined);
+    if (refused.length > 0) {
       // The names the grammar allows are still answered; the others are this line's error, never a request.
       mentions.push({
         kind: 'invalid',
         input: mention.input,
-        error: `${spec.registry} listed names that are not valid, so they were not requested: ${refusedNames.join('; ')}`,
+        error: `${spec.registry} listed names that are not valid, so they were not requested: ${refused.join('; ')}`,
         errorKind: 'protocol',
         origin: mention.origin,
       });
     }
-    const sources = mentions.length - (refusedNames.length > 0 ? 1 : 0);
-    return { mentions, outcome: { ...base, repositories: repositories.length, sources } };
+    return { mentions, outcome };
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
     const error = `cannot expand: ${err.message}`;
