@@ -27,8 +27,9 @@ export const MAX_ALIAS_EXPANSION = 500_000;
  * Collections one inside another a document may have; no manifest comes near
  * it. The parser recurses once a level and runs out of stack somewhere near 800
  * (where exactly depends on the engine's state), so the bound is checked, not
- * left to the stack. Flow collections (`[`, `{`) are counted before parsing,
- * brackets in strings included: lexing a 4 MiB file of them takes seconds.
+ * left to the stack. Flow collections (`[`, `{`, and so JSON) are counted before
+ * parsing, brackets in strings included: lexing a 4 MiB file of them, or
+ * JSON.parse of 32 MiB, takes seconds.
  */
 export const MAX_NESTING = 200;
 /**
@@ -154,6 +155,13 @@ const TOO_DEEP = `it nests collections more than ${MAX_NESTING} levels deep; not
 
 /** The documents of a YAML or JSON text. */
 export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> = JSON_LINE_KEYS): ParsedYaml {
+  // Before JSON too: JSON.parse takes seconds on millions of nested brackets, which 32 MiB can hold.
+  if (flowDepthOver(text, MAX_NESTING)) {
+    return {
+      documents: [],
+      errors: [{ index: 1, line: 1, message: `the file nests more than ${MAX_NESTING} levels of [ ] or { }; not read`, whole: true }],
+    };
+  }
   const json = parseJsonDocument(text, lineKeys);
   if (json) return json;
   if (Buffer.byteLength(text) > MAX_YAML_BYTES) {
@@ -168,12 +176,6 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
           whole: true,
         },
       ],
-    };
-  }
-  if (flowDepthOver(text, MAX_NESTING)) {
-    return {
-      documents: [],
-      errors: [{ index: 1, line: 1, message: `the YAML nests more than ${MAX_NESTING} levels of [ ] or { }; not read`, whole: true }],
     };
   }
   const lineCounter = new LineCounter();

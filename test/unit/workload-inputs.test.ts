@@ -114,7 +114,7 @@ describe('Kubernetes inputs', () => {
       {
         kind: 'invalid',
         input: 'flow.yaml',
-        error: 'the YAML nests more than 200 levels of [ ] or { }; not read',
+        error: 'the file nests more than 200 levels of [ ] or { }; not read',
         origin: { file: 'flow.yaml', line: 0 },
       },
     ]);
@@ -129,8 +129,15 @@ describe('Kubernetes inputs', () => {
     }
     const fine = `kind: Pod\n${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`;
     expect(parseKubernetesMentions(fine, 'deep.yaml')).toEqual([]);
-    // JSON is read by JSON.parse, which nests without recursion limits of its own; the walk looks only where pods keep images.
-    expect(parseKubernetesMentions(`{"kind":"Pod","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'deep.json')).toEqual([]);
+    // JSON too: JSON.parse would take seconds on the millions of brackets 32 MiB can hold.
+    expect(parseKubernetesMentions(`{"kind":"Pod","x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`, 'deep.json')).toEqual([
+      {
+        kind: 'invalid',
+        input: 'deep.json',
+        error: 'the file nests more than 200 levels of [ ] or { }; not read',
+        origin: { file: 'deep.json', line: 0 },
+      },
+    ]);
   });
 
   test('Job, ReplicaSet and any object with a pod template; a typed list such as DeploymentList', () => {
