@@ -148,18 +148,18 @@ function badBytesMention(bytes: Buffer, file: string): Mention {
   let count = 0;
   splitLines(bytes).forEach((raw, index) => {
     const nulAt = raw.indexOf(0);
-    let column = -1;
+    // Columns count characters, as an editor does: the text before the byte, decoded.
+    const nulColumn = nulAt === -1 ? -1 : lossyUtf8.decode(raw.subarray(0, nulAt)).length;
+    let badColumn = -1;
     try {
       strictUtf8.decode(raw);
     } catch {
-      column = lossyUtf8.decode(raw).indexOf('\uFFFD');
+      badColumn = lossyUtf8.decode(raw).indexOf('\uFFFD');
     }
-    if (nulAt === -1 && column === -1) return;
+    if (nulColumn === -1 && badColumn === -1) return;
     count++;
-    if (bad.length < BAD_LINES_NAMED) {
-      const nul = nulAt !== -1 && (column === -1 || lossyUtf8.decode(raw.subarray(0, nulAt)).length <= column);
-      bad.push({ line: index + 1, column: (nul ? lossyUtf8.decode(raw.subarray(0, nulAt)).length : column) + 1, nul });
-    }
+    const nul = nulColumn !== -1 && (badColumn === -1 || nulColumn <= badColumn);
+    if (bad.length < BAD_LINES_NAMED) bad.push({ line: index + 1, column: (nul ? nulColumn : badColumn) + 1, nul });
   });
   const first = bad[0]!;
   const what = first.nul ? 'a NUL byte' : 'a byte that is not UTF-8 (a Latin-1 or Windows-1252 file?)';

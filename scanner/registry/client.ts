@@ -24,7 +24,7 @@ export const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 export const LISTING_PAGE_MAX_BYTES = 4 * 1024 * 1024;
 const PAGE_SIZE = 1000;
 /** Pages of one listing at most: 100,000 tags or 500,000 catalog names at 1,000 a page, with room for registries that page smaller. */
-export const MAX_PAGES = 1000;
+const MAX_PAGES = 1000;
 
 /** Limits of one listing: beyond them it fails with `too-large` rather than hold everything. */
 export interface ListingLimits {
