@@ -93,14 +93,16 @@ function parseJsonDocument(text: string, lineKeys: ReadonlySet<string>): ParsedY
 /** The values whose lines a JSON input keeps (a YAML input keeps every line): the images that origins point at. */
 const JSON_LINE_KEYS: ReadonlySet<string> = new Set(['image']);
 
-/** The deepest nesting of `[`/`{` in the text, counted naively (quotes not followed), stopping once past `limit`. */
+const [OPEN_SQUARE, OPEN_CURLY, CLOSE_SQUARE, CLOSE_CURLY] = ['[', '{', ']', '}'].map((c) => c.charCodeAt(0));
+
+/** True when `[`/`{` nest deeper than `limit` in the text, counted naively (quotes not followed); one pass, stopping early. */
 function flowDepthOver(text: string, limit: number): boolean {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+    if (c === OPEN_SQUARE || c === OPEN_CURLY) {
       if (++depth > limit) return true;
-    } else if ((c === 0x5d /* ] */ || c === 0x7d) /* } */ && depth > 0) depth--;
+    } else if ((c === CLOSE_SQUARE || c === CLOSE_CURLY) && depth > 0) depth--;
   }
   return false;
 }
