@@ -223,7 +223,9 @@ describe('command line and files (real CLI)', () => {
       `services:\n  api:\n    image: ${registry.host}/team/app:3\n  web:\n    extends: api\n  builder:\n    build: ./builder\n`,
     );
     const out = join(work, 'o-careless');
-    const run = await runCli(['--input', text, '--input', kube, '--input', compose, '--out', out], env());
+    // input.txt twice, once by another spelling of its path: read once, each error reported once.
+    const again = `${dir}/./input.txt`;
+    const run = await runCli(['--input', text, '--input', kube, '--input', compose, '--input', again, '--out', out], env());
     expect(run.code).toBe(1);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.sources.map((s) => [s.origins![0]!.file, s.line, s.status, s.status === 'error' ? s.error : s.reference])).toEqual([
@@ -236,6 +238,7 @@ describe('command line and files (real CLI)', () => {
       [compose, 7, 'error', expect.stringMatching(/^service builder is only built \(build: without image:\)/)],
     ]);
     expect(run.stderr).toMatch(/deploy\.yaml read as kubernetes/);
+    expect(run.stderr).toContain(`input: ${again} was given already; read once`);
   });
 
   test('--out not writable: exit 2 before any scanning', async () => {
