@@ -8,6 +8,7 @@ import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
 import { DEFAULT_MEMBER_ROLE_NAME, OrganizationRequest, organizationRequestProblem } from './org/scope';
 import { INPUT_FORMATS, InputFormat } from './input/read-input';
+import { isRegistryHost } from './oci/reference';
 // The one place the version is written is package.json: tsx and jest read it from there, and esbuild
 // inlines this one field into the bundle (the build ships cli.js without package.json beside it).
 import { version } from '../package.json';
@@ -217,9 +218,12 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     throw new UsageError((err as Error).message);
   }
   const insecureRegistries = v['insecure-registry'] ?? [];
+  // The rule the stack's insecureRegistries context key uses (lib/config.ts), so a host one accepts the other does too.
   for (const host of insecureRegistries) {
-    if (!/^[A-Za-z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/.test(host)) {
-      throw new UsageError(`--insecure-registry expects host[:port], got "${host}"`);
+    if (!isRegistryHost(host)) {
+      throw new UsageError(
+        `--insecure-registry expects host[:port] (labels of letters, digits and inner '-', joined by '.'; or [IPv6]), got "${host}"`,
+      );
     }
   }
   const inputFormat = v['input-format'];

@@ -4,6 +4,7 @@
  * Returns the contract's exit status instead of exiting, so tests and the
  * demo drive exactly what the CLI runs.
  */
+import { resolve } from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mapLimited } from './concurrency/limiter';
@@ -214,10 +215,18 @@ function registryClientOf(options: ScanOptions): RegistryClient {
 /** Every --input file's mentions, in the order given. */
 async function readInputs(options: ScanOptions): Promise<Mention[]> {
   const mentions: Mention[] = [];
+  const readPaths = new Set<string>();
   for (const path of options.inputPaths) {
+    // The same file twice (`--input a.txt --input ./a.txt`) would only report each of its errors twice.
+    if (readPaths.has(resolve(path))) {
+      options.logger.info(`input: ${path} was given already; read once`);
+      continue;
+    }
+    readPaths.add(resolve(path));
     const read = await readInput(path, options.inputFormat);
     options.logger.info(`input: ${path} read as ${read.format} (${read.mentions.length} image mention(s))`);
-    mentions.push(...read.mentions);
+    // One at a time: a spread of a million mentions would overflow the call stack.
+    for (const mention of read.mentions) mentions.push(mention);
   }
   return mentions;
 }

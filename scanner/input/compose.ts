@@ -1,11 +1,13 @@
 /**
- * The images a compose file names: `services.<name>.image`. A service that is
- * only built (`build:` without `image:`) names no image to migrate. Compose
- * interpolates `${VAR}` when it runs; we cannot know the values, so such an
- * image is an error that says how to get the resolved file.
+ * The images a compose file names: `services.<name>.image`. A service without
+ * one is an error of its own, never dropped: one that is only built (`build:`)
+ * has no image to compare, one that `extends` another takes it from a place we
+ * do not follow. Compose interpolates `${VAR}` when it runs; we cannot know the
+ * values, so such an image is an error that says how to get the resolved file.
  */
 import { InvalidReferenceError, parseReference } from '../oci/reference';
 import { Mention } from './mentions';
+import { ComposeOrigin } from './origin';
 import { errorMentions, isRecord, parseYamlDocuments } from './yaml-documents';
 
 export function parseComposeMentions(text: string, file: string): Mention[] {
@@ -16,7 +18,10 @@ export function parseComposeMentions(text: string, file: string): Mention[] {
     const services = isRecord(doc.data) ? doc.data.services : undefined;
     if (!isRecord(services)) continue;
     for (const [service, definition] of Object.entries(services)) {
-      if (!isRecord(definition) || definition.image === undefined) continue;
+      if (!isRecord(definition) || definition.image === undefined) {
+        mentions.push(imagelessService(service, definition, { file, line: doc.lineOf(['services', service]), service }));
+        continue;
+      }
       const origin = { file, line: doc.lineOf(['services', service, 'image']), service };
       const image = definition.image;
       if (typeof image !== 'string') {
@@ -42,4 +47,26 @@ export function parseComposeMentions(text: string, file: string): Mention[] {
     }
   }
   return mentions.sort((a, b) => a.origin.line - b.origin.line);
+}
+
+/** Why a service names no image, as its own error: compose features the scanner does not follow are said, not dropped. */
+function imagelessService(service: string, definition: unknown, origin: ComposeOrigin): Mention {
+  const unsupported = (error: string): Mention => ({
+    kind: 'invalid',
+    input: `service ${service}`,
+    error,
+    errorKind: 'unsupported',
+    origin,
+  });
+  if (isRecord(definition) && definition.extends !== undefined) {
+    return unsupported(
+      `service ${service} uses extends, which the scanner does not follow; give the output of \`docker compose config\` instead, which resolves it`,
+    );
+  }
+  if (isRecord(definition) && definition.build !== undefined) {
+    return unsupported(
+      `service ${service} is only built (build: without image:), so there is no image to compare; name the image it is pushed as with image:, or leave the service out`,
+    );
+  }
+  return { kind: 'invalid', input: `service ${service}`, error: `service ${service} names no image`, origin };
 }

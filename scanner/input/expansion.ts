@@ -6,13 +6,15 @@
  * changes meaning. Parsing and tag selection are pure; listing the registry
  * is the source layer's (scanner/source/expand.ts).
  */
+import { RE2JS } from 're2js';
 import { Range, SemVer } from 'semver';
-import { DOCKER_HUB, InvalidReferenceError, isRegistryHost, parseReference } from '../oci/reference';
+import { DOCKER_HUB, InvalidReferenceError, isRegistryHost, parseReference, urlSchemeOf } from '../oci/reference';
 
 /** Which tags of a repository an expansion line selects. */
 export type TagSelector =
   | { kind: 'all' }
-  | { kind: 'regex'; pattern: RegExp }
+  /** `source` as written; `pattern` compiled by RE2, which matches in time linear in the tag (no backtracking). */
+  | { kind: 'regex'; source: string; pattern: RE2JS }
   /** Tags that are versions, within `range` when given, the `latest` highest when given. */
   | { kind: 'version'; range?: Range; latest?: number };
 
@@ -26,6 +28,12 @@ export class InvalidExpansionError extends Error {}
 
 /** Longest regex we compile; a tag is at most 128 characters, so a longer pattern is a mistake. */
 const REGEX_MAX = 512;
+/**
+ * Instructions a compiled tag regex may have. RE2 matches in time proportional
+ * to instructions x characters, so this bounds each tag's match (a tag is at most
+ * 128 characters); `x{1000}` repeated is refused here, not left to run.
+ */
+const REGEX_PROGRAM_MAX = 2000;
 const LATEST_MAX = 1000;
 
 /** True when the text after `repository:` is written as a selector. */
@@ -33,16 +41,31 @@ function looksLikeSelector(text: string): boolean {
   return text === '*' || text.startsWith('/') || /^(semver|latest)\(/.test(text);
 }
 
-function parseRegex(text: string): RegExp {
+/**
+ * A `/REGEX/` selector in RE2 syntax (Go's `regexp`): what JavaScript's
+ * regexes write for tags works (`^1\.2[0-9]-alpine$`, `\d`, `(a|b)`, `[^-]`),
+ * backreferences and lookaround do not: RE2 leaves them out to match in linear time.
+ */
+function parseRegex(text: string): { source: string; pattern: RE2JS } {
   if (text.length < 2 || !text.endsWith('/')) throw new InvalidExpansionError(`a tag regex is written /REGEX/, got "${text}"`);
   const body = text.slice(1, -1);
   if (body.length === 0) throw new InvalidExpansionError('empty tag regex; write * for every tag');
   if (body.length > REGEX_MAX) throw new InvalidExpansionError(`tag regex is ${body.length} characters, over ${REGEX_MAX}`);
+  let pattern: RE2JS;
   try {
-    return new RegExp(body, 'u');
+    pattern = RE2JS.compile(body);
   } catch (err) {
-    throw new InvalidExpansionError(`invalid tag regex /${body}/: ${(err as Error).message}`);
+    const why = (err as Error).message.replace(/^error parsing regexp: /, '');
+    throw new InvalidExpansionError(
+      `invalid tag regex /${body}/: ${why} (RE2 syntax: no backreferences or lookaround, repeats up to {1000})`,
+    );
   }
+  if (pattern.programSize() > REGEX_PROGRAM_MAX) {
+    throw new InvalidExpansionError(
+      `tag regex /${body}/ compiles to ${pattern.programSize()} instructions, over ${REGEX_PROGRAM_MAX}; a tag is at most 128 characters, write a shorter pattern`,
+    );
+  }
+  return { source: body, pattern };
 }
 
 function parseRange(text: string): Range {
@@ -63,7 +86,7 @@ function parseLatest(text: string): number {
 /** `*`, `/REGEX/`, or filters joined by `,`: `semver(RANGE)`, `latest(N)`. */
 export function parseSelector(text: string): TagSelector {
   if (text === '*') return { kind: 'all' };
-  if (text.startsWith('/')) return { kind: 'regex', pattern: parseRegex(text) };
+  if (text.startsWith('/')) return { kind: 'regex', ...parseRegex(text) };
   let range: Range | undefined;
   let latest: number | undefined;
   const filter = /^(semver|latest)\(([^()]*)\)(?:,|$)/;
@@ -118,6 +141,8 @@ function repositoryOf(text: string): { registry: string; repository: string } {
 export function parseExpansion(text: string): ExpansionSpec | undefined {
   // As long as no reference may be: the reference grammar then says what is wrong with it.
   if (text.length > 1024) return undefined;
+  // `https://host/path` would read as `REPOSITORY:SELECTOR` with a regex selector `//host/path`; it is a URL, and the reference grammar says so.
+  if (urlSchemeOf(text) !== undefined) return undefined;
   // `HOST/NAMESPACE/*`: the part before `/*` is plainly a host and a path (a regex selector is not).
   const star = /^((?:[^:/*]+|\[[0-9a-fA-F:]+\])(?::\d+)?(?:\/[^:/*]+)*)\/\*(?::(.*))?$/s.exec(text);
   if (star) {
@@ -190,7 +215,7 @@ export function describeSelector(selector: TagSelector): string {
     case 'all':
       return 'every tag';
     case 'regex':
-      return `tags matching /${selector.pattern.source}/`;
+      return `tags matching /${selector.source}/`;
     case 'version': {
       const parts = [];
       if (selector.range) parts.push(`versions in ${selector.range.raw}`);

@@ -3,7 +3,7 @@
  * reference, invalid lines kept as errors, so every line is accounted for.
  */
 import { ImageReference, parseReference, InvalidReferenceError } from '../oci/reference';
-import { InvalidExpansionError, parseExpansion } from './expansion';
+import { ExpansionSpec, InvalidExpansionError, parseExpansion } from './expansion';
 import { collectSources, ExpansionMention, Mention, SourceEntry } from './mentions';
 
 export type { InvalidSource, SourceEntry, ValidSource } from './mentions';
@@ -33,7 +33,8 @@ export function stripComment(line: string): string {
   return (comment === -1 ? trimmed : trimmed.slice(0, comment)).trim();
 }
 
-function splitLines(bytes: Buffer): Buffer[] {
+/** The lines of a text file as bytes, a UTF-8 BOM and CR before LF removed; line n is element n - 1. */
+export function splitLines(bytes: Buffer): Buffer[] {
   const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
   const lines: Buffer[] = [];
   let start = 0;
@@ -52,50 +53,65 @@ function splitLines(bytes: Buffer): Buffer[] {
   return lines;
 }
 
-/** Every line of an input.txt as a mention: a reference, an expansion, or an invalid line. */
+/** What a line's text reads as, apart from where it is; kept per distinct text, so a line repeated a million times is read once. */
+type LineReading =
+  | { kind: 'reference'; reference: ImageReference }
+  | { kind: 'expansion'; expansion: ExpansionSpec }
+  | { kind: 'invalid'; input: string; error: string };
+
+function readLine(content: string): LineReading {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this line looks for
+  if (/[\u0000-\u001f\u007f]/.test(content)) {
+    return {
+      kind: 'invalid',
+      input: echo(JSON.stringify(content).slice(1, -1)),
+      error: 'line contains control characters; is this a text file?',
+    };
+  }
+  try {
+    const expansion = parseExpansion(content);
+    if (expansion) return { kind: 'expansion', expansion };
+  } catch (err) {
+    if (!(err instanceof InvalidExpansionError)) throw err;
+    return { kind: 'invalid', input: echo(content), error: `invalid expansion: ${err.message}` };
+  }
+  try {
+    return { kind: 'reference', reference: parseReference(content) };
+  } catch (err) {
+    if (!(err instanceof InvalidReferenceError)) throw err;
+    return { kind: 'invalid', input: echo(content), error: `invalid reference: ${err.message}` };
+  }
+}
+
+/** Every line of an input.txt as a mention: a reference, an expansion, or an invalid line. Linear in the lines. */
 export function parseTextMentions(bytes: Buffer, file: string): { mentions: Mention[]; contentLines: number } {
   const mentions: Mention[] = [];
+  const readings = new Map<string, LineReading>();
   let contentLines = 0;
-  splitLines(bytes).forEach((raw, index) => {
+  const lines = splitLines(bytes);
+  for (let index = 0; index < lines.length; index++) {
+    const raw = lines[index]!;
     const origin = { file, line: index + 1 };
-    const invalid = (input: string, error: string) => mentions.push({ kind: 'invalid', input: echo(input), error, origin });
     let text: string;
     try {
       text = strictUtf8.decode(raw);
     } catch {
       contentLines++;
-      invalid(raw.toString('latin1').trim(), 'line is not valid UTF-8');
-      return;
+      mentions.push({ kind: 'invalid', input: echo(raw.toString('latin1').trim()), error: 'line is not valid UTF-8', origin });
+      continue;
     }
     const content = stripComment(text);
-    if (content === '') return;
+    if (content === '') continue;
     contentLines++;
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what this line looks for
-    if (/[\u0000-\u001f\u007f]/.test(content)) {
-      invalid(JSON.stringify(content).slice(1, -1), 'line contains control characters; is this a text file?');
-      return;
+    let reading = readings.get(content);
+    if (!reading) {
+      reading = readLine(content);
+      readings.set(content, reading);
     }
-    try {
-      const expansion = parseExpansion(content);
-      if (expansion) {
-        mentions.push({ kind: 'expansion', input: content, expansion, origin });
-        return;
-      }
-    } catch (err) {
-      if (!(err instanceof InvalidExpansionError)) throw err;
-      invalid(content, `invalid expansion: ${err.message}`);
-      return;
-    }
-    let reference: ImageReference;
-    try {
-      reference = parseReference(content);
-    } catch (err) {
-      if (!(err instanceof InvalidReferenceError)) throw err;
-      invalid(content, `invalid reference: ${err.message}`);
-      return;
-    }
-    mentions.push({ kind: 'reference', input: content, reference, origin });
-  });
+    if (reading.kind === 'invalid') mentions.push({ kind: 'invalid', input: reading.input, error: reading.error, origin });
+    else if (reading.kind === 'expansion') mentions.push({ kind: 'expansion', input: content, expansion: reading.expansion, origin });
+    else mentions.push({ kind: 'reference', input: content, reference: reading.reference, origin });
+  }
   return { mentions, contentLines };
 }
 

@@ -6,7 +6,7 @@
 import { ErrorKind } from '../errors/scan-error';
 import { formatReference, ImageReference } from '../oci/reference';
 import { ExpansionSpec } from './expansion';
-import { SourceOrigin, sameOrigin } from './origin';
+import { isLineOrigin, OriginSet, SourceOrigin } from './origin';
 
 export type Mention =
   | { kind: 'reference'; input: string; reference: ImageReference; origin: SourceOrigin }
@@ -41,12 +41,12 @@ export interface InvalidSource {
 
 export type SourceEntry = ValidSource | InvalidSource;
 
-const isInputLine = (o: SourceOrigin): boolean => !('expansion' in o) && !('container' in o) && !('service' in o);
-
 /** Sources from mentions (expansions already replaced by what they produced; any left are ignored). */
 export function collectSources(mentions: Iterable<Mention>): SourceEntry[] {
   const entries: SourceEntry[] = [];
-  const byCanonical = new Map<string, ValidSource>();
+  // Each source with the origins it has, so a repeated origin is found in constant time: a million lines naming
+  // three images would otherwise compare each line with every earlier one.
+  const byCanonical = new Map<string, { entry: ValidSource; origins: OriginSet }>();
   for (const m of mentions) {
     if (m.kind === 'expansion') continue;
     if (m.kind === 'invalid') {
@@ -61,8 +61,8 @@ export function collectSources(mentions: Iterable<Mention>): SourceEntry[] {
       continue;
     }
     const canonical = formatReference(m.reference);
-    const first = byCanonical.get(canonical);
-    if (!first) {
+    const known = byCanonical.get(canonical);
+    if (!known) {
       const entry: ValidSource = {
         kind: 'reference',
         line: m.origin.line,
@@ -72,14 +72,17 @@ export function collectSources(mentions: Iterable<Mention>): SourceEntry[] {
         canonical,
         origins: [m.origin],
       };
-      byCanonical.set(canonical, entry);
+      const origins = new OriginSet();
+      origins.add(m.origin);
+      byCanonical.set(canonical, { entry, origins });
       entries.push(entry);
       continue;
     }
-    if (first.origins.some((o) => sameOrigin(o, m.origin))) continue;
+    if (!known.origins.add(m.origin)) continue;
+    const first = known.entry;
     first.origins.push(m.origin);
     const head = first.origins[0]!;
-    if (isInputLine(m.origin) && isInputLine(head) && head.file === m.origin.file) first.duplicateLines.push(m.origin.line);
+    if (isLineOrigin(m.origin) && isLineOrigin(head) && head.file === m.origin.file) first.duplicateLines.push(m.origin.line);
   }
   return entries;
 }

@@ -40,7 +40,35 @@ export interface ComposeOrigin {
 
 export type SourceOrigin = LineOrigin | ExpansionOrigin | KubernetesOrigin | ComposeOrigin;
 
-/** Two origins that name the same place (the same Pod listed twice is one origin). */
-export function sameOrigin(a: SourceOrigin, b: SourceOrigin): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** An input.txt line (not an expansion's, a container's or a service's). */
+export function isLineOrigin(origin: SourceOrigin): origin is LineOrigin {
+  return !('expansion' in origin) && !('container' in origin) && !('service' in origin);
+}
+
+/**
+ * The origins one source was named at, a repeat (the same Pod listed twice, a
+ * file given twice) found in constant time. input.txt lines, the bulk of a big
+ * input, are kept as numbers per file rather than as a text each.
+ */
+export class OriginSet {
+  private readonly lines = new Map<string, Set<number>>();
+  private readonly others = new Set<string>();
+
+  /** Adds the origin; false when it was there already. */
+  add(origin: SourceOrigin): boolean {
+    if (isLineOrigin(origin)) {
+      let lines = this.lines.get(origin.file);
+      if (!lines) {
+        lines = new Set();
+        this.lines.set(origin.file, lines);
+      }
+      if (lines.has(origin.line)) return false;
+      lines.add(origin.line);
+      return true;
+    }
+    const key = JSON.stringify(origin);
+    if (this.others.has(key)) return false;
+    this.others.add(key);
+    return true;
+  }
 }

@@ -5,10 +5,11 @@
  * are still read); a file that cannot be read at all ends the run (exit 2),
  * as the contract has always said of input.txt.
  */
+import { constants, Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { FatalError } from '../errors/fatal-error';
 import { parseComposeMentions } from './compose';
-import { parseTextMentions } from './input-file';
+import { parseTextMentions, splitLines } from './input-file';
 import { parseKubernetesMentions } from './kubernetes';
 import { Mention } from './mentions';
 
@@ -28,6 +29,7 @@ export interface ReadInput {
 
 const UTF8_BOM = /^\uFEFF/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lossyUtf8 = new TextDecoder('utf-8');
 
 /**
  * The kind of a file from its content: JSON or YAML with top-level
@@ -53,19 +55,31 @@ function describeReadError(err: unknown): string {
   return code ?? (err as Error).message;
 }
 
+/** What a file that is not a regular file is, for the message refusing it; undefined for a regular file. */
+function notRegular(stat: Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return 'it is a directory';
+  if (stat.isFIFO()) return 'it is a pipe (FIFO), which may never end; write what it gives to a file and give that';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'it is a device, not a file';
+  if (stat.isSocket()) return 'it is a socket, not a file';
+  return 'it is not a regular file';
+}
+
 /** The file's bytes, or undefined when it is over the limit (read no further than the limit). */
 async function readBounded(path: string): Promise<{ bytes: Buffer; size: number } | { tooLarge: number }> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking, so opening a FIFO no one writes to returns at once (and is then refused) instead of waiting for ever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new InputFileError(`cannot read input file ${path}: ${describeReadError(err)}`);
   }
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw new InputFileError(`cannot read input file ${path}: it is a directory`);
-    if (stat.isFile() && stat.size > MAX_INPUT_BYTES) return { tooLarge: stat.size };
-    // Not only stat: a pipe or a file growing meanwhile has no trustworthy size.
+    const refused = notRegular(stat);
+    if (refused) throw new InputFileError(`cannot read input file ${path}: ${refused}`);
+    if (stat.size > MAX_INPUT_BYTES) return { tooLarge: stat.size };
+    // Not only stat: a file growing meanwhile has no trustworthy size.
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -102,16 +116,64 @@ export async function readInput(file: string, forced?: InputFormat): Promise<Rea
     );
   }
   const { bytes } = read;
-  // input.txt keeps its line-by-line rules (each undecodable line is an error of its own); structured files must be text throughout.
-  const sniffed = strictTextOf(bytes);
-  const format = forced ?? (sniffed !== undefined ? detectInputFormat(sniffed) : 'text');
+  const strict = strictTextOf(bytes);
+  if (strict !== undefined) {
+    const format = forced ?? detectInputFormat(strict);
+    if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
+    return { file, format, mentions: parseStructured(format, strict.replace(UTF8_BOM, ''), file) };
+  }
+  // A NUL or a byte that is not UTF-8 somewhere. The kind is still told by the content (one Latin-1 byte must not turn
+  // a manifest into input.txt lines): a manifest is read with those bytes as U+FFFD, and they are an error of their own.
+  const lossy = lossyUtf8.decode(bytes).replaceAll('\u0000', '\uFFFD');
+  const detected = detectInputFormat(lossy);
+  const format = forced ?? detected;
+  // input.txt keeps its line-by-line rules: each undecodable line is an error of its own.
   if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
-  if (sniffed === undefined) return fileError(file, format, `the file is not UTF-8 text (binary?); a ${format} input is YAML or JSON`);
-  const text = sniffed.replace(UTF8_BOM, '');
-  return { file, format, mentions: format === 'kubernetes' ? parseKubernetesMentions(text, file) : parseComposeMentions(text, file) };
+  if (detected !== format) return fileError(file, format, `the file is not UTF-8 text (binary?); a ${format} input is YAML or JSON`);
+  const mentions = [badBytesMention(bytes, file), ...parseStructured(format, lossy.replace(UTF8_BOM, ''), file)];
+  // In file order, the bad line among the images around it.
+  return { file, format, mentions: mentions.sort((a, b) => a.origin.line - b.origin.line) };
 }
 
-/** The bytes as text, or undefined when they are not UTF-8 or hold a NUL (a binary file). */
+function parseStructured(format: Exclude<InputFormat, 'text'>, text: string, file: string): Mention[] {
+  return format === 'kubernetes' ? parseKubernetesMentions(text, file) : parseComposeMentions(text, file);
+}
+
+/** Lines named in a message about bad bytes; the rest are counted. */
+const BAD_LINES_NAMED = 5;
+
+/** One error for the lines of a structured file that hold a NUL or bytes that are not UTF-8: the first by line and column, a few more by line. */
+function badBytesMention(bytes: Buffer, file: string): Mention {
+  const bad: Array<{ line: number; column: number; nul: boolean }> = [];
+  let count = 0;
+  splitLines(bytes).forEach((raw, index) => {
+    const nulAt = raw.indexOf(0);
+    // Columns count characters, as an editor does: the text before the byte, decoded.
+    const nulColumn = nulAt === -1 ? -1 : lossyUtf8.decode(raw.subarray(0, nulAt)).length;
+    let badColumn = -1;
+    try {
+      strictUtf8.decode(raw);
+    } catch {
+      badColumn = lossyUtf8.decode(raw).indexOf('\uFFFD');
+    }
+    if (nulColumn === -1 && badColumn === -1) return;
+    count++;
+    const nul = nulColumn !== -1 && (badColumn === -1 || nulColumn <= badColumn);
+    if (bad.length < BAD_LINES_NAMED) bad.push({ line: index + 1, column: (nul ? nulColumn : badColumn) + 1, nul });
+  });
+  const first = bad[0]!;
+  const what = first.nul ? 'a NUL byte' : 'a byte that is not UTF-8 (a Latin-1 or Windows-1252 file?)';
+  const others = bad.slice(1).map((b) => b.line);
+  const more = count > 1 ? `; so do ${count - 1} more line(s): ${others.join(', ')}${count > bad.length ? ', …' : ''}` : '';
+  return {
+    kind: 'invalid',
+    input: `${file} line ${first.line}`,
+    error: `line ${first.line}, column ${first.column} of ${file} holds ${what}${more}; read as U+FFFD, the rest of the file is read (save it as UTF-8)`,
+    origin: { file, line: first.line },
+  };
+}
+
+/** The bytes as text, or undefined when they are not UTF-8 or hold a NUL. */
 function strictTextOf(bytes: Buffer): string | undefined {
   if (bytes.includes(0)) return undefined;
   try {

@@ -52,9 +52,27 @@ const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+
 const DOMAIN_RE = new RegExp(`^${HOST}(?::[0-9]+)?$`);
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
+/** `https://`, `docker://`, `oci://`: no reference holds `://`, so a line that starts so was pasted from a browser or a tool. */
+const URL_SCHEME_RE = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/** The scheme of a text written as a URL (`https`, `docker`); undefined for anything else. */
+export function urlSchemeOf(text: string): string | undefined {
+  return URL_SCHEME_RE.exec(text)?.[1];
+}
+
 /** True for `host[:port]` as a reference names a registry (a domain, or a bracketed IPv6 address). */
 export function isRegistryHost(text: string): boolean {
   return DOMAIN_RE.test(text);
+}
+
+/** True for a tag as the grammar allows it (`1.25-alpine`): no `/`, so a tag never leaves its repository's path. */
+export function isTag(text: string): boolean {
+  return TAG_RE.test(text);
+}
+
+/** True for a repository path (`team/app`) that the grammar allows in that registry, its length included. */
+export function isRepositoryPath(registry: string, path: string): boolean {
+  return PATH_RE.test(path) && registry.length + 1 + path.length <= NAME_TOTAL_LENGTH_MAX;
 }
 
 /** Splits off the registry the way Docker does: the first component is a host only if it looks like one. */
@@ -74,6 +92,12 @@ export function parseReference(text: string): ImageReference {
   if (text.length === 0) throw new InvalidReferenceError('empty reference');
   if (/\s/.test(text)) throw new InvalidReferenceError('a reference cannot contain whitespace');
   if (text.length > 1024) throw new InvalidReferenceError(`reference is ${text.length} characters long; that is not an image reference`);
+  const scheme = urlSchemeOf(text);
+  if (scheme !== undefined) {
+    throw new InvalidReferenceError(
+      `not an image reference (a URL, ${scheme}://…); name an image as [registry/]repository[:tag] without a scheme, e.g. ${text.slice(scheme.length + 3) || 'nginx:1.25'}`,
+    );
+  }
 
   let rest = text;
   let digest: string | undefined;

@@ -12,7 +12,7 @@ import { Report, ReportImage, ReportSource } from '../report/report-types';
 import { parseEcrHost } from '../oci/ecr-host';
 import { formatBytes } from './format-bytes';
 import { hasRegistryTable, locationPrefix, registriesHtml } from './render-registries';
-import { originsToShow, originsWorthShowing } from './origins';
+import { MAX_ORIGINS_SHOWN, originsShown } from './origins';
 import { inventoryNotes, restoreCommand, statusNote } from './ecr-notes';
 import { reclaimableBytes } from '../ecr/duplicates';
 import { copyNotesHtml, pullThroughCacheHtml, transferHtml } from './render-transfer';
@@ -130,7 +130,9 @@ function imageCell(image: ReportImage): string {
 }
 
 function sourceRow(source: ReportSource, origins: readonly string[]): string {
-  const lines = [String(source.line), ...(source.duplicateLines ?? []).map(String)].join(', ');
+  const repeats = source.duplicateLines ?? [];
+  const more = repeats.length > MAX_ORIGINS_SHOWN ? `, … and ${repeats.length - MAX_ORIGINS_SHOWN} more` : '';
+  const lines = [String(source.line), ...repeats.slice(0, MAX_ORIGINS_SHOWN).map(String)].join(', ') + more;
   const ref = source.reference && source.reference !== source.input ? `<br><span class="legend">${esc(source.reference)}</span>` : '';
   const resolved = source.digest ? `<br><span class="legend">resolved to</span> ${digest(source.digest)}` : '';
   const named = origins.length > 0 ? `<br><span class="legend">named in</span> ${origins.map(esc).join('; ')}` : '';
@@ -142,10 +144,11 @@ function sourceRow(source: ReportSource, origins: readonly string[]): string {
 }
 
 function sourcesSection(report: Report): string {
+  const origins = originsShown(report);
   if (report.sources.length === 0) return `<section id="sources"><h2>Sources</h2><p class="empty">input.txt lists no image.</p></section>`;
   return `<section id="sources"><h2>Sources</h2>
 <table><thead><tr><th>Line</th><th>Source</th><th>Status</th><th>Platforms and where ECR has them</th></tr></thead>
-<tbody>${report.sources.map((s) => sourceRow(s, originsWorthShowing(report) ? originsToShow(report, s) : [])).join('\n')}</tbody></table></section>`;
+<tbody>${report.sources.map((s) => sourceRow(s, origins ? origins(s) : [])).join('\n')}</tbody></table></section>`;
 }
 
 /** Signatures, attestations and SBOMs; shown only when some source has them. */

@@ -8,7 +8,7 @@ import { renderRegsync } from '../plan/regsync';
 import { planJson } from '../plan/plan-json';
 import { renderHtml } from './render-html';
 import { formatBytes } from './format-bytes';
-import { allOriginTexts, originsWorthShowing } from './origins';
+import { allOriginTexts, originsShown } from './origins';
 import { inventoryNotes, restoreCommand, statusNote } from './ecr-notes';
 import { pullThroughCacheMarkdown, transferMarkdown } from './render-transfer';
 
@@ -145,7 +145,7 @@ export function renderReferrersMarkdown(report: Report): string[] {
 
 /** Where each source was named (workloads, services, expansion lines, files), when that says more than a line number. */
 export function renderOriginsMarkdown(report: Report): string[] {
-  if (!originsWorthShowing(report)) return [];
+  if (!originsShown(report)) return [];
   const out = ['## Where the sources are named', '', '| Source | Named in |', '|---|---|'];
   for (const source of report.sources) {
     out.push(`| ${cell(source.reference ?? source.input)} | ${allOriginTexts(source).map(cell).join('<br>')} |`);

@@ -8,7 +8,7 @@ import { Limiter } from '../concurrency/limiter';
 import { ErrorKind, ScanError } from '../errors/scan-error';
 import { digestOf, isVerifiableDigest, matchesDigest } from '../oci/digest';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
-import { registryApiHost } from '../oci/reference';
+import { isRepositoryPath, isTag, registryApiHost } from '../oci/reference';
 import { RegistryAccessResolver } from './access';
 import { AuthError, RegistryAuthorizer } from './auth';
 import { parseChallenge } from './challenge';
@@ -16,13 +16,14 @@ import { RegistryEndpoints } from './endpoint';
 import { kindOfCode, parseRegistryError } from './error-body';
 import { HttpResponse, RetryPolicy, httpRequest } from './http';
 import { describeReset, isAllowanceSpent, parseRateLimit, RateLimit } from './rate-limit';
-import { nextPageUrl, parseNameList, parseReferrerIndex, ReferrerDescriptor } from './listing';
+import { ListedNames, NameChecker, nextPageUrl, parseNameList, parseReferrerIndex, ReferrerDescriptor } from './listing';
 
 export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 export const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 /** One page of tags/list, _catalog or referrers: 1,000 names of at most 256 characters fit many times over. */
 export const LISTING_PAGE_MAX_BYTES = 4 * 1024 * 1024;
 const PAGE_SIZE = 1000;
+/** Pages of one listing at most: 100,000 tags or 500,000 catalog names at 1,000 a page, with room for registries that page smaller. */
 const MAX_PAGES = 1000;
 
 /** Limits of one listing: beyond them it fails with `too-large` rather than hold everything. */
@@ -91,6 +92,22 @@ interface HostState {
   spent?: RegistryError;
 }
 
+/**
+ * The URL of an API path on the registry's own origin; undefined when the path
+ * would leave it or change on the way (`//other.host/…`, `/v2/a/../../_catalog`,
+ * characters URL parsing rewrites): what is requested is exactly what was asked.
+ */
+function apiUrl(base: URL, path: string): URL | undefined {
+  if (!path.startsWith('/v2/')) return undefined;
+  let url: URL;
+  try {
+    url = new URL(path, base);
+  } catch {
+    return undefined;
+  }
+  return url.origin === base.origin && `${url.pathname}${url.search}` === path ? url : undefined;
+}
+
 export class RegistryClient {
   private readonly hosts = new Map<string, HostState>();
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
@@ -156,12 +173,19 @@ export class RegistryClient {
     return host.limiter.run(async () => {
       if (host.spent) throw host.spent;
       let authorizer: RegistryAuthorizer;
-      let url: URL;
+      let base: URL;
       try {
-        [authorizer, url] = await Promise.all([host.authorizer, host.baseUrl.then((base) => new URL(target.path, base))]);
+        [authorizer, base] = await Promise.all([host.authorizer, host.baseUrl]);
       } catch (err) {
         if (err instanceof ScanError) throw new RegistryError(err.message, err.kind, { cause: err });
         throw err;
+      }
+      const url = apiUrl(base, target.path);
+      if (!url) {
+        throw new RegistryError(
+          `refusing to request ${JSON.stringify(target.path.slice(0, 200))} from ${registry}: it is not a path of its /v2/ API as written (a name the registry listed?)`,
+          'protocol',
+        );
       }
       let sentAuthorization: string | undefined;
       const attempt = async (): Promise<HttpResponse> => {
@@ -392,12 +416,15 @@ export class RegistryClient {
     throw new RegistryError(`${registry} answered more than ${MAX_PAGES} pages; the list is not read to its end`, 'too-large');
   }
 
-  /** Every tag of a repository (tags/list, every page); no manifest is read. */
-  async listTags(registry: string, repository: string, limits: ListingLimits): Promise<string[]> {
-    const tags: string[] = [];
+  /**
+   * Every tag of a repository (tags/list, every page); no manifest is read. A
+   * listed name that is not a valid tag is refused (counted, never requested).
+   */
+  async listTags(registry: string, repository: string, limits: ListingLimits): Promise<ListedNames> {
+    const tags = new NameChecker(isTag);
     const { failure } = await this.pages(registry, repositoryTarget(repository, `tags/list?n=${PAGE_SIZE}`), 'tagList', 'tags', (names) => {
-      tags.push(...names);
-      if (tags.length > limits.maxNames) {
+      for (const name of names) tags.add(name);
+      if (tags.read > limits.maxNames) {
         throw new RegistryError(
           `${registry}/${repository} lists more than ${limits.maxNames} tags; narrow the line with /REGEX/, semver(…) or latest(N)`,
           'too-large',
@@ -406,18 +433,19 @@ export class RegistryClient {
       return 'more';
     });
     if (failure) throw this.explainStatus(failure, registry, repository, 'tags/list', 'tag list');
-    return tags;
+    return tags.result();
   }
 
   /**
    * The repositories of the registry's catalog under `namespace/` (all when
    * namespace is ''): a name that only starts alike (`team-b` for `team`) is
    * not one. Paging starts after the namespace (`last`), and ends early once a
-   * registry that lists in order has passed it.
+   * registry that lists in order has passed it. A name under the namespace that
+   * is not a valid repository path is refused (counted, never requested).
    */
-  async listCatalog(registry: string, namespace: string, limits: ListingLimits): Promise<string[]> {
+  async listCatalog(registry: string, namespace: string, limits: ListingLimits): Promise<ListedNames> {
     const prefix = namespace === '' ? '' : `${namespace}/`;
-    const found: string[] = [];
+    const found = new NameChecker((name) => isRepositoryPath(registry, name));
     let read = 0;
     let previous = '';
     let ordered = true;
@@ -441,8 +469,8 @@ export class RegistryClient {
             if (name < previous) ordered = false;
             previous = name;
             if (name.startsWith(prefix)) {
-              found.push(name);
-              if (found.length > limits.maxNames) {
+              found.add(name);
+              if (found.read > limits.maxNames) {
                 throw new RegistryError(
                   `${registry}'s catalog holds more than ${limits.maxNames} repositories under ${prefix || 'its root'}; name a narrower namespace`,
                   'too-large',
@@ -468,7 +496,7 @@ export class RegistryClient {
       if ([401, 403, 404, 405].includes(failure.status)) throw closed(failure.status);
       throw this.explainStatus(failure, registry, '_catalog', 'catalog', 'catalog');
     }
-    return found;
+    return found.result();
   }
 
   /**

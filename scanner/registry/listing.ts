@@ -39,6 +39,56 @@ export function parseNameList(body: Buffer, field: 'tags' | 'repositories'): str
   return list;
 }
 
+/** How many names (and the first few) a listing held that the grammar does not allow; they are never requested. */
+export interface RefusedNames {
+  count: number;
+  /** At most REFUSED_EXAMPLES of them, JSON-quoted and shortened, for a message. */
+  examples: string[];
+}
+
+/** The names of a listing that may become requests, and those that may not. */
+export interface ListedNames {
+  names: string[];
+  refused: RefusedNames;
+}
+
+const REFUSED_EXAMPLES = 3;
+const EXAMPLE_MAX = 80;
+
+/**
+ * Sorts a registry's names by the grammar they must follow before any becomes
+ * a request path: a tag list naming `../../../_catalog` must not make us ask
+ * for anything outside the repository, with its credentials.
+ */
+export class NameChecker {
+  readonly names: string[] = [];
+  readonly refused: RefusedNames = { count: 0, examples: [] };
+
+  constructor(private readonly isValid: (name: string) => boolean) {}
+
+  /** Keeps the name when valid; counts it otherwise. */
+  add(name: string): void {
+    if (this.isValid(name)) {
+      this.names.push(name);
+      return;
+    }
+    this.refused.count++;
+    if (this.refused.examples.length < REFUSED_EXAMPLES) {
+      const quoted = JSON.stringify(name);
+      this.refused.examples.push(quoted.length <= EXAMPLE_MAX ? quoted : `${quoted.slice(0, EXAMPLE_MAX)}…`);
+    }
+  }
+
+  /** Names read, valid or not. */
+  get read(): number {
+    return this.names.length + this.refused.count;
+  }
+
+  result(): ListedNames {
+    return { names: this.names, refused: this.refused };
+  }
+}
+
 /** One descriptor of a referrers response: a manifest whose `subject` is the digest asked about. */
 export interface ReferrerDescriptor {
   digest: string;

@@ -12,6 +12,7 @@ import { ExpansionMention, Mention } from '../input/mentions';
 import { ExpansionOrigin } from '../input/origin';
 import { DOCKER_HUB, formatReference } from '../oci/reference';
 import { RegistryClient } from '../registry/client';
+import { ListedNames, RefusedNames } from '../registry/listing';
 
 export interface ExpansionLimits {
   /** References one line may yield; more is an error asking for a narrower line. */
@@ -58,11 +59,17 @@ function closedCatalogAdvice(spec: Extract<ExpansionSpec, { kind: 'catalog' }>):
   return `${spec.registry} has no open catalog (${why}); name each repository on a line of its own instead, e.g. ${spec.registry}/${ns}/app:*`;
 }
 
-async function repositoriesOf(client: RegistryClient, spec: ExpansionSpec, limits: ExpansionLimits): Promise<string[]> {
-  if (spec.kind === 'repository') return [spec.repository];
+async function repositoriesOf(client: RegistryClient, spec: ExpansionSpec, limits: ExpansionLimits): Promise<ListedNames> {
+  if (spec.kind === 'repository') return { names: [spec.repository], refused: { count: 0, examples: [] } };
   const advice = closedCatalogAdvice(spec);
   if (advice) throw new ExpansionError(advice, 'unsupported');
   return client.listCatalog(spec.registry, spec.namespace, { maxNames: limits.maxRepositories, maxRead: limits.maxCatalogRead });
+}
+
+/** `tags of team/api: 2 ("../../../_catalog", "..")`; undefined when the listing held no refused name. */
+function describeRefused(what: string, refused: RefusedNames): string | undefined {
+  if (refused.count === 0) return undefined;
+  return `${what}: ${refused.count} (${refused.examples.join(', ')}${refused.count > refused.examples.length ? ', …' : ''})`;
 }
 
 async function expandOne(
@@ -75,10 +82,11 @@ async function expandOne(
   const origin: ExpansionOrigin = { file: mention.origin.file, line: mention.origin.line, expansion: mention.input };
   const base = { file: origin.file, line: origin.line, input: mention.input };
   try {
-    const repositories = await repositoriesOf(client, spec, limits);
+    const catalog = await repositoriesOf(client, spec, limits);
+    const repositories = catalog.names;
     const tagsByRepository = await mapLimited(repositories, concurrency, async (repository) => {
       const listed = await client.listTags(spec.registry, repository, { maxNames: limits.maxTags });
-      return { repository, tags: selectTags(spec.tags, listed) };
+      return { repository, tags: selectTags(spec.tags, listed.names), refused: listed.refused };
     });
     const count = tagsByRepository.reduce((n, r) => n + r.tags.length, 0);
     if (count > limits.maxSources) {
@@ -94,7 +102,22 @@ async function expandOne(
         mentions.push({ kind: 'reference', input: formatReference(reference), reference, origin });
       }
     }
-    return { mentions, outcome: { ...base, repositories: repositories.length, sources: mentions.length } };
+    const outcome = { ...base, repositories: repositories.length, sources: mentions.length };
+    const refused = [
+      describeRefused(`repositories under ${spec.kind === 'catalog' ? spec.namespace || 'the root' : spec.repository}`, catalog.refused),
+      ...tagsByRepository.map((r) => describeRefused(`tags of ${r.repository}`, r.refused)),
+    ].filter((text): text is string => text !== undefined);
+    if (refused.length > 0) {
+      // The names the grammar allows are still answered; the others are this line's error, never a request.
+      mentions.push({
+        kind: 'invalid',
+        input: mention.input,
+        error: `${spec.registry} listed names that are not valid, so they were not requested: ${refused.join('; ')}`,
+        errorKind: 'protocol',
+        origin: mention.origin,
+      });
+    }
+    return { mentions, outcome };
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
     const error = `cannot expand: ${err.message}`;
@@ -122,7 +145,7 @@ export async function expandMentions(
   const out: Mention[] = [];
   for (const m of mentions) {
     if (m.kind !== 'expansion') out.push(m);
-    else out.push(...expanded.get(m)!.mentions);
+    else for (const produced of expanded.get(m)!.mentions) out.push(produced);
   }
   return { mentions: out, outcomes: expansions.map((m) => expanded.get(m)!.outcome) };
 }

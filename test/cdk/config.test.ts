@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTEXT_DEFAULTS, CONTEXT_KEYS, ConfigError, defaultRepositoryName, isScheduleExpression, readConfig } from '../../lib/config';
+import { parseCliArgs } from '../../scanner/cli-args';
 import { REPO_ROOT, cdkJsonContext } from './synth';
 
 const ctx = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
@@ -325,4 +326,29 @@ describe('unknown keys', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('scheduel: not a setting of this app; did you mean schedule?');
   }, 180_000);
+});
+
+test('--insecure-registry and the insecureRegistries key accept and refuse the same hosts (one rule)', () => {
+  const cliAccepts = (host: string): boolean => {
+    try {
+      parseCliArgs([`--insecure-registry=${host}`], {});
+      return true;
+    } catch (err) {
+      expect((err as Error).message).toContain(`got "${host}"`);
+      return false;
+    }
+  };
+  const stackAccepts = (host: string): boolean => {
+    try {
+      readConfig(ctx({ insecureRegistries: host }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConfigError) return false;
+      throw err;
+    }
+  };
+  const accepted = ['registry.local', 'harbor.corp.example:8443', 'REG-1.example', '10.0.0.5:5000', '[fd00::1]:5000', 'localhost'];
+  const refused = ['-bad', 'bad-', 'a..b', '.lead', 'trail.', 'a_b.example', 'host:port', 'host:', '[zz::1]', 'a/b', 'x y'];
+  for (const host of accepted) expect([host, cliAccepts(host), stackAccepts(host)]).toEqual([host, true, true]);
+  for (const host of refused) expect([host, cliAccepts(host), stackAccepts(host)]).toEqual([host, false, false]);
 });

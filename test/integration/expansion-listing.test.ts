@@ -1,7 +1,8 @@
 /**
  * Expansion against registries that are too big or that misbehave: a catalog
  * of 100,000 repositories, a repository of 50,000 tags, a Link header that
- * loops or leaves the registry, a closed catalog. An in-process stand-in on
+ * loops or leaves the registry, a closed catalog, names that are not names
+ * (`../../../_catalog`). An in-process stand-in on
  * 127.0.0.1 speaks tags/list and _catalog with Link paging as distribution does.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -28,7 +29,17 @@ const BIG_TAGS = Array.from({ length: 50_000 }, (_, i) => `1.${Math.floor(i / 10
 let server: Server;
 let host = '';
 const seen: string[] = [];
-let mode: 'normal' | 'loop' | 'elsewhere' | 'closed' = 'normal';
+let mode: 'normal' | 'loop' | 'endless' | 'elsewhere' | 'closed' | 'hostile-names' | 'slashes' | 'relative-host' | 'login' = 'normal';
+let endlessPage = 0;
+/** A second registry on another port: a Link may point at it, and it must never be asked anything. */
+let other: Server;
+let otherHost = '';
+const otherSeen: string[] = [];
+const LOGIN = { username: 'lister', password: 'listing-secret-4f1e' };
+const BASIC = `Basic ${Buffer.from(`${LOGIN.username}:${LOGIN.password}`).toString('base64')}`;
+/** Valid names first, then what no tag or repository may be: traversal, slashes, encodings, control characters, 200 characters. */
+const HOSTILE_TAGS = ['1.0.0', '../../../_catalog', 'latest', '..', 'a/../../b', '%2e%2e%2f_catalog', '\u0000x', 'x'.repeat(200)];
+const HOSTILE_CATALOG = ['team/../../v2/_catalog', 'team/Upper', 'team/api', 'team//web', 'team/web'];
 
 function page(res: ServerResponse, url: URL, field: 'tags' | 'repositories', all: readonly string[], name?: string): void {
   const n = Number(url.searchParams.get('n') ?? 100);
@@ -53,7 +64,12 @@ function page(res: ServerResponse, url: URL, field: 'tags' | 'repositories', all
         ? `${path}?n=${n}`
         : mode === 'elsewhere'
           ? `http://elsewhere.example${path}?n=${n}&last=x`
-          : `${path}?n=${n}&last=${encodeURIComponent(slice[slice.length - 1]!)}`;
+          : mode === 'slashes'
+            ? // Same origin as written, but a path that URL resolution reads as another host.
+              `http://${host}//${otherHost}${path}?n=${n}`
+            : mode === 'relative-host'
+              ? `//${otherHost}${path}?n=${n}`
+              : `${path}?n=${n}&last=${encodeURIComponent(slice[slice.length - 1]!)}`;
     res.setHeader('Link', `<${next}>; rel="next"`);
   }
   res.setHeader('Content-Type', 'application/json');
@@ -63,6 +79,24 @@ function page(res: ServerResponse, url: URL, field: 'tags' | 'repositories', all
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
   seen.push(`${req.method} ${url.pathname}${url.search}`);
+  const wantsLogin = mode === 'login' || mode === 'slashes' || mode === 'relative-host';
+  if (wantsLogin && req.headers.authorization !== BASIC) {
+    res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="x"', 'Content-Type': 'application/json' });
+    res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    return;
+  }
+  if (mode === 'endless' && url.pathname === '/v2/big/app/tags/list') {
+    // Never the same URL twice, never a name: only the page bound ends it.
+    res.setHeader('Link', `</v2/big/app/tags/list?n=1000&last=page${++endlessPage}>; rel="next"`);
+    res.setHeader('Content-Type', 'application/json');
+    res.end('{"name":"big/app","tags":[]}');
+    return;
+  }
+  if (mode === 'hostile-names') {
+    if (url.pathname === '/v2/_catalog') return page(res, url, 'repositories', HOSTILE_CATALOG);
+    if (url.pathname === '/v2/team/api/tags/list') return page(res, url, 'tags', HOSTILE_TAGS, 'team/api');
+    if (url.pathname === '/v2/team/web/tags/list') return page(res, url, 'tags', ['2.0'], 'team/web');
+  }
   if (url.pathname === '/v2/_catalog') {
     if (mode === 'closed') {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="x"', 'Content-Type': 'application/json' });
@@ -86,22 +120,34 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 beforeAll(async () => {
   server = createServer(handle);
+  other = createServer((req, res) => {
+    otherSeen.push(`${req.method} ${req.url} authorization=${req.headers.authorization ?? 'none'}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"tags":["stolen"],"repositories":["stolen/repo"]}');
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  otherHost = `127.0.0.1:${(other.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  for (const s of [server, other]) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
 });
 beforeEach(() => {
   seen.splice(0);
+  otherSeen.splice(0);
   mode = 'normal';
 });
 
 function client(): RegistryClient {
   const endpoints = new RegistryEndpoints();
+  // Credentials for the listing registry only: they must never reach the other one.
+  const lookup = async (registry: string) => (registry === host ? { ...LOGIN, source: 'test' } : undefined);
   return new RegistryClient({
-    access: registryAccessResolver({ dockerConfig: { lookup: async () => undefined, namesHost: () => false }, endpoints }),
+    access: registryAccessResolver({ dockerConfig: { lookup, namesHost: (registry) => registry === host }, endpoints }),
     endpoints,
     concurrencyPerHost: 4,
     timeoutMs: 5000,
@@ -203,4 +249,72 @@ test('a Link that loops or leaves the registry is refused; a closed catalog says
   // A repository that does not exist is an error of that line, with the registry's own words.
   mode = 'normal';
   expect(errors((await expand(['HOST/no/such:*'])).mentions)).toEqual([expect.stringMatching(/repository no\/such not found/)]);
+});
+
+test("listed names are checked against the grammar before any becomes a request: the valid ones are answered, the rest is the line's error", async () => {
+  mode = 'hostile-names';
+  const tags = await expand(['HOST/team/api:*', 'HOST/team/*:/^[0-9]/']);
+  expect(references(tags.mentions)).toEqual([
+    `${host}/team/api:1.0.0`,
+    `${host}/team/api:latest`,
+    `${host}/team/api:1.0.0`,
+    `${host}/team/web:2.0`,
+  ]);
+  const lineErrors = tags.mentions.filter((m) => m.kind === 'invalid');
+  expect(lineErrors.map((m) => [m.origin.line, m.input])).toEqual([
+    [1, 'HOST/team/api:*'.replace('HOST', host)],
+    [2, 'HOST/team/*:/^[0-9]/'.replace('HOST', host)],
+  ]);
+  expect(errors(tags.mentions)[0]).toBe(
+    `${host} listed names that are not valid, so they were not requested: tags of team/api: 6 ("../../../_catalog", "..", "a/../../b", …)`,
+  );
+  expect(errors(tags.mentions)[1]).toMatch(
+    /^127\.0\.0\.1:\d+ listed names that are not valid, so they were not requested: repositories under team: 3 \("team\/\.\.\/\.\.\/v2\/_catalog", "team\/Upper", "team\/\/web"\); tags of team\/api: 6 /,
+  );
+  expect(tags.outcomes.map((o) => [o.repositories, o.sources, o.error])).toEqual([
+    [1, 2, undefined],
+    [2, 2, undefined],
+  ]);
+  // Only listings were asked for: nothing outside /v2/team/…/tags/list and /v2/_catalog.
+  expect(seen.every((r) => /^GET \/v2\/(team\/(api|web)\/tags\/list|_catalog)\?/.test(r))).toBe(true);
+});
+
+test('a request path that would leave the repository is refused before it is sent, whoever built it', async () => {
+  const c = client();
+  for (const tag of ['../../../_catalog', '..', 'a/../../../x']) {
+    await expect(c.getManifest(host, 'team/api', tag)).rejects.toThrow(
+      /refusing to request .* it is not a path of its \/v2\/ API as written/,
+    );
+  }
+  await expect(c.listTags(host, '../_catalog?x=', { maxNames: 10 })).rejects.toThrow(/refusing to request/);
+  expect(seen).toEqual([]);
+  expect(otherSeen).toEqual([]);
+});
+
+test('a Link to another host, however spelled, ends the line with an error and the credentials never leave the registry', async () => {
+  mode = 'login';
+  const ok = await expand(['HOST/team/api:*']);
+  expect(references(ok.mentions)).toHaveLength(3);
+  expect(seen.some((r) => r.startsWith('GET /v2/team/api/tags/list'))).toBe(true);
+  for (const spelled of ['slashes', 'relative-host'] as const) {
+    mode = spelled;
+    const run = await expand(['HOST/big/app:*', 'HOST/team/api:*']);
+    expect(run.mentions.filter((m) => m.kind === 'invalid').map((m) => m.origin.line)).toEqual([1]);
+    expect(errors(run.mentions)[0]).toMatch(
+      spelled === 'slashes'
+        ? /refusing to request "\/\/127\.0\.0\.1:\d+\/v2\/big\/app\/tags\/list\?n=1000"/
+        : /pages its list to another origin/,
+    );
+    expect(references(run.mentions)).toHaveLength(3);
+  }
+  expect(otherSeen).toEqual([]);
+});
+
+test('a Link that never repeats and never ends stops at the page bound, an error of that line only', async () => {
+  mode = 'endless';
+  const run = await expand(['HOST/big/app:*', 'HOST/team/api:*']);
+  expect(run.mentions.filter((m) => m.kind === 'invalid').map((m) => m.origin.line)).toEqual([1]);
+  expect(errors(run.mentions)).toEqual([expect.stringMatching(/answered more than 1000 pages; the list is not read to its end/)]);
+  expect(run.outcomes[0]).toMatchObject({ errorKind: 'too-large' });
+  expect(seen.filter((r) => r.startsWith('GET /v2/big/app/tags/list'))).toHaveLength(1000);
 });

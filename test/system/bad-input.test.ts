@@ -3,6 +3,7 @@
  * argument, the rest is still scanned, and the exit status follows the
  * contract. Argument and file errors go through the real CLI.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Report } from '../../scanner/report/report-types';
@@ -24,7 +25,11 @@ let good = '';
 beforeAll(async () => {
   fixture = await startSourceFixture({
     name: 'bad-input',
-    pushes: [{ target: image, to: 'team/app:1' }],
+    pushes: [
+      { target: image, to: 'team/app:1' },
+      { target: image, to: 'team/app:2' },
+      { target: image, to: 'team/app:3' },
+    ],
     ecr: [{ repository: 'team/app', ecrRepository: 'app' }],
   });
   ({ work, registry, ecr } = fixture);
@@ -91,11 +96,46 @@ describe('input lines', () => {
     expect(run.report!.sources.every((s) => s.status === 'present')).toBe(true);
   });
 
+  test('1,000,000 lines naming three images: three sources, every line accounted for, readable reports bounded', async () => {
+    // Spreading a million mentions into an array overflowed the call stack (exit 2, no report); comparing each
+    // line's origin with every earlier one did not finish.
+    // Short lines: a million of them must stay under the 32 MiB an input may be.
+    const three = [good, `${registry.host}/team/app:2`, `${registry.host}/team/app:3`];
+    const input = Array.from({ length: 1_000_000 }, (_, i) => three[i % 3]).join('\n');
+    // The common invariants compare million-element arrays with Jest's diff, slowly; here each line is counted once by hand.
+    const run = await scanOnce({ input, ecrEndpoint: ecr.endpoint });
+    expect(run.exitCode).toBe(0);
+    const counted = new Uint8Array(1_000_001);
+    for (const s of run.report!.sources) for (const line of [s.line, ...s.duplicateLines!]) counted[line]!++;
+    expect(counted.indexOf(0, 1)).toBe(-1);
+    expect(counted.indexOf(2)).toBe(-1);
+    expect(run.report!.sources.map((s) => [s.line, s.status, s.duplicateLines!.length, s.origins!.length])).toEqual([
+      [1, 'present', 333_333, 333_334],
+      [2, 'present', 333_332, 333_333],
+      [3, 'present', 333_332, 333_333],
+    ]);
+    expect(run.written['report.md']).toMatch(/… and 333314 more \(report\.json lists every one\)/);
+    expect(run.written['report.md']!.length).toBeLessThan(64 * 1024);
+    expect(run.written['report.html']!.length).toBeLessThan(256 * 1024);
+  });
+
+  test('20,000 invalid lines: each an error naming its line, the valid line still scanned', async () => {
+    // Each row of report.html looked at every source again: 20,000 lines took minutes.
+    const lines = Array.from({ length: 20_000 }, (_, i) => (i === 10_000 ? good : `Team/App${i}:1`));
+    const run = await scan(lines.join('\n'));
+    expect(run.exitCode).toBe(1);
+    expect(run.report!.summary).toMatchObject({ sources: 20_000, present: 1, error: 19_999 });
+    expect(run.report!.sources[0]).toMatchObject({ line: 1, status: 'error', error: expect.stringMatching(/must be lowercase/) });
+    expect(run.report!.sources[19_999]).toMatchObject({ line: 20_000, input: 'Team/App19999:1' });
+  });
+
   test.each([
     ['uppercase in a repository path', 'docker.io/Team/App:1', /must be lowercase/],
     ['a digest of the wrong length', 'nginx@sha256:abcdef', /invalid digest|64 hex/],
     ['an unknown digest algorithm', `nginx@md5:${'a'.repeat(32)}`, /unsupported digest algorithm "md5"/],
     ['spaces inside a reference', 'nginx: 1.25', /whitespace/],
+    ['a URL to a code host', 'https://github.com/docker/docker', /^invalid reference: not an image reference \(a URL, https:\/\/…\)/],
+    ['a skopeo transport', 'docker://nginx:1.25', /not an image reference \(a URL, docker:\/\/…\).*e\.g\. nginx:1\.25$/],
   ])('%s: error for that line, the rest scanned', async (_name, bad, message) => {
     const run = await scan(`${good}\n${bad}\n`);
     expect(run.exitCode).toBe(1);
@@ -148,6 +188,57 @@ describe('command line and files (real CLI)', () => {
     const run = await runCli(['--input', dir, '--out', join(work, 'o2')], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot read input file .*a-directory: it is a directory/);
+  });
+
+  test('a FIFO as --input: exit 2 at once with a message naming it, not a hang', async () => {
+    const fifo = join(work, 'input-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const run = await runCli(['--input', await inputFile(), '--input', fifo, '--out', join(work, 'o-fifo')], env());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /cannot read input file .*input-pipe: it is a pipe \(FIFO\), which may never end; write what it gives to a file/,
+    );
+  });
+
+  test('careless files of every kind: each fault an error naming its file and line or service, every image still answered', async () => {
+    const dir = join(work, 'careless');
+    await mkdir(dir, { recursive: true });
+    const text = join(dir, 'input.txt');
+    const kube = join(dir, 'deploy.yaml');
+    const compose = join(dir, 'compose.yaml');
+    await writeFile(text, `https://github.com/docker/docker\n${good}\n`);
+    // A Latin-1 é in a comment: the file is still a manifest, not 12 invalid input.txt lines.
+    await writeFile(
+      kube,
+      Buffer.concat([
+        Buffer.from('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n# owner: Jos'),
+        Buffer.from([0xe9]),
+        Buffer.from(
+          `\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ${registry.host}/team/app:2\n`,
+        ),
+      ]),
+    );
+    await writeFile(
+      compose,
+      `services:\n  api:\n    image: ${registry.host}/team/app:3\n  web:\n    extends: api\n  builder:\n    build: ./builder\n`,
+    );
+    const out = join(work, 'o-careless');
+    // input.txt twice, once by another spelling of its path: read once, each error reported once.
+    const again = `${dir}/./input.txt`;
+    const run = await runCli(['--input', text, '--input', kube, '--input', compose, '--input', again, '--out', out], env());
+    expect(run.code).toBe(1);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.sources.map((s) => [s.origins![0]!.file, s.line, s.status, s.status === 'error' ? s.error : s.reference])).toEqual([
+      [text, 1, 'error', expect.stringMatching(/^invalid reference: not an image reference \(a URL, https:\/\/…\)/)],
+      [text, 2, 'present', good],
+      [kube, 4, 'error', expect.stringMatching(/^line 4, column 13 of .*deploy\.yaml holds a byte that is not UTF-8 \(a Latin-1/)],
+      [kube, 10, 'present', `${registry.host}/team/app:2`],
+      [compose, 3, 'present', `${registry.host}/team/app:3`],
+      [compose, 5, 'error', expect.stringMatching(/^service web uses extends, which the scanner does not follow/)],
+      [compose, 7, 'error', expect.stringMatching(/^service builder is only built \(build: without image:\)/)],
+    ]);
+    expect(run.stderr).toMatch(/deploy\.yaml read as kubernetes/);
+    expect(run.stderr).toContain(`input: ${again} was given already; read once`);
   });
 
   test('--out not writable: exit 2 before any scanning', async () => {

@@ -67,6 +67,27 @@ describe('expansion lines', () => {
     expect(() => spec('Bad/Repo:*')).toThrow(/invalid repository/);
   });
 
+  test('a URL is not read as an expansion with a regex selector: it is "not an image reference (a URL …)"', () => {
+    const urls = [
+      'https://github.com/docker/docker',
+      'http://registry.example.com/team/app:1',
+      'oci://registry.example.com/app',
+      'docker://nginx:1.25',
+      'HTTPS://Quay.io/x/y',
+    ];
+    for (const url of urls) expect(spec(url)).toBeUndefined();
+    const { entries, expansions } = parseInput(Buffer.from(urls.join('\n')));
+    expect(expansions).toEqual([]);
+    expect(entries.map((e) => [e.line, e.kind === 'invalid' ? e.error : e.kind])).toEqual(
+      urls.map((_url, i) => [
+        i + 1,
+        expect.stringMatching(/^invalid reference: not an image reference \(a URL, [a-zA-Z]+:\/\/…\); name an image as/),
+      ]),
+    );
+    expect(entries[0]).toMatchObject({ error: expect.not.stringMatching(/REGEX/) });
+    expect(entries[3]).toMatchObject({ error: expect.stringMatching(/e\.g\. nginx:1\.25$/) });
+  });
+
   test('selectors: every tag, a regex, a semver range, the latest N, and both', () => {
     const tags = ['latest', '1.24.0', '1.25', '1.25.3', 'v1.26.0', '1.26.1-rc.1', '1.25-alpine', '2.0.0', 'edge'];
     expect(tagsOf('a:*', tags)).toEqual(tags);
@@ -78,6 +99,25 @@ describe('expansion lines', () => {
     // A range that names a prerelease admits it, as npm's semver does.
     expect(tagsOf('a:semver(>=1.26.1-rc.0)', tags)).toEqual(['1.26.1-rc.1', '2.0.0']);
     expect(describeSelector(parseExpansion('a:semver(^1),latest(3)')!.tags)).toBe('versions in ^1, the latest 3');
+  });
+
+  test('a tag regex runs in linear time (RE2): /^(a+)+$/ against 41-character tags ends, and matches as written', () => {
+    // Node's backtracking engine takes minutes on each such tag; RE2 takes microseconds.
+    const tags = Array.from({ length: 1000 }, (_, i) => `${'a'.repeat(40)}${i % 2 === 0 ? 'b' : 'a'}`);
+    const kept = tagsOf('a:/^(a+)+$/', tags);
+    expect(kept).toHaveLength(500);
+    expect(kept.every((t) => !t.includes('b'))).toBe(true);
+    expect(tagsOf('a:/^v?1\\.2[0-9]+(-alpine)?$/', ['1.25', 'v1.26-alpine', '1.3', 'x1.25'])).toEqual(['1.25', 'v1.26-alpine']);
+    expect(tagsOf('a:/\\d{4}$/', ['build-2024', 'build-24'])).toEqual(['build-2024']);
+    expect(describeSelector(parseExpansion('a:/^1\\./')!.tags)).toBe('tags matching /^1\\./');
+  });
+
+  test('what RE2 cannot bound is refused with a message saying the syntax: backreferences, lookaround, huge repeats', () => {
+    expect(() => spec('a:/(a)\\1/')).toThrow(/invalid tag regex .*invalid escape sequence.*RE2 syntax: no backreferences or lookaround/);
+    expect(() => spec('a:/^(?=1)/')).toThrow(/invalid tag regex .*RE2 syntax/);
+    expect(() => spec('a:/(x{100}){100}/')).toThrow(/invalid repeat count/);
+    expect(() => spec(`a:/${'[a-z]{1000}'.repeat(3)}/`)).toThrow(/compiles to \d+ instructions, over 2000/);
+    expect(() => spec(`a:/${'a'.repeat(513)}/`)).toThrow(/513 characters, over 512/);
   });
 
   test('a tag is a version only when it is written as one', () => {

@@ -1,4 +1,5 @@
-import { parseInput, stripComment } from '../../scanner/input/input-file';
+import { parseInput, parseTextMentions, stripComment } from '../../scanner/input/input-file';
+import { collectSources } from '../../scanner/input/mentions';
 
 const parse = (text: string | Buffer) => parseInput(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));
 
@@ -17,6 +18,30 @@ describe('parseInput', () => {
     const { entries } = parse('nginx\ndocker.io/library/nginx:latest\nredis\nnginx:latest\n');
     expect(entries).toHaveLength(2);
     expect(entries[0]).toMatchObject({ line: 1, duplicateLines: [2, 4], canonical: 'docker.io/library/nginx:latest' });
+  });
+
+  test('the same file given twice (--input a.txt --input a.txt) adds no origin or duplicate line', () => {
+    const bytes = Buffer.from('nginx\nredis\nnginx:latest\n');
+    const once = collectSources(parseTextMentions(bytes, 'a.txt').mentions);
+    const twice = collectSources([...parseTextMentions(bytes, 'a.txt').mentions, ...parseTextMentions(bytes, 'a.txt').mentions]);
+    expect(twice).toEqual(once);
+    expect(twice[0]).toMatchObject({
+      duplicateLines: [3],
+      origins: [
+        { file: 'a.txt', line: 1 },
+        { file: 'a.txt', line: 3 },
+      ],
+    });
+  });
+
+  test('a line repeated 200,000 times is read once and folded in linear time, every line kept', () => {
+    const { entries, contentLines } = parse(`${'nginx:1.25\nredis\n'.repeat(100_000)}Not/Valid\n`);
+    expect(contentLines).toBe(200_001);
+    expect(entries.map((e) => [e.line, e.kind, e.kind === 'reference' ? e.duplicateLines.length : 0])).toEqual([
+      [1, 'reference', 99_999],
+      [2, 'reference', 99_999],
+      [200_001, 'invalid', 0],
+    ]);
   });
 
   test('an invalid line becomes an error entry with its line number, the rest is kept', () => {
