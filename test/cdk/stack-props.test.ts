@@ -134,7 +134,11 @@ describe('a bad prop is refused at synth, by name', () => {
     ['an input object that is not a zip', { source: 's3', inputObjectKey: 'input.txt' }, /inputObjectKey: expected a key ending in \.zip/],
     ['retention of no days', { reportRetentionDays: 0 }, /reportRetentionDays: expected a whole number from 1 to 36500, got 0/],
     ['a fractional concurrency', { scanConcurrency: 2.5 }, /scanConcurrency: expected a whole number from 1 to 256, got 2.5/],
-    ['a schedule EventBridge refuses', { schedule: 'daily' }, /schedule: expected an EventBridge schedule expression .*got "daily"/],
+    [
+      'a schedule EventBridge refuses',
+      { schedule: 'daily' },
+      /schedule: expected an EventBridge schedule expression: rate\(1 day\).*got "daily"/,
+    ],
     ['no accounts to scan', { scanAccounts: [] }, /scanAccounts: expected 'organization' or at least one account ID/],
     [
       'a member role without a scan of others',
