@@ -99,7 +99,7 @@ export interface ScanSettingsProps {
   /**
    * The read role assumed in every other account (MemberRoleStack deploys it); only
    * with `scanAccounts` or `scanRegions`.
-   * @default 'ecr-duplicate-scanner-read'
+   * @default DEFAULT_MEMBER_ROLE_NAME, 'ecr-duplicate-scanner-read'
    */
   readonly memberRoleName?: string;
   /**

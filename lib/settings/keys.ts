@@ -94,14 +94,14 @@ export const CONTEXT_KEY_TABLE = {
     kind: 'text',
     type: 'arn',
     rules: [RULES.connectionArn],
-    absent: 'none (required with `connection`)',
+    absent: 'required with `connection`',
     doc: '`connection`: ARN of the existing, AVAILABLE connection.',
   },
   repository: {
     kind: 'text',
     type: 'text',
     rules: [RULES.repositoryPath],
-    absent: 'none (required with `connection`)',
+    absent: 'required with `connection`',
     doc: '`connection`: `owner/repo` (GitLab: `group/subgroup/repo`).',
   },
   inputObjectKey: {
@@ -143,7 +143,7 @@ export const CONTEXT_KEY_TABLE = {
     kind: 'enum',
     values: ['retain', 'destroy'],
     default: 'retain',
-    doc: "`retain`: the output bucket outlives the stack; `destroy`: it is emptied and deleted with it. The access-log bucket always stays (see the README's Clean up).",
+    doc: '`retain`: the output bucket outlives the stack; `destroy`: it is emptied and deleted with it. The access-log bucket always stays (see [Clean up](../README.md#clean-up)).',
   },
   scanConcurrency: {
     kind: 'integer',
@@ -172,7 +172,7 @@ export const CONTEXT_KEY_TABLE = {
     type: 'VPC ID',
     rules: [RULES.vpcId],
     absent: 'outside any VPC',
-    doc: "`ec2`: run the build in this VPC, with `subnetIds` and `securityGroupIds` (all three or none; no look-up, so synth stays offline). What the subnets must reach: the README's Builds in a VPC.",
+    doc: '`ec2`: run the build in this VPC, with `subnetIds` and `securityGroupIds` (all three or none; no look-up, so synth stays offline). What the subnets must reach: [Builds in a VPC](../README.md#builds-in-a-vpc).',
   },
   subnetIds: {
     kind: 'list',
@@ -255,7 +255,7 @@ export const CONTEXT_KEY_TABLE = {
     item: ITEM_RULES.scanAccount,
     variable: 'SCAN_ACCOUNTS',
     absent: 'this account',
-    doc: "`organization` (every active account of the organization, `SCAN_ORGANIZATION`) or account IDs whose ECR registries are inventoried too; see the README's A whole organization.",
+    doc: '`organization` (every active account of the organization, `SCAN_ORGANIZATION`) or account IDs whose ECR registries are inventoried too; see [A whole organization](../README.md#a-whole-organization).',
   },
   scanRegions: {
     kind: 'list',
@@ -292,7 +292,7 @@ export const CONTEXT_KEY_TABLE = {
     kind: 'text',
     type: 'arn',
     rules: [RULES.roleArn],
-    absent: 'none (required with `memberOrganizationalUnits`)',
+    absent: 'required with `memberOrganizationalUnits`',
     doc: "With `memberOrganizationalUnits`: the scanner stack's `BuildRoleArn` output, `arn:aws:iam::<account>:role/<stackName>-ScanBuild-<its region>`, the one principal the read roles trust; any other role name stops the synth.",
   },
 } as const satisfies Record<string, ContextKeySpec>;
