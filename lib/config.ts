@@ -6,7 +6,7 @@
 import { normalizeTargetPrefix } from '../scanner/plan/target-name';
 import { buildRoleName, isBuildRoleName } from './role-name';
 import { ConfigError, ContextReader, ContextSource } from './settings/context-reader';
-import { arnRegion, isKmsKeyArn, isSecretArn } from './settings/value-rules';
+import { arnRegion, isKmsKeyArn, isSecretArn, parseRoleArn } from './settings/value-rules';
 import type { VpcPlacement } from './scan-project';
 
 export { ConfigError, type ContextSource } from './settings/context-reader';
@@ -262,9 +262,8 @@ function readOrganization(r: ContextReader): OrganizationConfig | undefined {
  * account's synth.
  */
 function buildRoleArnProblem(r: ContextReader, stackName: string, roleArn: string, regions: readonly string[]): void {
-  const [, partition, , , account] = roleArn.split(':');
-  const roleName = roleArn.slice(roleArn.indexOf(':role/') + ':role/'.length);
-  if (isBuildRoleName(stackName, roleName)) return;
+  const { partition, account, pathAndName } = parseRoleArn(roleArn)!;
+  if (isBuildRoleName(stackName, pathAndName)) return;
   const region = regions[0] ?? 'us-east-1';
   r.problems.push(
     `scannerBuildRoleArn: expected the build role of the scanner stack ${stackName} (its BuildRoleArn output), ` +

@@ -69,6 +69,16 @@ export function parseRepositoryPath(repository: string): { readonly owner: strin
   return { owner: repository.slice(0, cut), repo: repository.slice(cut + 1) };
 }
 
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/([\w+=,.@/-]+)$/;
+
+/** A role ARN as IAM writes it: partition, account, then the role's path and name. */
+export function parseRoleArn(
+  arn: string,
+): { readonly partition: string; readonly account: string; readonly pathAndName: string } | undefined {
+  const m = ROLE_ARN.exec(arn);
+  return m ? { partition: m[1]!, account: m[2]!, pathAndName: m[3]! } : undefined;
+}
+
 /** The scanner's own rule for --target-prefix, so synth refuses exactly what a run would. */
 export function isTargetPrefix(text: string): boolean {
   try {
@@ -108,10 +118,7 @@ export const RULES = {
   roleName: rule(isRoleName, 'expected an IAM role name of [A-Za-z0-9+=,.@_-]'),
   // The scanner's own grammar for the host (scanner/oci/ecr-host.ts).
   ecrHost: rule((v) => parseEcrHost(v) !== undefined, 'expected a private ECR registry host, <account>.dkr.ecr.<region>.amazonaws.com'),
-  roleArn: rule(
-    (v) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/.test(v),
-    'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>',
-  ),
+  roleArn: rule((v) => parseRoleArn(v) !== undefined, 'expected an IAM role ARN, arn:aws:iam::<account>:role/<name>'),
 } as const;
 
 /** What each item of a list must be: its test, and the items in words for the message. */

@@ -236,7 +236,7 @@ test('without REPORT_DIR the local report goes to a new directory under TMPDIR',
   expect(out.startsWith(`${tmp}/ecr-scan.`)).toBe(true);
 });
 
-test('missing settings fail with 2 before the scanner runs (their defaults live in lib/config.ts only)', () => {
+test('missing settings fail with 2 before the scanner runs (their defaults live in lib/settings/keys.ts only)', () => {
   for (const setting of ['OUTPUT_BUCKET', 'INPUT_FILE', 'RUN_FOLDER', 'LATEST_FOLDER', 'DIGEST_CACHE_KEY']) {
     const missing = runBuild({ [setting]: '' });
     expect(missing.status).toBe(2);
