@@ -1,10 +1,12 @@
 /**
- * The contract between the pipeline and the Scan stage's scan.sh, in one place:
+ * What the pipeline hands the Scan stage (scan.sh and the scanner):
  *
  * - the S3 layout of a run (scanner/storage/s3-layout.ts: the report prefix rule, the run
  *   folder, `latest/`, the digest cache keys), which ReportStore grants on, scan.sh writes
  *   to and the scanner reads and writes its caches by;
- * - the settings file the stack writes into the Scanner artifact next to scan.sh.
+ * - the settings file the stack writes into the Scanner artifact next to scan.sh, whose
+ *   variables scanner/settings/settings-file.ts names (and who reads each: the scanner with
+ *   `--settings`, or scan.sh).
  *
  * The settings travel in the artifact rather than as variables of the pipeline's
  * Scan action: CodePipeline limits an action configuration value to 1,000

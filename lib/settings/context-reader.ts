@@ -4,7 +4,7 @@
  * collected, so that one synth names every bad value.
  */
 import { enumProblem, integerProblem, listProblems, textProblems } from './key-checks';
-import { CONTEXT_KEYS, CONTEXT_KEY_TABLE, ContextKey } from './keys';
+import { CONTEXT_KEY_TABLE, ContextKey } from './keys';
 import { unknownKeyProblems } from './unknown-keys';
 
 export class ConfigError extends Error {
@@ -105,5 +105,3 @@ export class ContextReader {
     return values;
   }
 }
-
-export { CONTEXT_KEYS };
