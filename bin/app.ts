@@ -4,7 +4,8 @@
  * the scanner as it is in this checkout), the stacks, cdk-nag's AWS Solutions rules.
  */
 import { App } from 'aws-cdk-lib';
-import { ConfigError, buildRoleRegion, readConfig } from '../lib/config';
+import { ConfigError, readConfig } from '../lib/config';
+import { buildRoleRegion } from '../lib/scanner-region';
 import { addNagChecks } from './nag-checks';
 import { addScannerStacks } from './scanner-app';
 import { bundleScanner } from '../scripts/bundle-scanner';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const app = new App();
   const config = readConfig(app.node);
   // The region the CLI deploys environment-agnostic stacks to, which scanRegions and the
-  // build role's name need (lib/config.ts, buildRoleRegion); checked before the bundle, as the context is.
+  // build role's name need (lib/scanner-region.ts, buildRoleRegion); checked before the bundle, as the context is.
   const deployment = { region: process.env.CDK_DEFAULT_REGION };
   buildRoleRegion(config, deployment.region);
   const bundle = await bundleScanner();

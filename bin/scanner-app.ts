@@ -5,7 +5,8 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { MemberRoleStackSetConfig, OrganizationConfig, ScannerConfig, buildRoleRegion, scanRegionsBeside } from '../lib/config';
+import { MemberRoleStackSetConfig, OrganizationConfig, ScannerConfig } from '../lib/config';
+import { buildRoleRegion, scanRegionsBeside } from '../lib/scanner-region';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
 import { ManagementReadRoleStack, managementExclusionStackName, managementReadRoleStackName } from '../lib/management-read-role-stack';
 import { MemberRoleStack, memberRoleStackName } from '../lib/member-role-stack';
@@ -129,9 +130,7 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
     source: source.kind,
     ...(source.kind === 'codecommit' ? { repositoryName: source.repositoryName, branch: source.branch } : {}),
     ...(source.kind === 's3' ? { inputObjectKey: source.objectKey } : {}),
-    ...(source.kind === 'connection'
-      ? { connectionArn: source.connectionArn, repository: `${source.owner}/${source.repo}`, branch: source.branch }
-      : {}),
+    ...(source.kind === 'connection' ? { connectionArn: source.connectionArn, repository: source.repository, branch: source.branch } : {}),
     inputFile: config.inputFile,
     reportPrefix: config.reportPrefix,
     reportRetentionDays: config.reportRetentionDays,

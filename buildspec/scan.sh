@@ -3,29 +3,18 @@
 # way outside CodeBuild (tests, a laptop) given the same settings.
 #
 # Settings come from settings.env next to this script (SCAN_SETTINGS names another
-# file), which the stack writes into the Scanner artifact (lib/scan-settings.ts, the
-# one home of the S3 layout and of these names). Each line is NAME=value; a variable
-# already set in the environment wins. The file's names:
+# file), which the stack writes into the Scanner artifact: NAME=value lines of the closed
+# set in scanner/settings/settings-file.ts, never evaluated. The scanner reads the file
+# itself (--settings) and refuses a name outside the set; this script takes only the
+# names that are CodeBuild's business (a variable already set in the environment wins):
 #
 #   INPUT_FILE             required; input file, relative to CODEBUILD_SRC_DIR unless absolute
-#   REPORT_PREFIX          key prefix of the reports (recorded; the folders below are under it)
 #   RUN_FOLDER             required; key of a run's folder, with {timestamp} and {run}
 #   LATEST_FOLDER          required; key of the newest run's folder
 #   DIGEST_CACHE_KEY       required; key of the scanner's --cache object ("off": none)
-#   SCAN_COMPUTE           lambda or ec2, only printed
-#   SCAN_CONCURRENCY       --concurrency for the scanner (default: the scanner's)
-#   INSECURE_REGISTRIES    host[:port] list, "," separated: --insecure-registry for each
 #   REGISTRY_CA_FILE       PEM bundle of private CAs, relative to CODEBUILD_SRC_DIR unless
 #                          absolute; becomes NODE_EXTRA_CA_CERTS (verification stays on)
-#   TARGET_PREFIX          --target-prefix for the migration plan
-#   SCAN_REGIONS           region list, "," separated: --region for each
-#   SCAN_ACCOUNTS          account list, "," separated: --account for each
-#   SCAN_ORGANIZATION      "on": --organization
-#   MEMBER_ROLE_NAME       --role-name of the member read role
-#   TARGET_REGISTRY        --target-registry: the plan's target, a private ECR host
-#   ASSUME_ROLE_ADVICE     --assume-role-advice: what creates the member read roles, how to re-run
-#   REGISTRY_CREDENTIALS_SECRET, NOTIFICATIONS
-#                          recorded only (so that a change re-runs the pipeline)
+#   SCAN_COMPUTE           lambda or ec2, only printed
 #
 # From the environment (the CodeBuild project or the pipeline's Scan action):
 #
@@ -61,25 +50,21 @@ bundle=${SCANNER_BUNDLE:-$here/cli.js}
 
 settings=${SCAN_SETTINGS:-$here/settings.env}
 [[ -f "$settings" ]] || fail "settings file $settings not found (the stack writes it into the Scanner artifact; set SCAN_SETTINGS)"
-# NAME=value lines, never evaluated; only the names of lib/scan-settings.ts, and the environment wins.
+# NAME=value lines, never evaluated; only this script's names, and the environment wins.
+# Every other name is the scanner's (--settings), which refuses one it does not know.
 while IFS= read -r line || [[ -n "$line" ]]; do
   [[ -z "$line" || "$line" == \#* ]] && continue
   name=${line%%=*}
-  value=${line#*=}
   case "$name" in
-    INPUT_FILE | REPORT_PREFIX | RUN_FOLDER | LATEST_FOLDER | DIGEST_CACHE_KEY | SCAN_COMPUTE | SCAN_CONCURRENCY | \
-      INSECURE_REGISTRIES | REGISTRY_CA_FILE | TARGET_PREFIX | REGISTRY_CREDENTIALS_SECRET | NOTIFICATIONS | \
-      SCAN_REGIONS | SCAN_ACCOUNTS | SCAN_ORGANIZATION | MEMBER_ROLE_NAME | TARGET_REGISTRY | ASSUME_ROLE_ADVICE)
-      [[ -n "${!name+set}" ]] || export "$name=$value"
+    INPUT_FILE | RUN_FOLDER | LATEST_FOLDER | DIGEST_CACHE_KEY | REGISTRY_CA_FILE | SCAN_COMPUTE)
+      [[ -n "${!name+set}" ]] || export "$name=${line#*=}"
       ;;
-    *) fail "settings file $settings: unknown setting $name" ;;
   esac
 done <"$settings"
 
 for setting in OUTPUT_BUCKET INPUT_FILE RUN_FOLDER LATEST_FOLDER DIGEST_CACHE_KEY; do
   [[ -n "${!setting:-}" ]] || fail "$setting is not set (the stack sets it: the settings file, or the project's environment)"
 done
-
 
 input=${INPUT_FILE}
 [[ "$input" == /* ]] || input="${CODEBUILD_SRC_DIR:-$PWD}/$input"
@@ -114,26 +99,10 @@ if [[ -n "${REGISTRY_CREDENTIALS:-}" ]]; then
   echo "scan.sh: registry credentials from Secrets Manager in $DOCKER_CONFIG/config.json (mode 0600)"
 fi
 
-args=(--input "$input" --out "$out" --s3-uri "$run_uri" --s3-uri "$latest_uri" --execution-id "$execution_id")
+args=(--settings "$settings" --input "$input" --out "$out" --s3-uri "$run_uri" --s3-uri "$latest_uri" --execution-id "$execution_id")
 [[ -z "$revision" ]] || args+=(--source-revision "$revision")
-[[ -z "${SCAN_CONCURRENCY:-}" ]] || args+=(--concurrency "$SCAN_CONCURRENCY")
 [[ "$cache" == off ]] || args+=(--cache "$cache")
 [[ -z "${NOTIFY_TOPIC_ARN:-}" ]] || args+=(--notify-topic-arn "$NOTIFY_TOPIC_ARN")
-[[ -z "${TARGET_PREFIX:-}" ]] || args+=(--target-prefix "$TARGET_PREFIX")
-add_each() {
-  local flag=$1 list=$2 item
-  IFS=',' read -r -a items <<<"$list"
-  for item in "${items[@]}"; do [[ -z "$item" ]] || args+=("$flag" "$item"); done
-}
-[[ -z "${SCAN_REGIONS:-}" ]] || add_each --region "$SCAN_REGIONS"
-[[ -z "${SCAN_ACCOUNTS:-}" ]] || add_each --account "$SCAN_ACCOUNTS"
-[[ "${SCAN_ORGANIZATION:-}" != on ]] || args+=(--organization)
-[[ -z "${MEMBER_ROLE_NAME:-}" ]] || args+=(--role-name "$MEMBER_ROLE_NAME")
-[[ -z "${TARGET_REGISTRY:-}" ]] || args+=(--target-registry "$TARGET_REGISTRY")
-[[ -z "${ASSUME_ROLE_ADVICE:-}" ]] || args+=(--assume-role-advice "$ASSUME_ROLE_ADVICE")
-if [[ -n "${INSECURE_REGISTRIES:-}" ]]; then
-  add_each --insecure-registry "$INSECURE_REGISTRIES"
-fi
 if [[ -n "${REGISTRY_CA_FILE:-}" ]]; then
   ca=$REGISTRY_CA_FILE
   [[ "$ca" == /* ]] || ca="${CODEBUILD_SRC_DIR:-$PWD}/$ca"

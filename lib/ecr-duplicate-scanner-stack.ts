@@ -4,8 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { isRegionName, parseEcrHost } from '../scanner/oci/ecr-host';
-import { CONTEXT_DEFAULTS, MAX_REPORT_RETENTION_DAYS, MAX_SCAN_CONCURRENCY, defaultRepositoryName, isScheduleExpression } from './config';
+import { defaultRepositoryName } from './config';
 import { CodeCommitInput } from './input/codecommit-input';
 import { ConnectionInput } from './input/connection-input';
 import { S3Input } from './input/s3-input';
@@ -18,11 +17,18 @@ import { ReportStore } from './report-store';
 import { ScanNotifications } from './scan-notifications';
 import { ScanPipeline } from './scan-pipeline';
 import { ScanProject, ScanProjectProps, VpcPlacement } from './scan-project';
-import { ReportLayout, ScanSettings, scanSettingsFile } from './scan-settings';
+import { scanSettingsFile } from './scan-settings';
+import { organizationProps, scanSettingsOf } from './scanner-stack-settings';
+import { stackPropsProblems } from './scanner-stack-validation';
+import { CONTEXT_DEFAULTS } from './settings/keys';
+import { parseRepositoryPath } from './settings/value-rules';
 import { SecretRegionRule } from './secret-region-rule';
 import { ScanSchedule } from './scan-schedule';
 import { ScannerArtifact } from './scanner-artifact';
 import { SecureBucket } from './secure-bucket';
+
+export { scanSettingsOf } from './scanner-stack-settings';
+export { stackPropsProblems } from './scanner-stack-validation';
 
 /** Sample input.txt and README committed to a new CodeCommit repository. */
 export const SEED_DIRECTORY = join(__dirname, '..', 'seed');
@@ -93,7 +99,7 @@ export interface ScanSettingsProps {
   /**
    * The read role assumed in every other account (MemberRoleStack deploys it); only
    * with `scanAccounts` or `scanRegions`.
-   * @default 'ecr-duplicate-scanner-read'
+   * @default DEFAULT_MEMBER_ROLE_NAME, 'ecr-duplicate-scanner-read'
    */
   readonly memberRoleName?: string;
   /**
@@ -231,36 +237,12 @@ export class EcrDuplicateScannerStack extends Stack {
   constructor(scope: Construct, id: string, props: EcrDuplicateScannerStackProps) {
     super(scope, id, props);
     applyProjectFeatureFlags(this);
-    this.node.addValidation({ validate: () => stackPropsProblems(props) });
+    this.node.addValidation({ validate: () => stackPropsProblems(props, this.stackName) });
     const retentionDays = props.reportRetentionDays ?? CONTEXT_DEFAULTS.reportRetentionDays;
     const compute = props.compute ?? CONTEXT_DEFAULTS.compute;
+    this.addRegionRules(props, compute);
 
-    if (compute === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
-    if (props.deployRegion !== undefined) {
-      new DeployRegionRule(this, 'DeployRegion', {
-        region: props.deployRegion,
-        madeFor:
-          props.buildRoleName !== undefined
-            ? `the build role's name, ${props.buildRoleName}, and the stacks that register it as a pull-time update exclusion in the other scanRegions`
-            : "which scanRegions are other regions than the stack's own",
-      });
-    }
-
-    // The audit trail of the reports, so it expires with them. Kept even when the output
-    // bucket is destroyed: S3 delivers access logs late (best effort, up
-    // to hours), so logs of the buckets being deleted can land after CloudFormation has
-    // emptied this one and fail the delete (aws/aws-cdk#21776). docs/deploying.md's clean-up
-    // removes it afterwards with one command; a late log cannot recreate a deleted bucket.
-    const accessLogs = new SecureBucket(this, 'AccessLogs', {
-      expireAfterDays: retentionDays,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    }).bucket;
-    acknowledgeNag(
-      accessLogs,
-      'AwsSolutions-S1',
-      'This is the server access log bucket of the other buckets; logging it into itself would log its own log deliveries without end.',
-    );
-
+    const accessLogs = this.createAccessLogs(retentionDays);
     this.reports = new ReportStore(this, 'Reports', {
       prefix: props.reportPrefix ?? CONTEXT_DEFAULTS.reportPrefix,
       retentionDays,
@@ -276,15 +258,57 @@ export class EcrDuplicateScannerStack extends Stack {
     }).bucket;
 
     this.input = this.createInput(props, accessLogs, retentionDays);
-    const scanner = (this.scanner = new ScannerArtifact(this, 'Scanner', {
+    this.scanner = new ScannerArtifact(this, 'Scanner', {
       bundleDir: props.scannerBundleDir,
       // ScanPipeline names the pipeline after the stack.
       settings: scanSettingsFile(scanSettingsOf(props, this.reports.layout, this.stackName)),
-    }));
+    });
     if (props.notificationEmail !== undefined) {
       this.notifications = new ScanNotifications(this, 'Notifications', { email: props.notificationEmail });
     }
-    this.scan = new ScanProject(this, 'Scan', {
+    this.scan = this.createScan(props, compute, artifactBucket);
+    this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner: this.scanner, scan: this.scan });
+    if (props.schedule !== undefined) {
+      this.schedule = new ScanSchedule(this, 'Schedule', { pipeline: this.pipeline.pipeline, expression: props.schedule });
+    }
+    this.addOutputs(accessLogs, props.notificationEmail);
+  }
+
+  /** Template rules that refuse a region the stack cannot work in, before anything is created. */
+  private addRegionRules(props: EcrDuplicateScannerStackProps, compute: string): void {
+    if (compute === 'lambda') new LambdaComputeRegionRule(this, 'LambdaComputeRegion');
+    if (props.deployRegion === undefined) return;
+    new DeployRegionRule(this, 'DeployRegion', {
+      region: props.deployRegion,
+      madeFor:
+        props.buildRoleName !== undefined
+          ? `the build role's name, ${props.buildRoleName}, and the stacks that register it as a pull-time update exclusion in the other scanRegions`
+          : "which scanRegions are other regions than the stack's own",
+    });
+  }
+
+  /**
+   * The audit trail of the reports, so it expires with them. Kept even when the output
+   * bucket is destroyed: S3 delivers access logs late (best effort, up to hours), so logs of
+   * the buckets being deleted can land after CloudFormation has emptied this one and fail
+   * the delete (aws/aws-cdk#21776). docs/deploying.md's clean-up removes it afterwards with one
+   * command; a late log cannot recreate a deleted bucket.
+   */
+  private createAccessLogs(retentionDays: number): s3.IBucket {
+    const accessLogs = new SecureBucket(this, 'AccessLogs', {
+      expireAfterDays: retentionDays,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    }).bucket;
+    acknowledgeNag(
+      accessLogs,
+      'AwsSolutions-S1',
+      'This is the server access log bucket of the other buckets; logging it into itself would log its own log deliveries without end.',
+    );
+    return accessLogs;
+  }
+
+  private createScan(props: EcrDuplicateScannerStackProps, compute: 'lambda' | 'ec2', artifactBucket: s3.IBucket): ScanProject {
+    return new ScanProject(this, 'Scan', {
       reports: this.reports,
       artifactBucket,
       compute,
@@ -299,11 +323,9 @@ export class EcrDuplicateScannerStack extends Stack {
       ...this.registryCredentialsProps(props),
       ...(this.notifications ? { notificationTopic: this.notifications.topic } : {}),
     });
-    this.pipeline = new ScanPipeline(this, 'Pipeline', { artifactBucket, input: this.input, scanner, scan: this.scan });
-    if (props.schedule !== undefined) {
-      this.schedule = new ScanSchedule(this, 'Schedule', { pipeline: this.pipeline.pipeline, expression: props.schedule });
-    }
+  }
 
+  private addOutputs(accessLogs: s3.IBucket, notificationEmail: string | undefined): void {
     for (const [name, output] of Object.entries(this.input.outputs)) {
       new CfnOutput(this, name, { value: output.value, description: output.description });
     }
@@ -324,19 +346,10 @@ export class EcrDuplicateScannerStack extends Stack {
     if (this.notifications) {
       new CfnOutput(this, 'NotificationTopicArn', {
         value: this.notifications.topic.topicArn,
-        description: `Run summaries go here; ${props.notificationEmail} must confirm the subscription mail first`,
+        description: `Run summaries go here; ${notificationEmail} must confirm the subscription mail first`,
       });
     }
-    if (this.schedule) {
-      new CfnOutput(this, 'ScanSchedule', {
-        value: this.schedule.expression,
-        description: 'The scan re-runs on this EventBridge schedule',
-      });
-      new CfnOutput(this, 'ScanScheduleRuleName', {
-        value: this.schedule.rule.ruleName,
-        description: 'EventBridge rule that starts the scheduled runs',
-      });
-    }
+    if (this.schedule) this.addScheduleOutputs(this.schedule);
     new CfnOutput(this, 'StartScanCommand', {
       value: `aws codepipeline start-pipeline-execution --name ${this.pipeline.pipeline.pipelineName}`,
       description:
@@ -345,6 +358,14 @@ export class EcrDuplicateScannerStack extends Stack {
     new CfnOutput(this, 'PipelineConsoleUrl', {
       value: `https://${this.region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${this.pipeline.pipeline.pipelineName}/view?region=${this.region}`,
       description: 'The pipeline in the AWS console: runs, their status and logs',
+    });
+  }
+
+  private addScheduleOutputs(schedule: ScanSchedule): void {
+    new CfnOutput(this, 'ScanSchedule', { value: schedule.expression, description: 'The scan re-runs on this EventBridge schedule' });
+    new CfnOutput(this, 'ScanScheduleRuleName', {
+      value: schedule.rule.ruleName,
+      description: 'EventBridge rule that starts the scheduled runs',
     });
   }
 
@@ -377,133 +398,10 @@ export class EcrDuplicateScannerStack extends Stack {
           accessLogsBucket: accessLogs,
         });
       case 'connection': {
-        // Refused by the validation when absent; placeholders keep construction going until it runs.
-        const repository = props.repository ?? '/';
-        const cut = repository.lastIndexOf('/');
-        return new ConnectionInput(this, 'Input', {
-          connectionArn: props.connectionArn ?? '',
-          owner: repository.slice(0, cut),
-          repo: repository.slice(cut + 1),
-          branch,
-        });
+        // Refused by the validation when absent or malformed; placeholders keep construction going until it runs.
+        const { owner, repo } = parseRepositoryPath(props.repository ?? '') ?? { owner: '', repo: '' };
+        return new ConnectionInput(this, 'Input', { connectionArn: props.connectionArn ?? '', owner, repo, branch });
       }
     }
   }
-}
-
-/** What scan.sh reads from the Scanner artifact's settings file, defaults applied. */
-export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout, pipelineName?: string): ScanSettings {
-  const accounts = props.scanAccounts;
-  const organizationScan = accounts !== undefined || props.scanRegions !== undefined;
-  const secretArn = props.registryCredentials?.secretArn;
-  const target = props.targetRegistry;
-  return {
-    layout,
-    inputFile: props.inputFile ?? CONTEXT_DEFAULTS.inputFile,
-    compute: props.compute ?? CONTEXT_DEFAULTS.compute,
-    ...(props.scanConcurrency !== undefined ? { concurrency: props.scanConcurrency } : {}),
-    insecureRegistries: props.insecureRegistries ?? [],
-    ...(props.registryCaFile !== undefined ? { registryCaFile: props.registryCaFile } : {}),
-    ...(props.targetPrefix !== undefined ? { targetPrefix: props.targetPrefix } : {}),
-    // A token ARN cannot be written into the file; the stack's validation refuses it by name.
-    ...(secretArn !== undefined && !Token.isUnresolved(secretArn) ? { registryCredentialsSecretArn: secretArn } : {}),
-    notifications: props.notificationEmail !== undefined,
-    scanRegions: props.scanRegions ?? [],
-    scanAccounts: Array.isArray(accounts) ? (accounts as readonly string[]) : [],
-    organization: accounts === 'organization',
-    ...(organizationScan ? { memberRoleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName } : {}),
-    // A token cannot be written into the file either; the validation refuses it by name.
-    ...(target !== undefined && !Token.isUnresolved(target) ? { targetRegistry: target } : {}),
-    ...assumeRoleAdviceOf(props, pipelineName),
-  };
-}
-
-/**
- * What a registry whose member read role cannot be assumed should say: which stacks create
- * the role, and the command that runs the scan again once they are deployed. The run on
- * the pipeline's creation comes before any member stack when the scanner stack is deployed
- * first; CodePipeline starts it whatever the pipeline's settings.
- */
-function assumeRoleAdviceOf(props: ScanSettingsProps, pipelineName: string | undefined): Pick<ScanSettings, 'assumeRoleAdvice'> {
-  const accounts = props.scanAccounts;
-  if (accounts === undefined || accounts.length === 0) return {};
-  const stacks = (props.memberRoleStacks ?? []).filter((s) => !Token.isUnresolved(s));
-  const rerun =
-    pipelineName !== undefined && !Token.isUnresolved(pipelineName)
-      ? `aws codepipeline start-pipeline-execution --name ${pipelineName}`
-      : undefined;
-  const parts = [
-    ...(stacks.length > 0 ? [`deploy ${stacks.join(' and ')} in the organization's management account`] : []),
-    ...(rerun !== undefined ? [`${stacks.length > 0 ? 'then ' : ''}re-run the scan: ${rerun}`] : []),
-  ];
-  return parts.length > 0 ? { assumeRoleAdvice: parts.join(', ') } : {};
-}
-
-function organizationProps(props: ScanSettingsProps): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
-  const accounts = props.scanAccounts;
-  const others = accounts === 'organization' || (accounts !== undefined && accounts.length > 0);
-  return {
-    ...(props.scanRegions !== undefined ? { inventoryRegions: props.scanRegions } : {}),
-    ...(others ? { memberAccess: { roleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName, accounts } } : {}),
-  };
-}
-
-/** Props each meaningful only with a given source. */
-const SOURCE_ONLY_PROPS: readonly [keyof EcrDuplicateScannerStackProps, readonly InputSourceKind[]][] = [
-  ['repositoryName', ['codecommit']],
-  ['branch', ['codecommit', 'connection']],
-  ['inputObjectKey', ['s3']],
-  ['connectionArn', ['connection']],
-  ['repository', ['connection']],
-];
-
-/**
- * What the stack refuses in its own props (run at synth by node.addValidation); each
- * problem names its prop. The constructs inside check theirs (ScanProject: compute,
- * timeout, VPC, key without secret).
- */
-export function stackPropsProblems(props: EcrDuplicateScannerStackProps): string[] {
-  const problems: string[] = [];
-  const problem = (prop: keyof EcrDuplicateScannerStackProps, text: string): void => {
-    problems.push(`EcrDuplicateScannerStack: ${prop}: ${text}`);
-  };
-  const source = props.source ?? CONTEXT_DEFAULTS.source;
-  for (const [prop, sources] of SOURCE_ONLY_PROPS)
-    if (props[prop] !== undefined && !sources.includes(source)) problem(prop, `only meaningful with source ${sources.join(' or ')}`);
-  if (source === 'connection') {
-    if (props.connectionArn === undefined) problem('connectionArn', 'required with source connection');
-    if (props.repository === undefined) problem('repository', 'required with source connection, as owner/repo');
-    else if (!/^[^/]+(\/[^/]+)+$/.test(props.repository)) problem('repository', `expected owner/repo, got "${props.repository}"`);
-  }
-  if (props.inputObjectKey !== undefined && !props.inputObjectKey.endsWith('.zip'))
-    problem('inputObjectKey', 'expected a key ending in .zip (CodePipeline hands the object to CodeBuild, which unzips it)');
-  wholeNumberProblem(props.reportRetentionDays, 1, MAX_REPORT_RETENTION_DAYS, (text) => problem('reportRetentionDays', text));
-  wholeNumberProblem(props.scanConcurrency, 1, MAX_SCAN_CONCURRENCY, (text) => problem('scanConcurrency', text));
-  if (props.schedule !== undefined && !Token.isUnresolved(props.schedule) && !isScheduleExpression(props.schedule))
-    problem('schedule', `expected an EventBridge schedule expression such as rate(1 day), got "${props.schedule}"`);
-  const secret = props.registryCredentials;
-  // The settings file records the ARN, and IAM matches a secret by its complete ARN.
-  if (secret && (secret.secretFullArn === undefined || Token.isUnresolved(secret.secretArn)))
-    problem('registryCredentials', 'expected a secret named by its complete ARN (Secret.fromSecretCompleteArn)');
-  if (Array.isArray(props.scanAccounts) && props.scanAccounts.length === 0)
-    problem('scanAccounts', "expected 'organization' or at least one account ID (leave it out for this account only)");
-  const organizationScan = props.scanAccounts !== undefined || props.scanRegions !== undefined;
-  for (const prop of ['memberRoleName', 'targetRegistry'] as const)
-    if (props[prop] !== undefined && !organizationScan) problem(prop, 'only meaningful with scanAccounts or scanRegions');
-  if (props.memberRoleStacks !== undefined && (props.scanAccounts === undefined || props.scanAccounts.length === 0))
-    problem('memberRoleStacks', 'only meaningful with scanAccounts');
-  const target = props.targetRegistry;
-  // Written into the settings file, so known at synth; the scanner's own grammar for the host.
-  if (target !== undefined && Token.isUnresolved(target)) problem('targetRegistry', 'expected a host known at synth, not a token');
-  else if (target !== undefined && parseEcrHost(target) === undefined)
-    problem('targetRegistry', `expected a private ECR registry host, <account>.dkr.ecr.<region>.amazonaws.com, got "${target}"`);
-  const region = props.deployRegion;
-  if (region !== undefined && (Token.isUnresolved(region) || !isRegionName(region)))
-    problem('deployRegion', `expected a region name known at synth, such as eu-west-1, got "${region}"`);
-  return problems;
-}
-
-function wholeNumberProblem(value: number | undefined, min: number, max: number, report: (text: string) => void): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) report(`expected a whole number from ${min} to ${max}, got ${value}`);
 }

@@ -66,6 +66,12 @@ export class ManagementReadRoleStack extends Stack {
       "The inventory's ECR read actions (DescribeRepositories, ListImages, DescribeImages, BatchGetImage and the like) on every repository of this account, in every region the scanner reads: which repositories exist is what the scan finds out. No write action.",
       ['Resource::arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*'],
     );
+    acknowledgeNag(
+      this.role,
+      'AwsSolutions-IAM5',
+      'ecr:DescribePullThroughCacheRules and ecr:GetAccountSetting are registry-level reads with no resource type (IAM accepts only "*"); the scanner reads them once when this account holds the plan\'s target registry. No write action.',
+      ['Resource::*'],
+    );
     // CloudFormation's own resource, as in the member accounts: the deploying role registers it.
     this.exclusion = new ecr.CfnPullTimeUpdateExclusion(this, 'ReadRoleExclusion', { principalArn: this.role.attrArn });
     new CfnOutput(this, 'ReadRoleArn', {

@@ -4,6 +4,9 @@ import { Construct } from 'constructs';
 import { inventoryIamActions, targetSettingsIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
 import { roleNameProblems } from './role-name';
+import { listProblems, textProblems } from './settings/key-checks';
+import { CONTEXT_KEY_TABLE } from './settings/keys';
+import { parseRoleArn } from './settings/value-rules';
 
 /** CloudFormation's rule for a StackSet name: a letter, then letters, digits and hyphens, 128 at most. */
 const STACK_SET_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
@@ -34,9 +37,6 @@ export interface MemberReadRoleStackSetProps {
   readonly regions?: readonly string[];
 }
 
-/** A role ARN as IAM writes it: partition, account, then the role's path and name. */
-const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
-
 /**
  * The root principal of the account `roleArn` is in: the account, not the role, so that the
  * trust survives the role being deleted and created again (IAM turns a role principal into
@@ -45,7 +45,7 @@ const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
  */
 function accountRootOf(roleArn: string): string {
   if (!Token.isUnresolved(roleArn)) {
-    const [, partition, account] = ROLE_ARN.exec(roleArn) ?? [];
+    const { partition, account } = parseRoleArn(roleArn) ?? {};
     return `arn:${partition}:iam::${account}:root`;
   }
   const parts = Fn.split(':', roleArn, 6);
@@ -122,8 +122,9 @@ export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string)
 
 /** What is refused in a trusted role ARN known at synth (a token is CloudFormation's to resolve). */
 export function trustedRoleArnProblems(what: string, trustedRoleArn: string): string[] {
-  if (Token.isUnresolved(trustedRoleArn) || ROLE_ARN.test(trustedRoleArn)) return [];
-  return [`${what}: expected an IAM role ARN, arn:<partition>:iam::<account>:role/<name>, got "${trustedRoleArn}"`];
+  if (Token.isUnresolved(trustedRoleArn)) return [];
+  // The rule of the context key that gives it (scannerBuildRoleArn), in the same words.
+  return textProblems(CONTEXT_KEY_TABLE.scannerBuildRoleArn, trustedRoleArn).map((p) => `${what}: ${p}`);
 }
 
 /**
@@ -224,6 +225,8 @@ function memberStackSetProblems(props: MemberReadRoleStackSetProps, stackSetName
   else problems.push(...roleNameProblems('MemberReadRoleStackSet: roleName', props.roleName));
   problems.push(...trustedRoleArnProblems('MemberReadRoleStackSet: trustedRoleArn', props.trustedRoleArn));
   if (props.organizationalUnits.length === 0) problem('name at least one organizational unit');
+  const units = props.organizationalUnits.filter((u) => !Token.isUnresolved(u));
+  for (const p of listProblems(CONTEXT_KEY_TABLE.memberOrganizationalUnits, units)) problem(`organizationalUnits: ${p}`);
   if (!Token.isUnresolved(stackSetName)) {
     const longest = MAX_STACK_SET_NAME - EXCLUSIONS_STACK_SET_SUFFIX.length;
     if (!STACK_SET_NAME.test(stackSetName)) problem(`stackSetName: expected a letter, then letters, digits or "-", got "${stackSetName}"`);

@@ -19,7 +19,7 @@ export interface CacheScope {
 }
 
 export interface ReportStoreProps {
-  /** Key prefix of everything the scanner writes. No default (CONTEXT_DEFAULTS.reportPrefix in lib/config.ts). */
+  /** Key prefix of everything the scanner writes. No default (CONTEXT_DEFAULTS.reportPrefix in lib/settings/keys.ts). */
   readonly prefix: string;
   /** Days after which a report (and an older version of one) expires. No default (CONTEXT_DEFAULTS.reportRetentionDays). */
   readonly retentionDays: number;

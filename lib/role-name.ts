@@ -5,15 +5,12 @@
 import { Token } from 'aws-cdk-lib';
 import { createHash } from 'node:crypto';
 import { isRegionName } from '../scanner/oci/ecr-host';
+import { MAX_ROLE_NAME } from '../scanner/settings/member-role';
+import { textProblems } from './settings/key-checks';
+import { CONTEXT_KEY_TABLE } from './settings/keys';
 
-/** IAM's limit on a role name, and its characters. */
-export const MAX_ROLE_NAME = 64;
-const ROLE_NAME = /^[\w+=,.@-]+$/;
-
-/** IAM's characters for a role name ([A-Za-z0-9+=,.@_-]; none of them one Fn::Sub would read). */
-export function isRoleName(name: string): boolean {
-  return ROLE_NAME.test(name);
-}
+// IAM's rule for a role name is the scanner's too (--role-name): one home, scanner/settings/member-role.ts.
+export { MAX_ROLE_NAME, isRoleName } from '../scanner/settings/member-role';
 /** What the build role's fixed name puts between the scanner stack's name and its region. */
 const BUILD_ROLE_INFIX = '-ScanBuild-';
 /** Hex digits of the hash that stands for a shortened stack name. */
@@ -50,11 +47,11 @@ export function isBuildRoleName(scannerStackName: string, roleName: string): boo
   return isRegionName(region) && buildRoleName(scannerStackName, region) === roleName;
 }
 
-/** IAM's rules for a role name known at synth (a token is CloudFormation's to check), each problem starting with `what`. */
+/**
+ * IAM's rules for a role name known at synth (a token is CloudFormation's to check), each
+ * problem starting with `what`: the rule and words of the context key memberRoleName.
+ */
 export function roleNameProblems(what: string, roleName: string): string[] {
   if (Token.isUnresolved(roleName)) return [];
-  const problems: string[] = [];
-  if (roleName.length > MAX_ROLE_NAME) problems.push(`${what}: at most ${MAX_ROLE_NAME} characters (IAM's limit), got ${roleName.length}`);
-  if (!isRoleName(roleName)) problems.push(`${what}: expected an IAM role name of [A-Za-z0-9+=,.@_-], got "${roleName}"`);
-  return problems;
+  return textProblems(CONTEXT_KEY_TABLE.memberRoleName, roleName).map((p) => `${what}: ${p}`);
 }

@@ -1,10 +1,12 @@
 /**
- * The contract between the pipeline and the Scan stage's scan.sh, in one place:
+ * What the pipeline hands the Scan stage (scan.sh and the scanner):
  *
  * - the S3 layout of a run (scanner/storage/s3-layout.ts: the report prefix rule, the run
  *   folder, `latest/`, the digest cache keys), which ReportStore grants on, scan.sh writes
  *   to and the scanner reads and writes its caches by;
- * - the settings file the stack writes into the Scanner artifact next to scan.sh.
+ * - the settings file the stack writes into the Scanner artifact next to scan.sh, whose
+ *   variables scanner/settings/settings-file.ts names (and who reads each: the scanner with
+ *   `--settings`, or scan.sh).
  *
  * The settings travel in the artifact rather than as variables of the pipeline's
  * Scan action: CodePipeline limits an action configuration value to 1,000
@@ -26,6 +28,14 @@ export {
   type ReportLayout,
 } from '../scanner/storage/s3-layout';
 import type { ReportLayout } from '../scanner/storage/s3-layout';
+import {
+  SETTINGS_FLAG_ON,
+  SETTINGS_LIST_SEPARATOR,
+  SETTINGS_VARIABLE_NAMES,
+  SettingsVariable,
+  formatSettingsFile,
+  parseSettingsFile,
+} from '../scanner/settings/settings-file';
 
 /** What the scan reads from the settings file; every value is known at synth time. */
 export interface ScanSettings {
@@ -63,81 +73,42 @@ export interface ScanSettings {
   readonly assumeRoleAdvice?: string;
 }
 
-/**
- * The settings file's variables, in the order written. Names are scan.sh's; a
- * value never holds a line break (checked), and scan.sh reads each line as
- * `NAME=value` without evaluating it.
- */
-export function scanSettingsVariables(s: ScanSettings): [string, string][] {
-  const vars: [string, string | undefined][] = [
-    ['INPUT_FILE', s.inputFile],
-    ['REPORT_PREFIX', s.layout.prefix],
-    ['RUN_FOLDER', s.layout.runFolderPattern],
-    ['LATEST_FOLDER', s.layout.latestFolder],
-    ['DIGEST_CACHE_KEY', s.layout.cacheKey],
-    ['SCAN_COMPUTE', s.compute],
-    ['SCAN_CONCURRENCY', s.concurrency === undefined ? undefined : String(s.concurrency)],
-    ['INSECURE_REGISTRIES', s.insecureRegistries.length > 0 ? s.insecureRegistries.join(',') : undefined],
-    ['REGISTRY_CA_FILE', s.registryCaFile],
-    ['TARGET_PREFIX', s.targetPrefix],
-    ['REGISTRY_CREDENTIALS_SECRET', s.registryCredentialsSecretArn],
-    ['NOTIFICATIONS', s.notifications ? 'on' : undefined],
-    ['SCAN_REGIONS', s.scanRegions.length > 0 ? s.scanRegions.join(',') : undefined],
-    ['SCAN_ACCOUNTS', s.scanAccounts.length > 0 ? s.scanAccounts.join(',') : undefined],
-    ['SCAN_ORGANIZATION', s.organization ? 'on' : undefined],
-    ['MEMBER_ROLE_NAME', s.memberRoleName],
-    ['TARGET_REGISTRY', s.targetRegistry],
-    ['ASSUME_ROLE_ADVICE', s.assumeRoleAdvice],
-  ];
-  return vars.filter((v): v is [string, string] => v[1] !== undefined);
+/** The settings file's variables (scanner/settings/settings-file.ts names them and who reads each). */
+export function scanSettingsVariables(s: ScanSettings): Partial<Record<SettingsVariable, string>> {
+  const list = (values: readonly string[]): string | undefined => (values.length > 0 ? values.join(SETTINGS_LIST_SEPARATOR) : undefined);
+  const vars: Partial<Record<SettingsVariable, string | undefined>> = {
+    INPUT_FILE: s.inputFile,
+    REPORT_PREFIX: s.layout.prefix,
+    RUN_FOLDER: s.layout.runFolderPattern,
+    LATEST_FOLDER: s.layout.latestFolder,
+    DIGEST_CACHE_KEY: s.layout.cacheKey,
+    SCAN_COMPUTE: s.compute,
+    SCAN_CONCURRENCY: s.concurrency === undefined ? undefined : String(s.concurrency),
+    INSECURE_REGISTRIES: list(s.insecureRegistries),
+    REGISTRY_CA_FILE: s.registryCaFile,
+    TARGET_PREFIX: s.targetPrefix,
+    REGISTRY_CREDENTIALS_SECRET: s.registryCredentialsSecretArn,
+    NOTIFICATIONS: s.notifications ? SETTINGS_FLAG_ON : undefined,
+    SCAN_REGIONS: list(s.scanRegions),
+    SCAN_ACCOUNTS: list(s.scanAccounts),
+    SCAN_ORGANIZATION: s.organization ? SETTINGS_FLAG_ON : undefined,
+    MEMBER_ROLE_NAME: s.memberRoleName,
+    TARGET_REGISTRY: s.targetRegistry,
+    ASSUME_ROLE_ADVICE: s.assumeRoleAdvice,
+  };
+  return Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) as Partial<Record<SettingsVariable, string>>;
 }
 
-/** Every variable name the settings file may set: scan.sh accepts these and no other. */
-export const SCAN_SETTINGS_NAMES = [
-  'INPUT_FILE',
-  'REPORT_PREFIX',
-  'RUN_FOLDER',
-  'LATEST_FOLDER',
-  'DIGEST_CACHE_KEY',
-  'SCAN_COMPUTE',
-  'SCAN_CONCURRENCY',
-  'INSECURE_REGISTRIES',
-  'REGISTRY_CA_FILE',
-  'TARGET_PREFIX',
-  'REGISTRY_CREDENTIALS_SECRET',
-  'NOTIFICATIONS',
-  'SCAN_REGIONS',
-  'SCAN_ACCOUNTS',
-  'SCAN_ORGANIZATION',
-  'MEMBER_ROLE_NAME',
-  'TARGET_REGISTRY',
-  'ASSUME_ROLE_ADVICE',
-] as const;
-
-export class ScanSettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScanSettingsError';
-  }
-}
+/** Every variable name the settings file may set: the scanner refuses any other. */
+export const SCAN_SETTINGS_NAMES = SETTINGS_VARIABLE_NAMES;
 
 /** The settings file's text: one `NAME=value` line each. */
 export function scanSettingsFile(s: ScanSettings): string {
-  const lines = scanSettingsVariables(s).map(([name, value]) => {
-    if (/[\r\n\0]/.test(value)) throw new ScanSettingsError(`scan setting ${name} holds a line break`);
-    return `${name}=${value}`;
-  });
-  return ['# Written by the stack (lib/scan-settings.ts); scan.sh reads it. Do not edit.', ...lines, ''].join('\n');
+  return formatSettingsFile(
+    scanSettingsVariables(s),
+    'Written by the stack (lib/scan-settings.ts); scan.sh and the scanner (--settings) read it. Do not edit.',
+  );
 }
 
-/** The file read back, as scan.sh reads it (for tests and tools). */
-export function parseScanSettingsFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq < 1) throw new ScanSettingsError(`settings line without NAME=: ${line}`);
-    out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
+/** The file read back, as the scanner reads it (for tests and tools). */
+export const parseScanSettingsFile = parseSettingsFile;

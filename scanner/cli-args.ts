@@ -1,5 +1,6 @@
 /** Command-line parsing: every mistake is a message naming the argument, and exit status 2. */
 import { FatalError } from './errors/fatal-error';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PlatformFilter } from './oci/platform';
 import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
@@ -8,6 +9,13 @@ import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
 import { DEFAULT_MEMBER_ROLE_NAME, OrganizationRequest, organizationRequestProblem } from './org/scope';
 import { INPUT_FORMATS, InputFormat } from './input/read-input';
+import {
+  MAX_SETTINGS_FILE_BYTES,
+  SETTINGS_VARIABLE_NAMES,
+  SettingsFileError,
+  parseSettingsFile,
+  settingsOptions,
+} from './settings/settings-file';
 import { isRegistryHost } from './oci/reference';
 // The one place the version is written is package.json: tsx and jest read it from there, and esbuild
 // inlines this one field into the bundle (the build ships cli.js without package.json beside it).
@@ -69,6 +77,10 @@ Options:
                               (default: the caller's account in the first --region)
   --assume-role-advice <text> added to the error of each registry whose read role
                               cannot be assumed: what creates the role, how to re-run
+  --settings <file>           take options from a settings file the stack wrote
+                              (settings.env: NAME=value lines); an option also
+                              given on the command line wins, and a variable of
+                              the file set in the environment wins over the file
   --execution-id <id>         pipeline execution, recorded in report.json
   --source-revision <rev>     input revision, recorded in report.json
   --quiet                     no progress lines (warnings still go to stderr)
@@ -156,6 +168,84 @@ export class UsageError extends FatalError {}
 /** --assume-role-advice is repeated in the error of every registry it applies to: one short line. */
 export const MAX_ASSUME_ROLE_ADVICE = 500;
 
+/** The command line's options, as node:util parseArgs takes them. */
+const OPTIONS = {
+  input: { type: 'string', multiple: true },
+  'input-format': { type: 'string' },
+  out: { type: 'string' },
+  's3-uri': { type: 'string', multiple: true },
+  platform: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  'insecure-registry': { type: 'string', multiple: true },
+  cache: { type: 'string' },
+  'target-prefix': { type: 'string' },
+  'execution-id': { type: 'string' },
+  'source-revision': { type: 'string' },
+  'notify-topic-arn': { type: 'string' },
+  region: { type: 'string', multiple: true },
+  account: { type: 'string', multiple: true },
+  organization: { type: 'boolean' },
+  'role-name': { type: 'string' },
+  'target-registry': { type: 'string' },
+  'assume-role-advice': { type: 'string' },
+  settings: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type ParsedValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>['values'];
+
+function parseOptions(args: readonly string[]): ParsedValues {
+  try {
+    return parseArgs({ args: [...args], strict: true, allowPositionals: false, options: OPTIONS }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** A settings file's text, read up to its bound (the file is the stack's, a few hundred bytes). */
+export function readSettingsText(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_SETTINGS_FILE_BYTES) throw new SettingsFileError(`larger than ${MAX_SETTINGS_FILE_BYTES} bytes`);
+    const buffer = Buffer.alloc(size);
+    const read = readSync(fd, buffer, 0, size, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The options the settings file stands for, as `--name=value` arguments (the `=` form, so
+ * that a value starting with `-` stays a value), for every option the command line leaves
+ * out: the command line wins. A variable of the file set in the environment wins over the
+ * file (as a CodeBuild environment override of one build does).
+ */
+function settingsArguments(path: string, given: ParsedValues, env: NodeJS.ProcessEnv, readText: (path: string) => string): string[] {
+  let options;
+  try {
+    const values = parseSettingsFile(readText(path));
+    for (const name of SETTINGS_VARIABLE_NAMES) if (env[name] !== undefined) values[name] = env[name];
+    options = settingsOptions(values);
+  } catch (err) {
+    const why =
+      err instanceof SettingsFileError ? err.message : `not readable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    throw new UsageError(`--settings ${path}: ${why}`);
+  }
+  const args: string[] = [];
+  for (const [option, value] of Object.entries(options)) {
+    if ((given as Record<string, unknown>)[option] !== undefined) continue;
+    if (value === true) args.push(`--${option}`);
+    else if (Array.isArray(value)) args.push(...value.map((v) => `--${option}=${v}`));
+    else if (typeof value === 'string') args.push(`--${option}=${value}`);
+  }
+  return args;
+}
+
 function positiveInteger(value: string, option: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
     throw new UsageError(`${option} must be a whole number >= 1, got "${value}"`);
@@ -169,42 +259,13 @@ function positiveNumber(value: string, option: string): number {
   return n;
 }
 
-export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        input: { type: 'string', multiple: true },
-        'input-format': { type: 'string' },
-        out: { type: 'string' },
-        's3-uri': { type: 'string', multiple: true },
-        platform: { type: 'string', multiple: true },
-        concurrency: { type: 'string' },
-        timeout: { type: 'string' },
-        'insecure-registry': { type: 'string', multiple: true },
-        cache: { type: 'string' },
-        'target-prefix': { type: 'string' },
-        'execution-id': { type: 'string' },
-        'source-revision': { type: 'string' },
-        'notify-topic-arn': { type: 'string' },
-        region: { type: 'string', multiple: true },
-        account: { type: 'string', multiple: true },
-        organization: { type: 'boolean' },
-        'role-name': { type: 'string' },
-        'target-registry': { type: 'string' },
-        'assume-role-advice': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
+export function parseCliArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  readText: (path: string) => string = readSettingsText,
+): CliOptions {
+  const given = parseOptions(argv);
+  const v = given.settings === undefined ? given : parseOptions([...settingsArguments(given.settings, given, env, readText), ...argv]);
   let platforms: PlatformFilter;
   let s3Locations: S3Location[];
   let cacheLocation: CacheLocation | undefined;

@@ -8,7 +8,7 @@ import { INPUT_ARTIFACT_NAME, INPUT_VARIABLES_NAMESPACE, InputOutput, ScanInput 
 export interface CodeCommitInputProps {
   /** Name of the repository the stack creates. No default (readConfig derives one from the stack name). */
   readonly repositoryName: string;
-  /** Branch whose pushes start a scan. No default (CONTEXT_DEFAULTS.branch in lib/config.ts). */
+  /** Branch whose pushes start a scan. No default (CONTEXT_DEFAULTS.branch in lib/settings/keys.ts). */
   readonly branch: string;
   /**
    * Directory committed to `branch` when the repository is created (and never again):

@@ -11,7 +11,7 @@ export interface ConnectionInputProps {
   readonly owner: string;
   /** Repository name. No default. */
   readonly repo: string;
-  /** Branch whose pushes start a scan. No default (CONTEXT_DEFAULTS.branch in lib/config.ts). */
+  /** Branch whose pushes start a scan. No default (CONTEXT_DEFAULTS.branch in lib/settings/keys.ts). */
   readonly branch: string;
 }
 

@@ -13,7 +13,7 @@ export interface S3InputProps {
   /**
    * Key of the zip that holds input.txt. A zip, not input.txt itself: CodePipeline
    * passes the object to CodeBuild as the input artifact, and CodeBuild unzips it.
-   * No default (CONTEXT_DEFAULTS.inputObjectKey in lib/config.ts).
+   * No default (CONTEXT_DEFAULTS.inputObjectKey in lib/settings/keys.ts).
    */
   readonly objectKey: string;
   /**

@@ -8,8 +8,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { FatalError } from '../errors/fatal-error';
 import { EcrRegistryId, isAccountId, isRegionName, parseEcrHost } from '../oci/ecr-host';
+import { MAX_ROLE_NAME, isRoleName } from '../settings/member-role';
 
-export const DEFAULT_MEMBER_ROLE_NAME = 'ecr-duplicate-scanner-read';
+export { DEFAULT_MEMBER_ROLE_NAME } from '../settings/member-role';
 
 /** What the command line asked for (`--region`, `--account`/`--organization`, `--role-name`, `--target-registry`). */
 export interface OrganizationRequest {
@@ -41,8 +42,6 @@ export interface OrganizationScope {
 /** Scope cannot be decided (caller unknown, ListAccounts refused): nothing is scanned, exit 2. */
 export class OrganizationScopeError extends FatalError {}
 
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-
 /** Checks what parsing alone can; returns the problem in words, or undefined. */
 export function organizationRequestProblem(request: OrganizationRequest): string | undefined {
   const badRegion = request.regions.find((r) => !isRegionName(r));
@@ -51,7 +50,8 @@ export function organizationRequestProblem(request: OrganizationRequest): string
     const bad = request.accounts.find((a) => !isAccountId(a));
     if (bad !== undefined) return `--account expects a 12-digit account ID, got "${bad}"`;
   }
-  if (!ROLE_NAME.test(request.roleName)) return `--role-name expects an IAM role name, got "${request.roleName}"`;
+  if (request.roleName.length > MAX_ROLE_NAME || !isRoleName(request.roleName))
+    return `--role-name expects an IAM role name, got "${request.roleName}"`;
   if (request.targetRegistry !== undefined && !parseEcrHost(request.targetRegistry)) {
     return `--target-registry expects <account>.dkr.ecr.<region>.amazonaws.com, got "${request.targetRegistry}"`;
   }

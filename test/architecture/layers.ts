@@ -10,12 +10,14 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'scanner/concurrency': [],
   'scanner/log': [],
   'scanner/storage': [],
+  // settings: what the stack hands the scanner (the settings file, the member role's name rule).
+  'scanner/settings': [],
   'scanner/oci': ['scanner/errors'],
   'scanner/input': ['scanner/oci', 'scanner/errors'],
   'scanner/registry': ['scanner/oci', 'scanner/errors', 'scanner/concurrency'],
   'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage'],
   // org: many registries (accounts x regions) read with the single-registry inventory, and joined.
-  'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr'],
+  'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr', 'scanner/settings'],
   'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
   'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
   // report: the report's data (report.json) built from the layers below.
@@ -31,6 +33,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'scanner/concurrency',
     'scanner/log',
     'scanner/storage',
+    'scanner/settings',
     'scanner/oci',
     'scanner/input',
     'scanner/registry',
@@ -48,7 +51,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The ECR emulator is a product part (demo, bench, tests) that speaks OCI data; it knows nothing of the scanner's logic.
   emulator: ['scanner/oci'],
   // The stack checks targetPrefix and registry hosts with the scanner's own rules.
-  lib: ['scripts', 'scanner/plan', 'scanner/oci', 'scanner/ecr', 'scanner/storage'],
+  lib: ['scripts', 'scanner/plan', 'scanner/oci', 'scanner/ecr', 'scanner/storage', 'scanner/settings'],
   bin: ['lib', 'scripts'],
   scripts: [],
   demo: ['scanner', 'scanner/oci', 'emulator'],

@@ -55,7 +55,7 @@ test('an empty -c value means the default', () => {
   expect(readConfig(ctx({ scanConcurrency: '' })).scanConcurrency).toBeUndefined();
 });
 
-test('connection: owner and repo from repository', () => {
+test('connection: repository kept as owner/repo, parsed once by the stack', () => {
   const c = readConfig(
     ctx({
       source: 'connection',
@@ -66,8 +66,7 @@ test('connection: owner and repo from repository', () => {
   expect(c.source).toEqual({
     kind: 'connection',
     connectionArn: 'arn:aws:codestar-connections:us-east-1:123456789012:connection/abc',
-    owner: 'org',
-    repo: 'repo',
+    repository: 'org/repo',
     branch: 'main',
   });
 });

@@ -205,6 +205,17 @@ describe('the trust: the build role by a condition on its ARN, so that a re-crea
     });
     expect(() => Template.fromStack(stack)).toThrow(/MemberReadRoleStackSet: trustedRoleArn: expected an IAM role ARN/);
   });
+
+  test('an organizational unit ID that is not one is refused in the words of -c memberOrganizationalUnits', () => {
+    const stack = new MemberRoleStack(new App(), 'Members', {
+      roleName: 'ecr-duplicate-scanner-read',
+      trustedRoleArn: 'arn:aws:iam::123456789012:role/EcrDuplicateScanner-ScanBuild-eu-west-1',
+      organizationalUnits: ['r-ab12', 'ou-nope'],
+    });
+    expect(() => Template.fromStack(stack)).toThrow(
+      'MemberReadRoleStackSet: organizationalUnits: expected organizational unit IDs (ou-…) or the root ID (r-…) separated by ",", got "ou-nope"',
+    );
+  });
 });
 
 describe('scannerBuildRoleArn is checked at synth against the name the app gives the build role', () => {

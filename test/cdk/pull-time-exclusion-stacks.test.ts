@@ -233,7 +233,9 @@ describe('the constructs refuse what would not deploy', () => {
     expect(() => app.synth()).toThrow(/needs an explicit env.region/);
     const other = new App({ builtinCloudFormationValidation: false });
     new PullTimeExclusionStack(other, 'BadName', { env: { region: 'us-east-1' }, roleName: `${'r'.repeat(64)}/x` });
-    expect(() => other.synth()).toThrow(/roleName: at most 64 characters \(IAM's limit\), got 66[\s\S]*expected an IAM role name/);
+    expect(() => other.synth()).toThrow(
+      /roleName: at most 64 characters \(IAM's limit on a role name\), got 66[\s\S]*expected an IAM role name/,
+    );
   });
 
   test("the scanner stack: buildRoleName within IAM's rules, deployRegion a region name", () => {

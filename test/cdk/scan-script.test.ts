@@ -8,6 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCAN_SETTINGS_NAMES, ScanSettings, parseScanSettingsFile, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
+import { CliOptions, parseCliArgs } from '../../scanner/cli-args';
+import { SETTINGS_VARIABLES } from '../../scanner/settings/settings-file';
 import { REPO_ROOT } from '../support/run-cli';
 
 const buildspec = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8');
@@ -29,7 +31,7 @@ beforeAll(() => {
        ? { mode: fs.statSync(config).mode & 0o777, dirMode: fs.statSync(process.env.DOCKER_CONFIG).mode & 0o777, content: fs.readFileSync(config, 'utf8') }
        : undefined;
      fs.writeFileSync(process.env.FAKE_OUT, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv, docker, extraCa: process.env.NODE_EXTRA_CA_CERTS,
-       credentialsInEnv: 'REGISTRY_CREDENTIALS' in process.env, dockerConfig: process.env.DOCKER_CONFIG }));
+       credentialsInEnv: 'REGISTRY_CREDENTIALS' in process.env, dockerConfig: process.env.DOCKER_CONFIG, env: process.env }));
      process.exit(Number(process.env.FAKE_EXIT || 0));\n`,
   );
   writeFileSync(join(srcDir, 'input.txt'), 'nginx:1.27\n');
@@ -45,6 +47,12 @@ interface Run {
   credentialsInEnv?: boolean;
   dockerConfig?: string;
   extraCa?: string;
+  env?: Record<string, string>;
+}
+
+/** What the real scanner takes from the arguments (and the settings file they name) the stand-in was given. */
+function optionsOf(r: Run, env: Record<string, string> = {}): CliOptions {
+  return parseCliArgs(r.argv!, { ...r.env, ...env });
 }
 
 /** The settings the stack writes for its defaults; a test overrides some. */
@@ -113,6 +121,8 @@ test('the scanner gets the input, a local report dir, both S3 locations and the 
   const r = runBuild({ REPORT_DIR: reportDir });
   expect(r.status).toBe(0);
   expect(r.argv).toEqual([
+    '--settings',
+    expect.stringMatching(/settings\.env$/),
     '--input',
     join(srcDir, 'input.txt'),
     '--out',
@@ -140,7 +150,8 @@ test.each([0, 1, 2])("the scanner's exit status %i is the build's", (code) => {
 test('concurrency, a nested prefix and an absolute input path', () => {
   const r = runBuild({}, { concurrency: 48, layout: reportLayout('/team/scans/'), inputFile: join(srcDir, 'input.txt') });
   expect(r.status).toBe(0);
-  expect(r.argv).toEqual(expect.arrayContaining(['--concurrency', '48', '--input', join(srcDir, 'input.txt')]));
+  expect(r.argv).toEqual(expect.arrayContaining(['--input', join(srcDir, 'input.txt')]));
+  expect(optionsOf(r).concurrency).toBe(48);
   expect(r.argv).toContain('s3://reports-bucket/team/scans/latest/');
   expect(r.argv).toContain('s3://reports-bucket/team/scans/20260122T101500Z-3f1c0c5e-0000-4000-8000-1234567890ab/');
 });
@@ -151,13 +162,16 @@ test('the digest cache: the key of the layout in the output bucket, or none', ()
   expect(cacheOf(runBuild({ DIGEST_CACHE_KEY: 'off' }))).toBeUndefined();
 });
 
-test('the settings file: the environment wins; an unknown name or a missing file fails with 2', () => {
-  expect(runBuild({ SCAN_CONCURRENCY: '3' }, { concurrency: 48 }).argv).toEqual(expect.arrayContaining(['--concurrency', '3']));
+test('the settings file: the environment wins; an unknown name is refused by the scanner, never exported; a missing file fails with 2', () => {
+  expect(optionsOf(runBuild({ SCAN_CONCURRENCY: '3' }, { concurrency: 48 })).concurrency).toBe(3);
+  expect(runBuild({ INPUT_FILE: join(srcDir, 'other.txt') }).argv).toEqual(expect.arrayContaining(['--input', join(srcDir, 'other.txt')]));
   const dir = mkdtempSync(join(tmpdir(), 'scan-settings-'));
-  writeFileSync(join(dir, 'bad.env'), 'INPUT_FILE=input.txt\nPATH=/tmp/evil\n');
-  const unknown = runBuild({ SCAN_SETTINGS: join(dir, 'bad.env') });
-  expect([unknown.status, unknown.argv]).toEqual([2, undefined]);
-  expect(unknown.stderr).toContain('unknown setting PATH');
+  const bad = join(dir, 'bad.env');
+  writeFileSync(bad, `${readFileSync(settingsFile({}), 'utf8')}PATH=/tmp/evil\n`);
+  const unknown = runBuild({ SCAN_SETTINGS: bad });
+  expect(unknown.env!.PATH).toBe(process.env.PATH);
+  expect(unknown.argv!.slice(0, 2)).toEqual(['--settings', bad]);
+  expect(() => optionsOf(unknown)).toThrow(`--settings ${bad}: unknown setting PATH`);
   const missing = runBuild({ SCAN_SETTINGS: join(dir, 'none.env') });
   expect(missing.status).toBe(2);
   expect(missing.stderr).toContain('settings file');
@@ -165,26 +179,29 @@ test('the settings file: the environment wins; an unknown name or a missing file
 
 test('a whole organization: --region and --account for each, --organization, --role-name', () => {
   const r = runBuild({}, { scanRegions: ['eu-west-1', 'us-east-1'], scanAccounts: ['111122223333'], memberRoleName: 'reader' });
-  expect(r.argv).toEqual(
-    expect.arrayContaining(['--region', 'eu-west-1', '--region', 'us-east-1', '--account', '111122223333', '--role-name', 'reader']),
-  );
-  expect(r.argv).not.toContain('--organization');
-  expect(runBuild({}, { organization: true }).argv).toContain('--organization');
-  expect(runBuild({}).argv).not.toContain('--region');
+  expect(optionsOf(r).organization).toEqual({ regions: ['eu-west-1', 'us-east-1'], accounts: ['111122223333'], roleName: 'reader' });
+  expect(optionsOf(runBuild({}, { organization: true }), { AWS_REGION: 'eu-west-1' }).organization).toEqual({
+    regions: ['eu-west-1'],
+    accounts: 'organization',
+    roleName: 'ecr-duplicate-scanner-read',
+  });
+  expect(optionsOf(runBuild({})).organization).toBeUndefined();
 });
 
 test('the advice for a member role that cannot be assumed becomes --assume-role-advice, one argument', () => {
   const advice = 'deploy A and B in the management account, then re-run the scan: aws codepipeline start-pipeline-execution --name A';
   const r = runBuild({}, { scanAccounts: ['111122223333'], assumeRoleAdvice: advice });
-  expect(r.argv).toEqual(expect.arrayContaining(['--assume-role-advice', advice]));
-  expect(runBuild({}, { scanAccounts: ['111122223333'] }).argv).not.toContain('--assume-role-advice');
+  expect(optionsOf(r, { AWS_REGION: 'eu-west-1' }).organization?.assumeRoleAdvice).toBe(advice);
+  expect(optionsOf(runBuild({}, { scanAccounts: ['111122223333'] }), { AWS_REGION: 'eu-west-1' }).organization).not.toHaveProperty(
+    'assumeRoleAdvice',
+  );
 });
 
 test('the plan target of an organization scan becomes --target-registry', () => {
   const host = '333333333333.dkr.ecr.eu-west-1.amazonaws.com';
   const r = runBuild({}, { scanRegions: ['eu-west-1'], targetRegistry: host });
-  expect(r.argv).toEqual(expect.arrayContaining(['--region', 'eu-west-1', '--target-registry', host]));
-  expect(runBuild({}, { scanRegions: ['eu-west-1'] }).argv).not.toContain('--target-registry');
+  expect(optionsOf(r).organization).toMatchObject({ regions: ['eu-west-1'], targetRegistry: host });
+  expect(optionsOf(runBuild({}, { scanRegions: ['eu-west-1'] })).organization).not.toHaveProperty('targetRegistry');
 });
 
 test('outside a pipeline: build number or "local" as the run id, the resolved source version as the revision', () => {
@@ -219,7 +236,7 @@ test('without REPORT_DIR the local report goes to a new directory under TMPDIR',
   expect(out.startsWith(`${tmp}/ecr-scan.`)).toBe(true);
 });
 
-test('missing settings fail with 2 before the scanner runs (their defaults live in lib/config.ts only)', () => {
+test('missing settings fail with 2 before the scanner runs (their defaults live in lib/settings/keys.ts only)', () => {
   for (const setting of ['OUTPUT_BUCKET', 'INPUT_FILE', 'RUN_FOLDER', 'LATEST_FOLDER', 'DIGEST_CACHE_KEY']) {
     const missing = runBuild({ [setting]: '' });
     expect(missing.status).toBe(2);
@@ -263,18 +280,18 @@ test('registries in the network: --insecure-registry for each listed host, a pri
   writeFileSync(join(srcDir, 'corp-ca.pem'), '-----BEGIN CERTIFICATE-----\n');
   const run = runBuild({}, { insecureRegistries: ['registry.corp:5000', '10.0.0.5'], registryCaFile: 'corp-ca.pem' });
   expect(run.status).toBe(0);
-  expect(run.argv).toEqual(expect.arrayContaining(['--insecure-registry', 'registry.corp:5000', '--insecure-registry', '10.0.0.5']));
+  expect(optionsOf(run).insecureRegistries).toEqual(['registry.corp:5000', '10.0.0.5']);
   expect(run.extraCa).toBe(join(srcDir, 'corp-ca.pem'));
   const plain = runBuild({});
-  expect([plain.argv?.includes('--insecure-registry'), plain.extraCa]).toEqual([false, undefined]);
+  expect([optionsOf(plain).insecureRegistries, plain.extraCa]).toEqual([[], undefined]);
   const missing = runBuild({}, { registryCaFile: 'no-such.pem' });
   expect(missing.status).toBe(2);
   expect(missing.stderr).toMatch(/REGISTRY_CA_FILE .*no-such.pem is not a readable file/);
 });
 
 test('the plan prefix becomes --target-prefix', () => {
-  expect(runBuild({}, { targetPrefix: 'migrated/hub' }).argv).toEqual(expect.arrayContaining(['--target-prefix', 'migrated/hub']));
-  expect(runBuild({}).argv).not.toContain('--target-prefix');
+  expect(optionsOf(runBuild({}, { targetPrefix: 'migrated/hub' })).targetPrefix).toBe('migrated/hub');
+  expect(optionsOf(runBuild({})).targetPrefix).toBe('');
 });
 
 test('the log ends with where the report is and its S3 console link', () => {
@@ -289,13 +306,16 @@ test('the log ends with where the report is and its S3 console link', () => {
   expect(failed.stdout).toContain("no new report was uploaded; s3://reports-bucket/reports/latest/ still holds the previous run's, if any");
 });
 
-test("scan.sh accepts exactly the settings file's names (lib/scan-settings.ts), and the stack writes no other", () => {
+test("scan.sh takes exactly the settings file's names marked as its own, and the stack writes no name outside the table", () => {
   const script = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.sh'), 'utf8');
-  const accepted = /case "\$name" in\s*\n([\s\S]*?)\)\n/
+  const taken = /case "\$name" in\s*\n([\s\S]*?)\)\n/
     .exec(script)![1]!
     .split(/[|\\\s]+/)
     .filter((n) => n !== '');
-  expect(accepted.sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
+  const own = Object.entries(SETTINGS_VARIABLES)
+    .filter(([, use]) => use.by === 'scan.sh')
+    .map(([name]) => name);
+  expect(taken.sort()).toEqual(own.sort());
   const everything: ScanSettings = {
     ...DEFAULT_SETTINGS,
     concurrency: 4,

@@ -7,7 +7,7 @@ import { App, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { CONTEXT_DEFAULTS } from '../../lib/config';
+import { CONTEXT_DEFAULTS, ConfigError, readConfig } from '../../lib/config';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../../lib/ecr-duplicate-scanner-stack';
 import { KMS_KEY_ARN, SECRET_ARN } from './variant-contexts';
 import { Synthesized, logicalIdOf, placeholderBundleDir, projectEnvironment, roleStatements, scanSettings, synth } from './synth';
@@ -134,7 +134,11 @@ describe('a bad prop is refused at synth, by name', () => {
     ['an input object that is not a zip', { source: 's3', inputObjectKey: 'input.txt' }, /inputObjectKey: expected a key ending in \.zip/],
     ['retention of no days', { reportRetentionDays: 0 }, /reportRetentionDays: expected a whole number from 1 to 36500, got 0/],
     ['a fractional concurrency', { scanConcurrency: 2.5 }, /scanConcurrency: expected a whole number from 1 to 256, got 2.5/],
-    ['a schedule EventBridge refuses', { schedule: 'daily' }, /schedule: expected an EventBridge schedule expression .*got "daily"/],
+    [
+      'a schedule EventBridge refuses',
+      { schedule: 'daily' },
+      /schedule: expected an EventBridge schedule expression: rate\(1 day\).*got "daily"/,
+    ],
     ['no accounts to scan', { scanAccounts: [] }, /scanAccounts: expected 'organization' or at least one account ID/],
     [
       'a member role without a scan of others',
@@ -191,5 +195,42 @@ describe('a bad prop is refused at synth, by name', () => {
     expect(() => Template.fromStack(stack)).toThrow(
       /reportRetentionDays[\s\S]*scanConcurrency[\s\S]*inputObjectKey|inputObjectKey[\s\S]*reportRetentionDays[\s\S]*scanConcurrency/,
     );
+  });
+});
+
+describe("a prop that breaks its context key's rule is refused in the words a -c user gets, naming the prop", () => {
+  const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+  /** The problems readConfig finds in these -c values. */
+  function contextProblems(values: Record<string, string>): string[] {
+    try {
+      readConfig({ tryGetContext: (key: string) => values[key] });
+    } catch (err) {
+      if (err instanceof ConfigError) return [...err.problems];
+      throw err;
+    }
+    return [];
+  }
+  test.each<[string, Record<string, string>, Omit<EcrDuplicateScannerStackProps, 'scannerBundleDir'>]>([
+    [
+      'repository',
+      { source: 'connection', connectionArn: CONNECTION_ARN, repository: 'images' },
+      { source: 'connection', connectionArn: CONNECTION_ARN, repository: 'images' },
+    ],
+    ['schedule', { schedule: 'daily' }, { schedule: 'daily' }],
+    ['inputFile', { inputFile: '../input.txt' }, { inputFile: '../input.txt' }],
+    ['notificationEmail', { notificationEmail: 'nobody' }, { notificationEmail: 'nobody' }],
+    ['targetPrefix', { targetPrefix: 'Upper Case' }, { targetPrefix: 'Upper Case' }],
+    ['scanRegions', { scanRegions: 'mars-1' }, { scanRegions: ['mars-1'] }],
+    ['insecureRegistries', { insecureRegistries: 'http://registry' }, { insecureRegistries: ['http://registry'] }],
+    ['ecrSourceAccounts', { ecrSourceAccounts: '1234' }, { ecrSourceAccounts: ['1234'] }],
+    [
+      'memberRoleName',
+      { scanRegions: 'eu-west-1', memberRoleName: 'x'.repeat(65) },
+      { scanRegions: ['eu-west-1'], memberRoleName: 'x'.repeat(65) },
+    ],
+  ])('%s', (key, context, props) => {
+    const own = contextProblems(context).filter((p) => p.startsWith(`${key}: `));
+    expect(own).toHaveLength(1);
+    expect(() => Template.fromStack(plainStack(props))).toThrow(`EcrDuplicateScannerStack: ${own[0]}`);
   });
 });

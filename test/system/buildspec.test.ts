@@ -148,6 +148,23 @@ test('the upload fails (no such bucket): exit 2', async () => {
   expect(run.output).toMatch(/upload of s3:\/\/no-such-bucket\/reports\/.*NoSuchBucket/);
 });
 
+test('the shipped scanner reads the settings file itself: an unknown name in it fails the build with 2 before any scan', async () => {
+  const settings = join(await mkdtemp(join(work, 'settings-')), 'settings.env');
+  await writeFile(settings, `${await readFile(join(scannerDir, SCAN_SETTINGS_FILE), 'utf8')}NODE_OPTIONS=--inspect\n`);
+  const run = await build(`${registry.host}/team/app:1\n`, { SCAN_SETTINGS: settings, SCAN_TIMESTAMP: '20261123T130000Z' });
+  expect(run.status).toBe(2);
+  expect(run.output).toContain(`error: --settings ${settings}: unknown setting NODE_OPTIONS`);
+  expect(await keys('reports/20261123T130000Z-')).toEqual([]);
+});
+
+test('a setting of the file reaches the shipped scanner as its option (SCAN_CONCURRENCY as --concurrency)', async () => {
+  const settings = join(await mkdtemp(join(work, 'settings-')), 'settings.env');
+  await writeFile(settings, `${await readFile(join(scannerDir, SCAN_SETTINGS_FILE), 'utf8')}SCAN_CONCURRENCY=0\n`);
+  const run = await build(`${registry.host}/team/app:1\n`, { SCAN_SETTINGS: settings });
+  expect(run.status).toBe(2);
+  expect(run.output).toContain('error: --concurrency must be a whole number >= 1, got "0"');
+});
+
 test('the shipped bundle is what was built: scan.sh sits beside cli.js', async () => {
   expect(await readFile(join(scannerDir, 'scan.sh'), 'utf8')).toBe(await readFile(join(REPO_ROOT, 'buildspec', 'scan.sh'), 'utf8'));
 });

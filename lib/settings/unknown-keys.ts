@@ -1,7 +1,8 @@
 /**
- * Which context keys are ours, so that a typo (`-c reportPrefx=...`) stops the synth
- * instead of being silently ignored. CDK's own keys are told apart by their shape.
+ * Which context keys are ours (the key table, keys.ts), so that a typo (`-c reportPrefx=...`)
+ * stops the synth instead of being silently ignored. CDK's own keys are told apart by their shape.
  */
+import { CONTEXT_KEYS } from './keys';
 
 /**
  * True for a key CDK itself, its CLI or its feature flags use: feature flags and
@@ -41,7 +42,7 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
 }
 
 /** A problem line for every key that is neither ours nor CDK's. */
-export function unknownKeyProblems(keys: Iterable<string>, known: readonly string[]): string[] {
+export function unknownKeyProblems(keys: Iterable<string>, known: readonly string[] = CONTEXT_KEYS): string[] {
   const ours = new Set(known);
   const problems: string[] = [];
   for (const key of keys) {
