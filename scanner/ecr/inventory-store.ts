@@ -24,6 +24,7 @@ import {
   EcrReferrer,
   ImageIdCounts,
 } from './types';
+import { grown } from './typed-array';
 
 /** Deleted between listing and BatchGetImage, or its repository vanished. */
 const GONE = 1;
@@ -49,13 +50,6 @@ function appendTo(map: Map<number, number[]>, key: number, row: number): void {
   const list = map.get(key);
   if (list) list.push(row);
   else map.set(key, [row]);
-}
-
-function grown<T extends Uint8Array | Int32Array>(array: T, length: number): T {
-  if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
-  bigger.set(array);
-  return bigger;
 }
 
 /**

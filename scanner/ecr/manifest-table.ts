@@ -19,6 +19,7 @@
  */
 import { DigestTable } from './digest-table';
 import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
+import { grown } from './typed-array';
 
 /** Where an image line's layer digests lie in the bytes read (`at`) and their sizes: the cache reader's scratch, reused line to line. */
 export interface LayerTexts {
@@ -37,13 +38,6 @@ export const KIND_ARTIFACT = 4;
 const UNUSED = 0;
 const USED = 1;
 const LEARNED = 2;
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, length: number): T {
-  if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
-  bigger.set(array);
-  return bigger;
-}
 
 export class ManifestTable {
   /** Manifest digests (listed images, index children): the rows of the columns below. */

@@ -11,6 +11,7 @@ import { BlobDescriptor } from '../ecr/manifest-facts';
 import type { BlobMounting } from '../ecr/registry-settings';
 import { BlobHolder } from '../ecr/types';
 import { DOCKER_HUB } from '../oci/reference';
+import { byText } from '../text/by-text';
 
 /** What the accounting needs of one copy of the plan, in plan order. */
 export interface CopyBlobs {
@@ -95,8 +96,6 @@ const addTo = (map: Map<string, Set<string>>, key: string, value: string) => {
 /** True when `repositories` names one other than `repository`. */
 const hasOther = (repositories: ReadonlySet<string> | undefined, repository: string) =>
   repositories !== undefined && (repositories.size > 1 || (repositories.size === 1 && !repositories.has(repository)));
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Image holders that list the same of the asked blobs, by the first of their URIs in text order. */
 interface HolderGroup {
