@@ -28,10 +28,12 @@ export interface LayerTexts {
   sizes: Float64Array;
 }
 
-const NONE = 0;
+/** Values of `kind`. No facts known: the manifest was never read (archived, a failure) and no cache knew it. */
+export const KIND_UNKNOWN = 0;
 export const KIND_IMAGE = 1;
 export const KIND_INDEX = 2;
-const KIND_OTHER = 3;
+/** Read, but neither an image, an index nor an artifact (schema 1, an unknown media type): not comparable. */
+export const KIND_OTHER = 3;
 /** An OCI artifact (chart, SBOM, signature): ref is its artifact type's code, num its size. */
 export const KIND_ARTIFACT = 4;
 /** Values of `used`. */
@@ -98,11 +100,11 @@ export class ManifestTable {
   }
 
   hasFacts(id: number): boolean {
-    return this.kind[id] !== NONE;
+    return this.kind[id] !== KIND_UNKNOWN;
   }
 
   kindAt(id: number): number {
-    return this.kind[id] ?? NONE;
+    return this.kind[id] ?? KIND_UNKNOWN;
   }
 
   /** For an image: the id of its image ID in `imageIds`. */
@@ -167,7 +169,7 @@ export class ManifestTable {
 
   /** Marks the row as needed this run, so the cache keeps it. */
   markUsed(id: number): void {
-    if (this.used[id] === UNUSED && this.kind[id] !== NONE) {
+    if (this.used[id] === UNUSED && this.kind[id] !== KIND_UNKNOWN) {
       this.used[id] = USED;
       this.usedCount++;
     }
@@ -214,7 +216,7 @@ export class ManifestTable {
     const id = this.digests.internDecoded();
     this.ensure(id + 1);
     const image = this.imageIds.internDecoded();
-    if (this.kind[id] === NONE) this.factsHeld++;
+    if (this.kind[id] === KIND_UNKNOWN) this.factsHeld++;
     this.kind[id] = KIND_IMAGE;
     this.ref[id] = image;
     this.num[id] = sizeBytes;
@@ -249,7 +251,7 @@ export class ManifestTable {
   /** The facts, marking it used: the digest cache's get. */
   get(digest: string): ManifestFacts | undefined {
     const id = this.digests.find(digest);
-    if (id < 0 || this.kind[id] === NONE) return undefined;
+    if (id < 0 || this.kind[id] === KIND_UNKNOWN) return undefined;
     this.markUsed(id);
     return this.factsAt(id);
   }
@@ -307,7 +309,7 @@ export class ManifestTable {
   /** Ids of the rows this run used, in id order: what the cache saves. */
   *usedIds(): Generator<number> {
     const n = this.digests.size;
-    for (let id = 0; id < n; id++) if (this.used[id] !== UNUSED && this.kind[id] !== NONE) yield id;
+    for (let id = 0; id < n; id++) if (this.used[id] !== UNUSED && this.kind[id] !== KIND_UNKNOWN) yield id;
   }
 
   get usedSize(): number {
@@ -329,7 +331,7 @@ export class ManifestTable {
   }
 
   private store(id: number, facts: ManifestFacts): void {
-    if (this.kind[id] === NONE) this.factsHeld++;
+    if (this.kind[id] === KIND_UNKNOWN) this.factsHeld++;
     switch (facts.kind) {
       case 'image': {
         this.ref[id] = this.imageIds.intern(facts.imageId);
@@ -386,7 +388,7 @@ export class ManifestTable {
     this.layerList[id] = start;
   }
 
-  /** Unreadable manifests mostly share a handful of reasons (schema 1), artifacts a handful of types: each text is kept once. */
+  /** Manifests that are not comparable images mostly share a handful of reasons (schema 1), artifacts a handful of types: each text is kept once. */
   private textCode(text: string, texts: string[], codes: Map<string, number>): number {
     let code = codes.get(text);
     if (code === undefined) {

@@ -1,5 +1,6 @@
 /**
- * What the plan's copies move, as the scanner contract's "Additions, round four" defines it.
+ * What the plan's copies move: plan.json's `transfer` (docs/plan.md, "What the copies move"), defined so that the bytes
+ * an operator budgets for are the bytes the copies upload.
  * Pure: the copies' blobs (config and layer descriptors of every image manifest a copy carries)
  * and the target registry's manifests that list any of them in, numbers out. No blob is read.
  *
