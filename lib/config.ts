@@ -80,7 +80,7 @@ export interface ScannerConfig {
   readonly memberRoleStackSet?: MemberRoleStackSetConfig;
 }
 
-/** Which registries one scan reads (issue 17's `--region`, `--account`, `--organization`, `--role-name`). */
+/** Which registries one scan reads (the scanner's `--region`, `--account`, `--organization`, `--role-name`). */
 export interface OrganizationConfig {
   /** `organization`: every account of organizations:ListAccounts; else these IDs (may be empty: this account). */
   readonly accounts: 'organization' | readonly string[];

@@ -16,7 +16,11 @@ import { PlainJsonProtocol } from './ecr/plain-json-protocol';
  */
 export const ECR_RETRY_MODE = 'standard';
 export const ECR_MAX_ATTEMPTS = 10;
-const S3_MAX_ATTEMPTS = 5;
+/**
+ * Attempts of every other client (S3, STS, Organizations, SNS): a few calls a run, so a few more
+ * than the SDK's 3 ride out a brief fault, and fewer than ECR's 10, which absorb sustained throttling.
+ */
+const OTHER_CLIENTS_MAX_ATTEMPTS = 5;
 /** The scanner's default --concurrency. */
 const DEFAULT_SOCKETS = 16;
 
@@ -63,20 +67,20 @@ export function createEcrClient(env: NodeJS.ProcessEnv = process.env, place: Ecr
 export function createStsClient(region: string | undefined, env: NodeJS.ProcessEnv = process.env): STSClient {
   return new STSClient({
     ...(region ? { region } : {}),
-    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: OTHER_CLIENTS_MAX_ATTEMPTS }),
   });
 }
 
 /** Organizations has one endpoint, in us-east-1 (AWS_ENDPOINT_URL_ORGANIZATIONS is honoured by the SDK). */
 export function createOrganizationsClient(env: NodeJS.ProcessEnv = process.env): OrganizationsClient {
-  return new OrganizationsClient({ region: 'us-east-1', ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }) });
+  return new OrganizationsClient({ region: 'us-east-1', ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: OTHER_CLIENTS_MAX_ATTEMPTS }) });
 }
 
 /** An S3 endpoint override (an S3-compatible server) generally needs path-style addressing. */
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   const overridden = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
   return new S3Client({
-    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: OTHER_CLIENTS_MAX_ATTEMPTS }),
     ...(overridden ? { forcePathStyle: true } : {}),
   });
 }
@@ -85,6 +89,6 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
 export function createSnsClient(region: string | undefined, env: NodeJS.ProcessEnv = process.env): SNSClient {
   return new SNSClient({
     ...(region ? { region } : {}),
-    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: S3_MAX_ATTEMPTS }),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: OTHER_CLIENTS_MAX_ATTEMPTS }),
   });
 }

@@ -29,8 +29,8 @@
  *   150      21.4-22.2 s   429-434 MB
  *   200      22.4-26.9 s   479-484 MB
  *
- * 100 takes the CPU of the larger factors for 35 MB over 50 (an earlier
- * round, without the run-time setting: V8's default 382-605 MB cold).
+ * 100 takes the CPU of the larger factors for 35 MB over 50 (and V8's
+ * default, without the setting, ranged 382-605 MB cold).
  * Forcing collections instead (gc() every 256 calls) held 330 MB but cost a
  * third more CPU.
  */

@@ -91,6 +91,61 @@ interface Evidence {
   resolved: Map<string, ResolvedSource>;
 }
 
+/** The digest cache of earlier runs, when a location is given; warnings about it are logged. */
+async function loadDigestCache(options: ScanOptions): Promise<ManifestTable | undefined> {
+  if (!options.cacheLocation) return undefined;
+  const loaded = await loadCache(options.cacheLocation, options.s3Client);
+  for (const w of loaded.warnings) options.logger.warn(w);
+  options.logger.info(`digest cache: ${loaded.cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
+  return loaded.cache;
+}
+
+/** The inventory of the credentials' own registry, its progress shown in the `ecr` phase. */
+function inventoryOwnRegistry(
+  client: ECRClient,
+  options: ScanOptions,
+  wantedTags: ReadonlySet<string>,
+  progress: PhaseProgress,
+  cache: ManifestTable | undefined,
+): Promise<EcrInventory> {
+  return inventoryEcr({
+    client,
+    concurrency: options.concurrency,
+    ...(cache ? { cache } : {}),
+    wantedTags,
+    onWarning: (m) => options.logger.warn(m),
+    onProgress: (p) =>
+      progress.update(
+        `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
+          `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
+        p.listingDone && p.repositoriesDone === p.repositoriesListed,
+      ),
+  });
+}
+
+/** Each valid source resolved (with its referrers, unless the scanned registry answers it), by canonical reference. */
+function resolveSources(
+  valid: readonly ValidSource[],
+  context: ResolveContext,
+  registry: RegistryClient,
+  concurrency: number,
+  progress: PhaseProgress,
+): Promise<(readonly [string, ResolvedSource])[]> {
+  const referrers = new ReferrerFinder(registry);
+  let resolvedCount = 0;
+  return mapLimited(valid, concurrency, async (entry) => {
+    let result = await resolveSource(context, entry.reference);
+    // The scanned ECR registry's own sources are answered from the inventory: nothing to copy, nothing to ask.
+    if (result.ok && !(await context.scanned?.isScanned(entry.reference.registry))) {
+      const found = await referrers.find(entry.reference.registry, entry.reference.repository, result.digest);
+      result = { ...result, referrers: found.referrers, ...(found.error ? { referrersError: found.error } : {}) };
+    }
+    resolvedCount++;
+    progress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
+    return [entry.canonical, result] as const;
+  });
+}
+
 /**
  * Inventories ECR and resolves the sources at the same time: HEADs go out at
  * once, and a source's GETs wait for what ECR and the cache already know.
@@ -104,13 +159,7 @@ async function gatherEvidence(
   startedAt: number,
 ): Promise<Evidence> {
   const { logger } = options;
-  let cache: ManifestTable | undefined;
-  if (options.cacheLocation) {
-    const loaded = await loadCache(options.cacheLocation, options.s3Client);
-    for (const w of loaded.warnings) logger.warn(w);
-    cache = loaded.cache;
-    logger.info(`digest cache: ${cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
-  }
+  const cache = await loadDigestCache(options);
   const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
   // ECR sources' tags (resolved from the inventory) and the plan's targets (a copy never moves a tag).
   const wantedTags = new Set([...scannedRegistryTags(valid), ...planTargetTags(valid, targetPrefix)]);
@@ -134,19 +183,7 @@ async function gatherEvidence(
   targetSettings?.catch(() => undefined);
   const inventory: Promise<EcrInventory[]> = !ecrClient
     ? organization!.then((o) => o.inventories)
-    : inventoryEcr({
-        client: ecrClient,
-        concurrency: options.concurrency,
-        ...(cache ? { cache } : {}),
-        wantedTags,
-        onWarning: (m) => logger.warn(m),
-        onProgress: (p) =>
-          ecrProgress.update(
-            `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
-              `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
-            p.listingDone && p.repositoriesDone === p.repositoriesListed,
-          ),
-      }).then((one) => [one]);
+    : inventoryOwnRegistry(ecrClient, options, wantedTags, ecrProgress, cache).then((one) => [one]);
   // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
   inventory.catch(() => undefined);
 
@@ -156,20 +193,7 @@ async function gatherEvidence(
     known: inventoryKnowledge(inventory, cache),
     scanned: scannedRegistry(inventory),
   };
-  const referrers = new ReferrerFinder(registry);
-  const sourceProgress = new PhaseProgress(logger, 'sources', startedAt);
-  let resolvedCount = 0;
-  const resolving = mapLimited(valid, options.concurrency, async (entry) => {
-    let result = await resolveSource(context, entry.reference);
-    // The scanned ECR registry's own sources are answered from the inventory: nothing to copy, nothing to ask.
-    if (result.ok && !(await context.scanned?.isScanned(entry.reference.registry))) {
-      const found = await referrers.find(entry.reference.registry, entry.reference.repository, result.digest);
-      result = { ...result, referrers: found.referrers, ...(found.error ? { referrersError: found.error } : {}) };
-    }
-    resolvedCount++;
-    sourceProgress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);
-    return [entry.canonical, result] as const;
-  });
+  const resolving = resolveSources(valid, context, registry, options.concurrency, new PhaseProgress(logger, 'sources', startedAt));
   let inventories: EcrInventory[];
   let organizationEvidence: OrganizationEvidence | undefined;
   let settings: TargetRegistrySettings | undefined;
@@ -231,6 +255,56 @@ async function readInputs(options: ScanOptions): Promise<Mention[]> {
   return mentions;
 }
 
+/** The sources of the mentions, expansion lines listed first; invalid entries are logged. */
+async function collectScanSources(
+  options: ScanOptions,
+  registry: RegistryClient,
+  mentions: Mention[],
+): Promise<{ entries: ReturnType<typeof collectSources>; valid: ValidSource[]; expansions: ExpansionOutcome[] }> {
+  const { logger } = options;
+  let expansions: ExpansionOutcome[] = [];
+  if (mentions.some((m) => m.kind === 'expansion')) {
+    ({ mentions, outcomes: expansions } = await expandMentions(registry, mentions, { concurrency: options.concurrency }));
+    for (const e of expansions) {
+      if (e.error === undefined)
+        logger.info(`expansion ${e.file} line ${e.line} (${e.input}): ${e.sources} reference(s) from ${e.repositories} repositories`);
+    }
+  }
+  const entries = collectSources(mentions);
+  const valid = entries.filter((e): e is ValidSource => e.kind === 'reference');
+  const where = (e: { line: number; origins: ReadonlyArray<{ file: string }> }) =>
+    options.inputPaths.length > 1 ? `${e.origins[0]?.file ?? ''} line ${e.line}` : `line ${e.line}`;
+  for (const e of entries) if (e.kind === 'invalid') logger.warn(`${where(e)}: ${e.error}`);
+  logger.info(
+    `input: ${entries.length} source(s) from ${options.inputPaths.join(', ')} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`,
+  );
+  return { entries, valid, expansions };
+}
+
+/**
+ * The report files uploaded to each S3 location, in the order given, each location whole and
+ * then its _complete.json: the run's folder (the first) is complete before latest/ is touched.
+ * Stops at the first location that fails, with its message.
+ */
+async function uploadReport(
+  options: ScanOptions,
+  files: ReturnType<typeof renderReportFiles>,
+): Promise<{ uploaded: string[]; failure?: string }> {
+  const uploaded: string[] = [];
+  const executionId = options.provenance?.executionId;
+  for (const location of options.s3Locations) {
+    try {
+      const run = { runLocation: options.s3Locations[0] ?? location, now: new Date(), ...(executionId ? { executionId } : {}) };
+      uploaded.push(...(await uploadCompleteSet(options.s3Client(), location, files, run)));
+      options.logger.info(`uploaded the report to ${formatS3Location(location)}`);
+    } catch (err) {
+      if (!(err instanceof FatalError)) throw err;
+      return { uploaded, failure: err.message };
+    }
+  }
+  return { uploaded };
+}
+
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { logger } = options;
   const startedAt = Date.now();
@@ -252,22 +326,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   }
 
   const registry = registryClientOf(options);
-  let expansions: ExpansionOutcome[] = [];
-  if (mentions.some((m) => m.kind === 'expansion')) {
-    ({ mentions, outcomes: expansions } = await expandMentions(registry, mentions, { concurrency: options.concurrency }));
-    for (const e of expansions) {
-      if (e.error === undefined)
-        logger.info(`expansion ${e.file} line ${e.line} (${e.input}): ${e.sources} reference(s) from ${e.repositories} repositories`);
-    }
-  }
-  const entries = collectSources(mentions);
-  const valid = entries.filter((e): e is ValidSource => e.kind === 'reference');
-  const where = (e: { line: number; origins: ReadonlyArray<{ file: string }> }) =>
-    options.inputPaths.length > 1 ? `${e.origins[0]?.file ?? ''} line ${e.line}` : `line ${e.line}`;
-  for (const e of entries) if (e.kind === 'invalid') logger.warn(`${where(e)}: ${e.error}`);
-  logger.info(
-    `input: ${entries.length} source(s) from ${options.inputPaths.join(', ')} (${valid.length} to resolve, ${entries.length - valid.length} invalid)`,
-  );
+  const { entries, valid, expansions } = await collectScanSources(options, registry, mentions);
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
   let evidence: Evidence = { inventories: [], resolved: new Map() };
@@ -307,21 +366,12 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   } catch (err) {
     return fail(`cannot write the report to ${options.outDir}: ${(err as Error).message}`);
   }
-  // In the order given, each location whole and then its _complete.json: the run's
-  // folder (the first) is complete before latest/ is touched.
-  const uploaded: string[] = [];
-  const executionId = options.provenance?.executionId;
-  for (const location of options.s3Locations) {
-    try {
-      const run = { runLocation: options.s3Locations[0] ?? location, now: new Date(), ...(executionId ? { executionId } : {}) };
-      uploaded.push(...(await uploadCompleteSet(options.s3Client(), location, files, run)));
-      logger.info(`uploaded the report to ${formatS3Location(location)}`);
-    } catch (err) {
-      if (!(err instanceof FatalError)) throw err;
-      logger.warn(`${err.message}; the local report in ${options.outDir} is complete`);
-      return { exitCode: 2, report, files: written, uploaded, message: err.message };
-    }
+  const upload = await uploadReport(options, files);
+  if (upload.failure) {
+    logger.warn(`${upload.failure}; the local report in ${options.outDir} is complete`);
+    return { exitCode: 2, report, files: written, uploaded: upload.uploaded, message: upload.failure };
   }
+  const uploaded = upload.uploaded;
   const unreadRegistries = report.ecr.some((e) => e.error !== undefined);
   return { exitCode: report.summary.error > 0 || unreadRegistries ? 1 : 0, report, files: written, uploaded };
 }

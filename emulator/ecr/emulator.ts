@@ -2,7 +2,7 @@
  * An Amazon ECR emulator for tests, the benchmark and the demo: ECR's AWS JSON
  * 1.1 API (DescribeRepositories, DescribeImages, BatchGetImage, ListImages,
  * ListImageReferrers, UpdateImageStorageClass, pull-through cache rules and
- * account settings; ECR of 2026: storage classes,
+ * account settings; the archive storage class,
  * referrers, pull times, tag mutability with exclusions) on
  * 127.0.0.1, backed by an in-memory store, with knobs for what real ECR does
  * to clients under load or misconfiguration: small pages, latency,

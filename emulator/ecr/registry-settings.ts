@@ -1,7 +1,7 @@
 /**
  * A registry's settings beside its repositories: pull-through cache rules
  * (DescribePullThroughCacheRules, CreatePullThroughCacheRule) and account
- * settings (GetAccountSetting, PutAccountSetting; BLOB_MOUNTING of 2026), with
+ * settings (GetAccountSetting, PutAccountSetting; BLOB_MOUNTING, cross-repository blob mounting), with
  * the request and response shapes of ECR's API and its limits: a prefix of 2
  * to 30 characters or `ROOT`, at most 50 rules a registry, the upstreams ECR
  * supports. Kept per registry (ECR keeps both per account and region).

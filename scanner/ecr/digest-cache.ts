@@ -28,6 +28,7 @@ import { isVerifiableDigest } from '../oci/digest';
 import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
 import { DIGEST_TEXT_BYTES, isSha256 } from './digest-table';
 import { KIND_IMAGE, LayerTexts, ManifestTable } from './manifest-table';
+import { grown } from './typed-array';
 
 const FORMAT = 'ecr-duplicate-scanner/digest-cache';
 const VERSION = 4;
@@ -337,10 +338,7 @@ export class DigestCacheReader {
 
   private growLayerTexts(): void {
     const { at, sizes, count } = this.layerTexts;
-    const bigger: LayerTexts = { count, at: new Int32Array(at.length * 2), sizes: new Float64Array(sizes.length * 2) };
-    bigger.at.set(at);
-    bigger.sizes.set(sizes);
-    this.layerTexts = bigger;
+    this.layerTexts = { count, at: grown(at, at.length * 2), sizes: grown(sizes, sizes.length * 2) };
   }
 
   private fail(why: string): void {

@@ -1,7 +1,6 @@
 /** How a set of places holding one image ID becomes an EcrDuplicate, and how duplicates are ordered. */
 import { EcrDuplicate, EcrDuplicateLocation } from './types';
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+import { byText } from '../text/by-text';
 
 /** The bytes the copies beyond one take: all of them but the largest (the copy one would keep). */
 export function reclaimableBytes(duplicate: EcrDuplicate): number {

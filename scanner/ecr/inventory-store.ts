@@ -9,7 +9,7 @@
  * After finish(), platform images are grouped by image ID (a counting sort
  * over digest ids), which answers both matching and duplicates.
  */
-import { ManifestTable, KIND_ARTIFACT, KIND_IMAGE, KIND_INDEX } from './manifest-table';
+import { ManifestTable, KIND_ARTIFACT, KIND_IMAGE, KIND_INDEX, KIND_OTHER, KIND_UNKNOWN } from './manifest-table';
 import { duplicateOf, sortDuplicates } from './duplicates';
 import { blobHoldersOf, freedBytesOf } from './blob-accounting';
 import {
@@ -24,6 +24,7 @@ import {
   EcrReferrer,
   ImageIdCounts,
 } from './types';
+import { grown } from './typed-array';
 
 /** Deleted between listing and BatchGetImage, or its repository vanished. */
 const GONE = 1;
@@ -45,17 +46,19 @@ function statusName(flags: number): EcrInactiveStatus | undefined {
 /** How deep below a tagged index its tags still reach (an index of indexes of images is already rare). */
 const MAX_INDEX_DEPTH = 3;
 
+/** The name in the counts (report.json's `kinds`) of each manifest kind code, indexed by the code. */
+const KIND_COUNT_NAMES: ReadonlyArray<keyof EcrInventoryCounts['kinds']> = Object.assign([], {
+  [KIND_UNKNOWN]: 'unknown',
+  [KIND_IMAGE]: 'image',
+  [KIND_INDEX]: 'index',
+  [KIND_OTHER]: 'other',
+  [KIND_ARTIFACT]: 'artifact',
+});
+
 function appendTo(map: Map<number, number[]>, key: number, row: number): void {
   const list = map.get(key);
   if (list) list.push(row);
   else map.set(key, [row]);
-}
-
-function grown<T extends Uint8Array | Int32Array>(array: T, length: number): T {
-  if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
-  bigger.set(array);
-  return bigger;
 }
 
 /**
@@ -203,7 +206,7 @@ export class InventoryStore {
       if (this.rowFlags[row]! & GONE) continue;
       const digest = this.rowDigest[row]!;
       const kind = this.manifests.kindAt(digest);
-      if (kind === 0) appendTo(this.unread, digest, row);
+      if (kind === KIND_UNKNOWN) appendTo(this.unread, digest, row);
       else if (kind === KIND_ARTIFACT) {
         const subject = this.manifests.subjectAt(digest);
         if (subject >= 0) appendTo(this.referrers, subject, row);
@@ -251,16 +254,15 @@ export class InventoryStore {
   /** Listed places by manifest kind and storage class (deleted ones left out). */
   countRows(): EcrInventoryCounts['kinds'] & { archived: number; activating: number; notCompared: number } {
     const counts = { image: 0, index: 0, artifact: 0, other: 0, unknown: 0, archived: 0, activating: 0, notCompared: 0 };
-    const names = ['unknown', 'image', 'index', 'other', 'artifact'] as const;
     for (let row = 0; row < this.rows; row++) {
       const flags = this.rowFlags[row]!;
       if (flags & GONE) continue;
       const kind = this.manifests.kindAt(this.rowDigest[row]!);
-      counts[names[kind] ?? 'other']++;
+      counts[KIND_COUNT_NAMES[kind] ?? 'other']++;
       if (flags & STATUS_ARCHIVED) counts.archived++;
       if (flags & STATUS_ACTIVATING) counts.activating++;
       // Not readable, and no other place nor the cache knew the manifest.
-      if (kind === 0 && flags & INACTIVE) counts.notCompared++;
+      if (kind === KIND_UNKNOWN && flags & INACTIVE) counts.notCompared++;
     }
     return counts;
   }
@@ -404,7 +406,7 @@ export class InventoryStore {
         if (tags.length === 0) return;
         const kind = this.manifests.kindAt(child);
         if (kind === KIND_INDEX) pass(child, tags, depth + 1);
-        else if (kind !== 0) {
+        else if (kind !== KIND_UNKNOWN) {
           let set = passed.get(row);
           if (!set) passed.set(row, (set = new Set()));
           for (const t of tags) set.add(t);

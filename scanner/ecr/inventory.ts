@@ -133,10 +133,12 @@ class InventoryReader {
   private readonly digestByTag = new Map<string, string>();
   private accountId: string | undefined;
   private vanishedImages = 0;
-  private unreadable = 0;
+  /** Manifests read that are neither images, indexes nor artifacts (schema 1, unknown media types). */
+  private notComparableManifests = 0;
   /** Repositories whose tags are not all MUTABLE (the default is kept as no entry). */
   private readonly mutability = new Map<string, EcrTagMutability>();
-  private readonly failures: EcrInventoryCounts['unreadable'] = { count: 0, byCode: {}, images: [] };
+  /** BatchGetImage failures of images still in ECR: the only sense of "unreadable" here, as in report.json's unreadableImages. */
+  private readonly unreadableImages: EcrInventoryCounts['unreadable'] = { count: 0, byCode: {}, images: [] };
   /**
    * False once the endpoint showed it does not know the archive storage class (it refused `filter.imageStatus`,
    * or answered a DescribeImages of ARCHIVED images with images that carry no `imageStatus`): from then on,
@@ -157,10 +159,11 @@ class InventoryReader {
     await this.readRepositories();
     this.emitProgress();
     if (this.vanishedImages > 0) this.warn(`${this.vanishedImages} image(s) were deleted while the scan read them; left out`);
-    if (this.unreadable > 0) this.warn(`${this.unreadable} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
-    if (this.failures.count > 0) {
-      const codes = Object.entries(this.failures.byCode).map(([c, n]) => `${c}: ${n}`);
-      this.warn(`${this.failures.count} ECR image(s) could not be read (${codes.join(', ')}); listed in report.json`);
+    if (this.notComparableManifests > 0)
+      this.warn(`${this.notComparableManifests} ECR manifest(s) are not comparable images (e.g. schema 1); left out`);
+    if (this.unreadableImages.count > 0) {
+      const codes = Object.entries(this.unreadableImages.byCode).map(([c, n]) => `${c}: ${n}`);
+      this.warn(`${this.unreadableImages.count} ECR image(s) could not be read (${codes.join(', ')}); listed in report.json`);
     }
     this.store.finish();
     const region = await this.options.client.config.region();
@@ -188,7 +191,7 @@ class InventoryReader {
         archived,
         activating,
         notCompared,
-        unreadable: this.failures,
+        unreadable: this.unreadableImages,
         ...(this.archiveClassKnown ? {} : { archiveClass: 'unsupported' as const }),
       },
       tagMutability: (repository) =>
@@ -443,7 +446,7 @@ class InventoryReader {
       const digest = image.imageId?.imageDigest;
       if (!digest || typeof image.imageManifest !== 'string') continue;
       const facts = readManifestFacts(image.imageManifest, image.imageManifestMediaType);
-      if (facts.kind === 'other') this.unreadable++;
+      if (facts.kind === 'other') this.notComparableManifests++;
       if (digests[next] === digest) manifests.setAt(this.store.digestIdAt(rows[next++]!), facts);
       else manifests.set(digest, facts);
       this.progress.manifestsFetched++;
@@ -460,10 +463,10 @@ class InventoryReader {
       }
       // Still in ECR but not readable now (ImageInaccessible: archived since the listing; KmsError; a pull-through
       // upstream's Upstream* codes; codes yet unknown): kept, matchable by its manifest digest, counted and named.
-      this.failures.count++;
-      this.failures.byCode[code] = (this.failures.byCode[code] ?? 0) + 1;
-      if (this.failures.images.length < NAMED_FAILURES_MAX)
-        this.failures.images.push({ repository, manifestDigest: digest, failureCode: code });
+      this.unreadableImages.count++;
+      this.unreadableImages.byCode[code] = (this.unreadableImages.byCode[code] ?? 0) + 1;
+      if (this.unreadableImages.images.length < NAMED_FAILURES_MAX)
+        this.unreadableImages.images.push({ repository, manifestDigest: digest, failureCode: code });
     }
   }
 }

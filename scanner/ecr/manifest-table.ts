@@ -19,6 +19,7 @@
  */
 import { DigestTable } from './digest-table';
 import { IndexChild, BlobDescriptor, ManifestFacts } from './manifest-facts';
+import { grown } from './typed-array';
 
 /** Where an image line's layer digests lie in the bytes read (`at`) and their sizes: the cache reader's scratch, reused line to line. */
 export interface LayerTexts {
@@ -27,23 +28,18 @@ export interface LayerTexts {
   sizes: Float64Array;
 }
 
-const NONE = 0;
+/** Values of `kind`. No facts known: the manifest was never read (archived, a failure) and no cache knew it. */
+export const KIND_UNKNOWN = 0;
 export const KIND_IMAGE = 1;
 export const KIND_INDEX = 2;
-const KIND_OTHER = 3;
+/** Read, but neither an image, an index nor an artifact (schema 1, an unknown media type): not comparable. */
+export const KIND_OTHER = 3;
 /** An OCI artifact (chart, SBOM, signature): ref is its artifact type's code, num its size. */
 export const KIND_ARTIFACT = 4;
 /** Values of `used`. */
 const UNUSED = 0;
 const USED = 1;
 const LEARNED = 2;
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, length: number): T {
-  if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, Math.ceil(array.length * 1.5)));
-  bigger.set(array);
-  return bigger;
-}
 
 export class ManifestTable {
   /** Manifest digests (listed images, index children): the rows of the columns below. */
@@ -104,11 +100,11 @@ export class ManifestTable {
   }
 
   hasFacts(id: number): boolean {
-    return this.kind[id] !== NONE;
+    return this.kind[id] !== KIND_UNKNOWN;
   }
 
   kindAt(id: number): number {
-    return this.kind[id] ?? NONE;
+    return this.kind[id] ?? KIND_UNKNOWN;
   }
 
   /** For an image: the id of its image ID in `imageIds`. */
@@ -173,7 +169,7 @@ export class ManifestTable {
 
   /** Marks the row as needed this run, so the cache keeps it. */
   markUsed(id: number): void {
-    if (this.used[id] === UNUSED && this.kind[id] !== NONE) {
+    if (this.used[id] === UNUSED && this.kind[id] !== KIND_UNKNOWN) {
       this.used[id] = USED;
       this.usedCount++;
     }
@@ -220,7 +216,7 @@ export class ManifestTable {
     const id = this.digests.internDecoded();
     this.ensure(id + 1);
     const image = this.imageIds.internDecoded();
-    if (this.kind[id] === NONE) this.factsHeld++;
+    if (this.kind[id] === KIND_UNKNOWN) this.factsHeld++;
     this.kind[id] = KIND_IMAGE;
     this.ref[id] = image;
     this.num[id] = sizeBytes;
@@ -255,7 +251,7 @@ export class ManifestTable {
   /** The facts, marking it used: the digest cache's get. */
   get(digest: string): ManifestFacts | undefined {
     const id = this.digests.find(digest);
-    if (id < 0 || this.kind[id] === NONE) return undefined;
+    if (id < 0 || this.kind[id] === KIND_UNKNOWN) return undefined;
     this.markUsed(id);
     return this.factsAt(id);
   }
@@ -313,7 +309,7 @@ export class ManifestTable {
   /** Ids of the rows this run used, in id order: what the cache saves. */
   *usedIds(): Generator<number> {
     const n = this.digests.size;
-    for (let id = 0; id < n; id++) if (this.used[id] !== UNUSED && this.kind[id] !== NONE) yield id;
+    for (let id = 0; id < n; id++) if (this.used[id] !== UNUSED && this.kind[id] !== KIND_UNKNOWN) yield id;
   }
 
   get usedSize(): number {
@@ -335,7 +331,7 @@ export class ManifestTable {
   }
 
   private store(id: number, facts: ManifestFacts): void {
-    if (this.kind[id] === NONE) this.factsHeld++;
+    if (this.kind[id] === KIND_UNKNOWN) this.factsHeld++;
     switch (facts.kind) {
       case 'image': {
         this.ref[id] = this.imageIds.intern(facts.imageId);
@@ -392,7 +388,7 @@ export class ManifestTable {
     this.layerList[id] = start;
   }
 
-  /** Unreadable manifests mostly share a handful of reasons (schema 1), artifacts a handful of types: each text is kept once. */
+  /** Manifests that are not comparable images mostly share a handful of reasons (schema 1), artifacts a handful of types: each text is kept once. */
   private textCode(text: string, texts: string[], codes: Map<string, number>): number {
     let code = codes.get(text);
     if (code === undefined) {

@@ -44,7 +44,10 @@ export interface EcrInventoryCounts {
    * `filter.imageStatus`, as moto and ECR look-alikes that predate the class do): every image was taken as ACTIVE.
    */
   archiveClass?: 'unsupported';
-  /** BatchGetImage failures other than a deleted image, by failure code, and the first of them named. */
+  /**
+   * Images ECR still holds that BatchGetImage could not read (failures other than a deleted image), by failure code,
+   * and the first of them named. "Unreadable" means only this; a manifest read but not an image is `kinds.other`.
+   */
   unreadable: {
     count: number;
     byCode: Record<string, number>;

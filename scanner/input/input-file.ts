@@ -5,6 +5,7 @@
 import { ImageReference, parseReference, InvalidReferenceError } from '../oci/reference';
 import { ExpansionSpec, InvalidExpansionError, parseExpansion } from './expansion';
 import { collectSources, ExpansionMention, Mention, SourceEntry } from './mentions';
+import { strictUtf8, withoutBom } from './utf8';
 
 export type { InvalidSource, SourceEntry, ValidSource } from './mentions';
 
@@ -18,8 +19,6 @@ export interface ParsedInput {
 
 /** Longest input text we copy into a report; a 10,000-character line is shown shortened. */
 const INPUT_ECHO_MAX = 200;
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function echo(text: string): string {
   return text.length <= INPUT_ECHO_MAX ? text : `${text.slice(0, INPUT_ECHO_MAX)}… (${text.length} characters)`;
@@ -35,7 +34,7 @@ export function stripComment(line: string): string {
 
 /** The lines of a text file as bytes, a UTF-8 BOM and CR before LF removed; line n is element n - 1. */
 export function splitLines(bytes: Buffer): Buffer[] {
-  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
+  const body = withoutBom(bytes);
   const lines: Buffer[] = [];
   let start = 0;
   for (let i = 0; i <= body.length; i++) {

@@ -12,6 +12,7 @@ import { parseComposeMentions } from './compose';
 import { parseTextMentions, splitLines } from './input-file';
 import { parseKubernetesMentions } from './kubernetes';
 import { Mention } from './mentions';
+import { lossyUtf8, strictUtf8, withoutBomText } from './utf8';
 
 export const INPUT_FORMATS = ['text', 'kubernetes', 'compose'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -27,10 +28,6 @@ export interface ReadInput {
   mentions: Mention[];
 }
 
-const UTF8_BOM = /^\uFEFF/;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const lossyUtf8 = new TextDecoder('utf-8');
-
 /**
  * The kind of a file from its content: JSON or YAML with top-level
  * `apiVersion`/`kind`/`items` is Kubernetes, with top-level `services` is
@@ -38,7 +35,7 @@ const lossyUtf8 = new TextDecoder('utf-8');
  * followed by a colon and a space at the start of a line).
  */
 export function detectInputFormat(text: string): InputFormat {
-  const body = text.replace(UTF8_BOM, '');
+  const body = withoutBomText(text);
   const head = body.trimStart();
   if (head.startsWith('{') || head.startsWith('['))
     return /"services"\s*:/.test(body) && !/"apiVersion"\s*:/.test(body) ? 'compose' : 'kubernetes';
@@ -120,7 +117,7 @@ export async function readInput(file: string, forced?: InputFormat): Promise<Rea
   if (strict !== undefined) {
     const format = forced ?? detectInputFormat(strict);
     if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
-    return { file, format, mentions: parseStructured(format, strict.replace(UTF8_BOM, ''), file) };
+    return { file, format, mentions: parseStructured(format, withoutBomText(strict), file) };
   }
   // A NUL or a byte that is not UTF-8 somewhere. The kind is still told by the content (one Latin-1 byte must not turn
   // a manifest into input.txt lines): a manifest is read with those bytes as U+FFFD, and they are an error of their own.
@@ -130,7 +127,7 @@ export async function readInput(file: string, forced?: InputFormat): Promise<Rea
   // input.txt keeps its line-by-line rules: each undecodable line is an error of its own.
   if (format === 'text') return { file, format, mentions: parseTextMentions(bytes, file).mentions };
   if (detected !== format) return fileError(file, format, `the file is not UTF-8 text (binary?); a ${format} input is YAML or JSON`);
-  const mentions = [badBytesMention(bytes, file), ...parseStructured(format, lossy.replace(UTF8_BOM, ''), file)];
+  const mentions = [badBytesMention(bytes, file), ...parseStructured(format, withoutBomText(lossy), file)];
   // In file order, the bad line among the images around it.
   return { file, format, mentions: mentions.sort((a, b) => a.origin.line - b.origin.line) };
 }

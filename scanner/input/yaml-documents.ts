@@ -155,6 +155,50 @@ const isStackOverflow = (message: string): boolean => /Maximum call stack size e
 /** Said of a document nested too deep, whether the bound or the parser's stack found it first. */
 const TOO_DEEP = `it nests collections more than ${MAX_NESTING} levels deep; not read`;
 
+/** One parsed document's data, or why it is not read (a parse error, too deep, an alias bomb). */
+function readDocument(doc: Document.Parsed, index: number, startLine: number, lineCounter: LineCounter): YamlDocument | YamlDocumentError {
+  if (doc.errors.length > 0) {
+    const message = firstLine(doc.errors[0]!.message);
+    return { index, line: startLine, message: isStackOverflow(message) ? TOO_DEEP : message, refused: isStackOverflow(message) };
+  }
+  let data: unknown;
+  if (nestingOver(doc, MAX_NESTING)) {
+    return { index, line: startLine, message: TOO_DEEP, refused: true };
+  }
+  try {
+    if (aliasExpansionOver(doc, MAX_ALIAS_EXPANSION)) {
+      return {
+        index,
+        line: startLine,
+        message: `its aliases and merge keys expand to more than ${MAX_ALIAS_EXPANSION} nodes (a YAML bomb?); not read`,
+        refused: true,
+      };
+    }
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = firstLine((err as Error).message);
+    const bomb = err instanceof ReferenceError && /alias/i.test(message);
+    return {
+      index,
+      line: startLine,
+      refused: bomb || isStackOverflow(message),
+      message: bomb
+        ? `its aliases expand beyond ${MAX_ALIAS_COUNT} uses (a YAML bomb?); not read`
+        : isStackOverflow(message)
+          ? TOO_DEEP
+          : message,
+    };
+  }
+  const lineOf = (path: YamlPath): number => {
+    for (let n = path.length; n >= 0; n--) {
+      const node: unknown = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return startLine;
+  };
+  return { index, line: startLine, data, lineOf };
+}
+
 /** The documents of a YAML or JSON text. */
 export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> = JSON_LINE_KEYS): ParsedYaml {
   // Before JSON too: JSON.parse takes seconds on millions of nested brackets, which 32 MiB can hold.
@@ -202,50 +246,9 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
       errors.push({ index, line: startLine, message: `more than ${MAX_DOCUMENTS} documents in one file; the rest is not read` });
       break;
     }
-    if (doc.errors.length > 0) {
-      const message = firstLine(doc.errors[0]!.message);
-      errors.push({ index, line: startLine, message: isStackOverflow(message) ? TOO_DEEP : message, refused: isStackOverflow(message) });
-      continue;
-    }
-    let data: unknown;
-    if (nestingOver(doc, MAX_NESTING)) {
-      errors.push({ index, line: startLine, message: TOO_DEEP, refused: true });
-      continue;
-    }
-    try {
-      if (aliasExpansionOver(doc, MAX_ALIAS_EXPANSION)) {
-        errors.push({
-          index,
-          line: startLine,
-          message: `its aliases and merge keys expand to more than ${MAX_ALIAS_EXPANSION} nodes (a YAML bomb?); not read`,
-          refused: true,
-        });
-        continue;
-      }
-      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      const message = firstLine((err as Error).message);
-      const bomb = err instanceof ReferenceError && /alias/i.test(message);
-      errors.push({
-        index,
-        line: startLine,
-        refused: bomb || isStackOverflow(message),
-        message: bomb
-          ? `its aliases expand beyond ${MAX_ALIAS_COUNT} uses (a YAML bomb?); not read`
-          : isStackOverflow(message)
-            ? TOO_DEEP
-            : message,
-      });
-      continue;
-    }
-    const lineOf = (path: YamlPath): number => {
-      for (let n = path.length; n >= 0; n--) {
-        const node: unknown = doc.getIn(path.slice(0, n), true);
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      }
-      return startLine;
-    };
-    documents.push({ index, line: startLine, data, lineOf });
+    const read = readDocument(doc, index, startLine, lineCounter);
+    if ('data' in read) documents.push(read);
+    else errors.push(read);
   }
   return { documents, errors };
 }

@@ -1,5 +1,5 @@
 /**
- * What report.md and report.html say about ECR of 2026, in the same words: the registry's manifests
+ * What report.md and report.html say about ECR's archive storage class, artifacts and unreadable images, in the same words: the registry's manifests
  * by kind and storage class, what could not be compared or read, and how to restore an archived match.
  */
 import { ARCHIVE_CLASS_UNSUPPORTED } from '../ecr/inventory';

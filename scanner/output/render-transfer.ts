@@ -9,6 +9,7 @@ import { parseEcrHost } from '../oci/ecr-host';
 import { MigrationPlan, PlannedCopy, PlannedPullThroughCacheRule, PlanTransfer, isCopyMade } from '../plan/plan-types';
 import { createRuleCommand } from '../plan/pull-through-cache';
 import { formatBytes } from './format-bytes';
+import { byText } from '../text/by-text';
 
 /** A copy's nearest ECR image is shown from this share of its bytes on. */
 export const NEAREST_SHOWN_FROM = 0.5;
@@ -47,7 +48,7 @@ function transferSentences(plan: MigrationPlan, transfer: PlanTransfer): string[
 }
 
 function pullRows(transfer: PlanTransfer): Array<[string, number]> {
-  return Object.entries(transfer.pullsBySourceRegistry ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.entries(transfer.pullsBySourceRegistry ?? {}).sort(([a], [b]) => byText(a, b));
 }
 
 /** Copies whose nearest ECR image holds at least half of their bytes. */

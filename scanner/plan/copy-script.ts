@@ -110,8 +110,8 @@ export function movingSummary(plan: MigrationPlan, copies: number): string[] {
   return lines;
 }
 
-export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): string {
-  const made = plan.copies.filter(isCopyMade);
+/** The copy_image lines of each copy made (and a comment for each skipped) and the referrer blocks of both. */
+function copyCommands(plan: MigrationPlan): { copyLines: string[]; referrerBlocks: string[]; referrerCopies: number } {
   const referrerBlocks: string[] = [];
   let referrerCopies = 0;
   const withReferrers = (
@@ -149,7 +149,12 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     referrerBlocks.push(`# ${commentText(label)}: in ECR (${commentText(r.targetRepository)}) without its signatures/SBOMs`);
     referrerBlocks.push(...withReferrers(label, r.reference, r.sourceDigest, r.targetRepository, r.referrers));
   }
-  const out: string[] = [
+  return { copyLines, referrerBlocks, referrerCopies };
+}
+
+/** The script's opening: its usage comment, the plan's target and copy count, the shell functions and the summary. */
+function scriptHeader(plan: MigrationPlan, copies: number, generatedAt: string | undefined): string[] {
+  return [
     '#!/usr/bin/env bash',
     `# Copies into ECR what the scan found missing (plan.json)${generatedAt ? `, scan of ${commentText(generatedAt)}` : ''}.`,
     '# Each source is pinned by the digest it resolved to, so what is copied is what was compared.',
@@ -168,37 +173,46 @@ export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): str
     'set -u',
     '',
     `PLAN_TARGET_REGISTRY=${shellQuote(plan.target.registry ?? '')}`,
-    `PLAN_COPIES=${made.length + referrerCopies}`,
+    `PLAN_COPIES=${copies}`,
     PREAMBLE,
-    ...movingSummary(plan, made.length + referrerCopies),
+    ...movingSummary(plan, copies),
     '',
   ];
+}
 
-  if (plan.createRepositories.length > 0) {
-    out.push(
-      'if [ "${CREATE_REPOSITORIES:-1}" != 0 ]; then',
-      '  if ! command -v aws >/dev/null 2>&1; then',
-      '    echo "copy.sh: the AWS CLI creates the missing repositories; install it, or set CREATE_REPOSITORIES=0" >&2',
-      '    exit 2',
-      '  fi',
-    );
-    for (const name of plan.createRepositories) out.push(`  create_repository ${shellQuote(name)}`);
-    out.push('fi', '');
-  }
+/** The create_repository calls for the plan's missing repositories, unless CREATE_REPOSITORIES=0. */
+function createRepositoryLines(plan: MigrationPlan): string[] {
+  if (plan.createRepositories.length === 0) return [];
+  return [
+    'if [ "${CREATE_REPOSITORIES:-1}" != 0 ]; then',
+    '  if ! command -v aws >/dev/null 2>&1; then',
+    '    echo "copy.sh: the AWS CLI creates the missing repositories; install it, or set CREATE_REPOSITORIES=0" >&2',
+    '    exit 2',
+    '  fi',
+    ...plan.createRepositories.map((name) => `  create_repository ${shellQuote(name)}`),
+    'fi',
+    '',
+  ];
+}
 
-  out.push(...copyLines);
+/** The script's end: the failures named, exit 1 if any. */
+const SCRIPT_FOOTER = [
+  '',
+  'if [ ${#failed[@]} -gt 0 ]; then',
+  '  echo "copy.sh: ${#failed[@]} step(s) failed; $copies_done of $PLAN_COPIES copies made. Failed:" >&2',
+  '  for f in "${failed[@]}"; do echo "  $f" >&2; done',
+  '  exit 1',
+  'fi',
+  'echo "copy.sh: $copies_done of $PLAN_COPIES copies made"',
+  '',
+];
+
+export function renderCopyScript(plan: MigrationPlan, generatedAt?: string): string {
+  const made = plan.copies.filter(isCopyMade);
+  const { copyLines, referrerBlocks, referrerCopies } = copyCommands(plan);
+  const out: string[] = [...scriptHeader(plan, made.length + referrerCopies, generatedAt), ...createRepositoryLines(plan), ...copyLines];
   if (referrerBlocks.length > 0)
     out.push('', '# Sources already in ECR whose signatures, attestations or SBOMs ECR lacks', ...referrerBlocks);
-
-  out.push(
-    '',
-    'if [ ${#failed[@]} -gt 0 ]; then',
-    '  echo "copy.sh: ${#failed[@]} step(s) failed; $copies_done of $PLAN_COPIES copies made. Failed:" >&2',
-    '  for f in "${failed[@]}"; do echo "  $f" >&2; done',
-    '  exit 1',
-    'fi',
-    'echo "copy.sh: $copies_done of $PLAN_COPIES copies made"',
-    '',
-  );
+  out.push(...SCRIPT_FOOTER);
   return out.join('\n');
 }

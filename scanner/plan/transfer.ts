@@ -1,5 +1,6 @@
 /**
- * What the plan's copies move, as the scanner contract's "Additions, round four" defines it.
+ * What the plan's copies move: plan.json's `transfer` (docs/plan.md, "What the copies move"), defined so that the bytes
+ * an operator budgets for are the bytes the copies upload.
  * Pure: the copies' blobs (config and layer descriptors of every image manifest a copy carries)
  * and the target registry's manifests that list any of them in, numbers out. No blob is read.
  *
@@ -11,6 +12,7 @@ import { BlobDescriptor } from '../ecr/manifest-facts';
 import type { BlobMounting } from '../ecr/registry-settings';
 import { BlobHolder } from '../ecr/types';
 import { DOCKER_HUB } from '../oci/reference';
+import { byText } from '../text/by-text';
 
 /** What the accounting needs of one copy of the plan, in plan order. */
 export interface CopyBlobs {
@@ -95,8 +97,6 @@ const addTo = (map: Map<string, Set<string>>, key: string, value: string) => {
 /** True when `repositories` names one other than `repository`. */
 const hasOther = (repositories: ReadonlySet<string> | undefined, repository: string) =>
   repositories !== undefined && (repositories.size > 1 || (repositories.size === 1 && !repositories.has(repository)));
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Image holders that list the same of the asked blobs, by the first of their URIs in text order. */
 interface HolderGroup {

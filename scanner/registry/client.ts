@@ -158,6 +158,38 @@ export class RegistryClient {
     return state;
   }
 
+  /** The host's authorizer and the URL of an API path on it; refuses a path that would leave the registry's /v2/ API. */
+  private async resolveRequestUrl(host: HostState, registry: string, path: string): Promise<{ authorizer: RegistryAuthorizer; url: URL }> {
+    let authorizer: RegistryAuthorizer;
+    let base: URL;
+    try {
+      [authorizer, base] = await Promise.all([host.authorizer, host.baseUrl]);
+    } catch (err) {
+      if (err instanceof ScanError) throw new RegistryError(err.message, err.kind, { cause: err });
+      throw err;
+    }
+    const url = apiUrl(base, path);
+    if (!url) {
+      throw new RegistryError(
+        `refusing to request ${JSON.stringify(path.slice(0, 200))} from ${registry}: it is not a path of its /v2/ API as written (a name the registry listed?)`,
+        'protocol',
+      );
+    }
+    return { authorizer, url };
+  }
+
+  /** A response that says the pull allowance is spent fails this request and every later one to the host. */
+  private stopIfAllowanceSpent(host: HostState, registry: string, response: HttpResponse): void {
+    if (!isAllowanceSpent(response.status, response.headers)) return;
+    host.spent = new RegistryError(
+      `${registry}'s pull allowance is spent (${host.lastRateLimit?.limit ?? '?'} a window, 0 remaining; ${describeReset(response.headers, host.lastRateLimit)}); ` +
+        `no more requests are sent to it this run (log in to raise the allowance)`,
+      'rate-limited',
+      { status: 429 },
+    );
+    throw host.spent;
+  }
+
   /** A request with authorization: a 401 teaches the challenge and the request is made once more with credentials. */
   private async request(
     registry: string,
@@ -172,21 +204,7 @@ export class RegistryClient {
     const what = scope.startsWith('repository:') ? scope.slice('repository:'.length, -':pull'.length) : 'its catalog';
     return host.limiter.run(async () => {
       if (host.spent) throw host.spent;
-      let authorizer: RegistryAuthorizer;
-      let base: URL;
-      try {
-        [authorizer, base] = await Promise.all([host.authorizer, host.baseUrl]);
-      } catch (err) {
-        if (err instanceof ScanError) throw new RegistryError(err.message, err.kind, { cause: err });
-        throw err;
-      }
-      const url = apiUrl(base, target.path);
-      if (!url) {
-        throw new RegistryError(
-          `refusing to request ${JSON.stringify(target.path.slice(0, 200))} from ${registry}: it is not a path of its /v2/ API as written (a name the registry listed?)`,
-          'protocol',
-        );
-      }
+      const { authorizer, url } = await this.resolveRequestUrl(host, registry, target.path);
       let sentAuthorization: string | undefined;
       const attempt = async (): Promise<HttpResponse> => {
         const headers: Record<string, string> = {};
@@ -230,15 +248,7 @@ export class RegistryClient {
             );
           }
         }
-        if (isAllowanceSpent(response.status, response.headers)) {
-          host.spent = new RegistryError(
-            `${registry}'s pull allowance is spent (${host.lastRateLimit?.limit ?? '?'} a window, 0 remaining; ${describeReset(response.headers, host.lastRateLimit)}); ` +
-              `no more requests are sent to it this run (log in to raise the allowance)`,
-            'rate-limited',
-            { status: 429 },
-          );
-          throw host.spent;
-        }
+        this.stopIfAllowanceSpent(host, registry, response);
         return response;
       } catch (err) {
         if (err instanceof RegistryError) throw err;

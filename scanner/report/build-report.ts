@@ -22,6 +22,7 @@ import {
   ReportSummary,
   SCHEMA_VERSION,
 } from './report-types';
+import { byText } from '../text/by-text';
 
 export interface BuildReportInput {
   entries: readonly SourceEntry[];
@@ -52,7 +53,6 @@ function ecrEntries(input: BuildReportInput): ReportEcr[] {
     error: f.error,
     errorKind: f.errorKind,
   }));
-  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return [...read, ...failed].sort((a, b) => byText(a.accountId ?? '', b.accountId ?? '') || byText(a.region, b.region));
 }
 

@@ -10,22 +10,42 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'scanner/concurrency': [],
   'scanner/log': [],
   'scanner/storage': [],
+  // text: how names are ordered in the report and the plan, the same on every machine.
+  'scanner/text': [],
   // settings: what the stack hands the scanner (the settings file, the member role's name rule).
   'scanner/settings': [],
   'scanner/oci': ['scanner/errors'],
   'scanner/input': ['scanner/oci', 'scanner/errors'],
   'scanner/registry': ['scanner/oci', 'scanner/errors', 'scanner/concurrency'],
-  'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage'],
+  'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage', 'scanner/text'],
   // org: many registries (accounts x regions) read with the single-registry inventory, and joined.
   'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr', 'scanner/settings'],
   'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
   'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
   // report: the report's data (report.json) built from the layers below.
-  'scanner/report': ['scanner/oci', 'scanner/errors', 'scanner/input', 'scanner/ecr', 'scanner/source', 'scanner/match', 'scanner/org'],
+  'scanner/report': [
+    'scanner/oci',
+    'scanner/errors',
+    'scanner/input',
+    'scanner/ecr',
+    'scanner/source',
+    'scanner/match',
+    'scanner/org',
+    'scanner/text',
+  ],
   // plan: what to copy, decided from the report and the inventory.
-  'scanner/plan': ['scanner/oci', 'scanner/errors', 'scanner/ecr', 'scanner/match', 'scanner/report'],
+  'scanner/plan': ['scanner/oci', 'scanner/errors', 'scanner/ecr', 'scanner/match', 'scanner/report', 'scanner/text'],
   // output: the files a run writes (report and plan rendered), locally and to S3.
-  'scanner/output': ['scanner/oci', 'scanner/errors', 'scanner/report', 'scanner/plan', 'scanner/ecr', 'scanner/match', 'scanner/storage'],
+  'scanner/output': [
+    'scanner/oci',
+    'scanner/errors',
+    'scanner/report',
+    'scanner/plan',
+    'scanner/ecr',
+    'scanner/match',
+    'scanner/storage',
+    'scanner/text',
+  ],
   'scanner/notify': ['scanner/report', 'scanner/errors'],
   // The application: wiring of the layers above into one run and one command line.
   scanner: [

@@ -1,5 +1,5 @@
 /**
- * The emulator's ECR of 2026, with the AWS SDK for JavaScript v3 as the client: storage classes and
+ * The emulator with the AWS SDK for JavaScript v3 as the client: storage classes and
  * the imageStatus filter, ImageInaccessible, lastRecordedPullTime and pull-time exclusions, referrers,
  * tag mutability with exclusion filters, repository names of the OCI grammar. The same answers are
  * checked with awscli in test/system/emulator-awscli.test.ts.

@@ -160,7 +160,7 @@ describe('ECR emulator with Debian awscli v2', () => {
 
   // Debian 12's awscli (2.9) predates ECR's 2026 fields and drops what its model lacks; what it knows is
   // checked always, the rest when the installed CLI knows the operations (`aws --version` tells which).
-  test('ECR of 2026 as awscli sees it: storage classes, ImageInaccessible, and with a current CLI referrers, pull times, exclusions', async () => {
+  test('awscli sees storage classes, ImageInaccessible, and with a current CLI referrers, pull times, exclusions', async () => {
     const signed = imageManifest('cli signed', true, ['v1']);
     const old = imageManifest('cli old', true, ['old']);
     const signature = notationSignature(signed);
