@@ -168,17 +168,30 @@ test('missing or refused AWS credentials are named as such, by the error name, n
       Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
   });
   clients.push(noCredentials);
-  await expect(inventoryEcr({ client: noCredentials, concurrency: 2 })).rejects.toThrow(
-    /^no AWS credentials for ECR DescribeRepositories \(set AWS_PROFILE, environment keys or an instance role\)/,
-  );
+  await expect(inventoryEcr({ client: noCredentials, concurrency: 2 })).rejects.toMatchObject({
+    kind: 'credentials',
+    message: expect.stringMatching(
+      /^no AWS credentials for ECR DescribeRepositories \(set AWS_PROFILE, environment keys or an instance role\)/,
+    ),
+  });
   ecr.setFaults('DescribeRepositories', {
     code: 'UnrecognizedClientException',
     message: 'The security token included in the request is invalid',
   });
   try {
-    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2 })).rejects.toThrow(
-      /^AWS did not accept the credentials for ECR DescribeRepositories \(UnrecognizedClientException\)/,
-    );
+    // Alone, the scanner cannot tell an unknown key from a region not enabled: both are named, and the kind is credentials.
+    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2 })).rejects.toMatchObject({
+      kind: 'credentials',
+      message: expect.stringMatching(
+        /^AWS did not accept the credentials for ECR DescribeRepositories \(UnrecognizedClientException\) \(either AWS does not know the access key, or the account has not enabled this region/,
+      ),
+    });
+    // A scope's registry, whose credentials AWS already accepted: the region, and the words are left to registry-fault.ts.
+    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2, credentialsProven: true })).rejects.toMatchObject({
+      kind: 'region-not-enabled',
+      message:
+        'AWS did not accept the credentials for ECR DescribeRepositories (UnrecognizedClientException): The security token included in the request is invalid',
+    });
   } finally {
     ecr.setFaults('DescribeRepositories', undefined);
   }
