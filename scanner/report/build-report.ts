@@ -104,7 +104,9 @@ function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
     status: statusOf(images),
     images,
     ...(referrers.length > 0 ? { referrers } : {}),
-    ...(resolution.referrersError ? { referrersError: resolution.referrersError } : {}),
+    ...(resolution.referrersError
+      ? { referrersError: resolution.referrersError, referrersErrorKind: resolution.referrersErrorKind ?? 'failed' }
+      : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export interface ReportSource {
   referrers?: ReportReferrer[];
   /** Why its referrers could not be listed (the image is still compared). */
   referrersError?: string;
+  /** With `referrersError`, always: its kind, one of the report's errorKinds. */
+  referrersErrorKind?: ErrorKind;
 }
 
 export interface ReportReferrer {
