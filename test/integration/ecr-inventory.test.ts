@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { createEcrClient } from '../../scanner/aws-clients';
 import { inventoryEcr } from '../../scanner/ecr/inventory';
+import { ecrLogin } from '../../scanner/registry/ecr-login';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 import { MediaType } from '../../scanner/oci/media-types';
 import { EcrEmulator, EcrImage, EcrStoreContent, manifestImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
@@ -194,5 +195,30 @@ test('missing or refused AWS credentials are named as such, by the error name, n
     });
   } finally {
     ecr.setFaults('DescribeRepositories', undefined);
+  }
+});
+
+test('a failed ECR login says which failure it was, classified by the error name; the source kind stays credentials', async () => {
+  const host = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+  const registry = { accountId: '123456789012', region: 'us-east-1', kind: 'standard' as const };
+  const login = () => ecrLogin(registry, host, () => sdkClient());
+  try {
+    ecr.setFaults('GetAuthorizationToken', { code: 'AccessDeniedException' });
+    await expect(login()).rejects.toMatchObject({
+      kind: 'credentials',
+      message: expect.stringMatching(/failed \(the scanner needs ecr:GetAuthorizationToken to read ECR sources\): AccessDeniedException: /),
+    });
+    ecr.setFaults('GetAuthorizationToken', {
+      code: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid',
+    });
+    await expect(login()).rejects.toMatchObject({
+      kind: 'credentials',
+      message: expect.stringMatching(
+        /failed \(either AWS does not know the access key, or the account has not enabled us-east-1 \(AWS then refuses any key there\)\): UnrecognizedClientException: /,
+      ),
+    });
+  } finally {
+    ecr.setFaults('GetAuthorizationToken', undefined);
   }
 });
