@@ -17,7 +17,14 @@ import {
   paginateDescribeRepositories,
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
-import { AwsErrorContext, awsErrorName, classifyAwsError, isUnrecognizedClient, unrecognizedClientWhy } from '../errors/aws-error';
+import {
+  AwsErrorContext,
+  awsErrorName,
+  classifyAwsError,
+  isNoCredentials,
+  isUnrecognizedClient,
+  unrecognizedClientWhy,
+} from '../errors/aws-error';
 import { FatalError } from '../errors/fatal-error';
 import type { ErrorKind } from '../errors/scan-error';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
@@ -107,7 +114,7 @@ function explain(err: unknown, context: AwsErrorContext, operation: EcrInventory
   }
   if (kind === 'credentials') {
     return new EcrInventoryError(
-      name === 'CredentialsProviderError'
+      isNoCredentials(err)
         ? `no AWS credentials for ECR ${operation} (set AWS_PROFILE, environment keys or an instance role): ${message}`
         : `AWS did not accept the credentials for ECR ${operation} (${name}): ${message}`,
       { cause: err, kind },

@@ -24,9 +24,11 @@ const THROTTLED = new Set([
   'RequestLimitExceeded',
   'SlowDown',
 ]);
+/** The SDK found no credentials at all (the chain is empty): nothing was sent. */
+const NO_CREDENTIALS = 'CredentialsProviderError';
 /** No credentials, or credentials AWS did not accept: expired, badly signed, an unknown key (STS, S3 name it so). */
 const CREDENTIALS = new Set([
-  'CredentialsProviderError',
+  NO_CREDENTIALS,
   'ExpiredTokenException',
   'ExpiredToken',
   'InvalidSignatureException',
@@ -98,6 +100,11 @@ export function classifyAwsError(err: unknown, context: AwsErrorContext = {}): A
 /** Whether the error (or one it wraps) is UnrecognizedClientException, whose message must say what it may mean. */
 export function isUnrecognizedClient(err: unknown): boolean {
   return causeChain(err).some((e) => nameOf(e) === UNRECOGNIZED_CLIENT);
+}
+
+/** Whether the SDK found no credentials (a `credentials` failure whose words say to give some, not to fix them). */
+export function isNoCredentials(err: unknown): boolean {
+  return causeChain(err).some((e) => nameOf(e) === NO_CREDENTIALS);
 }
 
 /** The words after an UnrecognizedClientException: the one cause when the credentials were proven, else both. */

@@ -4,7 +4,7 @@
  * region, with the standard AWS credential chain).
  */
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { awsErrorName, classifyAwsError, isUnrecognizedClient, unrecognizedClientWhy } from '../errors/aws-error';
+import { awsErrorName, classifyAwsError, isNoCredentials, isUnrecognizedClient, unrecognizedClientWhy } from '../errors/aws-error';
 import { EcrEndpointKind, EcrHost } from '../oci/ecr-host';
 import { CredentialError, Credentials } from './credentials';
 
@@ -29,7 +29,7 @@ export async function ecrLogin(registry: EcrHost, host: string, clientFor: EcrCl
       ? ` (${unrecognizedClientWhy(registry.region)})`
       : kind === 'denied'
         ? ' (the scanner needs ecr:GetAuthorizationToken to read ECR sources)'
-        : name === 'CredentialsProviderError'
+        : isNoCredentials(err)
           ? ' (no AWS credentials)'
           : '';
     throw new CredentialError(

@@ -1,4 +1,11 @@
-import { awsErrorName, causeChain, classifyAwsError, isUnrecognizedClient, unrecognizedClientWhy } from '../../scanner/errors/aws-error';
+import {
+  awsErrorName,
+  causeChain,
+  classifyAwsError,
+  isNoCredentials,
+  isUnrecognizedClient,
+  unrecognizedClientWhy,
+} from '../../scanner/errors/aws-error';
 
 const named = (name: string, cause?: unknown) =>
   Object.assign(new Error(`${name} said no`, cause === undefined ? {} : { cause }), { name });
@@ -42,6 +49,11 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(err, { credentialsProven: true })).toBe('region-not-enabled');
     expect(isUnrecognizedClient(err)).toBe(true);
     expect(isUnrecognizedClient(named('AccessDenied'))).toBe(false);
+  });
+
+  test('no credentials at all is told from credentials refused, both credentials', () => {
+    expect(isNoCredentials(new Error('wrapped', { cause: named('CredentialsProviderError') }))).toBe(true);
+    expect(isNoCredentials(named('ExpiredTokenException'))).toBe(false);
   });
 
   test('a wrapped error is classified as the first AWS error it wraps, outermost first', () => {
