@@ -138,7 +138,11 @@ function resolveSources(
     // The scanned ECR registry's own sources are answered from the inventory: nothing to copy, nothing to ask.
     if (result.ok && !(await context.scanned?.isScanned(entry.reference.registry))) {
       const found = await referrers.find(entry.reference.registry, entry.reference.repository, result.digest);
-      result = { ...result, referrers: found.referrers, ...(found.error ? { referrersError: found.error } : {}) };
+      result = {
+        ...result,
+        referrers: found.referrers,
+        ...(found.error ? { referrersError: found.error, referrersErrorKind: found.errorKind ?? 'failed' } : {}),
+      };
     }
     resolvedCount++;
     progress.update(`${resolvedCount}/${valid.length} resolved`, resolvedCount === valid.length);

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { awsErrorName, classifyAwsError } from '../errors/aws-error';
 import { splitS3Uri } from '../storage/s3-object';
 import { DigestCacheReader, LoadedCache, serializeDigestCache } from './digest-cache';
 import { ManifestTable } from './manifest-table';
@@ -59,7 +60,8 @@ async function openStream(location: CacheLocation, s3: () => S3Client): Promise<
     const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
     return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
   } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchKey') return undefined;
+    // NoSuchKey: no cache yet.
+    if (classifyAwsError(err) === 'not-found') return undefined;
     throw err;
   }
 }
@@ -75,8 +77,8 @@ export async function loadCache(location: CacheLocation, s3: () => S3Client): Pr
     return reader.end();
   } catch (err) {
     // Without s3:ListBucket, S3 answers a missing object with AccessDenied, so on a first run that is expected.
-    const denied = location.kind === 's3' && (err as { name?: string }).name === 'AccessDenied';
-    const why = denied ? 'AccessDenied: not created yet, or not readable by this role' : (err as Error).message;
+    const denied = location.kind === 's3' && classifyAwsError(err) === 'denied';
+    const why = denied ? `${awsErrorName(err)}: not created yet, or not readable by this role` : (err as Error).message;
     return { cache: new ManifestTable(), warnings: [`cannot read digest cache ${where} (${why}); starting a new one`] };
   }
 }

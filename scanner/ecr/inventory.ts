@@ -17,7 +17,16 @@ import {
   paginateDescribeRepositories,
 } from '@aws-sdk/client-ecr';
 import { Limiter } from '../concurrency/limiter';
+import {
+  AwsErrorContext,
+  awsErrorName,
+  classifyAwsError,
+  isNoCredentials,
+  isUnrecognizedClient,
+  unrecognizedClientWhy,
+} from '../errors/aws-error';
 import { FatalError } from '../errors/fatal-error';
+import type { ErrorKind } from '../errors/scan-error';
 import { ACCEPTED_MANIFEST_TYPES } from '../oci/media-types';
 import { IMAGE_CONFIG_MEDIA_TYPES } from '../oci/manifest';
 import { InventoryStore, RepositoryListing, STATUS_ACTIVATING, STATUS_ARCHIVED } from './inventory-store';
@@ -52,6 +61,8 @@ export interface InventoryOptions {
   wantedTags?: ReadonlySet<string>;
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
   onWarning?: (message: string) => void;
+  /** AWS already accepted these credentials in this run (a scope's registries), so UnrecognizedClientException is the region (aws-error.ts). */
+  credentialsProven?: boolean;
 }
 
 /** What the run says, once, of an ECR endpoint that does not know the archive storage class. */
@@ -59,49 +70,57 @@ export const ARCHIVE_CLASS_UNSUPPORTED =
   'this ECR endpoint does not know the archive storage class (it ignored or refused filter.imageStatus): every image was taken as ACTIVE';
 
 /**
- * Errors by which an endpoint refuses a request it does not understand. Our listing requests are otherwise
- * valid, so such an answer to a request with `filter.imageStatus` means the filter itself was refused.
+ * An endpoint refuses a request it does not understand as `invalid` (InvalidParameterException,
+ * ValidationException). Our listing requests are otherwise valid, so such an answer to a request with
+ * `filter.imageStatus` means the filter itself was refused.
  */
-const REFUSED_REQUEST_ERRORS = new Set(['InvalidParameterException', 'ValidationException']);
+const refusedRequest = (err: unknown) => classifyAwsError(err) === 'invalid';
+/** A repository deleted while it was read: left out, as it is no longer in ECR. */
+const repositoryGone = (err: unknown) => classifyAwsError(err) === 'not-found';
 
-/** The inventory cannot be trusted; the scan stops with exit status 2. */
-export class EcrInventoryError extends FatalError {}
+/** The inventory cannot be trusted; the scan stops with exit status 2 (a scope's registry: that registry is not read). */
+export class EcrInventoryError extends FatalError {
+  /** The report.json `errorKind` of the failure. */
+  readonly kind: ErrorKind;
+
+  constructor(message: string, options: { cause?: unknown; kind?: ErrorKind } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = options.kind ?? classifyAwsError(options.cause);
+  }
+}
 
 class RepositoryVanished extends Error {}
 
-function errorName(err: unknown): string {
-  return (err as { name?: string }).name ?? '';
-}
-
-/** What the SDK and the service call credentials that are missing, expired or not accepted: known by name, not by message. */
-const CREDENTIAL_ERRORS = new Set([
-  'CredentialsProviderError',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'ExpiredTokenException',
-  'ExpiredToken',
-]);
-
-function explain(err: unknown, operation: EcrInventoryOperation, repository?: string): Error {
-  const name = errorName(err);
+function explain(err: unknown, context: AwsErrorContext, operation: EcrInventoryOperation, repository?: string): Error {
+  const kind = classifyAwsError(err, context);
+  const name = awsErrorName(err);
+  const message = (err as Error)?.message ?? String(err);
   const where = repository ? ` on repository ${repository}` : '';
-  if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+  if (kind === 'denied') {
     return new EcrInventoryError(
       `ECR ${operation} was denied${where}: the scanner needs the IAM permission ${ECR_INVENTORY_OPERATIONS[operation]} ` +
         `(it uses ${inventoryIamActions().join(', ')}; and ${targetSettingsIamActions().join(', ')} on "*" for the plan's target registry). ` +
-        `AWS said: ${(err as Error).message}`,
-      { cause: err },
+        `AWS said: ${message}`,
+      { cause: err, kind },
     );
   }
-  if (CREDENTIAL_ERRORS.has(name)) {
+  if (isUnrecognizedClient(err)) {
+    // A scope's registry says which of the two it is itself (registry-fault.ts); alone, both are named.
+    const why = context.credentialsProven === true ? '' : ` (${unrecognizedClientWhy('this region')})`;
+    return new EcrInventoryError(`AWS did not accept the credentials for ECR ${operation} (${name})${why}: ${message}`, {
+      cause: err,
+      kind,
+    });
+  }
+  if (kind === 'credentials') {
     return new EcrInventoryError(
-      name === 'CredentialsProviderError'
-        ? `no AWS credentials for ECR ${operation} (set AWS_PROFILE, environment keys or an instance role): ${(err as Error).message}`
-        : `AWS did not accept the credentials for ECR ${operation} (${name}): ${(err as Error).message}`,
-      { cause: err },
+      isNoCredentials(err)
+        ? `no AWS credentials for ECR ${operation} (set AWS_PROFILE, environment keys or an instance role): ${message}`
+        : `AWS did not accept the credentials for ECR ${operation} (${name}): ${message}`,
+      { cause: err, kind },
     );
   }
-  return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${(err as Error).message}`, { cause: err });
+  return new EcrInventoryError(`ECR ${operation} failed${where}: ${name ? `${name}: ` : ''}${message}`, { cause: err, kind });
 }
 
 type Run = <T>(task: () => Promise<T>) => Promise<T>;
@@ -148,7 +167,10 @@ class InventoryReader {
 
   private readonly wantedTags: ReadonlySet<string>;
 
+  private readonly awsContext: AwsErrorContext;
+
   constructor(private readonly options: InventoryOptions) {
+    this.awsContext = { credentialsProven: options.credentialsProven === true };
     this.wantedTags = options.wantedTags ?? new Set();
     this.limiter = new Limiter(options.concurrency);
     this.store = new InventoryStore(options.cache ?? new ManifestTable());
@@ -241,7 +263,7 @@ class InventoryReader {
       }
     } catch (err) {
       await Promise.allSettled(tasks);
-      throw explain(err, 'DescribeRepositories');
+      throw explain(err, this.awsContext, 'DescribeRepositories');
     }
     this.progress.listingDone = true;
     await Promise.all(tasks);
@@ -271,8 +293,8 @@ class InventoryReader {
       try {
         await Promise.all(batches);
       } catch (err) {
-        if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
-        throw explain(err, 'BatchGetImage', repository);
+        if (repositoryGone(err)) throw new RepositoryVanished();
+        throw explain(err, this.awsContext, 'BatchGetImage', repository);
       }
     } catch (err) {
       if (!(err instanceof RepositoryVanished)) throw err;
@@ -335,13 +357,13 @@ class InventoryReader {
         nextToken = page.nextToken;
       } while (nextToken);
     } catch (err) {
-      if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
+      if (repositoryGone(err)) throw new RepositoryVanished();
       // Refused on its first page: the filter is what the endpoint does not know; list again without it.
-      if (first && filtered && REFUSED_REQUEST_ERRORS.has(errorName(err))) {
+      if (first && filtered && refusedRequest(err)) {
         this.archiveClassUnknown();
         return this.listEveryImage(repository, listing);
       }
-      throw explain(err, 'ListImages', repository);
+      throw explain(err, this.awsContext, 'ListImages', repository);
     }
   }
 
@@ -378,12 +400,12 @@ class InventoryReader {
         nextToken = page.nextToken;
       } while (nextToken);
     } catch (err) {
-      if (errorName(err) === 'RepositoryNotFoundException') throw new RepositoryVanished();
-      if (REFUSED_REQUEST_ERRORS.has(errorName(err))) {
+      if (repositoryGone(err)) throw new RepositoryVanished();
+      if (refusedRequest(err)) {
         this.archiveClassUnknown();
         return [];
       }
-      throw explain(err, 'DescribeImages', repository);
+      throw explain(err, this.awsContext, 'DescribeImages', repository);
     }
     return inactive;
   }

@@ -6,6 +6,7 @@
  * failing leaves a warning and the defaults (no rules, blob mounting unknown), and the run goes on.
  */
 import { DescribePullThroughCacheRulesCommand, ECRClient, GetAccountSettingCommand, PullThroughCacheRule } from '@aws-sdk/client-ecr';
+import { awsErrorName, classifyAwsError } from '../errors/aws-error';
 import { regionHasPullThroughCache } from '../oci/pull-through-upstream';
 import { ECR_TARGET_SETTINGS_OPERATIONS, EcrTargetSettingsOperation } from './operations';
 
@@ -34,18 +35,16 @@ export interface TargetRegistrySettings {
 const RULES_PAGE = 1000;
 const BLOB_MOUNTING = 'BLOB_MOUNTING';
 
-const DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
-/** What an endpoint answers for an operation (or a setting name) it predates. */
-const UNKNOWN = new Set(['UnknownOperationException', 'UnknownOperation', 'InvalidAction']);
-
 /** The warning for a failed call, and what is assumed instead. */
 function warningOf(err: unknown, operation: EcrTargetSettingsOperation, assumed: string, where: string): string {
-  const name = (err as { name?: string }).name ?? 'Error';
+  const name = awsErrorName(err) || 'Error';
+  // `unsupported`: what an endpoint answers for an operation (or a setting name) it predates.
+  const kind = classifyAwsError(err);
   const message = (err as Error).message ?? String(err);
   const action = ECR_TARGET_SETTINGS_OPERATIONS[operation];
-  if (DENIED.has(name))
+  if (kind === 'denied')
     return `ECR ${operation} was denied${where} (the scanner needs the IAM permission ${action}); ${assumed}. AWS said: ${message}`;
-  if (UNKNOWN.has(name)) return `the ECR endpoint${where} does not know ${operation} (${name}); ${assumed}`;
+  if (kind === 'unsupported') return `the ECR endpoint${where} does not know ${operation} (${name}); ${assumed}`;
   return `ECR ${operation} failed${where} (${name}: ${message}); ${assumed}`;
 }
 

@@ -4,6 +4,11 @@
  * was one, and the cause, so wrapping never flattens an error to its text.
  */
 
+/**
+ * Every report.json `errorKind`: of a source, of an expansion line and of an `ecr[]` registry that
+ * could not be read. docs/report.md lists them in one table; AWS errors are classified into them by
+ * aws-error.ts.
+ */
 export type ErrorKind =
   /** The reference, a manifest or a config is not what the grammar or the image spec allows. */
   | 'invalid'
@@ -32,7 +37,13 @@ export type ErrorKind =
   /** The image exists but no platform of it takes part (`--platform`). */
   | 'platform'
   /** The registry does not offer what the line needs (an open catalog for `host/namespace/*`). */
-  | 'unsupported';
+  | 'unsupported'
+  /** sts:AssumeRole of a registry's read role failed (no such role, not trusted, denied). */
+  | 'assume-role'
+  /** AWS refused the credentials in a region the account has not enabled (they were accepted elsewhere). */
+  | 'region-not-enabled'
+  /** None of the above: the error text says what happened. */
+  | 'failed';
 
 export class ScanError extends Error {
   readonly kind: ErrorKind;

@@ -79,6 +79,8 @@ export async function inventoryOrganization(options: OrganizationInventoryOption
         ...(cache ? { cache } : {}),
         ...(options.wantedTags ? { wantedTags: options.wantedTags } : {}),
         onWarning: (m) => options.onWarning?.(`${registryLabel(registry)}: ${m}`),
+        // The scope was learnt with these credentials (sts:GetCallerIdentity), or AssumeRole issued them.
+        credentialsProven: true,
       };
       const inventory = await inventoryEcr(read);
       if (cache) await options.saveCache?.(registry, cache);

@@ -1,44 +1,25 @@
 /** Why one registry of an organization scan could not be read, in words and as a kind a script can branch on. */
 import { EcrRegistryId, registryLabel } from '../oci/ecr-host';
+import { causeChain, classifyAwsError, unrecognizedClientWhy } from '../errors/aws-error';
+import type { ErrorKind } from '../errors/scan-error';
 import { AssumeRoleError } from './assumed-role';
-
-export type RegistryErrorKind =
-  /** sts:AssumeRole of the member read role failed (no such role, not trusted, denied). */
-  | 'assume-role'
-  /** The account has not enabled the region (AWS refuses any credentials there). */
-  | 'region-not-enabled'
-  /** An ECR read action was denied. */
-  | 'denied'
-  /** ECR throttled past the SDK's retries. */
-  | 'rate-limited'
-  /** Credentials missing, expired or refused. */
-  | 'credentials'
-  | 'failed';
 
 export interface RegistryFailure {
   registry: EcrRegistryId;
   error: string;
-  errorKind: RegistryErrorKind;
+  errorKind: ErrorKind;
 }
 
-function causes(err: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let e = err; e !== undefined && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
-  return chain;
-}
+/**
+ * The kind of a registry's failure. Every registry of a scope is read after STS GetCallerIdentity (and,
+ * in other accounts, AssumeRole) accepted the credentials, so an UnrecognizedClientException here is a
+ * region the account has not enabled, never an unknown key.
+ */
+const PROVEN = { credentialsProven: true } as const;
 
-const nameOf = (e: unknown) => (e as { name?: string })?.name ?? '';
-
-export function classifyRegistryError(err: unknown): RegistryErrorKind {
-  const chain = causes(err);
-  if (chain.some((e) => e instanceof AssumeRoleError)) return 'assume-role';
-  const names = new Set(chain.map(nameOf));
-  if (names.has('UnrecognizedClientException')) return 'region-not-enabled';
-  if (names.has('AccessDeniedException') || names.has('AccessDenied')) return 'denied';
-  if (names.has('ThrottlingException') || names.has('TooManyRequestsException')) return 'rate-limited';
-  if (['ExpiredTokenException', 'ExpiredToken', 'InvalidSignatureException', 'CredentialsProviderError'].some((n) => names.has(n)))
-    return 'credentials';
-  return 'failed';
+export function classifyRegistryError(err: unknown): ErrorKind {
+  if (causeChain(err).some((e) => e instanceof AssumeRoleError)) return 'assume-role';
+  return classifyAwsError(err, PROVEN);
 }
 
 /** What the scan knows that helps with a role that cannot be assumed. */
@@ -62,7 +43,7 @@ export function registryFailure(registry: EcrRegistryId, err: unknown, help: Ass
   const errorKind = classifyRegistryError(err);
   const why =
     errorKind === 'region-not-enabled'
-      ? ' (is the region enabled for the account?)'
+      ? ` (${unrecognizedClientWhy(registry.region, PROVEN)})`
       : errorKind === 'assume-role'
         ? assumeRoleWhy(registry, help)
         : '';

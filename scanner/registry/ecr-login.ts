@@ -4,6 +4,7 @@
  * region, with the standard AWS credential chain).
  */
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { awsErrorName, classifyAwsError, isNoCredentials, isUnrecognizedClient, unrecognizedClientWhy } from '../errors/aws-error';
 import { EcrEndpointKind, EcrHost } from '../oci/ecr-host';
 import { CredentialError, Credentials } from './credentials';
 
@@ -21,11 +22,14 @@ export async function ecrLogin(registry: EcrHost, host: string, clientFor: EcrCl
   try {
     response = await clientFor(registry.region, registry.kind).send(new GetAuthorizationTokenCommand({}));
   } catch (err) {
-    const name = (err as { name?: string }).name ?? 'Error';
-    const hint =
-      name === 'AccessDeniedException'
+    const name = awsErrorName(err) || 'Error';
+    // The source's errorKind stays `credentials` (ECR's token service failed); the words say which failure it was.
+    const kind = classifyAwsError(err);
+    const hint = isUnrecognizedClient(err)
+      ? ` (${unrecognizedClientWhy(registry.region)})`
+      : kind === 'denied'
         ? ' (the scanner needs ecr:GetAuthorizationToken to read ECR sources)'
-        : name === 'CredentialsProviderError'
+        : isNoCredentials(err)
           ? ' (no AWS credentials)'
           : '';
     throw new CredentialError(

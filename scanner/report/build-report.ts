@@ -82,7 +82,7 @@ function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
     origins: entry.origins,
   };
   const resolution = input.resolved.get(entry.canonical);
-  if (!resolution) return { ...base, status: 'error', error: 'internal error: source was not resolved', images: [] };
+  if (!resolution) return { ...base, status: 'error', error: 'internal error: source was not resolved', errorKind: 'failed', images: [] };
   if (!resolution.ok) {
     return {
       ...base,
@@ -104,7 +104,9 @@ function sourceOf(entry: SourceEntry, input: BuildReportInput): ReportSource {
     status: statusOf(images),
     images,
     ...(referrers.length > 0 ? { referrers } : {}),
-    ...(resolution.referrersError ? { referrersError: resolution.referrersError } : {}),
+    ...(resolution.referrersError
+      ? { referrersError: resolution.referrersError, referrersErrorKind: resolution.referrersErrorKind ?? 'failed' }
+      : {}),
   };
 }
 

@@ -1,7 +1,6 @@
 /** report.json, schemaVersion 1, as the scanner contract defines it (fields may be added, not changed). */
 import { EcrDuplicate, EcrInventoryCounts } from '../ecr/types';
 import { ErrorKind } from '../errors/scan-error';
-import type { RegistryErrorKind } from '../org/registry-fault';
 import { EcrMatch, SourceStatus } from '../match/match';
 import { SourceOrigin } from '../input/origin';
 import { ExpansionOutcome } from '../source/expand';
@@ -40,6 +39,8 @@ export interface ReportSource {
   referrers?: ReportReferrer[];
   /** Why its referrers could not be listed (the image is still compared). */
   referrersError?: string;
+  /** With `referrersError`, always: its kind, one of the report's errorKinds. */
+  referrersErrorKind?: ErrorKind;
 }
 
 export interface ReportReferrer {
@@ -76,7 +77,8 @@ export interface ReportEcr {
   skippedRepositories?: string[];
   /** Organization scans: why this registry could not be read (its counts are then 0). */
   error?: string;
-  errorKind?: RegistryErrorKind;
+  /** With `error`, always: one of the report's errorKinds (docs/report.md). */
+  errorKind?: ErrorKind;
   /** Listed (repository, manifest) places by what the manifest is: container images, indexes, artifacts (charts, signatures, SBOMs), other (schema 1), unknown (not read). */
   kinds?: EcrInventoryCounts['kinds'];
   /** Places whose image is in the archive storage class, or being restored from it; only when some are. */

@@ -5,7 +5,7 @@
  * are probed by HEAD: OCI's `sha256-<hex>` index (read only when it exists)
  * and cosign's `sha256-<hex>.sig`, `.att` and `.sbom` tags.
  */
-import { ScanError } from '../errors/scan-error';
+import { ErrorKind, ScanError } from '../errors/scan-error';
 import { RegistryClient } from '../registry/client';
 import { parseReferrerIndex, ReferrerDescriptor } from '../registry/listing';
 
@@ -36,6 +36,8 @@ export interface ReferrerLookup {
   referrers: SourceReferrer[];
   /** Why they could not be listed; the image is still compared. */
   error?: string;
+  /** With `error`: its report.json errorKind. */
+  errorKind?: ErrorKind;
 }
 
 export class ReferrerFinder {
@@ -68,7 +70,7 @@ export class ReferrerFinder {
       return { referrers: await this.fromTags(registry, repository, subject) };
     } catch (err) {
       if (!(err instanceof ScanError)) throw err;
-      return { referrers: [], error: `cannot list its referrers: ${err.message}` };
+      return { referrers: [], error: `cannot list its referrers: ${err.message}`, errorKind: err.kind };
     }
   }
   private async fromTags(registry: string, repository: string, subject: string): Promise<SourceReferrer[]> {

@@ -27,6 +27,7 @@ export type ResolvedSource =
       /** Signatures, attestations, SBOMs whose subject is `digest`; absent when not looked for (a source in the scanned ECR registry). */
       referrers?: SourceReferrer[];
       referrersError?: string;
+      referrersErrorKind?: ErrorKind;
       /** Absent for a source in the scanned ECR registry (nothing to copy). */
       transfer?: SourceTransfer;
     }

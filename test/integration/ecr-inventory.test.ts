@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { createEcrClient } from '../../scanner/aws-clients';
 import { inventoryEcr } from '../../scanner/ecr/inventory';
+import { ecrLogin } from '../../scanner/registry/ecr-login';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 import { MediaType } from '../../scanner/oci/media-types';
 import { EcrEmulator, EcrImage, EcrStoreContent, manifestImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
@@ -168,18 +169,56 @@ test('missing or refused AWS credentials are named as such, by the error name, n
       Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
   });
   clients.push(noCredentials);
-  await expect(inventoryEcr({ client: noCredentials, concurrency: 2 })).rejects.toThrow(
-    /^no AWS credentials for ECR DescribeRepositories \(set AWS_PROFILE, environment keys or an instance role\)/,
-  );
+  await expect(inventoryEcr({ client: noCredentials, concurrency: 2 })).rejects.toMatchObject({
+    kind: 'credentials',
+    message: expect.stringMatching(
+      /^no AWS credentials for ECR DescribeRepositories \(set AWS_PROFILE, environment keys or an instance role\)/,
+    ),
+  });
   ecr.setFaults('DescribeRepositories', {
     code: 'UnrecognizedClientException',
     message: 'The security token included in the request is invalid',
   });
   try {
-    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2 })).rejects.toThrow(
-      /^AWS did not accept the credentials for ECR DescribeRepositories \(UnrecognizedClientException\)/,
-    );
+    // Alone, the scanner cannot tell an unknown key from a region not enabled: both are named, and the kind is credentials.
+    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2 })).rejects.toMatchObject({
+      kind: 'credentials',
+      message: expect.stringMatching(
+        /^AWS did not accept the credentials for ECR DescribeRepositories \(UnrecognizedClientException\) \(either AWS does not know the access key, or the account has not enabled this region/,
+      ),
+    });
+    // A scope's registry, whose credentials AWS already accepted: the region, and the words are left to registry-fault.ts.
+    await expect(inventoryEcr({ client: sdkClient(), concurrency: 2, credentialsProven: true })).rejects.toMatchObject({
+      kind: 'region-not-enabled',
+      message:
+        'AWS did not accept the credentials for ECR DescribeRepositories (UnrecognizedClientException): The security token included in the request is invalid',
+    });
   } finally {
     ecr.setFaults('DescribeRepositories', undefined);
+  }
+});
+
+test('a failed ECR login says which failure it was, classified by the error name; the source kind stays credentials', async () => {
+  const host = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+  const registry = { accountId: '123456789012', region: 'us-east-1', kind: 'standard' as const };
+  const login = () => ecrLogin(registry, host, () => sdkClient());
+  try {
+    ecr.setFaults('GetAuthorizationToken', { code: 'AccessDeniedException' });
+    await expect(login()).rejects.toMatchObject({
+      kind: 'credentials',
+      message: expect.stringMatching(/failed \(the scanner needs ecr:GetAuthorizationToken to read ECR sources\): AccessDeniedException: /),
+    });
+    ecr.setFaults('GetAuthorizationToken', {
+      code: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid',
+    });
+    await expect(login()).rejects.toMatchObject({
+      kind: 'credentials',
+      message: expect.stringMatching(
+        /failed \(either AWS does not know the access key, or the account has not enabled us-east-1 \(AWS then refuses any key there\)\): UnrecognizedClientException: /,
+      ),
+    });
+  } finally {
+    ecr.setFaults('GetAuthorizationToken', undefined);
   }
 });

@@ -92,7 +92,7 @@ describe('registry faults', () => {
 
   test('the failure names its registry', () => {
     expect(registryFailure({ accountId: '222222222222', region: 'eu-west-1' }, named('UnrecognizedClientException')).error).toMatch(
-      /^222222222222\/eu-west-1: .*region enabled/,
+      /^222222222222\/eu-west-1: .* \(the account has not enabled eu-west-1 \(AWS accepted the same credentials elsewhere/,
     );
   });
 });
