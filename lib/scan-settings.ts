@@ -31,10 +31,8 @@ import type { ReportLayout } from '../scanner/storage/s3-layout';
 import {
   SETTINGS_FLAG_ON,
   SETTINGS_LIST_SEPARATOR,
-  SETTINGS_VARIABLE_NAMES,
   SettingsVariable,
   formatSettingsFile,
-  parseSettingsFile,
 } from '../scanner/settings/settings-file';
 
 /** What the scan reads from the settings file; every value is known at synth time. */
@@ -99,9 +97,6 @@ export function scanSettingsVariables(s: ScanSettings): Partial<Record<SettingsV
   return Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)) as Partial<Record<SettingsVariable, string>>;
 }
 
-/** Every variable name the settings file may set: the scanner refuses any other. */
-export const SCAN_SETTINGS_NAMES = SETTINGS_VARIABLE_NAMES;
-
 /** The settings file's text: one `NAME=value` line each. */
 export function scanSettingsFile(s: ScanSettings): string {
   return formatSettingsFile(
@@ -110,5 +105,3 @@ export function scanSettingsFile(s: ScanSettings): string {
   );
 }
 
-/** The file read back, as the scanner reads it (for tests and tools). */
-export const parseScanSettingsFile = parseSettingsFile;

@@ -350,13 +350,6 @@ export class DigestCacheReader {
   }
 }
 
-/** Parses a whole cache held as text (tests, small files); loadCache streams instead. */
-export function parseDigestCache(text: string | undefined, where: string): LoadedCache {
-  const reader = new DigestCacheReader(where);
-  if (text !== undefined && text !== '') reader.push(Buffer.from(text, 'utf8'));
-  return reader.end();
-}
-
 const CHUNK_BYTES = 64 * 1024;
 /** The longest image line the fast path writes: two digests, the fixed parts, a size of up to 16 digits, and its layers. */
 const imageLineMax = (layers: number) =>

@@ -4,18 +4,10 @@
  */
 import { ImageReference, parseReference, InvalidReferenceError } from '../oci/reference';
 import { ExpansionSpec, InvalidExpansionError, parseExpansion } from './expansion';
-import { collectSources, ExpansionMention, Mention, SourceEntry } from './mentions';
+import { Mention } from './mentions';
 import { strictUtf8, withoutBom } from './utf8';
 
 export type { InvalidSource, SourceEntry, ValidSource } from './mentions';
-
-export interface ParsedInput {
-  entries: SourceEntry[];
-  /** Expansion lines, left for the source layer to list (they are not entries until then). */
-  expansions: ExpansionMention[];
-  /** Lines that held a reference or an invalid text (not blank, not a comment). */
-  contentLines: number;
-}
 
 /** Longest input text we copy into a report; a 10,000-character line is shown shortened. */
 const INPUT_ECHO_MAX = 200;
@@ -112,14 +104,4 @@ export function parseTextMentions(bytes: Buffer, file: string): { mentions: Ment
     else mentions.push({ kind: 'reference', input: content, reference: reading.reference, origin });
   }
   return { mentions, contentLines };
-}
-
-/** input.txt as sources: one per distinct reference, invalid lines kept as errors, expansions set aside. */
-export function parseInput(bytes: Buffer, file = 'input.txt'): ParsedInput {
-  const { mentions, contentLines } = parseTextMentions(bytes, file);
-  return {
-    entries: collectSources(mentions),
-    expansions: mentions.filter((m): m is ExpansionMention => m.kind === 'expansion'),
-    contentLines,
-  };
 }

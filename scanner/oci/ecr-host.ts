@@ -82,11 +82,6 @@ export function registryLabel(registry: EcrRegistryId): string {
   return `${registry.accountId}/${registry.region}`;
 }
 
-/** Whether two ids name the same registry. */
-export function sameRegistry(a: EcrRegistryId, b: EcrRegistryId): boolean {
-  return a.accountId === b.accountId && a.region === b.region;
-}
-
 /**
  * The same grammar as a bash `[[ =~ ]]` pattern (ERE), for copy.sh, which needs the target's region.
  * The region is BASH_REMATCH[3] for the IPv4 forms and BASH_REMATCH[6] for the dual-stack ones

@@ -193,10 +193,6 @@ export interface ReferencedSource {
   transfer?: SourceTransfer;
 }
 
-export function buildReport(input: BuildReportInput): Report {
-  return buildReportWithReferences(input).report;
-}
-
 /** The report, and its sources of valid entries with their references, in report order. */
 export function buildReportWithReferences(input: BuildReportInput): { report: Report; referenced: ReferencedSource[] } {
   const unread = (input.ecrFailures ?? []).map((f) => registryLabel(f.registry)).sort();

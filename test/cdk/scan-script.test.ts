@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCAN_SETTINGS_NAMES, ScanSettings, parseScanSettingsFile, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
+import { ScanSettings, reportLayout, scanSettingsFile } from '../../lib/scan-settings';
+import { SETTINGS_VARIABLE_NAMES, parseSettingsFile } from '../../scanner/settings/settings-file';
 import { CliOptions, parseCliArgs } from '../../scanner/cli-args';
 import { SETTINGS_VARIABLES } from '../../scanner/settings/settings-file';
 import { REPO_ROOT } from '../support/run-cli';
@@ -331,6 +332,6 @@ test("scan.sh takes exactly the settings file's names marked as its own, and the
     targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com',
     assumeRoleAdvice: 'deploy X, then re-run',
   };
-  expect(Object.keys(parseScanSettingsFile(scanSettingsFile(everything))).sort()).toEqual([...SCAN_SETTINGS_NAMES].sort());
+  expect(Object.keys(parseSettingsFile(scanSettingsFile(everything))).sort()).toEqual([...SETTINGS_VARIABLE_NAMES].sort());
   expect(() => scanSettingsFile({ ...DEFAULT_SETTINGS, inputFile: 'a\nPATH=/tmp' })).toThrow(/INPUT_FILE holds a line break/);
 });

@@ -5,7 +5,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfig } from '../../lib/config';
-import { SCAN_SETTINGS_FILE, parseScanSettingsFile } from '../../lib/scan-settings';
+import { SCAN_SETTINGS_FILE } from '../../lib/scan-settings';
+import { parseSettingsFile } from '../../scanner/settings/settings-file';
 import { EcrDuplicateScannerStack } from '../../lib/ecr-duplicate-scanner-stack';
 import { MemberRoleStack } from '../../lib/member-role-stack';
 import { PullTimeExclusionStack } from '../../lib/pull-time-exclusion-stack';
@@ -191,7 +192,7 @@ export function scanAction(template: Template): Json {
 /** The settings file as shipped in the Scanner artifact's staged asset (cdk.out), read as scan.sh reads it. */
 export function scanSettings(s: Synthesized): Record<string, string> {
   const staged = join(s.outdir, s.stack.scanner.asset.assetPath, SCAN_SETTINGS_FILE);
-  return parseScanSettingsFile(readFileSync(staged, 'utf8'));
+  return parseSettingsFile(readFileSync(staged, 'utf8'));
 }
 
 /** The Scan project's environment variables, tokens shown as `${X}` (see flat). */

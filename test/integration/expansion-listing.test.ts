@@ -7,7 +7,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { parseInput } from '../../scanner/input/input-file';
+import { parseInput } from '../support/parse-input';
 import { Mention } from '../../scanner/input/mentions';
 import { registryAccessResolver } from '../../scanner/registry/access';
 import { RegistryClient } from '../../scanner/registry/client';

@@ -7,7 +7,8 @@
 import { EcrImage, EcrStoreContent, manifestImage, sha256Digest, syntheticStore } from '../../emulator/ecr/emulator';
 import { inventoryEcr } from '../../scanner/ecr/inventory';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
-import { parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
+import { serializeDigestCache } from '../../scanner/ecr/digest-cache';
+import { parseDigestCache } from '../support/digest-cache-text';
 import { BlobDescriptor } from '../../scanner/ecr/manifest-facts';
 import { EcrInventory } from '../../scanner/ecr/types';
 import { MediaType } from '../../scanner/oci/media-types';

@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { PlatformFilter } from '../../scanner/oci/platform';
 import { Logger } from '../../scanner/log/progress';
 import { CacheLocation } from '../../scanner/ecr/cache-store';
-import { parseInput } from '../../scanner/input/input-file';
+import { parseInput } from './parse-input';
 import { DockerConfig } from '../../scanner/registry/docker-config';
 import { EcrClientFactory } from '../../scanner/registry/ecr-login';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CacheLocation, loadCache, saveCache } from '../../scanner/ecr/cache-store';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
-import { parseDigestCache } from '../../scanner/ecr/digest-cache';
+import { parseDigestCache } from '../support/digest-cache-text';
 import { Report } from '../../scanner/report/report-types';
 import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { FAKE_AWS_KEYS } from '../support/run-cli';

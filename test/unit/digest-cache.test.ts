@@ -1,6 +1,7 @@
 /** The digest cache file, format 4: round trip (layer lists included), validation, the checksum trailer, and older formats rebuilt. */
 import { createHash } from 'node:crypto';
-import { DigestCacheReader, parseDigestCache, serializeDigestCache } from '../../scanner/ecr/digest-cache';
+import { DigestCacheReader, serializeDigestCache } from '../../scanner/ecr/digest-cache';
+import { parseDigestCache } from '../support/digest-cache-text';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,9 +1,10 @@
 /** ecrDuplicates in report.json, its summary, and the report.md section. */
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
-import { parseInput } from '../../scanner/input/input-file';
+import { parseInput } from '../support/parse-input';
 import { indexInventory } from '../../scanner/match/match';
-import { buildReport, summarizeDuplicates } from '../../scanner/report/build-report';
+import { summarizeDuplicates } from '../../scanner/report/build-report';
+import { buildReport } from '../support/build-report';
 import { formatBytes } from '../../scanner/output/format-bytes';
 import { renderDuplicatesMarkdown, renderMarkdown } from '../../scanner/output/render';
 

@@ -1,5 +1,5 @@
 import { describeSelector, parseExpansion, selectTags, versionOfTag } from '../../scanner/input/expansion';
-import { parseInput } from '../../scanner/input/input-file';
+import { parseInput } from '../support/parse-input';
 import { parseReference } from '../../scanner/oci/reference';
 
 const spec = (text: string) => parseExpansion(text);

@@ -1,4 +1,5 @@
-import { parseInput, parseTextMentions, stripComment } from '../../scanner/input/input-file';
+import { parseTextMentions, stripComment } from '../../scanner/input/input-file';
+import { parseInput } from '../support/parse-input';
 import { collectSources } from '../../scanner/input/mentions';
 
 const parse = (text: string | Buffer) => parseInput(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'));

@@ -1,8 +1,8 @@
 import { indexInventory, matchImages, statusOf } from '../../scanner/match/match';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
-import { parseInput } from '../../scanner/input/input-file';
-import { buildReport } from '../../scanner/report/build-report';
+import { parseInput } from '../support/parse-input';
+import { buildReport } from '../support/build-report';
 import { renderMarkdown, renderMissing, renderText } from '../../scanner/output/render';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;

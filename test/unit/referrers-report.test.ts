@@ -1,7 +1,7 @@
 import { indexInventory } from '../../scanner/match/match';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
-import { parseInput } from '../../scanner/input/input-file';
+import { parseInput } from '../support/parse-input';
 import { buildReportWithReferences } from '../../scanner/report/build-report';
 import { buildPlan } from '../../scanner/plan/build-plan';
 import { renderCopyScript } from '../../scanner/plan/copy-script';
