@@ -28,12 +28,7 @@ export {
   type ReportLayout,
 } from '../scanner/storage/s3-layout';
 import type { ReportLayout } from '../scanner/storage/s3-layout';
-import {
-  SETTINGS_FLAG_ON,
-  SETTINGS_LIST_SEPARATOR,
-  SettingsVariable,
-  formatSettingsFile,
-} from '../scanner/settings/settings-file';
+import { SETTINGS_FLAG_ON, SETTINGS_LIST_SEPARATOR, SettingsVariable, formatSettingsFile } from '../scanner/settings/settings-file';
 
 /** What the scan reads from the settings file; every value is known at synth time. */
 export interface ScanSettings {
@@ -104,4 +99,3 @@ export function scanSettingsFile(s: ScanSettings): string {
     'Written by the stack (lib/scan-settings.ts); scan.sh and the scanner (--settings) read it. Do not edit.',
   );
 }
-
