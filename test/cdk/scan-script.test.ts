@@ -12,10 +12,7 @@ import { SETTINGS_VARIABLE_NAMES, parseSettingsFile } from '../../scanner/settin
 import { CliOptions, parseCliArgs } from '../../scanner/cli-args';
 import { SETTINGS_VARIABLES } from '../../scanner/settings/settings-file';
 import { REPO_ROOT } from '../support/run-cli';
-
-const buildspec = readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8');
-// The buildspec has one phase with a list of commands; no YAML library is needed to read it.
-const commands = [...buildspec.matchAll(/^ {6}- (.+)$/gm)].map((m) => m[1]!);
+import { BUILDSPEC_COMMANDS, BUILDSPEC_TEXT } from '../support/buildspec';
 
 let scannerDir: string;
 let srcDir: string;
@@ -93,7 +90,7 @@ function runBuild(env: Record<string, string | undefined>, settings: Partial<Sca
   // Commands run one after another and the first non-zero status fails the build, as in CodeBuild.
   // No stdin: on a socket stdin without SHLVL, bash takes itself for an rsh session and sources
   // ~/.bashrc, which is neither CodeBuild's environment nor quick (0.35 s a run here).
-  const r = spawnSync('bash', ['-c', `set -e\n${commands.join('\n')}`], {
+  const r = spawnSync('bash', ['-c', `set -e\n${BUILDSPEC_COMMANDS.join('\n')}`], {
     env: vars,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,10 +105,9 @@ function runBuild(env: Record<string, string | undefined>, settings: Partial<Sca
 }
 
 test('the buildspec runs scan.sh from the Scanner artifact and nothing else', () => {
-  expect(commands).toEqual(['bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"']);
+  expect(BUILDSPEC_COMMANDS).toEqual(['bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"']);
   // Lambda compute takes no runtime-versions, and the build installs nothing.
-  const yaml = buildspec
-    .split('\n')
+  const yaml = BUILDSPEC_TEXT.split('\n')
     .filter((l) => !l.trimStart().startsWith('#'))
     .join('\n');
   expect(yaml).toBe('version: 0.2\nphases:\n  build:\n    commands:\n      - bash "$CODEBUILD_SRC_DIR_Scanner/scan.sh"\n');

@@ -13,7 +13,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { EcrEmulator, EcrImage, manifestImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { EcrEmulator, EcrImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { OrganizationsEmulator, startOrganizationsEmulator } from '../../emulator/organizations/emulator';
 import { StsEmulator, startStsEmulator } from '../../emulator/sts/emulator';
 import { emulatorAccessKeyId } from '../../emulator/sts/identity';
@@ -25,6 +25,7 @@ import { OrganizationRequest } from '../../scanner/org/scope';
 import { runScan } from '../../scanner/scan';
 import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
+import { ecrImageOf, imageConfig, oneLayerManifest } from '../support/emulator-content';
 
 const CALLER = '111111111111';
 const MEMBER = '222222222222';
@@ -36,25 +37,12 @@ const MANAGEMENT = '666666666666';
 const ROLE = 'ecr-duplicate-scanner-read';
 const callerKeys = { accessKeyId: emulatorAccessKeyId(CALLER), secretAccessKey: 'caller-secret-s3ntinel' };
 
-function config(label: string): Buffer {
-  return Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Digest(label)] } }));
-}
-function manifestFor(configBytes: Buffer, layer: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: sha256Digest(configBytes), size: configBytes.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256Digest(layer), size: 1000 }],
-    }),
-  );
-}
 function ecrImage(configBytes: Buffer, layer: string, tags: string[]): EcrImage {
-  return manifestImage(JSON.parse(manifestFor(configBytes, layer).toString('utf8')) as Record<string, unknown>, tags);
+  return ecrImageOf(oneLayerManifest(configBytes, layer), tags);
 }
 
-const present = config('present');
-const missing = config('missing');
+const present = imageConfig('present');
+const missing = imageConfig('missing');
 
 let ecr: EcrEmulator;
 let sts: StsEmulator;
@@ -78,7 +66,7 @@ beforeAll(async () => {
     repositories: { 'prod/app': [ecrImage(present, 'gzip', ['1'])] },
     registries: [
       { accountId: CALLER, region: 'eu-west-1', repositories: {} },
-      { accountId: MEMBER, region: 'us-east-1', repositories: { other: [ecrImage(config('other'), 'o', ['x'])] } },
+      { accountId: MEMBER, region: 'us-east-1', repositories: { other: [ecrImage(imageConfig('other'), 'o', ['x'])] } },
       { accountId: MEMBER, region: 'eu-west-1', repositories: { 'shared/app': [ecrImage(present, 'zstd', ['stable'])] } },
       { accountId: NO_ROLE, region: 'us-east-1', repositories: { hidden: [ecrImage(missing, 'm', ['1'])] } },
       { accountId: NO_ROLE, region: 'eu-west-1', repositories: {} },
@@ -92,17 +80,17 @@ beforeAll(async () => {
       repositories: {
         'src/app': [
           {
-            digest: sha256Digest(manifestFor(present, 'src')),
+            digest: sha256Digest(oneLayerManifest(present, 'src')),
             mediaType: MediaType.ociManifest,
-            manifest: manifestFor(present, 'src'),
+            manifest: oneLayerManifest(present, 'src'),
             tags: ['1'],
           },
         ],
         'src/new': [
           {
-            digest: sha256Digest(manifestFor(missing, 'src')),
+            digest: sha256Digest(oneLayerManifest(missing, 'src')),
             mediaType: MediaType.ociManifest,
-            manifest: manifestFor(missing, 'src'),
+            manifest: oneLayerManifest(missing, 'src'),
             tags: ['1'],
           },
         ],

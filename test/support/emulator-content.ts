@@ -38,6 +38,28 @@ export function suiteEmulators(): {
 
 export const fakeBlob = (label: string) => sha256Digest(label);
 
+/** An amd64 image config whose one diff_id is made from `label`: a config blob of its own. */
+export function imageConfig(label: string): Buffer {
+  return Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Digest(label)] } }));
+}
+
+/** The OCI manifest of `config` with one 1000-byte layer named by `layerLabel`. */
+export function oneLayerManifest(config: Buffer, layerLabel: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: sha256Digest(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256Digest(layerLabel), size: 1000 }],
+    }),
+  );
+}
+
+/** Manifest bytes as an image the ECR emulator holds, under these tags. */
+export function ecrImageOf(manifest: Buffer, tags: string[]): EcrImage {
+  return manifestImage(JSON.parse(manifest.toString('utf8')) as Record<string, unknown>, tags);
+}
+
 export function imageManifest(label: string, oci: boolean, tags: string[] = []): EcrImage {
   return manifestImage(
     {

@@ -5,7 +5,7 @@
  * the run's prefix and latest/, and the exit status must follow the rule:
  * uploaded even with errored sources, then the stage fails.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -16,15 +16,14 @@ import { SCAN_SETTINGS_FILE, reportLayout, scanSettingsFile } from '../../lib/sc
 import { EcrEmulator } from '../../emulator/ecr/emulator';
 import { buildImage } from '../../emulator/oci-layout';
 import { RegistryHandle } from '../support/registry';
-import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT, runProcess } from '../support/run-cli';
+import { FAKE_AWS, FAKE_AWS_KEYS, REPO_ROOT } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { SnsServerHandle, startSnsServer } from '../support/sns-server';
 import { SourceFixture, startSourceFixture } from '../support/source-fixture';
 import { RUN_FILES } from '../support/run-files';
+import { runBuildspec } from '../support/buildspec';
 
 const image = buildImage({ os: 'linux', architecture: 'amd64', files: [{ path: 'buildspec', content: 'x\n' }] });
-// The buildspec is one phase with a list of commands; no YAML library is needed to read them.
-const commands = [...readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8').matchAll(/^ {6}- (.+)$/gm)].map((m) => m[1]!);
 
 let work = '';
 let scannerDir = '';
@@ -61,7 +60,7 @@ afterAll(async () => {
 async function build(input: string, env: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
   const src = await mkdtemp(join(work, 'src-'));
   await writeFile(join(src, 'input.txt'), input);
-  const run = await runProcess('bash', ['-c', `set -e\n${commands.join('\n')}`], {
+  const run = await runBuildspec({
     cwd: src,
     env: {
       HOME: work,

@@ -9,7 +9,7 @@
  * role's for calls made in a member account with the role's credentials. Conditions are not
  * evaluated (test/support/iam-policy.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,14 +17,15 @@ import { bundleScanner } from '../../scripts/bundle-scanner';
 import { memberReadRoleTemplate } from '../../lib/member-role-stack';
 import { SCAN_SETTINGS_FILE } from '../../lib/scan-settings';
 import { CACHE_NONCURRENT_DAYS } from '../../lib/report-store';
-import { EcrEmulator, EcrImage, manifestImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { EcrEmulator, EcrImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { OrganizationsEmulator, startOrganizationsEmulator } from '../../emulator/organizations/emulator';
 import { StsEmulator, startStsEmulator } from '../../emulator/sts/emulator';
 import { emulatorAccessKeyId } from '../../emulator/sts/identity';
 import { MediaType } from '../../scanner/oci/media-types';
 import { IamRequest, PolicyStatement, TokenValues, isAllowed, rolePolicy, unusedGrants } from '../support/iam-policy';
+import { runBuildspec } from '../support/buildspec';
+import { ecrImageOf, imageConfig, oneLayerManifest } from '../support/emulator-content';
 import { RecordingProxy, startRecordingProxy } from '../support/recording-proxy';
-import { REPO_ROOT, runProcess } from '../support/run-cli';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { logicalIdOf, synth } from '../cdk/synth';
 
@@ -35,21 +36,11 @@ const OTHER_REGION = 'us-east-1';
 const BUCKET = 'scan-output';
 const ROLE_NAME = 'ecr-duplicate-scanner-read';
 const callerKeys = { AWS_ACCESS_KEY_ID: emulatorAccessKeyId(CALLER), AWS_SECRET_ACCESS_KEY: 'caller-secret-s3ntinel' };
-const commands = [...readFileSync(join(REPO_ROOT, 'buildspec', 'scan.yml'), 'utf8').matchAll(/^ {6}- (.+)$/gm)].map((m) => m[1]!);
 
 function image(label: string, tags: string[]): { ecr: EcrImage; manifest: Buffer; config: Buffer } {
-  const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Digest(label)] } }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: sha256Digest(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256Digest(`layer ${label}`), size: 1000 }],
-    }),
-  );
-  return { ecr: manifestImage(JSON.parse(manifest.toString('utf8')) as Record<string, unknown>, tags), manifest, config };
+  const config = imageConfig(label);
+  const manifest = oneLayerManifest(config, `layer ${label}`);
+  return { ecr: ecrImageOf(manifest, tags), manifest, config };
 }
 const app = image('app', ['1']);
 
@@ -181,7 +172,7 @@ describe.each(VARIANTS)('$name', (variant) => {
     for (const run of ['1', '2']) {
       const src = await mkdtemp(join(work, 'src-'));
       await writeFile(join(src, 'input.txt'), `127.0.0.1:${ecr.port}/src/app:1\n`);
-      const build = await runProcess('bash', ['-c', `set -e\n${commands.join('\n')}`], {
+      const build = await runBuildspec({
         cwd: src,
         env: {
           HOME: work,
