@@ -28,7 +28,7 @@ import { FAKE_AWS, ISOLATED_AWS_ENV } from '../emulator/stand-in-env';
 import { startOrganizationsEmulator } from '../emulator/organizations/emulator';
 import { startStsEmulator } from '../emulator/sts/emulator';
 import { emulatorAccessKeyId } from '../emulator/sts/identity';
-import { DEFAULT_MEMBER_ROLE_NAME } from '../scanner/org/scope';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../scanner/scope/scope';
 import { apiLowerBound, SyntheticWorld, syntheticWorld } from '../emulator/synthetic-world';
 
 interface RunResult {

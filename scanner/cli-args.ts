@@ -7,7 +7,7 @@ import { CacheLocation, parseCacheLocation } from './ecr/cache-store';
 import { TOPIC_ARN } from './notify/sns-summary';
 import { S3Location, parseS3Uri } from './output/upload-s3';
 import { normalizeTargetPrefix } from './plan/target-name';
-import { DEFAULT_MEMBER_ROLE_NAME, OrganizationRequest, organizationRequestProblem } from './org/scope';
+import { DEFAULT_MEMBER_ROLE_NAME, ScopeRequest, scopeRequestProblem } from './scope/scope';
 import { INPUT_FORMATS, InputFormat } from './input/read-input';
 import {
   MAX_SETTINGS_FILE_BYTES,
@@ -24,7 +24,7 @@ import { version } from '../package.json';
 /** The package's version, what `--version` prints. */
 export const VERSION: string = version;
 
-const withOrganization = (organization: OrganizationRequest | undefined) => (organization ? { organization } : {});
+const withScope = (scope: ScopeRequest | undefined) => (scope ? { scope } : {});
 
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TIMEOUT_S = 30;
@@ -115,16 +115,16 @@ export interface CliOptions {
   executionId?: string;
   sourceRevision?: string;
   notifyTopicArn?: string;
-  /** Many registries at once; absent without --region/--account/--organization/--role-name/--target-registry. */
-  organization?: OrganizationRequest;
+  /** The registries to read; absent without --region/--account/--organization/--role-name/--target-registry (the credentials' own registry). */
+  scope?: ScopeRequest;
   quiet: boolean;
 }
 
 /**
- * The organization options, when any was given. `--region` alone scans the caller's account in
- * those regions; the regions default to the SDK's own.
+ * The scope options, when any was given. `--region` alone scans the caller's account in those
+ * regions; the regions default to the SDK's own.
  */
-function organizationRequest(
+function scopeRequest(
   v: {
     region?: string[];
     account?: string[];
@@ -134,7 +134,7 @@ function organizationRequest(
     'assume-role-advice'?: string;
   },
   sdkRegion: string | undefined,
-): OrganizationRequest | undefined {
+): ScopeRequest | undefined {
   const given =
     v.region !== undefined ||
     v.account !== undefined ||
@@ -151,14 +151,14 @@ function organizationRequest(
   if (v.organization && v.account !== undefined) throw new UsageError('--account and --organization exclude each other');
   const regions = [...new Set(v.region ?? (sdkRegion ? [sdkRegion] : []))];
   if (regions.length === 0) throw new UsageError('--region is needed (no AWS_REGION or AWS_DEFAULT_REGION is set)');
-  const request: OrganizationRequest = {
+  const request: ScopeRequest = {
     regions,
     accounts: v.organization ? 'organization' : [...new Set(v.account ?? [])],
     roleName: v['role-name'] ?? DEFAULT_MEMBER_ROLE_NAME,
     ...(v['target-registry'] !== undefined ? { targetRegistry: v['target-registry'] } : {}),
     ...(advice !== undefined ? { assumeRoleAdvice: advice } : {}),
   };
-  const problem = organizationRequestProblem(request);
+  const problem = scopeRequestProblem(request);
   if (problem) throw new UsageError(problem);
   return request;
 }
@@ -311,7 +311,7 @@ export function parseCliArgs(
     ...(v['execution-id'] ? { executionId: v['execution-id'] } : {}),
     ...(v['source-revision'] ? { sourceRevision: v['source-revision'] } : {}),
     ...(notifyTopicArn ? { notifyTopicArn } : {}),
-    ...withOrganization(organizationRequest(v, env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined)),
+    ...withScope(scopeRequest(v, env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined)),
     quiet: v.quiet ?? false,
   };
 }

@@ -64,18 +64,13 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       ...(options.executionId ? { executionId: options.executionId } : {}),
       ...(options.sourceRevision ? { sourceRevision: options.sourceRevision } : {}),
     },
-    ecrClient: (concurrency) => createEcrClient(process.env, { concurrency }),
-    ...(options.organization
-      ? {
-          organization: {
-            request: options.organization,
-            sts: () => createStsClient(options.organization?.regions[0]),
-            organizations: () => createOrganizationsClient(),
-            ecrClientFor: (registry, credentials, concurrency) =>
-              createEcrClient(process.env, { concurrency, region: registry.region, ...(credentials ? { credentials } : {}) }),
-          },
-        }
-      : {}),
+    aws: {
+      ecrClientFor: (region, credentials, concurrency) =>
+        createEcrClient(process.env, { concurrency, ...(region !== undefined ? { region } : {}), ...(credentials ? { credentials } : {}) }),
+      sts: () => createStsClient(options.scope?.regions[0]),
+      organizations: () => createOrganizationsClient(),
+    },
+    ...(options.scope ? { scope: options.scope } : {}),
     s3Client: () => (s3 ??= createS3Client()),
     logger,
   });

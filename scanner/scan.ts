@@ -5,19 +5,15 @@
  * demo drive exactly what the CLI runs.
  */
 import { resolve } from 'node:path';
-import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mapLimited } from './concurrency/limiter';
 import { indexInventory } from './match/match';
 import { PlatformFilter } from './oci/platform';
 import { Logger, PhaseProgress } from './log/progress';
 import { ResolveContext, resolveSource } from './source/resolve';
-import { EcrInventory } from './ecr/types';
 import { ResolvedSource } from './source/types';
 import { CacheLocation, describeCacheLocation, loadCache, saveCache } from './ecr/cache-store';
 import { ManifestTable } from './ecr/manifest-table';
-import { inventoryEcr } from './ecr/inventory';
-import { TargetRegistrySettings, readTargetRegistrySettings } from './ecr/registry-settings';
 import { collectSources, Mention, ValidSource } from './input/mentions';
 import { InputFormat, readInput } from './input/read-input';
 import { ExpansionOutcome, expandMentions } from './source/expand';
@@ -32,14 +28,15 @@ import { RetryPolicy } from './registry/http';
 import { buildReportWithReferences } from './report/build-report';
 import { markPullThroughCacheMatches } from './report/pull-through-cache-matches';
 import { renderReportFiles } from './output/render';
-import { buildPlan, organizationPlanTarget, planTargetOf } from './plan/build-plan';
+import { buildPlan, planTarget } from './plan/build-plan';
 import { normalizeTargetPrefix, planTargetTags } from './plan/target-name';
 import { Report, ReportProvenance } from './report/report-types';
 import { S3Location, formatS3Location, uploadCompleteSet } from './output/upload-s3';
 import { ensureWritableDir, writeReportFiles } from './output/write-local';
 import { ExitCode } from './errors/exit-code';
 import { FatalError } from './errors/fatal-error';
-import { OrganizationRun, OrganizationEvidence, startOrganizationScan } from './organization-scan';
+import { AwsClients, RegistriesEvidence, startRegistriesScan } from './registries-scan';
+import { OWN_REGISTRY, ScopeRequest } from './scope/scope';
 
 export type { ExitCode } from './errors/exit-code';
 
@@ -59,15 +56,15 @@ export interface ScanOptions {
   timeoutMs: number;
   registryRetry?: RetryPolicy;
   provenance?: ReportProvenance;
-  /** Given the scan's concurrency, so the client can keep as many sockets open. */
-  ecrClient: (concurrency: number) => ECRClient;
+  /** ECR clients per registry (given the scan's concurrency, so each can keep as many sockets open), STS and Organizations when the scope needs them. */
+  aws: AwsClients;
   s3Client: () => S3Client;
   /** Where the digest cache is kept between runs; none when absent. */
   cacheLocation?: CacheLocation;
   /** Put before every target repository of the migration plan (`--target-prefix`); default none. */
   targetPrefix?: string;
-  /** Many accounts and regions (`--region`, `--account`/`--organization`, `--role-name`, `--target-registry`) instead of the credentials' own registry. */
-  organization?: OrganizationRun;
+  /** Which registries (`--region`, `--account`/`--organization`, `--role-name`, `--target-registry`); default the credentials' own registry in the SDK's region. */
+  scope?: ScopeRequest;
   logger: Logger;
   now?: () => Date;
 }
@@ -80,13 +77,9 @@ export interface ScanResult {
   message?: string;
 }
 
-/** What the report is built from besides the inputs: the ECR inventories and each source resolved. */
+/** What the report is built from besides the inputs: the registries read (none when no source needed them) and each source resolved. */
 interface Evidence {
-  inventories: EcrInventory[];
-  /** Organization scans: the failures, duplicates across registries and the plan's target. */
-  organization?: OrganizationEvidence;
-  /** The plan's target registry's pull-through cache rules and blob mounting. */
-  targetSettings?: TargetRegistrySettings;
+  registries?: RegistriesEvidence;
   /** Resolution of each valid entry, by its canonical reference. */
   resolved: Map<string, ResolvedSource>;
 }
@@ -98,29 +91,6 @@ async function loadDigestCache(options: ScanOptions): Promise<ManifestTable | un
   for (const w of loaded.warnings) options.logger.warn(w);
   options.logger.info(`digest cache: ${loaded.cache.size} manifest(s) known from ${describeCacheLocation(options.cacheLocation)}`);
   return loaded.cache;
-}
-
-/** The inventory of the credentials' own registry, its progress shown in the `ecr` phase. */
-function inventoryOwnRegistry(
-  client: ECRClient,
-  options: ScanOptions,
-  wantedTags: ReadonlySet<string>,
-  progress: PhaseProgress,
-  cache: ManifestTable | undefined,
-): Promise<EcrInventory> {
-  return inventoryEcr({
-    client,
-    concurrency: options.concurrency,
-    ...(cache ? { cache } : {}),
-    wantedTags,
-    onWarning: (m) => options.logger.warn(m),
-    onProgress: (p) =>
-      progress.update(
-        `${p.repositoriesDone}/${p.repositoriesListed}${p.listingDone ? '' : '+'} repositories, ${p.images} images, ` +
-          `${p.manifestsFetched} manifests read${p.manifestsFromCache ? `, ${p.manifestsFromCache} from cache` : ''}`,
-        p.listingDone && p.repositoriesDone === p.repositoriesListed,
-      ),
-  });
 }
 
 /** Each valid source resolved (with its referrers, unless the scanned registry answers it), by canonical reference. */
@@ -153,7 +123,7 @@ function resolveSources(
 /**
  * Inventories ECR and resolves the sources at the same time: HEADs go out at
  * once, and a source's GETs wait for what ECR and the cache already know.
- * Throws a FatalError (EcrInventoryError) when the inventory cannot be trusted.
+ * Throws a FatalError when the scope cannot be decided or none of its registries could be read.
  */
 async function gatherEvidence(
   valid: readonly ValidSource[],
@@ -167,27 +137,19 @@ async function gatherEvidence(
   const ecrProgress = new PhaseProgress(logger, 'ecr', startedAt);
   // ECR sources' tags (resolved from the inventory) and the plan's targets (a copy never moves a tag).
   const wantedTags = new Set([...scannedRegistryTags(valid), ...planTargetTags(valid, targetPrefix)]);
-  const organization = options.organization
-    ? // Which registries is decided first (a failure there is fatal); they are then read while sources resolve.
-      (
-        await startOrganizationScan(options.organization, {
-          concurrency: options.concurrency,
-          wantedTags,
-          logger,
-          progress: ecrProgress,
-          ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
-          s3Client: options.s3Client,
-        })
-      ).done
-    : undefined;
-  const ecrClient = organization ? undefined : options.ecrClient(options.concurrency);
-  // The single registry is the plan's target: its settings are read beside the inventory (two calls).
-  const targetSettings: Promise<TargetRegistrySettings> | undefined = ecrClient ? readTargetRegistrySettings(ecrClient) : undefined;
-  // Observed below; this keeps an early failure (no region) from being reported as unhandled meanwhile.
-  targetSettings?.catch(() => undefined);
-  const inventory: Promise<EcrInventory[]> = !ecrClient
-    ? organization!.then((o) => o.inventories)
-    : inventoryOwnRegistry(ecrClient, options, wantedTags, ecrProgress, cache).then((one) => [one]);
+  // Which registries is decided first (a failure there is fatal); they are then read while sources resolve.
+  const { done } = await startRegistriesScan({
+    request: options.scope ?? OWN_REGISTRY,
+    aws: options.aws,
+    concurrency: options.concurrency,
+    wantedTags,
+    logger,
+    progress: ecrProgress,
+    ...(options.cacheLocation ? { cacheLocation: options.cacheLocation } : {}),
+    ...(cache ? { sourcesCache: cache } : {}),
+    s3Client: options.s3Client,
+  });
+  const inventory = done.then((r) => r.inventories);
   // Observed below; this keeps an early failure from being reported as unhandled meanwhile.
   inventory.catch(() => undefined);
 
@@ -198,14 +160,9 @@ async function gatherEvidence(
     scanned: scannedRegistry(inventory),
   };
   const resolving = resolveSources(valid, context, registry, options.concurrency, new PhaseProgress(logger, 'sources', startedAt));
-  let inventories: EcrInventory[];
-  let organizationEvidence: OrganizationEvidence | undefined;
-  let settings: TargetRegistrySettings | undefined;
+  let registries: RegistriesEvidence;
   try {
-    inventories = await inventory;
-    organizationEvidence = await organization;
-    // Never rejects: a failed call is a warning in the settings.
-    settings = organizationEvidence?.targetSettings ?? (await targetSettings);
+    registries = await done;
   } catch (err) {
     await resolving.catch(() => undefined);
     throw err;
@@ -215,13 +172,8 @@ async function gatherEvidence(
     const warning = await saveCache(options.cacheLocation, cache, options.s3Client);
     if (warning) logger.warn(warning);
   }
-  for (const w of settings?.warnings ?? []) logger.warn(w);
-  return {
-    inventories,
-    resolved,
-    ...(organizationEvidence ? { organization: organizationEvidence } : {}),
-    ...(settings ? { targetSettings: settings } : {}),
-  };
+  for (const w of registries.targetSettings.warnings) logger.warn(w);
+  return { registries, resolved };
 }
 
 function registryClientOf(options: ScanOptions): RegistryClient {
@@ -309,6 +261,41 @@ async function uploadReport(
   return { uploaded };
 }
 
+/** The report and the migration plan from what the scan gathered. */
+function reportAndPlan(
+  options: ScanOptions,
+  scanned: {
+    entries: ReturnType<typeof collectSources>;
+    expansions: ExpansionOutcome[];
+    evidence: Evidence;
+    targetPrefix: string;
+    usage: ReturnType<RegistryClient['usage']>;
+  },
+): { report: Report; plan: ReturnType<typeof buildPlan> } {
+  const registries = scanned.evidence.registries;
+  const inventories = registries?.inventories ?? [];
+  const { report, referenced } = buildReportWithReferences({
+    entries: scanned.entries,
+    resolved: scanned.evidence.resolved,
+    inventories,
+    indexes: indexInventory(inventories, registries?.nameRegistries ?? false),
+    // Expansion lines may have listed registries even when no source was left to resolve.
+    registries: scanned.usage,
+    ...(scanned.expansions.length > 0 ? { expansions: scanned.expansions } : {}),
+    ...(registries ? { ecrFailures: registries.failures, ecrDuplicates: registries.duplicates } : {}),
+    generatedAt: (options.now ?? (() => new Date()))(),
+    ...(options.provenance ? { provenance: options.provenance } : {}),
+    ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),
+  });
+  for (const s of report.sources)
+    if (s.status === 'error' && s.reference) options.logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
+  const target = planTarget(registries?.targetInventory, registries?.target);
+  const plan = buildPlan(referenced, target, scanned.targetPrefix, registries?.targetSettings);
+  if (registries && plan.target.registry !== undefined)
+    markPullThroughCacheMatches(report, plan.target.registry, registries.targetSettings.pullThroughCacheRules);
+  return { report, plan };
+}
+
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { logger } = options;
   const startedAt = Date.now();
@@ -333,7 +320,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const { entries, valid, expansions } = await collectScanSources(options, registry, mentions);
 
   // Nothing to compare needs no ECR call: an empty input.txt works without AWS access.
-  let evidence: Evidence = { inventories: [], resolved: new Map() };
+  let evidence: Evidence = { resolved: new Map() };
   if (valid.length > 0) {
     try {
       evidence = await gatherEvidence(valid, options, registry, targetPrefix, startedAt);
@@ -342,27 +329,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       throw err;
     }
   }
-  const { inventories, resolved } = evidence;
-
-  const { report, referenced } = buildReportWithReferences({
-    entries,
-    resolved,
-    inventories,
-    indexes: indexInventory(inventories, evidence.organization !== undefined),
-    // Expansion lines may have listed registries even when no source was left to resolve.
-    registries: registry.usage(),
-    ...(expansions.length > 0 ? { expansions } : {}),
-    ...(evidence.organization ? { ecrFailures: evidence.organization.failures, ecrDuplicates: evidence.organization.duplicates } : {}),
-    generatedAt: (options.now ?? (() => new Date()))(),
-    ...(options.provenance ? { provenance: options.provenance } : {}),
-    ...(options.platforms.isRestricted ? { platforms: options.platforms.describe().split(', ') } : {}),
-  });
-  for (const s of report.sources) if (s.status === 'error' && s.reference) logger.warn(`line ${s.line}: ${s.reference}: ${s.error}`);
-
-  const planTarget = evidence.organization ? organizationPlanTarget(evidence.organization.target, inventories) : planTargetOf(inventories);
-  const plan = buildPlan(referenced, planTarget, targetPrefix, evidence.targetSettings);
-  if (evidence.targetSettings && plan.target.registry !== undefined)
-    markPullThroughCacheMatches(report, plan.target.registry, evidence.targetSettings.pullThroughCacheRules);
+  const { report, plan } = reportAndPlan(options, { entries, expansions, evidence, targetPrefix, usage: registry.usage() });
   const files = renderReportFiles(report, plan);
   let written: string[];
   try {

@@ -77,9 +77,15 @@ export function formatEcrHost(registry: EcrRegistryId, kind: EcrEndpointKind = '
   }
 }
 
-/** `account/region`, the short name a report or a log line gives a registry. */
-export function registryLabel(registry: EcrRegistryId): string {
-  return `${registry.accountId}/${registry.region}`;
+/** A registry a scan reads: its account is unknown until ECR names it when the scan did not ask STS. */
+export interface ScannedRegistryId {
+  accountId?: string;
+  region: string;
+}
+
+/** `account/region` (the region alone while the account is unknown), the short name a report or a log line gives a registry. */
+export function registryLabel(registry: ScannedRegistryId): string {
+  return registry.accountId !== undefined ? `${registry.accountId}/${registry.region}` : registry.region;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { EcrInventory, EcrTagMutability } from '../ecr/types';
 import { isTagImmutable } from '../oci/ecr-tag-mutability';
-import { EcrRegistryId, formatEcrHost } from '../oci/ecr-host';
+import { ScannedRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { ReportSource } from '../report/report-types';
 import { ReferencedSource } from '../report/build-report';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
@@ -38,28 +38,14 @@ function targetAnswers(inventory: EcrInventory): Pick<PlanTargetInfo, 'tagHolder
 }
 
 /**
- * The registry the copies go to: the inventoried one. An ECR registry with no
- * repository does not tell its account ID, so then the registry is absent and
- * copy.sh asks for TARGET_REGISTRY.
+ * The registry the copies go to (by default the one read) and what its inventory answers, when it
+ * was read. An ECR registry with no repository does not tell its account ID: unless the scope knew
+ * it, the registry is then absent and copy.sh asks for TARGET_REGISTRY.
  */
-export function planTargetOf(inventories: readonly EcrInventory[]): PlanTargetInfo {
-  const first = inventories[0];
-  const accountId = first?.accountId;
+export function planTarget(read: EcrInventory | undefined, registry: ScannedRegistryId | undefined = read): PlanTargetInfo {
+  const accountId = registry?.accountId;
   return {
-    ...(first && accountId !== undefined ? { registry: formatEcrHost({ accountId, region: first.region }) } : {}),
-    repositoryNames: inventories.flatMap((i) => i.repositoryNames),
-    ...(first ? targetAnswers(first) : {}),
-  };
-}
-
-/**
- * An organization scan's target: the registry named (or the caller's in the first region), whose
- * repositories, tags and tag mutability are known when it was among those read.
- */
-export function organizationPlanTarget(target: EcrRegistryId, inventories: readonly EcrInventory[]): PlanTargetInfo {
-  const read = inventories.find((i) => i.accountId === target.accountId && i.region === target.region);
-  return {
-    registry: formatEcrHost(target),
+    ...(registry && accountId !== undefined ? { registry: formatEcrHost({ accountId, region: registry.region }) } : {}),
     repositoryNames: read?.repositoryNames ?? [],
     ...(read ? targetAnswers(read) : {}),
   };

@@ -6,7 +6,7 @@ import { ResolvedSource, SourceTransfer } from '../source/types';
 import { SourceEntry } from '../input/input-file';
 import { ImageReference } from '../oci/reference';
 import { registryLabel } from '../oci/ecr-host';
-import type { RegistryFailure } from '../org/registry-fault';
+import type { RegistryFailure } from '../scope/registry-fault';
 import { SourceReferrer } from '../source/referrers';
 import {
   EcrDuplicateSummary,

@@ -18,8 +18,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'scanner/input': ['scanner/oci', 'scanner/errors'],
   'scanner/registry': ['scanner/oci', 'scanner/errors', 'scanner/concurrency'],
   'scanner/ecr': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/storage', 'scanner/text'],
-  // org: many registries (accounts x regions) read with the single-registry inventory, and joined.
-  'scanner/org': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr', 'scanner/settings'],
+  // scope: the registries a scan reads (one, or accounts x regions), each read with the registry inventory, and joined.
+  'scanner/scope': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/ecr', 'scanner/settings'],
   'scanner/source': ['scanner/oci', 'scanner/errors', 'scanner/concurrency', 'scanner/registry', 'scanner/ecr', 'scanner/input'],
   'scanner/match': ['scanner/oci', 'scanner/ecr', 'scanner/source'],
   // report: the report's data (report.json) built from the layers below.
@@ -30,7 +30,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'scanner/ecr',
     'scanner/source',
     'scanner/match',
-    'scanner/org',
+    'scanner/scope',
     'scanner/text',
   ],
   // plan: what to copy, decided from the report and the inventory.
@@ -58,7 +58,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'scanner/input',
     'scanner/registry',
     'scanner/ecr',
-    'scanner/org',
+    'scanner/scope',
     'scanner/source',
     'scanner/match',
     'scanner/plan',
@@ -75,7 +75,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   bin: ['lib', 'scripts'],
   scripts: [],
   demo: ['scanner', 'scanner/oci', 'emulator'],
-  bench: ['scanner', 'scanner/report', 'scanner/output', 'scanner/oci', 'scanner/concurrency', 'scanner/org', 'emulator', 'scripts'],
+  bench: ['scanner', 'scanner/report', 'scanner/output', 'scanner/oci', 'scanner/concurrency', 'scanner/scope', 'emulator', 'scripts'],
   // Not code: read for data only.
   'package.json': [],
   // Tests may use anything; they are not checked, and nothing imports them (shared fixtures live in emulator/).

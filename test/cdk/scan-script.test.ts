@@ -176,20 +176,20 @@ test('the settings file: the environment wins; an unknown name is refused by the
 
 test('a whole organization: --region and --account for each, --organization, --role-name', () => {
   const r = runBuild({}, { scanRegions: ['eu-west-1', 'us-east-1'], scanAccounts: ['111122223333'], memberRoleName: 'reader' });
-  expect(optionsOf(r).organization).toEqual({ regions: ['eu-west-1', 'us-east-1'], accounts: ['111122223333'], roleName: 'reader' });
-  expect(optionsOf(runBuild({}, { organization: true }), { AWS_REGION: 'eu-west-1' }).organization).toEqual({
+  expect(optionsOf(r).scope).toEqual({ regions: ['eu-west-1', 'us-east-1'], accounts: ['111122223333'], roleName: 'reader' });
+  expect(optionsOf(runBuild({}, { organization: true }), { AWS_REGION: 'eu-west-1' }).scope).toEqual({
     regions: ['eu-west-1'],
     accounts: 'organization',
     roleName: 'ecr-duplicate-scanner-read',
   });
-  expect(optionsOf(runBuild({})).organization).toBeUndefined();
+  expect(optionsOf(runBuild({})).scope).toBeUndefined();
 });
 
 test('the advice for a member role that cannot be assumed becomes --assume-role-advice, one argument', () => {
   const advice = 'deploy A and B in the management account, then re-run the scan: aws codepipeline start-pipeline-execution --name A';
   const r = runBuild({}, { scanAccounts: ['111122223333'], assumeRoleAdvice: advice });
-  expect(optionsOf(r, { AWS_REGION: 'eu-west-1' }).organization?.assumeRoleAdvice).toBe(advice);
-  expect(optionsOf(runBuild({}, { scanAccounts: ['111122223333'] }), { AWS_REGION: 'eu-west-1' }).organization).not.toHaveProperty(
+  expect(optionsOf(r, { AWS_REGION: 'eu-west-1' }).scope?.assumeRoleAdvice).toBe(advice);
+  expect(optionsOf(runBuild({}, { scanAccounts: ['111122223333'] }), { AWS_REGION: 'eu-west-1' }).scope).not.toHaveProperty(
     'assumeRoleAdvice',
   );
 });
@@ -197,8 +197,8 @@ test('the advice for a member role that cannot be assumed becomes --assume-role-
 test('the plan target of an organization scan becomes --target-registry', () => {
   const host = '333333333333.dkr.ecr.eu-west-1.amazonaws.com';
   const r = runBuild({}, { scanRegions: ['eu-west-1'], targetRegistry: host });
-  expect(optionsOf(r).organization).toMatchObject({ regions: ['eu-west-1'], targetRegistry: host });
-  expect(optionsOf(runBuild({}, { scanRegions: ['eu-west-1'] })).organization).not.toHaveProperty('targetRegistry');
+  expect(optionsOf(r).scope).toMatchObject({ regions: ['eu-west-1'], targetRegistry: host });
+  expect(optionsOf(runBuild({}, { scanRegions: ['eu-west-1'] })).scope).not.toHaveProperty('targetRegistry');
 });
 
 test('outside a pipeline: build number or "local" as the run id, the resolved source version as the revision', () => {

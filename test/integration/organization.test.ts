@@ -19,9 +19,9 @@ import { StsEmulator, startStsEmulator } from '../../emulator/sts/emulator';
 import { emulatorAccessKeyId } from '../../emulator/sts/identity';
 import { PlatformFilter } from '../../scanner/oci/platform';
 import { MediaType } from '../../scanner/oci/media-types';
-import { EcrRegistryId, formatEcrHost } from '../../scanner/oci/ecr-host';
+import { formatEcrHost } from '../../scanner/oci/ecr-host';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';
-import { OrganizationRequest } from '../../scanner/org/scope';
+import { ScopeRequest } from '../../scanner/scope/scope';
 import { runScan } from '../../scanner/scan';
 import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
@@ -114,7 +114,7 @@ interface OrgRun {
 }
 
 async function scanOrganization(
-  request: OrganizationRequest,
+  request: ScopeRequest,
   input: string,
   extra: { refreshBeforeMs?: number; concurrency?: number } = {},
 ): Promise<OrgRun> {
@@ -132,19 +132,16 @@ async function scanOrganization(
       endpoints: new RegistryEndpoints(),
       dockerConfig: { lookup: async () => undefined, namesHost: () => false },
       timeoutMs: 5000,
-      ecrClient: () => {
-        throw new Error('an organization scan makes its own ECR clients');
-      },
       s3Client: () => {
         throw new Error('no S3 here');
       },
-      organization: {
-        request,
+      scope: request,
+      aws: {
         sts: () => track(new STSClient({ endpoint: sts.endpoint, region: request.regions[0], credentials: callerKeys, maxAttempts: 1 })),
         organizations: () =>
           track(new OrganizationsClient({ endpoint: organizations.endpoint, region: 'us-east-1', credentials: callerKeys })),
-        ecrClientFor: (registry: EcrRegistryId, credentials: AwsCredentialIdentityProvider | undefined) =>
-          new ECRClient({ endpoint: ecr.endpoint, region: registry.region, credentials: credentials ?? callerKeys, maxAttempts: 2 }),
+        ecrClientFor: (region: string | undefined, credentials: AwsCredentialIdentityProvider | undefined) =>
+          new ECRClient({ endpoint: ecr.endpoint, region, credentials: credentials ?? callerKeys, maxAttempts: 2 }),
         ...(extra.refreshBeforeMs !== undefined ? { refreshBeforeMs: extra.refreshBeforeMs } : {}),
       },
       logger: { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`) },
@@ -252,7 +249,7 @@ describe('from a tooling account (a delegated administrator): the management acc
   const advice =
     "deploy Org-MemberReadRole and Org-ManagementReadRole in the organization's management account, " +
     'then re-run the scan: aws codepipeline start-pipeline-execution --name Org';
-  const request: OrganizationRequest = { regions: ['us-east-1'], accounts: 'organization', roleName: ROLE, assumeRoleAdvice: advice };
+  const request: ScopeRequest = { regions: ['us-east-1'], accounts: 'organization', roleName: ROLE, assumeRoleAdvice: advice };
   let delegated: OrganizationsEmulator;
   let saved: OrganizationsEmulator;
   beforeAll(async () => {

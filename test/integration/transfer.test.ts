@@ -13,7 +13,7 @@ import { BlobDescriptor } from '../../scanner/ecr/manifest-facts';
 import { EcrInventory } from '../../scanner/ecr/types';
 import { MediaType } from '../../scanner/oci/media-types';
 import { parseReference } from '../../scanner/oci/reference';
-import { buildPlan, planTargetOf } from '../../scanner/plan/build-plan';
+import { buildPlan, planTarget } from '../../scanner/plan/build-plan';
 import { ReferencedSource } from '../../scanner/report/build-report';
 import { ReportSource } from '../../scanner/report/report-types';
 import { suiteEmulators } from '../support/emulator-content';
@@ -127,7 +127,7 @@ const SOURCES = [
 test('the plan counts bytes from the layers ECR serves: upload, mountable, nearest, in plan order', async () => {
   const ecr = await emulator({ repositories: content(), accountId: '123456789012' });
   const inventory = await read(ecr.endpoint);
-  const plan = buildPlan(SOURCES, planTargetOf([inventory]), '');
+  const plan = buildPlan(SOURCES, planTarget(inventory), '');
   const api1 = content()['team/api']![0]!.digest;
   const api2 = content()['team/api']![1]!.digest;
   // team/api's two releases and mirror's copy of api 1 each share the base and runtime: the first URI of the three.
@@ -190,7 +190,7 @@ test('freedBytes from the layers ECR serves; a re-scan from the digest cache ans
   const warm = await read(ecr.endpoint, loaded.cache);
   expect(ecr.calls.BatchGetImage).toBe(0);
   expect(warm.duplicates()).toEqual(cold.duplicates());
-  const target = (inventory: EcrInventory) => buildPlan(SOURCES, planTargetOf([inventory]), '');
+  const target = (inventory: EcrInventory) => buildPlan(SOURCES, planTarget(inventory), '');
   expect(target(warm)).toEqual(target(cold));
 });
 
@@ -202,7 +202,7 @@ test("the index's attestation manifest holds its blobs but is never the nearest 
     ['team/svc', true, 1],
     ['team/svc', false, 1],
   ]);
-  const plan = buildPlan([absent(1, 'quay.io/x/y:1', [blob('cfg y', 10), blob('provenance', 5000)])], planTargetOf([inventory]), '');
+  const plan = buildPlan([absent(1, 'quay.io/x/y:1', [blob('cfg y', 10), blob('provenance', 5000)])], planTarget(inventory), '');
   expect(plan.copies[0]).toMatchObject({ uploadBytes: 5010, mountableBytes: 5000 });
   expect(plan.copies[0]!.nearest).toBeUndefined();
 });

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { PlatformFilter } from '../../scanner/oci/platform';
 import { Logger } from '../../scanner/log/progress';
 import { CacheLocation } from '../../scanner/ecr/cache-store';
@@ -18,6 +20,8 @@ import { RetryPolicy } from '../../scanner/registry/http';
 import { Report } from '../../scanner/report/report-types';
 import { parseS3Uri } from '../../scanner/output/upload-s3';
 import { runScan, ScanResult } from '../../scanner/scan';
+import { AwsClients } from '../../scanner/registries-scan';
+import { ScopeRequest } from '../../scanner/scope/scope';
 import { FAKE_AWS_KEYS } from './run-cli';
 
 export const FAST_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 3000 };
@@ -34,6 +38,10 @@ export interface HarnessOptions {
   platforms?: string[];
   cacheLocation?: CacheLocation;
   ecrMaxAttempts?: number;
+  /** The registries to read (`--region`, `--account`…); default the credentials' own registry. */
+  scope?: ScopeRequest;
+  /** The STS emulator, for a scope that asks STS; without it such a scan fails the test. */
+  stsEndpoint?: string;
 }
 
 export interface HarnessRun extends ScanResult {
@@ -43,15 +51,36 @@ export interface HarnessRun extends ScanResult {
   written: Record<string, string>;
 }
 
-export function ecrClientFor(endpoint: string, maxAttempts = 10): ECRClient {
-  return new ECRClient({ endpoint, region: 'us-east-1', credentials: FAKE_AWS_KEYS, retryMode: 'standard', maxAttempts });
+export function ecrClientFor(
+  endpoint: string,
+  maxAttempts = 10,
+  region = 'us-east-1',
+  credentials: AwsCredentialIdentityProvider | typeof FAKE_AWS_KEYS = FAKE_AWS_KEYS,
+): ECRClient {
+  return new ECRClient({ endpoint, region, credentials, retryMode: 'standard', maxAttempts });
+}
+
+/** The scan's AWS clients against the emulators: ECR always, STS when given, Organizations never. */
+function awsClients(options: HarnessOptions, made: Array<{ destroy(): void }>): AwsClients {
+  return {
+    ecrClientFor: (region, credentials) => ecrClientFor(options.ecrEndpoint, options.ecrMaxAttempts, region, credentials),
+    sts: () => {
+      if (!options.stsEndpoint) throw new Error('this scan asked STS, and the harness was given no STS endpoint');
+      const sts = new STSClient({ endpoint: options.stsEndpoint, region: 'us-east-1', credentials: FAKE_AWS_KEYS, maxAttempts: 1 });
+      made.push(sts);
+      return sts;
+    },
+    organizations: () => {
+      throw new Error('the harness has no Organizations endpoint');
+    },
+  };
 }
 
 export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
   const dir = await mkdtemp(join(tmpdir(), 'scan-harness-'));
   const lines: string[] = [];
   const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`) };
-  const ecr = ecrClientFor(options.ecrEndpoint, options.ecrMaxAttempts);
+  const made: Array<{ destroy(): void }> = [];
   const s3 = options.s3Endpoint
     ? new S3Client({ endpoint: options.s3Endpoint, region: 'us-east-1', credentials: FAKE_AWS_KEYS, forcePathStyle: true, maxAttempts: 3 })
     : undefined;
@@ -70,7 +99,8 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
       ...(options.ecrClientForRegion ? { ecrClientForRegion: options.ecrClientForRegion } : {}),
       timeoutMs: options.timeoutMs ?? 5000,
       registryRetry: FAST_RETRY,
-      ecrClient: () => ecr,
+      aws: awsClients(options, made),
+      ...(options.scope ? { scope: options.scope } : {}),
       s3Client: () => {
         if (!s3) throw new Error('no S3 endpoint given to the harness');
         return s3;
@@ -82,7 +112,7 @@ export async function scanOnce(options: HarnessOptions): Promise<HarnessRun> {
     for (const path of result.files) written[path.slice(outDir.length + 1)] = await readFile(path, 'utf8');
     return { ...result, stderr: lines.join('\n'), outDir, written };
   } finally {
-    ecr.destroy();
+    for (const client of made) client.destroy();
     s3?.destroy();
     await rm(dir, { recursive: true, force: true });
   }

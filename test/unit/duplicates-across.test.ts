@@ -1,5 +1,5 @@
 /** Duplicates over several registries: shared image IDs joined, one registry's own kept, every location naming its registry. */
-import { duplicatesAcross } from '../../scanner/org/duplicates-across';
+import { duplicatesAcross } from '../../scanner/scope/duplicates-across';
 import { staticInventory } from '../../scanner/ecr/static-inventory';
 import { EcrPlatformImage } from '../../scanner/ecr/types';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';

@@ -1,20 +1,18 @@
 /** The organization options of the command line: what they ask for, and every mistake a usage error. */
 import { parseCliArgs, UsageError } from '../../scanner/cli-args';
-import { classifyRegistryError, registryFailure } from '../../scanner/org/registry-fault';
-import { AssumeRoleError } from '../../scanner/org/assumed-role';
+import { classifyRegistryError, registryFailure } from '../../scanner/scope/registry-fault';
+import { AssumeRoleError } from '../../scanner/scope/assumed-role';
 import { EcrInventoryError } from '../../scanner/ecr/inventory';
 
 const env = { AWS_REGION: 'eu-central-1' };
 
 describe('organization options', () => {
   test('none of them: no organization, the scan is the single-registry one', () => {
-    expect(parseCliArgs([], env).organization).toBeUndefined();
+    expect(parseCliArgs([], env).scope).toBeUndefined();
   });
 
   test('--organization with two regions, the default role', () => {
-    expect(
-      parseCliArgs(['--organization', '--region', 'us-east-1', '--region', 'eu-west-1', '--region', 'us-east-1'], env).organization,
-    ).toEqual({
+    expect(parseCliArgs(['--organization', '--region', 'us-east-1', '--region', 'eu-west-1', '--region', 'us-east-1'], env).scope).toEqual({
       regions: ['us-east-1', 'eu-west-1'],
       accounts: 'organization',
       roleName: 'ecr-duplicate-scanner-read',
@@ -26,7 +24,7 @@ describe('organization options', () => {
       parseCliArgs(
         ['--account', '222222222222', '--role-name', 'reader', '--target-registry', '222222222222.dkr.ecr.eu-west-1.amazonaws.com'],
         env,
-      ).organization,
+      ).scope,
     ).toEqual({
       regions: ['eu-central-1'],
       accounts: ['222222222222'],
@@ -48,11 +46,11 @@ describe('organization options', () => {
 
   test('--assume-role-advice is kept as given; alone, too long or over several lines it is a usage error', () => {
     const advice = 'deploy A in the management account, then re-run: aws codepipeline start-pipeline-execution --name A';
-    expect(parseCliArgs(['--organization', '--assume-role-advice', advice], env).organization?.assumeRoleAdvice).toBe(advice);
+    expect(parseCliArgs(['--organization', '--assume-role-advice', advice], env).scope?.assumeRoleAdvice).toBe(advice);
     expect(() => parseCliArgs(['--assume-role-advice', advice], env)).toThrow(/only meaningful with --account or --organization/);
     expect(() => parseCliArgs(['--organization', '--assume-role-advice', 'a\nb'], env)).toThrow(/one line of at most 500/);
     expect(() => parseCliArgs(['--organization', '--assume-role-advice', 'a'.repeat(501)], env)).toThrow(UsageError);
-    expect(parseCliArgs(['--organization', '--assume-role-advice', 'a'.repeat(500)], env).organization?.assumeRoleAdvice).toHaveLength(500);
+    expect(parseCliArgs(['--organization', '--assume-role-advice', 'a'.repeat(500)], env).scope?.assumeRoleAdvice).toHaveLength(500);
   });
 
   test('without any region to use, --organization asks for --region', () => {
@@ -69,8 +67,14 @@ describe('registry faults', () => {
     [new EcrInventoryError('wrapped', { cause: named('ThrottlingException') }), 'rate-limited'],
     [new EcrInventoryError('wrapped', { cause: named('ExpiredTokenException') }), 'credentials'],
     [new EcrInventoryError('wrapped', { cause: named('ServerException') }), 'failed'],
-  ])('%s is %s', (err, kind) => {
-    expect(classifyRegistryError(err)).toBe(kind);
+  ])('%s is %s (in a scope decided with STS)', (err, kind) => {
+    expect(classifyRegistryError(err, { credentialsProven: true })).toBe(kind);
+  });
+
+  test('in a scope decided without STS, UnrecognizedClientException may be the key: credentials, and the words name both', () => {
+    const err = new EcrInventoryError('wrapped', { cause: named('UnrecognizedClientException') });
+    expect(classifyRegistryError(err)).toBe('credentials');
+    expect(registryFailure({ region: 'eu-west-1' }, err).error).toBe('eu-west-1: wrapped');
   });
 
   test('a role that cannot be assumed: the management account is named as such, and the advice follows', () => {
@@ -91,7 +95,15 @@ describe('registry faults', () => {
   });
 
   test('the failure names its registry', () => {
-    expect(registryFailure({ accountId: '222222222222', region: 'eu-west-1' }, named('UnrecognizedClientException')).error).toMatch(
+    const failure = registryFailure(
+      { accountId: '222222222222', region: 'eu-west-1' },
+      named('UnrecognizedClientException'),
+      {},
+      {
+        credentialsProven: true,
+      },
+    );
+    expect(failure.error).toMatch(
       /^222222222222\/eu-west-1: .* \(the account has not enabled eu-west-1 \(AWS accepted the same credentials elsewhere/,
     );
   });

@@ -1,5 +1,5 @@
 /** The migration plan from a report: naming, prefix, conflicts, invalid names, repositories to create. */
-import { buildPlan, planTargetOf } from '../../scanner/plan/build-plan';
+import { buildPlan, planTarget } from '../../scanner/plan/build-plan';
 import { planJson } from '../../scanner/plan/plan-json';
 import {
   ecrNameProblem,
@@ -210,13 +210,13 @@ describe('buildPlan', () => {
         repositoryNames,
         platformImages: [],
       });
-    expect(planTargetOf([inv('123456789012', 'eu-west-1', ['a', 'b'])])).toMatchObject({
+    expect(planTarget(inv('123456789012', 'eu-west-1', ['a', 'b']))).toMatchObject({
       registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
       repositoryNames: ['a', 'b'],
     });
-    expect(planTargetOf([inv('123456789012', 'cn-north-1', [])]).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
-    expect(planTargetOf([inv(undefined, 'us-east-1', [])]).registry).toBeUndefined();
-    expect(planTargetOf([])).toEqual({ repositoryNames: [] });
+    expect(planTarget(inv('123456789012', 'cn-north-1', [])).registry).toBe('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
+    expect(planTarget(inv(undefined, 'us-east-1', [])).registry).toBeUndefined();
+    expect(planTarget(undefined)).toEqual({ repositoryNames: [] });
   });
 });
 
@@ -249,7 +249,7 @@ describe('target tags ECR already holds', () => {
   test('a copy onto a tag ECR holds with another image is not made; the conflict names the image and the mutability', () => {
     const plan = buildPlan(
       report,
-      planTargetOf([inventory(new Map([['org/locked', { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*'] }]]))]),
+      planTarget(inventory(new Map([['org/locked', { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*'] }]]))),
       '',
     );
     const [app, locked, excluded, same, fresh] = plan.copies;

@@ -31,7 +31,7 @@ test('each variable the scanner reads becomes its option; scan.sh and recorded o
     concurrency: 7,
     insecureRegistries: ['registry.corp:5000', '10.0.0.5'],
     targetPrefix: 'migrated',
-    organization: {
+    scope: {
       regions: ['eu-west-1', 'us-east-1'],
       accounts: 'organization',
       roleName: 'reader',
@@ -45,7 +45,7 @@ test('each variable the scanner reads becomes its option; scan.sh and recorded o
 test('the command line wins over the file, and the environment over the file', () => {
   const path = settingsPath(FILE);
   const o = parseCliArgs(['--settings', path, '--concurrency', '2', '--region', 'ap-south-1'], { MEMBER_ROLE_NAME: 'other' });
-  expect([o.concurrency, o.organization?.regions, o.organization?.roleName]).toEqual([2, ['ap-south-1'], 'other']);
+  expect([o.concurrency, o.scope?.regions, o.scope?.roleName]).toEqual([2, ['ap-south-1'], 'other']);
 });
 
 test.each([

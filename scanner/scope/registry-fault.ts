@@ -1,25 +1,23 @@
 /** Why one registry of an organization scan could not be read, in words and as a kind a script can branch on. */
-import { EcrRegistryId, registryLabel } from '../oci/ecr-host';
-import { causeChain, classifyAwsError, unrecognizedClientWhy } from '../errors/aws-error';
+import { ScannedRegistryId, registryLabel } from '../oci/ecr-host';
+import { AwsErrorContext, causeChain, classifyAwsError, unrecognizedClientWhy } from '../errors/aws-error';
 import type { ErrorKind } from '../errors/scan-error';
 import { AssumeRoleError } from './assumed-role';
 
 export interface RegistryFailure {
-  registry: EcrRegistryId;
+  registry: ScannedRegistryId;
   error: string;
   errorKind: ErrorKind;
 }
 
 /**
- * The kind of a registry's failure. Every registry of a scope is read after STS GetCallerIdentity (and,
- * in other accounts, AssumeRole) accepted the credentials, so an UnrecognizedClientException here is a
- * region the account has not enabled, never an unknown key.
+ * The kind of a registry's failure. When the scope was decided with STS GetCallerIdentity (and, in
+ * other accounts, AssumeRole) accepting the credentials, an UnrecognizedClientException is a region the
+ * account has not enabled, never an unknown key; otherwise it may be either (errors/aws-error.ts).
  */
-const PROVEN = { credentialsProven: true } as const;
-
-export function classifyRegistryError(err: unknown): ErrorKind {
+export function classifyRegistryError(err: unknown, context: AwsErrorContext = {}): ErrorKind {
   if (causeChain(err).some((e) => e instanceof AssumeRoleError)) return 'assume-role';
-  return classifyAwsError(err, PROVEN);
+  return classifyAwsError(err, context);
 }
 
 /** What the scan knows that helps with a role that cannot be assumed. */
@@ -31,7 +29,7 @@ export interface AssumeRoleHelp {
 }
 
 /** The words after an assume-role error: why the management account has no role, and what to do. */
-function assumeRoleWhy(registry: EcrRegistryId, help: AssumeRoleHelp): string {
+function assumeRoleWhy(registry: ScannedRegistryId, help: AssumeRoleHelp): string {
   const management =
     registry.accountId === help.managementAccountId
       ? ` (${registry.accountId} is the organization's management account, where service-managed StackSets never deploy: its read role comes from a stack of its own there)`
@@ -39,11 +37,16 @@ function assumeRoleWhy(registry: EcrRegistryId, help: AssumeRoleHelp): string {
   return `${management}${help.advice !== undefined ? `; to read it: ${help.advice}` : ''}`;
 }
 
-export function registryFailure(registry: EcrRegistryId, err: unknown, help: AssumeRoleHelp = {}): RegistryFailure {
-  const errorKind = classifyRegistryError(err);
+export function registryFailure(
+  registry: ScannedRegistryId,
+  err: unknown,
+  help: AssumeRoleHelp = {},
+  context: AwsErrorContext = {},
+): RegistryFailure {
+  const errorKind = classifyRegistryError(err, context);
   const why =
     errorKind === 'region-not-enabled'
-      ? ` (${unrecognizedClientWhy(registry.region, PROVEN)})`
+      ? ` (${unrecognizedClientWhy(registry.region, context)})`
       : errorKind === 'assume-role'
         ? assumeRoleWhy(registry, help)
         : '';

@@ -24,7 +24,8 @@ export class AssumeRoleError extends Error {
 }
 
 export interface AssumedRoleOptions {
-  sts: STSClient;
+  /** Made on first use: a scan that assumes no role makes no STS client. */
+  sts: () => STSClient;
   roleArn: string;
   refreshBeforeMs?: number;
   now?: () => number;
@@ -37,9 +38,9 @@ export function assumedRoleCredentials(options: AssumedRoleOptions): AwsCredenti
   let pending: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     try {
-      const { Credentials: c } = await options.sts.send(
-        new AssumeRoleCommand({ RoleArn: options.roleArn, RoleSessionName: SESSION_NAME, DurationSeconds: SESSION_SECONDS }),
-      );
+      const { Credentials: c } = await options
+        .sts()
+        .send(new AssumeRoleCommand({ RoleArn: options.roleArn, RoleSessionName: SESSION_NAME, DurationSeconds: SESSION_SECONDS }));
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('STS returned no credentials');
       return {
         accessKeyId: c.AccessKeyId,
