@@ -33,6 +33,7 @@ import { InventoryStore, RepositoryListing, STATUS_ACTIVATING, STATUS_ARCHIVED }
 import { readManifestFacts } from './manifest-facts';
 import { ManifestTable } from './manifest-table';
 import { ECR_INVENTORY_OPERATIONS, EcrInventoryOperation, inventoryIamActions, targetSettingsIamActions } from './operations';
+import { inventoryFromStore, storeCounts } from './store-inventory';
 import { EcrInventory, EcrInventoryCounts, EcrTagMutability } from './types';
 
 const REPOSITORIES_PAGE = 1000;
@@ -189,44 +190,25 @@ class InventoryReader {
     }
     this.store.finish();
     const region = await this.options.client.config.region();
-    const { store } = this;
-    const skippedRepositories = [...this.skipped].sort();
-    const listed = new Set(this.listed);
-    const { archived, activating, notCompared, ...kinds } = store.countRows();
-    if (notCompared > 0) {
+    const counts = storeCounts(this.store, this.unreadableImages, this.archiveClassKnown ? undefined : 'unsupported');
+    if (counts.notCompared > 0) {
       this.warn(
-        `${notCompared} archived ECR image(s) could not be compared by image ID (an archived manifest cannot be read, and the digest cache does not know it); ` +
+        `${counts.notCompared} archived ECR image(s) could not be compared by image ID (an archived manifest cannot be read, and the digest cache does not know it); ` +
           'they still match a source of the same manifest digest',
       );
     }
-    return {
+    const skippedRepositories = [...this.skipped].sort();
+    return inventoryFromStore(this.store, {
       ...(this.accountId !== undefined ? { accountId: this.accountId } : {}),
       region,
       repositories: this.progress.repositoriesListed - skippedRepositories.length,
       images: this.progress.images,
       skippedRepositories,
       repositoryNames: this.listed.filter((r) => !this.skipped.includes(r)),
-      imagesWithId: (imageId) => store.imagesWithId(imageId),
-      unreadWithDigest: (manifestDigest) => store.unreadWithDigest(manifestDigest),
-      counts: {
-        kinds,
-        archived,
-        activating,
-        notCompared,
-        unreadable: this.unreadableImages,
-        ...(this.archiveClassKnown ? {} : { archiveClass: 'unsupported' as const }),
-      },
-      tagMutability: (repository) =>
-        listed.has(repository) ? (this.mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
-      platformImages: () => store.platformImages(),
-      duplicates: () => store.duplicates(),
-      imageIdCounts: () => store.imageIdCounts(),
-      lookupManifest: (digest) => store.manifests.peek(digest),
-      lookupTag: (repository, tag) => this.digestByTag.get(`${repository}:${tag}`),
-      referrersOf: (subjectDigest) => store.referrersOf(subjectDigest),
-      blobHolders: (digests) => store.blobHolders(digests),
-      freedBytes: (deletions) => store.freedBytes(deletions),
-    };
+      counts,
+      mutability: this.mutability,
+      digestByTag: this.digestByTag,
+    });
   }
 
   /** Every ECR call goes through here: one concurrency bound for all repositories. */

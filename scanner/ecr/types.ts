@@ -133,7 +133,7 @@ export interface EcrInventory {
   imagesWithId(imageId: string): EcrPlatformImage[];
   /** The places holding this manifest digest whose content was not read (so imagesWithId cannot find them). */
   unreadWithDigest(manifestDigest: string): EcrHeldManifest[];
-  /** Counts by kind and status; absent from hand-made inventories. */
+  /** Counts by kind and status; every inventory made from a store (store-inventory.ts) has them. */
   counts?: EcrInventoryCounts;
   /** The repository's tag mutability; undefined for a repository the inventory did not list. */
   tagMutability(repository: string): EcrTagMutability | undefined;

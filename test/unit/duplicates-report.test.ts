@@ -1,5 +1,5 @@
 /** ecrDuplicates in report.json, its summary, and the report.md section. */
-import { staticInventory } from '../../scanner/ecr/static-inventory';
+import { staticInventory } from '../support/static-inventory';
 import { ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { parseInput } from '../support/parse-input';
 import { indexInventory } from '../../scanner/match/match';

@@ -1,5 +1,5 @@
 import { indexInventory, matchImages, statusOf } from '../../scanner/match/match';
-import { staticInventory } from '../../scanner/ecr/static-inventory';
+import { staticInventory } from '../support/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../support/parse-input';
 import { buildReport } from '../support/build-report';
@@ -15,7 +15,7 @@ const inventory = staticInventory({
   skippedRepositories: [],
   repositoryNames: ['web', 'web-copy', 'mirror', 'multi'],
   platformImages: [
-    { repository: 'web', manifestDigest: d('1'), imageId: d('a'), tags: ['v1', 'stable'] },
+    { repository: 'web', manifestDigest: d('1'), imageId: d('a'), tags: ['stable', 'v1'] },
     { repository: 'web-copy', manifestDigest: d('1'), imageId: d('a'), tags: [] },
     { repository: 'mirror', manifestDigest: d('2'), imageId: d('a'), tags: ['x'] },
     { repository: 'multi', manifestDigest: d('3'), imageId: d('b'), tags: ['1.0'] },
@@ -28,7 +28,7 @@ describe('matching', () => {
     const [image] = matchImages([{ platform: 'linux/amd64', manifestDigest: d('1'), imageId: d('a') }], indexes);
     expect(image!.matches.map((m) => [m.uri, m.matchedBy])).toEqual([
       ['123456789012.dkr.ecr.us-east-1.amazonaws.com/web-copy@' + d('1'), 'manifest'],
-      ['123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1', 'manifest'],
+      ['123456789012.dkr.ecr.us-east-1.amazonaws.com/web:stable', 'manifest'],
       ['123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror:x', 'imageId'],
     ]);
   });
@@ -88,7 +88,7 @@ describe('report', () => {
         'nginx:1',
         'Image present at ECR URIs:',
         '\t123456789012.dkr.ecr.us-east-1.amazonaws.com/web-copy@' + d('1'),
-        '\t123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1',
+        '\t123456789012.dkr.ecr.us-east-1.amazonaws.com/web:stable',
         '\t123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror:x',
         'Status: present',
       ].join('\n'),

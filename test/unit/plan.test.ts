@@ -13,7 +13,7 @@ import { ReportImage } from '../../scanner/report/report-types';
 import { ReferencedSource } from '../../scanner/report/build-report';
 import { parseReference } from '../../scanner/oci/reference';
 import { parseCliArgs, UsageError } from '../../scanner/cli-args';
-import { staticInventory } from '../../scanner/ecr/static-inventory';
+import { staticInventory } from '../support/static-inventory';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';

@@ -1,5 +1,5 @@
 import { indexInventory } from '../../scanner/match/match';
-import { staticInventory } from '../../scanner/ecr/static-inventory';
+import { staticInventory } from '../support/static-inventory';
 import { ResolvedSource } from '../../scanner/source/types';
 import { parseInput } from '../support/parse-input';
 import { buildReportWithReferences } from '../../scanner/report/build-report';
