@@ -165,11 +165,11 @@ export async function startRegistriesScan(context: RegistriesScanContext): Promi
     const nameRegistries = scope.registries.length > 1;
     const { settings, region } = await targetSettings;
     const targetInventory = inventoryOf(scope.target, inventories);
-    const accountId = scope.target.accountId ?? targetInventory?.accountId;
+    const accountId = scope.target.accountId ?? targetInventory?.registry.accountId;
     return {
       inventories,
       failures,
-      duplicates: nameRegistries ? duplicatesAcross(inventories) : inventories.flatMap((i) => i.duplicates()),
+      duplicates: nameRegistries ? duplicatesAcross(inventories) : inventories.flatMap((i) => i.queries.duplicates()),
       nameRegistries,
       target: { ...(accountId !== undefined ? { accountId } : {}), region },
       ...(targetInventory ? { targetInventory } : {}),
@@ -182,7 +182,9 @@ export async function startRegistriesScan(context: RegistriesScanContext): Promi
 /** The inventory of the planned registry: the only one in a scope that did not ask STS, else the one of its account and region. */
 function inventoryOf(planned: PlannedRegistry, inventories: readonly EcrInventory[]): EcrInventory | undefined {
   if (planned.accountId === undefined) return inventories[0];
-  return inventories.find((i) => i.accountId === planned.accountId && (planned.region === undefined || i.region === planned.region));
+  return inventories.find(
+    (i) => i.registry.accountId === planned.accountId && (planned.region === undefined || i.registry.region === planned.region),
+  );
 }
 
 /** The target registry's settings and region, with a client of its own (its account's session, its region), closed after. */

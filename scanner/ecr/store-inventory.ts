@@ -44,24 +44,27 @@ export function inventoryFromStore(store: InventoryStore, facts: StoreInventoryF
   // A skipped repository was still listed, so its mutability is known (repositoryNames leaves it out).
   const listed = new Set([...facts.repositoryNames, ...facts.skippedRepositories]);
   return {
-    ...(facts.accountId !== undefined ? { accountId: facts.accountId } : {}),
-    region: facts.region,
-    repositories: facts.repositories,
-    images: facts.images,
-    skippedRepositories: facts.skippedRepositories,
-    repositoryNames: facts.repositoryNames,
-    imagesWithId: (imageId) => store.imagesWithId(imageId),
-    unreadWithDigest: (manifestDigest) => store.unreadWithDigest(manifestDigest),
-    counts: facts.counts,
-    tagMutability: (repository) =>
-      listed.has(repository) ? (facts.mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
-    platformImages: () => store.platformImages(),
-    duplicates: () => store.duplicates(),
-    imageIdCounts: () => store.imageIdCounts(),
-    lookupManifest: (digest) => store.manifests.peek(digest),
-    lookupTag: (repository, tag) => facts.digestByTag.get(`${repository}:${tag}`),
-    referrersOf: (subjectDigest) => store.referrersOf(subjectDigest),
-    blobHolders: (digests) => store.blobHolders(digests),
-    freedBytes: (deletions) => store.freedBytes(deletions),
+    registry: {
+      ...(facts.accountId !== undefined ? { accountId: facts.accountId } : {}),
+      region: facts.region,
+      repositories: facts.repositories,
+      images: facts.images,
+      skippedRepositories: facts.skippedRepositories,
+      repositoryNames: facts.repositoryNames,
+      counts: facts.counts,
+    },
+    queries: {
+      imagesWithId: (imageId) => store.imagesWithId(imageId),
+      unreadWithDigest: (manifestDigest) => store.unreadWithDigest(manifestDigest),
+      tagMutability: (repository) =>
+        listed.has(repository) ? (facts.mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
+      duplicates: () => store.duplicates(),
+      imageIdCounts: () => store.imageIdCounts(),
+      lookupManifest: (digest) => store.manifests.peek(digest),
+      lookupTag: (repository, tag) => facts.digestByTag.get(`${repository}:${tag}`),
+      referrersOf: (subjectDigest) => store.referrersOf(subjectDigest),
+      blobHolders: (digests) => store.blobHolders(digests),
+      freedBytes: (deletions) => store.freedBytes(deletions),
+    },
   };
 }

@@ -115,13 +115,9 @@ export interface ImageIdCounts {
   places: Int32Array;
 }
 
-/**
- * The ECR inventory as queries rather than arrays: a million images do not fit
- * the build's memory as objects, so they are kept compactly and an image is
- * made an object only when asked for.
- */
-export interface EcrInventory {
-  /** Undefined when ECR did not tell it (a registry with no repository names no account). */
+/** What `ecr[]` says of one registry: which it is, how much it holds, what could not be read. */
+export interface EcrRegistryFacts {
+  /** Undefined when ECR did not tell it (a registry with no repository names no account) and the scope did not know it. */
   accountId?: string;
   region: string;
   repositories: number;
@@ -129,25 +125,29 @@ export interface EcrInventory {
   skippedRepositories: string[];
   /** Names of the repositories read (skipped ones left out), for the migration plan. */
   repositoryNames: string[];
+  /** Counts by kind and status. */
+  counts: EcrInventoryCounts;
+}
+
+/**
+ * The questions a scan asks of one registry's images. A million images do not fit the build's memory
+ * as objects, so they are kept compactly (InventoryStore) and an image is made an object only when asked for.
+ */
+export interface EcrImageQueries {
   /** Every platform image whose image ID (config digest) is this one, in no particular order. */
   imagesWithId(imageId: string): EcrPlatformImage[];
   /** The places holding this manifest digest whose content was not read (so imagesWithId cannot find them). */
   unreadWithDigest(manifestDigest: string): EcrHeldManifest[];
-  /** Counts by kind and status; every inventory made from a store (store-inventory.ts) has them. */
-  counts?: EcrInventoryCounts;
   /** The repository's tag mutability; undefined for a repository the inventory did not list. */
   tagMutability(repository: string): EcrTagMutability | undefined;
-  /** Every platform image, made one at a time. */
-  platformImages(): Iterable<EcrPlatformImage>;
   /** Image IDs held under more than one (repository, manifest digest): most reclaimable bytes first, then by image ID. */
   duplicates(): EcrDuplicate[];
   /**
    * Each image ID held here with the number of (repository, manifest digest) places holding it:
    * what joining several registries' inventories needs, without an object or a string per image.
    * `places[id]` counts the places of image ID `id` of `imageIds` (0: held by no platform image).
-   * Optional: without it a join falls back to platformImages().
    */
-  imageIdCounts?(): ImageIdCounts;
+  imageIdCounts(): ImageIdCounts;
   /**
    * ECR's facts of a manifest, if any repository of the registry holds that digest:
    * what a source resolving to the same digest would read, so it need not be fetched.
@@ -157,11 +157,14 @@ export interface EcrInventory {
   lookupTag(repository: string, tag: string): string | undefined;
   /** The referrers (manifests whose `subject` is this digest) ECR holds, in any repository. */
   referrersOf(subjectDigest: string): EcrReferrer[];
-  /**
-   * Every ACTIVE manifest read that lists any of these blob digests (config or layer), with the
-   * ones it lists: what the plan's byte accounting asks of its target registry. Absent: none known.
-   */
-  blobHolders?(digests: readonly string[]): BlobHolder[];
+  /** Every ACTIVE manifest read that lists any of these blob digests (config or layer), with the ones it lists: what the plan's byte accounting asks of its target. */
+  blobHolders(digests: readonly string[]): BlobHolder[];
   /** For each set of places of this registry: the bytes deleting them frees (see EcrDuplicate.freedBytes). */
-  freedBytes?(deletions: ReadonlyArray<readonly EcrPlace[]>): number[];
+  freedBytes(deletions: ReadonlyArray<readonly EcrPlace[]>): number[];
+}
+
+/** One registry's inventory: what the report says of the registry, apart from the questions asked of its images. */
+export interface EcrInventory {
+  readonly registry: EcrRegistryFacts;
+  readonly queries: EcrImageQueries;
 }

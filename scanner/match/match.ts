@@ -39,14 +39,14 @@ export interface EcrIndex {
 /** With `nameRegistries`, each match carries its accountId and region (organization scans). */
 export function indexInventory(inventories: readonly EcrInventory[], nameRegistries = false): EcrIndex[] {
   return inventories.map((inventory) => {
-    const { accountId, region } = inventory;
+    const { accountId, region } = inventory.registry;
     // A registry with no repository names no account; it has no image either, so its host is never used.
     const registry = accountId !== undefined ? { accountId, region } : undefined;
     return {
       registryHost: registry ? formatEcrHost(registry) : '',
       ...(nameRegistries && registry ? { registry } : {}),
-      imagesWithId: (imageId: string) => inventory.imagesWithId(imageId),
-      unreadWithDigest: (manifestDigest: string) => inventory.unreadWithDigest(manifestDigest),
+      imagesWithId: (imageId: string) => inventory.queries.imagesWithId(imageId),
+      unreadWithDigest: (manifestDigest: string) => inventory.queries.unreadWithDigest(manifestDigest),
     };
   });
 }

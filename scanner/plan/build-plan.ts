@@ -3,7 +3,7 @@
  * parsed to: one copy per `absent` or `partial` source, aimed at the source's
  * own path under the target prefix. Pure.
  */
-import { EcrInventory, EcrTagMutability } from '../ecr/types';
+import { EcrImageQueries, EcrInventory, EcrTagMutability } from '../ecr/types';
 import { isTagImmutable } from '../oci/ecr-tag-mutability';
 import { ScannedRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { ReportSource } from '../report/report-types';
@@ -29,11 +29,11 @@ export interface PlanTargetInfo {
 }
 
 /** The inventory's answers the plan asks of its target registry. */
-function targetAnswers(inventory: EcrInventory): Pick<PlanTargetInfo, 'tagHolder' | 'tagMutability' | 'blobHolders'> {
+function targetAnswers(queries: EcrImageQueries): Pick<PlanTargetInfo, 'tagHolder' | 'tagMutability' | 'blobHolders'> {
   return {
-    tagHolder: (repository, tag) => inventory.lookupTag(repository, tag),
-    tagMutability: (repository) => inventory.tagMutability(repository),
-    ...(inventory.blobHolders ? { blobHolders: (digests: readonly string[]) => inventory.blobHolders!(digests) } : {}),
+    tagHolder: (repository, tag) => queries.lookupTag(repository, tag),
+    tagMutability: (repository) => queries.tagMutability(repository),
+    blobHolders: (digests) => queries.blobHolders(digests),
   };
 }
 
@@ -42,12 +42,12 @@ function targetAnswers(inventory: EcrInventory): Pick<PlanTargetInfo, 'tagHolder
  * was read. An ECR registry with no repository does not tell its account ID: unless the scope knew
  * it, the registry is then absent and copy.sh asks for TARGET_REGISTRY.
  */
-export function planTarget(read: EcrInventory | undefined, registry: ScannedRegistryId | undefined = read): PlanTargetInfo {
+export function planTarget(read: EcrInventory | undefined, registry: ScannedRegistryId | undefined = read?.registry): PlanTargetInfo {
   const accountId = registry?.accountId;
   return {
     ...(registry && accountId !== undefined ? { registry: formatEcrHost({ accountId, region: registry.region }) } : {}),
-    repositoryNames: read?.repositoryNames ?? [],
-    ...(read ? targetAnswers(read) : {}),
+    repositoryNames: read?.registry.repositoryNames ?? [],
+    ...(read ? targetAnswers(read.queries) : {}),
   };
 }
 

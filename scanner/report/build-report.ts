@@ -1,7 +1,7 @@
 /** Assembles report.json from the input entries, their resolutions and the ECR inventories. */
 import { EcrIndex, matchImages, statusOf } from '../match/match';
 import { reclaimableBytes } from '../ecr/duplicates';
-import { EcrDuplicate, EcrInventory } from '../ecr/types';
+import { EcrDuplicate, EcrInventory, EcrRegistryFacts } from '../ecr/types';
 import { ResolvedSource, SourceTransfer } from '../source/types';
 import { SourceEntry } from '../input/input-file';
 import { ImageReference } from '../oci/reference';
@@ -43,7 +43,7 @@ export interface BuildReportInput {
 }
 
 function ecrEntries(input: BuildReportInput): ReportEcr[] {
-  const read: ReportEcr[] = input.inventories.map(ecrEntry);
+  const read: ReportEcr[] = input.inventories.map((i) => ecrEntry(i.registry));
   if (input.ecrFailures === undefined) return read;
   const failed: ReportEcr[] = input.ecrFailures.map((f) => ({
     accountId: f.registry.accountId,
@@ -128,7 +128,7 @@ function referrersInEcr(
   ]);
   const typesInEcr = new Set<string>();
   for (const inventory of inventories)
-    for (const subject of subjects) for (const r of inventory.referrersOf(subject)) typesInEcr.add(r.artifactType);
+    for (const subject of subjects) for (const r of inventory.queries.referrersOf(subject)) typesInEcr.add(r.artifactType);
   return referrers.map((r) => ({
     digest: r.digest,
     artifactType: r.artifactType,
@@ -168,20 +168,20 @@ export function summarizeDuplicates(duplicates: readonly EcrDuplicate[]): EcrDup
   return { images: duplicates.length, locations, extraCopies: locations - duplicates.length, reclaimableBytes: bytes, freedBytes: freed };
 }
 
-function ecrEntry(inv: EcrInventory): ReportEcr {
-  const counts = inv.counts;
+function ecrEntry(registry: EcrRegistryFacts): ReportEcr {
+  const { counts } = registry;
   return {
-    ...(inv.accountId !== undefined ? { accountId: inv.accountId } : {}),
-    region: inv.region,
-    repositories: inv.repositories,
-    images: inv.images,
-    ...(inv.skippedRepositories.length > 0 ? { skippedRepositories: inv.skippedRepositories } : {}),
-    ...(counts ? { kinds: counts.kinds } : {}),
-    ...(counts && counts.archived > 0 ? { archivedImages: counts.archived } : {}),
-    ...(counts && counts.activating > 0 ? { activatingImages: counts.activating } : {}),
-    ...(counts && counts.notCompared > 0 ? { archivedNotCompared: counts.notCompared } : {}),
-    ...(counts?.archiveClass ? { archiveClass: counts.archiveClass } : {}),
-    ...(counts && counts.unreadable.count > 0 ? { unreadableImages: counts.unreadable } : {}),
+    ...(registry.accountId !== undefined ? { accountId: registry.accountId } : {}),
+    region: registry.region,
+    repositories: registry.repositories,
+    images: registry.images,
+    ...(registry.skippedRepositories.length > 0 ? { skippedRepositories: registry.skippedRepositories } : {}),
+    kinds: counts.kinds,
+    ...(counts.archived > 0 ? { archivedImages: counts.archived } : {}),
+    ...(counts.activating > 0 ? { activatingImages: counts.activating } : {}),
+    ...(counts.notCompared > 0 ? { archivedNotCompared: counts.notCompared } : {}),
+    ...(counts.archiveClass ? { archiveClass: counts.archiveClass } : {}),
+    ...(counts.unreadable.count > 0 ? { unreadableImages: counts.unreadable } : {}),
   };
 }
 
@@ -214,7 +214,7 @@ export function buildReportWithReferences(input: BuildReportInput): { report: Re
 }
 
 function reportOf(input: BuildReportInput, sources: ReportSource[]): Report {
-  const ecrDuplicates = input.ecrDuplicates ?? input.inventories.flatMap((inv) => inv.duplicates());
+  const ecrDuplicates = input.ecrDuplicates ?? input.inventories.flatMap((inv) => inv.queries.duplicates());
   const referrerSummary = summarizeReferrers(sources);
   const ecrRead = input.inventories.length > 0 || (input.ecrFailures?.length ?? 0) > 0;
   const provenance = input.provenance && Object.values(input.provenance).some((v) => v) ? input.provenance : undefined;

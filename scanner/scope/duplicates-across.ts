@@ -9,13 +9,6 @@ import { DigestTable } from '../ecr/digest-table';
 import { duplicateOf, sortDuplicates } from '../ecr/duplicates';
 import { EcrDuplicate, EcrDuplicateLocation, EcrInventory } from '../ecr/types';
 
-/** The image IDs of an inventory's platform images, each once, as text: for inventories without counts. */
-function imageIdsByText(inventory: EcrInventory): Iterable<string> {
-  const seen = new Set<string>();
-  for (const image of inventory.platformImages()) seen.add(image.imageId);
-  return seen;
-}
-
 function grown(array: Uint16Array, length: number): Uint16Array {
   if (length <= array.length) return array;
   const bigger = new Uint16Array(Math.max(length, array.length * 2));
@@ -24,9 +17,9 @@ function grown(array: Uint16Array, length: number): Uint16Array {
 }
 
 function locationsIn(inventory: EcrInventory, imageId: string): EcrDuplicateLocation[] {
-  const { accountId, region } = inventory;
-  return inventory.imagesWithId(imageId).map((image) => {
-    const summary = inventory.lookupManifest(image.manifestDigest);
+  const { accountId, region } = inventory.registry;
+  return inventory.queries.imagesWithId(imageId).map((image) => {
+    const summary = inventory.queries.lookupManifest(image.manifestDigest);
     return {
       ...(accountId !== undefined ? { accountId } : {}),
       region,
@@ -46,9 +39,8 @@ function locationsIn(inventory: EcrInventory, imageId: string): EcrDuplicateLoca
 function addFreedBytes(duplicates: EcrDuplicate[], inventories: readonly EcrInventory[]): void {
   for (const d of duplicates) d.freedBytes = 0;
   for (const inventory of inventories) {
-    if (!inventory.freedBytes) continue;
-    const inThis = (l: EcrDuplicateLocation) => l.accountId === inventory.accountId && l.region === inventory.region;
-    const freed = inventory.freedBytes(duplicates.map((d) => d.locations.slice(1).filter(inThis)));
+    const inThis = (l: EcrDuplicateLocation) => l.accountId === inventory.registry.accountId && l.region === inventory.registry.region;
+    const freed = inventory.queries.freedBytes(duplicates.map((d) => d.locations.slice(1).filter(inThis)));
     duplicates.forEach((d, k) => (d.freedBytes! += freed[k]!));
   }
 }
@@ -62,19 +54,16 @@ export function duplicatesAcross(inventories: readonly EcrInventory[]): EcrDupli
     registriesHolding[id]!++;
   };
   for (const inventory of inventories) {
-    const counts = inventory.imageIdCounts?.();
-    if (counts) {
-      const { imageIds, places } = counts;
-      for (let id = 0; id < places.length; id++) if (places[id]! > 0) holds(ids.internFrom(imageIds, id));
-    } else for (const imageId of imageIdsByText(inventory)) holds(ids.intern(imageId));
+    const { imageIds, places } = inventory.queries.imageIdCounts();
+    for (let id = 0; id < places.length; id++) if (places[id]! > 0) holds(ids.internFrom(imageIds, id));
   }
   const shared = new Set<string>();
   for (let id = 0; id < ids.size; id++) if (registriesHolding[id]! > 1) shared.add(ids.digestAt(id));
   const result: EcrDuplicate[] = [];
   // Held in one registry only: that registry's own answer, its locations naming it.
   for (const inventory of inventories) {
-    const { accountId, region } = inventory;
-    for (const d of inventory.duplicates()) {
+    const { accountId, region } = inventory.registry;
+    for (const d of inventory.queries.duplicates()) {
       if (shared.has(d.imageId)) continue;
       const locations = d.locations.map((l) => ({ ...(accountId !== undefined ? { accountId } : {}), region, ...l }));
       result.push({ ...duplicateOf(d.imageId, locations), ...(d.freedBytes !== undefined ? { freedBytes: d.freedBytes } : {}) });

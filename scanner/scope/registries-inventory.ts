@@ -75,7 +75,7 @@ export async function inventoryRegistries(options: RegistriesInventoryOptions): 
     try {
       registry = { ...registry, region: planned.region ?? (await client.config.region()) };
       const inventory = await readRegistry(options, planned, registry, client, scope.credentialsProven);
-      progress.images += inventory.images;
+      progress.images += inventory.registry.images;
       return inventory;
     } catch (err) {
       return registryFailure(registry, err, help, { credentialsProven: scope.credentialsProven });
@@ -116,5 +116,7 @@ async function readRegistry(
   const inventory = await inventoryEcr(read);
   if (cache) await options.saveCache?.(registry, cache);
   // ECR names no account for a registry without repositories; where the scope knew it, it is said.
-  return planned.accountId !== undefined ? { ...inventory, accountId: planned.accountId, region: registry.region } : inventory;
+  return planned.accountId !== undefined
+    ? { ...inventory, registry: { ...inventory.registry, accountId: planned.accountId, region: registry.region } }
+    : inventory;
 }

@@ -16,7 +16,7 @@ export function inventoryKnowledge(inventories: Promise<readonly EcrInventory[]>
       const cached = cache?.get(digest);
       if (cached) return cached;
       for (const inventory of await inventories) {
-        const facts = inventory.lookupManifest(digest);
+        const facts = inventory.queries.lookupManifest(digest);
         if (facts) return facts;
       }
       return undefined;
@@ -30,11 +30,11 @@ export function scannedRegistry(inventories: Promise<readonly EcrInventory[]>): 
   const inventoryOf = async (registry: string) => {
     const ecr = parseEcrHost(registry);
     if (!ecr) return undefined;
-    return (await inventories).find((i) => i.accountId === ecr.accountId && i.region === ecr.region);
+    return (await inventories).find((i) => i.registry.accountId === ecr.accountId && i.registry.region === ecr.region);
   };
   return {
     isScanned: async (registry) => (await inventoryOf(registry)) !== undefined,
-    lookupTag: async (registry, repository, tag) => (await inventoryOf(registry))?.lookupTag(repository, tag),
+    lookupTag: async (registry, repository, tag) => (await inventoryOf(registry))?.queries.lookupTag(repository, tag),
   };
 }
 

@@ -87,8 +87,8 @@ afterAll(async () => {
 test('reads every page, joins tags split across pages, stays within its concurrency, at the lower bound of calls', async () => {
   ecr.resetCalls();
   const inventory = await inventoryEcr({ client: scannerClient(3), concurrency: 3 });
-  expect(inventory.repositories).toBe(8);
-  expect(inventory.images).toBe(7 * 23 + 1);
+  expect(inventory.registry.repositories).toBe(8);
+  expect(inventory.registry.images).toBe(7 * 23 + 1);
   expect(ecr.calls.DescribeRepositories).toBe(Math.ceil(8 / 3));
   // Per repository: (23 images + 4 extra tags) / 4 a page = 7 pages of ListImages (every storage class); mirror 1.
   expect(ecr.calls.ListImages).toBe(7 * 7 + 1);
@@ -98,11 +98,11 @@ test('reads every page, joins tags split across pages, stays within its concurre
   expect(ecr.calls.BatchGetImage).toBeGreaterThanOrEqual(7);
   expect(ecr.calls.BatchGetImage).toBeLessThanOrEqual(7 + 1);
   expect(ecr.maxConcurrent).toBeLessThanOrEqual(3);
-  const tagged = inventory.imagesWithId(sha256Digest('config 2-3'));
+  const tagged = inventory.queries.imagesWithId(sha256Digest('config 2-3'));
   expect(tagged.map((i) => i.tags)).toEqual([['a', 'b', 'c', 'd', 'e']]);
-  const copies = inventory.imagesWithId(sha256Digest('config 0-1')).map((i) => `${i.repository}:${i.tags.join(',')}`);
+  const copies = inventory.queries.imagesWithId(sha256Digest('config 0-1')).map((i) => `${i.repository}:${i.tags.join(',')}`);
   expect(copies.sort()).toEqual(['mirror:copy', 'team/repo-0:v1']);
-  expect(inventory.duplicates()).toEqual([
+  expect(inventory.queries.duplicates()).toEqual([
     {
       imageId: sha256Digest('config 0-1'),
       sizeBytes: 1100,
@@ -114,7 +114,7 @@ test('reads every page, joins tags split across pages, stays within its concurre
       freedBytes: 1100,
     },
   ]);
-  expect(inventory.lookupManifest(content['team/repo-5']![7]!.digest)).toEqual({
+  expect(inventory.queries.lookupManifest(content['team/repo-5']![7]!.digest)).toEqual({
     kind: 'image',
     imageId: sha256Digest('config 5-7'),
     sizeBytes: 1100,
@@ -128,7 +128,7 @@ test('a manifest already known (the digest cache) is not fetched again', async (
   ecr.resetCalls();
   const again = await inventoryEcr({ client: scannerClient(4), concurrency: 4, cache });
   expect(ecr.calls.BatchGetImage).toBe(0);
-  expect(again.duplicates()).toHaveLength(1);
+  expect(again.queries.duplicates()).toHaveLength(1);
 });
 
 test("the scanner client's plain-JSON codec answers exactly as the SDK's own", async () => {

@@ -71,19 +71,19 @@ test('every storage class is listed; an archived place says so and is never aske
     ecr.log.filter((c) => c.operation === operation).map((c) => (c.input.filter as { imageStatus?: string }).imageStatus);
   expect(filters('ListImages')).toEqual(Array(4).fill('ANY'));
   expect(filters('DescribeImages')).toEqual(Array(4).fill('ARCHIVED'));
-  expect(inventory.images).toBe(9 + 1 + 2);
+  expect(inventory.registry.images).toBe(9 + 1 + 2);
   expect(askedFor(archived.digest)).toBe(false);
   // The mirror's copy is archived, but the same manifest was read in team/app: it is compared, and marked.
-  const copies = inventory.imagesWithId(fakeBlob('config signed')).map((i) => [i.repository, i.imageStatus]);
+  const copies = inventory.queries.imagesWithId(fakeBlob('config signed')).map((i) => [i.repository, i.imageStatus]);
   expect(copies.sort()).toEqual([
     ['mirror', 'ARCHIVED'],
     ['team/app', undefined],
   ]);
   // The unique archived image is unread: it is found by its manifest digest, and counted as not compared.
-  expect(inventory.unreadWithDigest(archived.digest)).toEqual([
+  expect(inventory.queries.unreadWithDigest(archived.digest)).toEqual([
     { repository: 'team/app', manifestDigest: archived.digest, tags: ['old'], imageStatus: 'ARCHIVED' },
   ]);
-  expect(inventory.counts).toMatchObject({ archived: 3, activating: 0, notCompared: 1 });
+  expect(inventory.registry.counts).toMatchObject({ archived: 3, activating: 0, notCompared: 1 });
 });
 
 test('a source held only archived is present, its match marked ARCHIVED', async () => {
@@ -105,7 +105,7 @@ test('the digest cache knows an archived manifest: it is compared by image ID wi
   const cache = new ManifestTable();
   cache.load(archived.digest, { kind: 'image', imageId: fakeBlob('config archived'), sizeBytes: 1329 });
   const inventory = await read(cache);
-  expect(inventory.imagesWithId(fakeBlob('config archived'))).toEqual([
+  expect(inventory.queries.imagesWithId(fakeBlob('config archived'))).toEqual([
     {
       repository: 'team/app',
       manifestDigest: archived.digest,
@@ -114,25 +114,25 @@ test('the digest cache knows an archived manifest: it is compared by image ID wi
       imageStatus: 'ARCHIVED',
     },
   ]);
-  expect(inventory.counts?.notCompared).toBe(0);
-  expect(inventory.unreadWithDigest(archived.digest)).toEqual([]);
+  expect(inventory.registry.counts.notCompared).toBe(0);
+  expect(inventory.queries.unreadWithDigest(archived.digest)).toEqual([]);
 });
 
 test('signatures, SBOMs and charts are artifacts: counted by kind, never image duplicates, referrers known by subject', async () => {
   const inventory = await read();
   // Before: every empty-config referrer shared one "image ID" and made one giant duplicate.
-  expect(inventory.imagesWithId(EMPTY_CONFIG.digest)).toEqual([]);
-  expect(inventory.imagesWithId(fakeBlob('helm config web 1.2.0'))).toEqual([]);
-  expect(inventory.duplicates().map((d) => d.imageId)).toEqual([fakeBlob('config signed')]);
-  expect(inventory.duplicates()[0]!.locations.map((l) => l.imageStatus)).toEqual(['ARCHIVED', undefined]);
-  expect(inventory.counts?.kinds).toEqual({ image: 2, index: 0, artifact: 6, other: 0, unknown: 4 });
-  const referrers = inventory.referrersOf(signed.digest);
+  expect(inventory.queries.imagesWithId(EMPTY_CONFIG.digest)).toEqual([]);
+  expect(inventory.queries.imagesWithId(fakeBlob('helm config web 1.2.0'))).toEqual([]);
+  expect(inventory.queries.duplicates().map((d) => d.imageId)).toEqual([fakeBlob('config signed')]);
+  expect(inventory.queries.duplicates()[0]!.locations.map((l) => l.imageStatus)).toEqual(['ARCHIVED', undefined]);
+  expect(inventory.registry.counts.kinds).toEqual({ image: 2, index: 0, artifact: 6, other: 0, unknown: 4 });
+  const referrers = inventory.queries.referrersOf(signed.digest);
   expect(referrers.map((r) => r.artifactType).sort()).toEqual(
     [ArtifactType.cosignBundle, ArtifactType.notationSignature, ArtifactType.spdxSbom].sort(),
   );
   expect(referrers.every((r) => r.repository === 'team/app')).toBe(true);
   // The archived signature cannot be read: DescribeImages of the archived images names it and its subject.
-  expect(inventory.referrersOf(archived.digest)).toEqual([
+  expect(inventory.queries.referrersOf(archived.digest)).toEqual([
     { repository: 'team/app', digest: signatures[3]!.digest, artifactType: ArtifactType.notationSignature },
   ]);
   expect(askedFor(signatures[3]!.digest)).toBe(false);
@@ -143,7 +143,7 @@ test('signatures, SBOMs and charts are artifacts: counted by kind, never image d
 test('BatchGetImage failures never abort and never delete: counted by code and named', async () => {
   const warnings: string[] = [];
   const inventory = await inventoryEcr({ client, concurrency: 2, onWarning: (w) => warnings.push(w) });
-  expect(inventory.counts?.unreadable).toEqual({
+  expect(inventory.registry.counts.unreadable).toEqual({
     count: 3,
     byCode: { KmsError: 1, UpstreamUnavailable: 1, ACodeNotYetInvented: 1 },
     images: expect.arrayContaining([
@@ -153,7 +153,7 @@ test('BatchGetImage failures never abort and never delete: counted by code and n
     ]),
   });
   // Still in ECR: a source of the same manifest digest is found there.
-  expect(inventory.unreadWithDigest(kms.digest)).toHaveLength(1);
+  expect(inventory.queries.unreadWithDigest(kms.digest)).toHaveLength(1);
   expect(warnings.join('\n')).toMatch(/3 ECR image\(s\) could not be read \(KmsError: 1, UpstreamUnavailable: 1, ACodeNotYetInvented: 1\)/);
 });
 
@@ -164,16 +164,19 @@ test('an image archived between the listing and the read is ImageInaccessible: k
     ecr.store.deleteImage('team/app', kms.digest);
   });
   const inventory = await read();
-  expect(inventory.counts?.unreadable.byCode).toEqual({ ImageInaccessible: 1, UpstreamUnavailable: 1, ACodeNotYetInvented: 1 });
-  expect(inventory.unreadWithDigest(kms.digest)).toEqual([]);
-  expect(inventory.unreadWithDigest(signed.digest).map((u) => u.repository)).toContain('team/app');
+  expect(inventory.registry.counts.unreadable.byCode).toEqual({ ImageInaccessible: 1, UpstreamUnavailable: 1, ACodeNotYetInvented: 1 });
+  expect(inventory.queries.unreadWithDigest(kms.digest)).toEqual([]);
+  expect(inventory.queries.unreadWithDigest(signed.digest).map((u) => u.repository)).toContain('team/app');
 });
 
 test("a repository's tag mutability and exclusion filters come from DescribeRepositories", async () => {
   const inventory = await read();
-  expect(inventory.tagMutability('team/app')).toEqual({ mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] });
-  expect(inventory.tagMutability('mirror')).toEqual({ mutability: 'MUTABLE', exclusionFilters: [] });
-  expect(inventory.tagMutability('not-there')).toBeUndefined();
+  expect(inventory.queries.tagMutability('team/app')).toEqual({
+    mutability: 'IMMUTABLE_WITH_EXCLUSION',
+    exclusionFilters: ['latest', 'dev-*'],
+  });
+  expect(inventory.queries.tagMutability('mirror')).toEqual({ mutability: 'MUTABLE', exclusionFilters: [] });
+  expect(inventory.queries.tagMutability('not-there')).toBeUndefined();
 });
 
 describe('an ECR endpoint without the archive storage class gives the answers of an ECR of ACTIVE images only', () => {
@@ -191,16 +194,16 @@ describe('an ECR endpoint without the archive storage class gives the answers of
       const warnings: string[] = [];
       try {
         const inventory = await inventoryEcr({ client: oldClient, concurrency: 1, onWarning: (m) => warnings.push(m) });
-        expect(inventory.counts).toMatchObject({ archived: 0, activating: 0, notCompared: 0, archiveClass: 'unsupported' });
+        expect(inventory.registry.counts).toMatchObject({ archived: 0, activating: 0, notCompared: 0, archiveClass: 'unsupported' });
         expect(warnings.filter((w) => w.includes('archive storage class'))).toHaveLength(1);
         // Before: every image was counted archived, never read, and a source matched by image ID was "absent".
-        const copies = inventory.imagesWithId(fakeBlob('config signed'));
+        const copies = inventory.queries.imagesWithId(fakeBlob('config signed'));
         expect(copies.map((i) => [i.repository, i.imageStatus]).sort()).toEqual([
           ['mirror', undefined],
           ['team/app', undefined],
         ]);
-        expect(inventory.imagesWithId(fakeBlob('config archived'))).toHaveLength(1);
-        expect(inventory.images).toBe(6);
+        expect(inventory.queries.imagesWithId(fakeBlob('config archived'))).toHaveLength(1);
+        expect(inventory.registry.images).toBe(6);
         // Once the endpoint has shown it, no repository is described again, and one page at most was read.
         expect(old.log.filter((c) => c.operation === 'DescribeImages').length).toBeLessThanOrEqual(1);
         const listings = old.log.filter((c) => c.operation === 'ListImages');
@@ -219,7 +222,7 @@ describe('an ECR endpoint without the archive storage class gives the answers of
   test('an image ECR describes as ACTIVE under the ARCHIVED filter is taken as ACTIVE (the per-image field decides)', async () => {
     const inventory = await read();
     // The emulator of a current ECR answers each image's imageStatus: the archived ones are those it names.
-    expect(inventory.counts).toMatchObject({ archived: 3 });
-    expect(inventory.counts?.archiveClass).toBeUndefined();
+    expect(inventory.registry.counts).toMatchObject({ archived: 3 });
+    expect(inventory.registry.counts.archiveClass).toBeUndefined();
   });
 });

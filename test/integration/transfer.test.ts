@@ -5,6 +5,7 @@
  * sharing the bench relies on.
  */
 import { EcrImage, EcrStoreContent, manifestImage, sha256Digest, syntheticStore } from '../../emulator/ecr/emulator';
+import { SyntheticStore } from '../../emulator/ecr/synthetic';
 import { inventoryEcr } from '../../scanner/ecr/inventory';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
 import { serializeDigestCache } from '../../scanner/ecr/digest-cache';
@@ -177,7 +178,7 @@ test('freedBytes from the layers ECR serves; a re-scan from the digest cache ans
   const ecr = await emulator({ repositories: content(), accountId: '123456789012' });
   const cache = new ManifestTable();
   const cold = await read(ecr.endpoint, cache);
-  const [duplicate] = cold.duplicates();
+  const [duplicate] = cold.queries.duplicates();
   // mirror and team/api hold api 1; deleting the second location (team/api's, sorted after mirror) frees
   // only api 1's own config and layer: api 2 still lists the base and runtime there.
   expect(duplicate!.locations.map((l) => l.repository)).toEqual(['mirror', 'team/api']);
@@ -189,7 +190,7 @@ test('freedBytes from the layers ECR serves; a re-scan from the digest cache ans
   ecr.resetCalls();
   const warm = await read(ecr.endpoint, loaded.cache);
   expect(ecr.calls.BatchGetImage).toBe(0);
-  expect(warm.duplicates()).toEqual(cold.duplicates());
+  expect(warm.queries.duplicates()).toEqual(cold.queries.duplicates());
   const target = (inventory: EcrInventory) => buildPlan(SOURCES, planTarget(inventory), '');
   expect(target(warm)).toEqual(target(cold));
 });
@@ -197,7 +198,7 @@ test('freedBytes from the layers ECR serves; a re-scan from the digest cache ans
 test("the index's attestation manifest holds its blobs but is never the nearest image", async () => {
   const ecr = await emulator({ repositories: content(), accountId: '123456789012' });
   const inventory = await read(ecr.endpoint);
-  const holders = inventory.blobHolders!([sha256Digest('provenance'), sha256Digest('svc arm64')]);
+  const holders = inventory.queries.blobHolders([sha256Digest('provenance'), sha256Digest('svc arm64')]);
   expect(holders.map((h) => [h.repository, h.image, h.blobs.length])).toEqual([
     ['team/svc', true, 1],
     ['team/svc', false, 1],
@@ -211,14 +212,14 @@ test('the synthetic registry shares layers as real ones do: a distro layer acros
   const store = syntheticStore({ repositories: 16, imagesPerRepository: 60, seed: 7 });
   const ecr = await emulator({ synthetic: store, accountId: '123456789012' });
   const inventory = await read(ecr.endpoint);
-  const repo0 = firstImageLayers(inventory, 'bench/repo-0000');
-  const repo8 = firstImageLayers(inventory, 'bench/repo-0008');
-  const repo1 = firstImageLayers(inventory, 'bench/repo-0001');
+  const repo0 = firstImageLayers(inventory, store, 'bench/repo-0000');
+  const repo8 = firstImageLayers(inventory, store, 'bench/repo-0008');
+  const repo1 = firstImageLayers(inventory, store, 'bench/repo-0001');
   // Layer 0: the distro, shared by repositories 0 and 8, not 1; layer 1: each repository's own base.
   expect(repo0[0]).toBe(repo8[0]);
   expect(repo0[0]).not.toBe(repo1[0]);
   expect(repo0[1]).not.toBe(repo8[1]);
-  const holders = inventory.blobHolders!([repo0[0]!, repo0[1]!]);
+  const holders = inventory.queries.blobHolders([repo0[0]!, repo0[1]!]);
   const repositoriesHolding = (digest: string) => new Set(holders.filter((h) => h.blobs.includes(digest)).map((h) => h.repository));
   expect([...repositoriesHolding(repo0[0]!)].sort()).toEqual(['bench/repo-0000', 'bench/repo-0008']);
   expect([...repositoriesHolding(repo0[1]!)]).toEqual(['bench/repo-0000']);
@@ -226,9 +227,11 @@ test('the synthetic registry shares layers as real ones do: a distro layer acros
   expect(holders.filter((h) => h.blobs.includes(repo0[1]!)).length).toBeGreaterThan(50);
 });
 
-/** The layer digests of a repository's first plain image, as the inventory read them. */
-function firstImageLayers(inventory: EcrInventory, repository: string): string[] {
-  const image = [...inventory.platformImages()].find((i) => i.repository === repository && i.tags.length > 0);
-  const facts = inventory.lookupManifest(image!.manifestDigest);
+/** The layer digests of a repository's first plain image (found by its image ID, the store's config digest), as the inventory read them. */
+function firstImageLayers(inventory: EcrInventory, store: SyntheticStore, repository: string): string[] {
+  let k = 0;
+  while (store.kindAt(repository, k) !== 'image') k++;
+  const image = inventory.queries.imagesWithId(store.configDigestAt(repository, k)!).find((i) => i.repository === repository);
+  const facts = inventory.queries.lookupManifest(image!.manifestDigest);
   return facts?.kind === 'image' ? (facts.layers ?? []).map((l) => l.digest) : [];
 }
