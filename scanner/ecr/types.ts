@@ -66,7 +66,7 @@ export interface EcrReferrer {
 
 /** One place an image ID is held in ECR. */
 export interface EcrDuplicateLocation {
-  /** The registry holding it: given in organization scans, where a duplicate spans registries. */
+  /** The registry holding it: given in a scope of several registries, where a duplicate may span them. */
   accountId?: string;
   region?: string;
   repository: string;

@@ -7,7 +7,7 @@ export type MatchedBy = 'manifest' | 'imageId';
 export type SourceStatus = 'present' | 'partial' | 'absent' | 'error';
 
 export interface EcrMatch {
-  /** The registry of the match: given in organization scans, where matches come from several. */
+  /** The registry of the match: given in a scope of several registries, where matches come from several. */
   accountId?: string;
   region?: string;
   uri: string;
@@ -29,14 +29,14 @@ export interface MatchedImage extends SourceImage {
 /** One registry's platform images, looked up by image ID (the inventory answers; nothing is copied). */
 export interface EcrIndex {
   registryHost: string;
-  /** Set when matches are to name their registry (organization scans). */
+  /** Set when matches are to name their registry (a scope of several registries). */
   registry?: EcrRegistryId;
   imagesWithId(imageId: string): readonly EcrPlatformImage[];
   /** Places holding the digest whose manifest the inventory could not read (archived ones): a manifest match only. */
   unreadWithDigest(manifestDigest: string): readonly EcrHeldManifest[];
 }
 
-/** With `nameRegistries`, each match carries its accountId and region (organization scans). */
+/** With `nameRegistries`, each match carries its accountId and region (a scope of several registries). */
 export function indexInventory(inventories: readonly EcrInventory[], nameRegistries = false): EcrIndex[] {
   return inventories.map((inventory) => {
     const { accountId, region } = inventory.registry;

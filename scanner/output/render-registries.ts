@@ -1,5 +1,5 @@
 /**
- * The registries an organization scan read, for report.md and report.html: a
+ * The registries a scan of several read, for report.md and report.html: a
  * table at the top (account, region, counts, or why it could not be read),
  * and the warning that "absent" means "absent from the registries read".
  * A single-registry report keeps its one line instead (nothing changes there).

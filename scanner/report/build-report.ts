@@ -35,9 +35,9 @@ export interface BuildReportInput {
   platforms?: string[];
   /** Source registries spoken to, with their request counts. */
   registries?: readonly ReportRegistry[];
-  /** Organization scans: the registries that could not be read (each an `ecr[]` entry with its error). */
+  /** The registries of the scope that could not be read (each an `ecr[]` entry with its error). */
   ecrFailures?: readonly RegistryFailure[];
-  /** Organization scans: duplicates across the registries, instead of each registry's own. */
+  /** Duplicates as the scope joined them (across registries when it has several), instead of each registry's own. */
   ecrDuplicates?: EcrDuplicate[];
   expansions?: readonly ReportExpansion[];
 }

@@ -19,7 +19,7 @@ export function markPullThroughCacheMatches(report: Report, registry: string, ru
   for (const source of report.sources) {
     for (const image of source.images) {
       for (const match of image.matches) {
-        // Organization scans name each match's registry; a single-registry scan's matches are all the target's.
+        // A scope of several registries names each match's registry; a scope of one's matches are all the target's.
         const inTarget = match.accountId === undefined || (match.accountId === target.accountId && match.region === target.region);
         if (inTarget && namespaces.some((n) => match.repository.startsWith(n))) match.pullThroughCache = true;
       }

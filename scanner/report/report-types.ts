@@ -28,7 +28,7 @@ export interface ReportSource {
   /** With status error: what kind of failure, for scripts. */
   errorKind?: ErrorKind;
   /**
-   * With status absent or partial in an organization scan where some registries could not be read:
+   * With status absent or partial in a scan of several registries where some could not be read:
    * those registries (`account/region`), where the missing images may still be.
    */
   unreadRegistries?: string[];
@@ -75,7 +75,7 @@ export interface ReportEcr {
   repositories: number;
   images: number;
   skippedRepositories?: string[];
-  /** Organization scans: why this registry could not be read (its counts are then 0). */
+  /** Why this registry could not be read (its counts are then 0). */
   error?: string;
   /** With `error`, always: one of the report's errorKinds (docs/report.md). */
   errorKind?: ErrorKind;

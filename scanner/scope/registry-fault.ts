@@ -1,4 +1,4 @@
-/** Why one registry of an organization scan could not be read, in words and as a kind a script can branch on. */
+/** Why one registry of a scope could not be read, in words and as a kind a script can branch on. */
 import { ScannedRegistryId, registryLabel } from '../oci/ecr-host';
 import { AwsErrorContext, causeChain, classifyAwsError, unrecognizedClientWhy } from '../errors/aws-error';
 import type { ErrorKind } from '../errors/scan-error';

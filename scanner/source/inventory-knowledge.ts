@@ -9,7 +9,7 @@ import { ValidSource } from '../input/input-file';
 import { parseEcrHost } from '../oci/ecr-host';
 import { ManifestKnowledge, ScannedRegistry } from './resolve';
 
-/** ECR's facts of a digest from any registry scanned (the scan's one, or an organization's). */
+/** ECR's facts of a digest from any registry scanned (one, or each of a scope of several). */
 export function inventoryKnowledge(inventories: Promise<readonly EcrInventory[]>, cache: ManifestTable | undefined): ManifestKnowledge {
   return {
     lookup: async (digest) => {
