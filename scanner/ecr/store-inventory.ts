@@ -5,19 +5,10 @@
  * answer through the same code rather than through two that can drift apart.
  */
 import type { InventoryStore } from './inventory-store';
-import { EcrInventory, EcrInventoryCounts, EcrTagMutability } from './types';
+import { EcrInventory, EcrInventoryCounts, EcrRegistryFacts, EcrTagMutability } from './types';
 
 /** What the inventory says besides the store's rows: learned while listing, or given by a test. */
-export interface StoreInventoryFacts {
-  /** Absent when ECR did not tell it (a registry with no repository names no account). */
-  accountId?: string;
-  region: string;
-  repositories: number;
-  images: number;
-  skippedRepositories: string[];
-  /** The repositories read, skipped ones left out. */
-  repositoryNames: string[];
-  counts: EcrInventoryCounts;
+export interface StoreInventoryFacts extends EcrRegistryFacts {
   /** Repositories whose tags are not all MUTABLE; every other listed repository is MUTABLE. */
   mutability: ReadonlyMap<string, EcrTagMutability>;
   /** `repository:tag` -> manifest digest, for the tags the scan asked to remember. */
@@ -43,25 +34,18 @@ export function storeCounts(
 export function inventoryFromStore(store: InventoryStore, facts: StoreInventoryFacts): EcrInventory {
   // A skipped repository was still listed, so its mutability is known (repositoryNames leaves it out).
   const listed = new Set([...facts.repositoryNames, ...facts.skippedRepositories]);
+  const { mutability, digestByTag, ...registry } = facts;
   return {
-    registry: {
-      ...(facts.accountId !== undefined ? { accountId: facts.accountId } : {}),
-      region: facts.region,
-      repositories: facts.repositories,
-      images: facts.images,
-      skippedRepositories: facts.skippedRepositories,
-      repositoryNames: facts.repositoryNames,
-      counts: facts.counts,
-    },
+    registry,
     queries: {
       imagesWithId: (imageId) => store.imagesWithId(imageId),
       unreadWithDigest: (manifestDigest) => store.unreadWithDigest(manifestDigest),
       tagMutability: (repository) =>
-        listed.has(repository) ? (facts.mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
+        listed.has(repository) ? (mutability.get(repository) ?? { mutability: 'MUTABLE', exclusionFilters: [] }) : undefined,
       duplicates: () => store.duplicates(),
       imageIdCounts: () => store.imageIdCounts(),
       lookupManifest: (digest) => store.manifests.peek(digest),
-      lookupTag: (repository, tag) => facts.digestByTag.get(`${repository}:${tag}`),
+      lookupTag: (repository, tag) => digestByTag.get(`${repository}:${tag}`),
       referrersOf: (subjectDigest) => store.referrersOf(subjectDigest),
       blobHolders: (digests) => store.blobHolders(digests),
       freedBytes: (deletions) => store.freedBytes(deletions),

@@ -18,14 +18,13 @@ import { OrganizationsEmulator, startOrganizationsEmulator } from '../../emulato
 import { StsEmulator, startStsEmulator } from '../../emulator/sts/emulator';
 import { emulatorAccessKeyId } from '../../emulator/sts/identity';
 import { PlatformFilter } from '../../scanner/oci/platform';
-import { MediaType } from '../../scanner/oci/media-types';
 import { formatEcrHost } from '../../scanner/oci/ecr-host';
 import { RegistryEndpoints } from '../../scanner/registry/endpoint';
 import { ScopeRequest } from '../../scanner/scope/scope';
 import { runScan } from '../../scanner/scan';
 import { MigrationPlanJson } from '../../scanner/plan/plan-json';
 import { Report } from '../../scanner/report/report-types';
-import { ecrImageOf, imageConfig, oneLayerManifest } from '../support/emulator-content';
+import { ecrImageOf, imageConfig, oneLayerManifest, oneLayerSources } from '../support/emulator-content';
 
 const CALLER = '111111111111';
 const MEMBER = '222222222222';
@@ -76,27 +75,7 @@ beforeAll(async () => {
       { accountId: TROUBLED, region: 'us-east-1', repositories: { denied: [ecrImage(missing, 'd', ['1'])] } },
     ],
     faults: { DescribeRepositories: { code: 'AccessDeniedException', registries: [`${TROUBLED}/us-east-1`] } },
-    distribution: {
-      repositories: {
-        'src/app': [
-          {
-            digest: sha256Digest(oneLayerManifest(present, 'src')),
-            mediaType: MediaType.ociManifest,
-            manifest: oneLayerManifest(present, 'src'),
-            tags: ['1'],
-          },
-        ],
-        'src/new': [
-          {
-            digest: sha256Digest(oneLayerManifest(missing, 'src')),
-            mediaType: MediaType.ociManifest,
-            manifest: oneLayerManifest(missing, 'src'),
-            tags: ['1'],
-          },
-        ],
-      },
-      blobs: { [sha256Digest(present)]: present, [sha256Digest(missing)]: missing },
-    },
+    distribution: oneLayerSources({ 'src/app': present, 'src/new': missing }),
   });
 });
 

@@ -4,12 +4,11 @@
  * report, plan, exit status and errors. Against the ECR emulator (which also serves the sources) and
  * the STS emulator, through runScan as the CLI calls it.
  */
-import { EcrEmulator, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
+import { EcrEmulator, startEcrEmulator } from '../../emulator/ecr/emulator';
 import { StsEmulator, startStsEmulator } from '../../emulator/sts/emulator';
-import { MediaType } from '../../scanner/oci/media-types';
 import { ScopeRequest, DEFAULT_MEMBER_ROLE_NAME } from '../../scanner/scope/scope';
 import { HarnessRun, scanOnce, withInputNamedPlainly } from '../support/scan-harness';
-import { ecrImageOf, imageConfig, oneLayerManifest } from '../support/emulator-content';
+import { ecrImageOf, imageConfig, oneLayerManifest, oneLayerSources } from '../support/emulator-content';
 
 const OWN = '123456789012';
 const REGION = 'us-east-1';
@@ -33,27 +32,7 @@ beforeAll(async () => {
     },
     // An empty registry in a second region, for the scopes of two.
     registries: [{ accountId: OWN, region: 'eu-west-1', repositories: {} }],
-    distribution: {
-      repositories: Object.fromEntries(
-        (
-          [
-            ['src/app', present],
-            ['src/new', missing],
-          ] as const
-        ).map(([name, config]) => [
-          name,
-          [
-            {
-              digest: sha256Digest(oneLayerManifest(config, 'src')),
-              mediaType: MediaType.ociManifest,
-              manifest: oneLayerManifest(config, 'src'),
-              tags: ['1'],
-            },
-          ],
-        ]),
-      ),
-      blobs: { [sha256Digest(present)]: present, [sha256Digest(missing)]: missing },
-    },
+    distribution: oneLayerSources({ 'src/app': present, 'src/new': missing }),
   });
 });
 

@@ -3,7 +3,15 @@
  * its children, an empty repository; and the small helpers that read it back.
  */
 import { ECRClient, ECRClientConfig, ImageDetail, paginateDescribeImages } from '@aws-sdk/client-ecr';
-import { EcrEmulator, EcrImage, EcrStoreContent, manifestImage, sha256Digest, startEcrEmulator } from '../../emulator/ecr/emulator';
+import {
+  DistributionContent,
+  EcrEmulator,
+  EcrImage,
+  EcrStoreContent,
+  manifestImage,
+  sha256Digest,
+  startEcrEmulator,
+} from '../../emulator/ecr/emulator';
 import { MediaType } from '../../scanner/oci/media-types';
 
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIDECREMULATOR', secretAccessKey: 'emulator-secret-key' };
@@ -128,4 +136,21 @@ export async function allImages(c: ECRClient, repositoryName: string): Promise<I
     details.push(...(page.imageDetails ?? []));
   }
   return details;
+}
+
+/**
+ * Source repositories the ECR emulator serves through the distribution API (`distribution`): each a
+ * one-layer OCI image of its config, tagged `1`, the configs' blobs served too.
+ */
+export function oneLayerSources(configs: Record<string, Buffer>): DistributionContent {
+  const manifestOf = (config: Buffer) => oneLayerManifest(config, 'src');
+  return {
+    repositories: Object.fromEntries(
+      Object.entries(configs).map(([name, config]) => [
+        name,
+        [{ digest: sha256Digest(manifestOf(config)), mediaType: MediaType.ociManifest, manifest: manifestOf(config), tags: ['1'] }],
+      ]),
+    ),
+    blobs: Object.fromEntries(Object.values(configs).map((config) => [sha256Digest(config), config])),
+  };
 }
