@@ -155,13 +155,13 @@ export async function startRegistriesScan(context: RegistriesScanContext): Promi
       context.progress.update(registryProgressLine(p), p.listingDone && p.repositoriesDone === p.repositoriesListed),
   });
   const done = inventory.then(async ({ inventories, failures }) => {
-    for (const f of failures) logger.warn(`registry not read: ${f.error}`);
     if (inventories.length === 0) {
       await targetSettings.catch(() => undefined);
       throw new ScopeUnreadError(
         failures.length === 1 ? failures[0]!.error : `no registry of the scope could be read: ${failures.map((f) => f.error).join('; ')}`,
       );
     }
+    for (const f of failures) logger.warn(`registry not read: ${f.error}`);
     const nameRegistries = scope.registries.length > 1;
     const { settings, region } = await targetSettings;
     const targetInventory = inventoryOf(scope.target, inventories);

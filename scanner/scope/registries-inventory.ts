@@ -23,6 +23,9 @@ import { PlannedRegistry, RegistryScope } from './scope';
  */
 export const REGISTRIES_AT_ONCE = 4;
 
+/** How a failure names the SDK's region when the SDK has none: the read failed for that very reason. */
+const NO_REGION = 'no region (set AWS_REGION)';
+
 export interface RegistriesProgress {
   registries: number;
   registriesDone: number;
@@ -70,7 +73,7 @@ export async function inventoryRegistries(options: RegistriesInventoryOptions): 
     // Named in a failure; the SDK's region is asked of the client, whose first call would fail the same way.
     let registry: ScannedRegistryId = {
       ...(planned.accountId !== undefined ? { accountId: planned.accountId } : {}),
-      region: planned.region ?? '',
+      region: planned.region ?? NO_REGION,
     };
     try {
       registry = { ...registry, region: planned.region ?? (await client.config.region()) };
