@@ -5,7 +5,7 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { MemberRoleStackSetConfig, OrganizationConfig, ScannerConfig } from '../lib/config';
+import { MemberRoleStackSetConfig, ScanScopeConfig, ScannerConfig } from '../lib/config';
 import { buildRoleRegion, scanRegionsBeside } from '../lib/scanner-region';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
 import { ManagementReadRoleStack, managementExclusionStackName, managementReadRoleStackName } from '../lib/management-read-role-stack';
@@ -125,7 +125,7 @@ function addManagementStacks(
 
 /** The stack's props for the context's settings (readConfig has applied the defaults and checked every value). */
 export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScannerStackProps, 'scannerBundleDir'> {
-  const { source, compute, organization, registryCredentials } = config;
+  const { source, compute, scanScope, registryCredentials } = config;
   return {
     source: source.kind,
     ...(source.kind === 'codecommit' ? { repositoryName: source.repositoryName, branch: source.branch } : {}),
@@ -148,28 +148,28 @@ export function scannerStackProps(config: ScannerConfig): Omit<EcrDuplicateScann
     insecureRegistries: config.insecureRegistries,
     ...(config.registryCaFile !== undefined ? { registryCaFile: config.registryCaFile } : {}),
     ...(config.targetPrefix !== undefined ? { targetPrefix: config.targetPrefix } : {}),
-    ...(organization ? organizationStackProps(organization, config.stackName) : {}),
+    ...(scanScope ? scanScopeStackProps(scanScope, config.stackName) : {}),
   };
 }
 
 /**
- * The organization keys as props. No account list (scanRegions alone) leaves scanAccounts
+ * The scope keys as props. No account list (scanRegions alone) leaves scanAccounts
  * out: this account only, which the stack takes from an absent prop, never from an empty list.
  */
-function organizationStackProps(
-  organization: OrganizationConfig,
+function scanScopeStackProps(
+  scope: ScanScopeConfig,
   stackName: string,
 ): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry' | 'memberRoleStacks'> {
-  const { accounts } = organization;
+  const { accounts } = scope;
   const others = accounts === 'organization' || accounts.length > 0;
   return {
     // The stacks this app makes for the management account, named where a member role is missing.
     ...(others
       ? { scanAccounts: accounts, memberRoleStacks: [memberRoleStackName(stackName), managementReadRoleStackName(stackName)] }
       : {}),
-    scanRegions: organization.regions,
-    memberRoleName: organization.memberRoleName,
-    ...(organization.targetRegistry !== undefined ? { targetRegistry: organization.targetRegistry } : {}),
+    scanRegions: scope.regions,
+    memberRoleName: scope.memberRoleName,
+    ...(scope.targetRegistry !== undefined ? { targetRegistry: scope.targetRegistry } : {}),
   };
 }
 

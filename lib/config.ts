@@ -75,13 +75,13 @@ export interface ScannerConfig {
   /** `--target-prefix` of the migration plan; none when absent. */
   readonly targetPrefix?: string;
   /** Registries of other accounts and regions; absent: this account's registry in the stack's region. */
-  readonly organization?: OrganizationConfig;
+  readonly scanScope?: ScanScopeConfig;
   /** The member read role's StackSet, for the management account's stack; absent: no such stack. */
   readonly memberRoleStackSet?: MemberRoleStackSetConfig;
 }
 
 /** Which registries one scan reads (the scanner's `--region`, `--account`, `--organization`, `--role-name`). */
-export interface OrganizationConfig {
+export interface ScanScopeConfig {
   /** `organization`: every account of organizations:ListAccounts; else these IDs (may be empty: this account). */
   readonly accounts: 'organization' | readonly string[];
   /** Regions to inventory; empty: the stack's region. */
@@ -133,8 +133,8 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const ecrSourceAccounts = r.list('ecrSourceAccounts') ?? [];
   const network = readNetworkRegistries(r);
   const targetPrefix = readTargetPrefix(r);
-  const organization = readOrganization(r);
-  const memberRoleStackSet = readMemberRoleStackSet(r, stackName, organization?.regions ?? []);
+  const scanScope = readScanScope(r);
+  const memberRoleStackSet = readMemberRoleStackSet(r, stackName, scanScope?.regions ?? []);
 
   if (r.problems.length > 0 || source === undefined) throw new ConfigError(r.problems);
   return {
@@ -152,7 +152,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
     ecrSourceAccounts: [...new Set(ecrSourceAccounts)],
     ...network,
     ...(targetPrefix !== undefined ? { targetPrefix } : {}),
-    ...(organization ? { organization } : {}),
+    ...(scanScope ? { scanScope } : {}),
     ...(memberRoleStackSet ? { memberRoleStackSet } : {}),
   };
 }
@@ -229,7 +229,7 @@ function readTargetPrefix(r: ContextReader): string | undefined {
   return prefix === undefined || r.problems.length > before ? undefined : normalizeTargetPrefix(prefix);
 }
 
-function readOrganization(r: ContextReader): OrganizationConfig | undefined {
+function readScanScope(r: ContextReader): ScanScopeConfig | undefined {
   const accountsList = r.rawList('scanAccounts');
   const regions = r.list('scanRegions');
   const targetRegistry = r.text('targetRegistry');
@@ -237,7 +237,7 @@ function readOrganization(r: ContextReader): OrganizationConfig | undefined {
     if (targetRegistry !== undefined) r.problems.push('targetRegistry: only meaningful with scanAccounts or scanRegions');
     return undefined;
   }
-  let accounts: OrganizationConfig['accounts'] = [];
+  let accounts: ScanScopeConfig['accounts'] = [];
   if (accountsList !== undefined) {
     if (accountsList.length === 1 && accountsList[0] === 'organization') accounts = 'organization';
     else if (accountsList.length === 0) r.problems.push('scanAccounts: expected organization or at least one account ID');
@@ -272,7 +272,7 @@ function buildRoleArnProblem(r: ContextReader, stackName: string, roleArn: strin
   );
 }
 
-/** `regions`: scanRegions as readOrganization read them (checked there, duplicates dropped). */
+/** `regions`: scanRegions as readScanScope read them (checked there, duplicates dropped). */
 function readMemberRoleStackSet(r: ContextReader, stackName: string, regions: readonly string[]): MemberRoleStackSetConfig | undefined {
   const units = r.list('memberOrganizationalUnits');
   const roleArnGiven = r.raw('scannerBuildRoleArn');

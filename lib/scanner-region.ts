@@ -19,7 +19,7 @@ export function scanRegionsBeside(
   config: ScannerConfig,
   region: string | undefined,
 ): { readonly home?: string; readonly others: readonly string[] } {
-  const regions = config.organization?.regions ?? [];
+  const regions = config.scanScope?.regions ?? [];
   if (regions.length === 0) return { others: [] };
   const home = deployRegion(
     region,
@@ -39,7 +39,7 @@ export function scanRegionsBeside(
 export function buildRoleRegion(config: ScannerConfig, region: string | undefined): string | undefined {
   const { home, others } = scanRegionsBeside(config, region);
   if (others.length > 0) return home;
-  const accounts = config.organization?.accounts ?? [];
+  const accounts = config.scanScope?.accounts ?? [];
   if (accounts !== 'organization' && accounts.length === 0) return undefined;
   return (
     home ??

@@ -46,7 +46,7 @@ function ecrEntries(input: BuildReportInput): ReportEcr[] {
   const read: ReportEcr[] = input.inventories.map((i) => ecrEntry(i.registry));
   if (input.ecrFailures === undefined) return read;
   const failed: ReportEcr[] = input.ecrFailures.map((f) => ({
-    accountId: f.registry.accountId,
+    ...(f.registry.accountId !== undefined ? { accountId: f.registry.accountId } : {}),
     region: f.registry.region,
     repositories: 0,
     images: 0,

@@ -241,10 +241,10 @@ describe('targetRegistry: the plan target of an organization scan', () => {
     ['333333333333.dkr-ecr-fips.us-east-1.on.aws', '333333333333.dkr-ecr-fips.us-east-1.on.aws'],
     ['333333333333.dkr.ecr.cn-north-1.amazonaws.com.cn', '333333333333.dkr.ecr.cn-north-1.amazonaws.com.cn'],
   ])('%s is a host the scanner takes', (host, kept) => {
-    expect(readConfig(ctx({ ...ORG, targetRegistry: host })).organization).toMatchObject({ targetRegistry: kept });
+    expect(readConfig(ctx({ ...ORG, targetRegistry: host })).scanScope).toMatchObject({ targetRegistry: kept });
   });
   test('absent: the scanner decides (no key in the config)', () => {
-    expect(readConfig(ctx(ORG)).organization).not.toHaveProperty('targetRegistry');
+    expect(readConfig(ctx(ORG)).scanScope).not.toHaveProperty('targetRegistry');
   });
   test.each([
     'public.ecr.aws',
@@ -262,7 +262,7 @@ describe('targetRegistry: the plan target of an organization scan', () => {
       'targetRegistry: only meaningful with scanAccounts or scanRegions',
     ]);
     expect(
-      readConfig(ctx({ scanRegions: 'eu-west-1', targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' })).organization,
+      readConfig(ctx({ scanRegions: 'eu-west-1', targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' })).scanScope,
     ).toMatchObject({ accounts: [], targetRegistry: '333333333333.dkr.ecr.eu-west-1.amazonaws.com' });
   });
 });

@@ -113,7 +113,7 @@ describe('the regions come from scanRegions, the key the scanner stack reads', (
   test('listed once each, in their order', () => {
     const config = readConfig(ctx({ ...MEMBER_STACK_CONTEXT, scanRegions: 'us-east-1,eu-west-1,us-east-1' }));
     expect(config.memberRoleStackSet!.regions).toEqual(['us-east-1', 'eu-west-1']);
-    expect(config.organization!.regions).toEqual(['us-east-1', 'eu-west-1']);
+    expect(config.scanScope!.regions).toEqual(['us-east-1', 'eu-west-1']);
   });
   test('absent: empty, which the stack takes as its own region', () => {
     expect(readConfig(ctx(WITHOUT_REGIONS)).memberRoleStackSet!.regions).toEqual([]);
