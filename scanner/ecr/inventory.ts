@@ -62,7 +62,7 @@ export interface InventoryOptions {
   wantedTags?: ReadonlySet<string>;
   onProgress?: (progress: Readonly<InventoryProgress>) => void;
   onWarning?: (message: string) => void;
-  /** AWS already accepted these credentials in this run (a scope's registries), so UnrecognizedClientException is the region (aws-error.ts). */
+  /** AWS already accepted these credentials in this run (a scope decided with STS), so UnrecognizedClientException is the region (aws-error.ts). */
   credentialsProven?: boolean;
 }
 
@@ -79,7 +79,7 @@ const refusedRequest = (err: unknown) => classifyAwsError(err) === 'invalid';
 /** A repository deleted while it was read: left out, as it is no longer in ECR. */
 const repositoryGone = (err: unknown) => classifyAwsError(err) === 'not-found';
 
-/** The inventory cannot be trusted; the scan stops with exit status 2 (a scope's registry: that registry is not read). */
+/** The registry cannot be read; it becomes an ecr[] error, and the scan stops with exit status 2 when no registry of its scope was read. */
 export class EcrInventoryError extends FatalError {
   /** The report.json `errorKind` of the failure. */
   readonly kind: ErrorKind;

@@ -40,7 +40,7 @@ const CREDENTIALS = new Set([
  * AWS answers UnrecognizedClientException both for an access key it does not know and, in a region the
  * account has not enabled, for any key (the region's endpoints know no credentials of that account).
  * The name alone cannot tell the two apart; only the caller can, when the same credentials were accepted
- * elsewhere (a scope's registries: STS GetCallerIdentity, or AssumeRole, already accepted them). So it is
+ * elsewhere (a scope decided with STS: GetCallerIdentity, or AssumeRole, already accepted them). So it is
  * `region-not-enabled` when the caller says the credentials were proven, else `credentials`, and the
  * message names both possibilities ({@link unrecognizedClientWhy}).
  */
