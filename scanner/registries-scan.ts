@@ -21,7 +21,7 @@ import { roleSessions } from './scope/assumed-role';
 import { duplicatesAcross } from './scope/duplicates-across';
 import { inventoryRegistries } from './scope/registries-inventory';
 import { RegistryFailure } from './scope/registry-fault';
-import { PlannedRegistry, RegistryScope, ScopeRequest, planScope } from './scope/scope';
+import { PlannedRegistry, RegistryScope, ScopeRequest, namesRegistries, planScope } from './scope/scope';
 import { registryCacheKey } from './storage/s3-layout';
 
 /** The AWS clients a scan makes. */
@@ -69,11 +69,16 @@ export interface RegistriesScanContext {
 /** No registry of the scope could be read: nothing could be compared, the scan stops with exit status 2. */
 export class ScopeUnreadError extends FatalError {}
 
-/** A registry whose account the scope knew keeps its own digest cache beside the one named (storage/s3-layout.ts, which the stack grants by). */
-export function registryCacheLocation(location: CacheLocation, registry: { accountId: string; region: string }): CacheLocation {
+/**
+ * A registry whose account the scope knew keeps its own digest cache beside the one named (storage/s3-layout.ts,
+ * which the stack grants by); the credentials' own registry read alone has none of its own (undefined): its
+ * manifests live beside the sources', in the table the scan saves.
+ */
+function registryCacheLocation(location: CacheLocation, { accountId, region }: ScannedRegistryId): CacheLocation | undefined {
+  if (accountId === undefined) return undefined;
   return location.kind === 'file'
-    ? { kind: 'file', path: registryCacheKey(location.path, registry) }
-    : { ...location, key: registryCacheKey(location.key, registry) };
+    ? { kind: 'file', path: registryCacheKey(location.path, { accountId, region }) }
+    : { ...location, key: registryCacheKey(location.key, { accountId, region }) };
 }
 
 /** Where each registry's digest cache comes from and goes to; none without --cache. */
@@ -82,29 +87,23 @@ function registryCaches(context: RegistriesScanContext) {
   if (!cacheLocation) return {};
   return {
     cacheFor: async (registry: ScannedRegistryId) => {
-      // The credentials' own registry read alone: its manifests live beside the sources', in the table the scan saves.
-      if (registry.accountId === undefined) return context.sourcesCache;
-      const loaded = await loadCache(
-        registryCacheLocation(cacheLocation, { ...registry, accountId: registry.accountId }),
-        context.s3Client,
-      );
+      const own = registryCacheLocation(cacheLocation, registry);
+      if (!own) return context.sourcesCache;
+      const loaded = await loadCache(own, context.s3Client);
       for (const w of loaded.warnings) logger.warn(`${registryLabel(registry)}: ${w}`);
       return loaded.cache;
     },
     saveCache: async (registry: ScannedRegistryId, cache: ManifestTable) => {
-      if (registry.accountId === undefined) return;
-      const warning = await saveCache(
-        registryCacheLocation(cacheLocation, { ...registry, accountId: registry.accountId }),
-        cache,
-        context.s3Client,
-      );
+      const own = registryCacheLocation(cacheLocation, registry);
+      if (!own) return;
+      const warning = await saveCache(own, cache, context.s3Client);
       if (warning) logger.warn(`${registryLabel(registry)}: ${warning}`);
     },
   };
 }
 
 function logScope(scope: RegistryScope, context: RegistriesScanContext): void {
-  if (scope.registries.length < 2) return;
+  if (!namesRegistries(scope)) return;
   const accounts = new Set(scope.registries.map((r) => r.accountId)).size;
   const regions = new Set(scope.registries.map((r) => r.region)).size;
   const target =
@@ -147,10 +146,8 @@ export async function startRegistriesScan(context: RegistriesScanContext): Promi
     ...(context.request.assumeRoleAdvice !== undefined ? { assumeRoleAdvice: context.request.assumeRoleAdvice } : {}),
     ...registryCaches(context),
     onWarning: (m) => logger.warn(m),
-    onProgress: (p) => {
-      if (scope.registries.length > 1)
-        context.progress.update(`${p.registriesDone}/${p.registries} registries, ${p.images} images`, p.registriesDone === p.registries);
-    },
+    onProgress: (p) =>
+      context.progress.update(`${p.registriesDone}/${p.registries} registries, ${p.images} images`, p.registriesDone === p.registries),
     onRegistryProgress: (p) =>
       context.progress.update(registryProgressLine(p), p.listingDone && p.repositoriesDone === p.repositoriesListed),
   });
@@ -162,7 +159,7 @@ export async function startRegistriesScan(context: RegistriesScanContext): Promi
       );
     }
     for (const f of failures) logger.warn(`registry not read: ${f.error}`);
-    const nameRegistries = scope.registries.length > 1;
+    const nameRegistries = namesRegistries(scope);
     const { settings, region } = await targetSettings;
     const targetInventory = inventoryOf(scope.target, inventories);
     const accountId = scope.target.accountId ?? targetInventory?.registry.accountId;
@@ -197,7 +194,7 @@ async function readTarget(
   try {
     const region = scope.target.region ?? (await client.config.region());
     // A scope of one speaks of its registry alone: its warnings need no label.
-    const label = scope.registries.length > 1 ? registryLabel({ ...scope.target, region }) : undefined;
+    const label = namesRegistries(scope) ? registryLabel({ ...scope.target, region }) : undefined;
     return { settings: await readTargetRegistrySettings(client, label), region };
   } finally {
     client.destroy();

@@ -14,7 +14,7 @@ import { ManifestTable } from '../ecr/manifest-table';
 import { EcrInventory } from '../ecr/types';
 import { ScannedRegistryId, registryLabel } from '../oci/ecr-host';
 import { RegistryFailure, registryFailure } from './registry-fault';
-import { PlannedRegistry, RegistryScope } from './scope';
+import { PlannedRegistry, RegistryScope, namesRegistries } from './scope';
 
 /**
  * Registries read at once. Each reads with up to --concurrency calls in flight;
@@ -48,8 +48,9 @@ export interface RegistriesInventoryOptions {
   /** Each role's session (assumed-role.ts roleSessions), shared with the target settings' read; undefined: the caller's own. */
   credentialsOf: (roleArn: string | undefined) => AwsCredentialIdentityProvider | undefined;
   onWarning?: (message: string) => void;
+  /** A scope of several registries: registries read so far (a scope of one reports onRegistryProgress instead). */
   onProgress?: (progress: Readonly<RegistriesProgress>) => void;
-  /** A scope of one registry: that registry's own progress, repositories and manifests (a scope of many shows registries). */
+  /** A scope of one registry: that registry's own progress, repositories and manifests. */
   onRegistryProgress?: (progress: Readonly<InventoryProgress>) => void;
 }
 
@@ -85,7 +86,7 @@ export async function inventoryRegistries(options: RegistriesInventoryOptions): 
     } finally {
       client.destroy();
       progress.registriesDone++;
-      options.onProgress?.(progress);
+      if (namesRegistries(scope)) options.onProgress?.(progress);
     }
   });
   const inventories: EcrInventory[] = [];
@@ -112,14 +113,12 @@ async function readRegistry(
     ...(cache ? { cache } : {}),
     ...(options.wantedTags ? { wantedTags: options.wantedTags } : {}),
     // A scope of one registry speaks of it alone: its messages need no label.
-    onWarning: (m) => options.onWarning?.(options.scope.registries.length > 1 ? `${registryLabel(registry)}: ${m}` : m),
-    ...(options.onRegistryProgress && options.scope.registries.length === 1 ? { onProgress: options.onRegistryProgress } : {}),
+    onWarning: (m) => options.onWarning?.(namesRegistries(options.scope) ? `${registryLabel(registry)}: ${m}` : m),
+    ...(options.onRegistryProgress && !namesRegistries(options.scope) ? { onProgress: options.onRegistryProgress } : {}),
     credentialsProven,
   };
   const inventory = await inventoryEcr(read);
   if (cache) await options.saveCache?.(registry, cache);
   // ECR names no account for a registry without repositories; where the scope knew it, it is said.
-  return planned.accountId !== undefined
-    ? { ...inventory, registry: { ...inventory.registry, accountId: planned.accountId, region: registry.region } }
-    : inventory;
+  return planned.accountId !== undefined ? { ...inventory, registry: { ...inventory.registry, accountId: planned.accountId } } : inventory;
 }

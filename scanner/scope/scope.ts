@@ -58,6 +58,11 @@ export interface RegistryScope {
 /** Scope cannot be decided (caller unknown, ListAccounts refused): nothing is scanned, exit 2. */
 export class ScopeError extends FatalError {}
 
+/** Whether the scope has several registries: then matches, duplicates and messages name each one's registry. */
+export function namesRegistries(scope: RegistryScope): boolean {
+  return scope.registries.length > 1;
+}
+
 /** Checks what parsing alone can; returns the problem in words, or undefined. */
 export function scopeRequestProblem(request: ScopeRequest): string | undefined {
   const badRegion = request.regions.find((r) => !isRegionName(r));
