@@ -146,8 +146,6 @@ function scopeRequest(
     if (advice !== undefined) throw new UsageError('--assume-role-advice is only meaningful with --account or --organization');
     return undefined;
   }
-  if (advice !== undefined && (advice.length > MAX_ASSUME_ROLE_ADVICE || /\p{Cc}/u.test(advice)))
-    throw new UsageError(`--assume-role-advice expects one line of at most ${MAX_ASSUME_ROLE_ADVICE} characters`);
   if (v.organization && v.account !== undefined) throw new UsageError('--account and --organization exclude each other');
   const regions = [...new Set(v.region ?? (sdkRegion ? [sdkRegion] : []))];
   if (regions.length === 0) throw new UsageError('--region is needed (no AWS_REGION or AWS_DEFAULT_REGION is set)');
@@ -164,9 +162,6 @@ function scopeRequest(
 }
 
 export class UsageError extends FatalError {}
-
-/** --assume-role-advice is repeated in the error of every registry it applies to: one short line. */
-export const MAX_ASSUME_ROLE_ADVICE = 500;
 
 /** The command line's options, as node:util parseArgs takes them. */
 const OPTIONS = {
@@ -206,7 +201,7 @@ function parseOptions(args: readonly string[]): ParsedValues {
 }
 
 /** A settings file's text, read up to its bound (the file is the stack's, a few hundred bytes). */
-export function readSettingsText(path: string): string {
+function readSettingsText(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -225,10 +220,10 @@ export function readSettingsText(path: string): string {
  * out: the command line wins. A variable of the file set in the environment wins over the
  * file (as a CodeBuild environment override of one build does).
  */
-function settingsArguments(path: string, given: ParsedValues, env: NodeJS.ProcessEnv, readText: (path: string) => string): string[] {
+function settingsArguments(path: string, given: ParsedValues, env: NodeJS.ProcessEnv): string[] {
   let options;
   try {
-    const values = parseSettingsFile(readText(path));
+    const values = parseSettingsFile(readSettingsText(path));
     for (const name of SETTINGS_VARIABLE_NAMES) if (env[name] !== undefined) values[name] = env[name];
     options = settingsOptions(values);
   } catch (err) {
@@ -259,13 +254,9 @@ function positiveNumber(value: string, option: string): number {
   return n;
 }
 
-export function parseCliArgs(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-  readText: (path: string) => string = readSettingsText,
-): CliOptions {
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const given = parseOptions(argv);
-  const v = given.settings === undefined ? given : parseOptions([...settingsArguments(given.settings, given, env, readText), ...argv]);
+  const v = given.settings === undefined ? given : parseOptions([...settingsArguments(given.settings, given, env), ...argv]);
   let platforms: PlatformFilter;
   let s3Locations: S3Location[];
   let cacheLocation: CacheLocation | undefined;

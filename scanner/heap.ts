@@ -36,16 +36,12 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
-let done = false;
-
-/** Process-wide, once; a runtime without V8's flag ignores it. */
-export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT): void {
-  if (done) return;
-  done = true;
+/** Process-wide (the command calls it once, at start); a runtime without V8's flag ignores it. */
+export function limitHeapGrowth(): void {
   try {
-    setFlagsFromString(`--heap-growing-percent=${percent}`);
+    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   } catch {
     // Not V8, or the flag is gone: only the peak becomes less predictable.
   }

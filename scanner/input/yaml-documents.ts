@@ -22,7 +22,7 @@ const MAX_ALIAS_COUNT = 10_000;
  * 5 µs a key): a thousand merges of it would take minutes. Real files add a few
  * thousand (250 services x a dozen common keys).
  */
-export const MAX_ALIAS_EXPANSION = 500_000;
+const MAX_ALIAS_EXPANSION = 500_000;
 /**
  * Collections one inside another a document may have; no manifest comes near
  * it. The parser recurses once a level and runs out of stack somewhere near 800
@@ -31,7 +31,7 @@ export const MAX_ALIAS_EXPANSION = 500_000;
  * parsing, brackets in strings included: lexing a 4 MiB file of them, or
  * JSON.parse of 32 MiB, takes seconds.
  */
-export const MAX_NESTING = 200;
+const MAX_NESTING = 200;
 /**
  * YAML larger than this is refused: a YAML parser keeps every node with its
  * position, about 50 bytes of memory and a microsecond a byte of input (16 MB
@@ -155,16 +155,16 @@ const isStackOverflow = (message: string): boolean => /Maximum call stack size e
 /** Said of a document nested too deep, whether the bound or the parser's stack found it first. */
 const TOO_DEEP = `it nests collections more than ${MAX_NESTING} levels deep; not read`;
 
+/** A parser's failure as a document error: running out of stack is the nesting bound found by the engine. */
+function parseFailure(index: number, line: number, message: string): YamlDocumentError {
+  return isStackOverflow(message) ? { index, line, message: TOO_DEEP, refused: true } : { index, line, message, refused: false };
+}
+
 /** One parsed document's data, or why it is not read (a parse error, too deep, an alias bomb). */
 function readDocument(doc: Document.Parsed, index: number, startLine: number, lineCounter: LineCounter): YamlDocument | YamlDocumentError {
-  if (doc.errors.length > 0) {
-    const message = firstLine(doc.errors[0]!.message);
-    return { index, line: startLine, message: isStackOverflow(message) ? TOO_DEEP : message, refused: isStackOverflow(message) };
-  }
+  if (doc.errors.length > 0) return parseFailure(index, startLine, firstLine(doc.errors[0]!.message));
+  if (nestingOver(doc, MAX_NESTING)) return { index, line: startLine, message: TOO_DEEP, refused: true };
   let data: unknown;
-  if (nestingOver(doc, MAX_NESTING)) {
-    return { index, line: startLine, message: TOO_DEEP, refused: true };
-  }
   try {
     if (aliasExpansionOver(doc, MAX_ALIAS_EXPANSION)) {
       return {
@@ -177,17 +177,14 @@ function readDocument(doc: Document.Parsed, index: number, startLine: number, li
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const message = firstLine((err as Error).message);
-    const bomb = err instanceof ReferenceError && /alias/i.test(message);
-    return {
-      index,
-      line: startLine,
-      refused: bomb || isStackOverflow(message),
-      message: bomb
-        ? `its aliases expand beyond ${MAX_ALIAS_COUNT} uses (a YAML bomb?); not read`
-        : isStackOverflow(message)
-          ? TOO_DEEP
-          : message,
-    };
+    if (err instanceof ReferenceError && /alias/i.test(message))
+      return {
+        index,
+        line: startLine,
+        message: `its aliases expand beyond ${MAX_ALIAS_COUNT} uses (a YAML bomb?); not read`,
+        refused: true,
+      };
+    return parseFailure(index, startLine, message);
   }
   const lineOf = (path: YamlPath): number => {
     for (let n = path.length; n >= 0; n--) {
@@ -231,11 +228,7 @@ export function parseYamlDocuments(text: string, lineKeys: ReadonlySet<string> =
   try {
     parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: true, merge: true }) as Document.Parsed[];
   } catch (err) {
-    const message = firstLine((err as Error).message);
-    return {
-      documents,
-      errors: [{ index: 1, line: 1, message: isStackOverflow(message) ? TOO_DEEP : message, refused: isStackOverflow(message) }],
-    };
+    return { documents, errors: [parseFailure(1, 1, firstLine((err as Error).message))] };
   }
   // parseAllDocuments returns an EmptyStream (an array with no documents) for a blank file.
   const list = Array.isArray(parsed) ? parsed : [];

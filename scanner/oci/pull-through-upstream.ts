@@ -30,8 +30,8 @@ export interface PullThroughUpstream {
 }
 
 /** ECR's prefix rule: 2 to 30 characters of the repository grammar, or `ROOT`. */
-export const PULL_THROUGH_PREFIX_PATTERN = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
-export const PULL_THROUGH_PREFIX_MIN = 2;
+const PULL_THROUGH_PREFIX_PATTERN = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
+const PULL_THROUGH_PREFIX_MIN = 2;
 export const PULL_THROUGH_PREFIX_MAX = 30;
 /** Rules a registry may hold (a quota). */
 export const PULL_THROUGH_RULES_MAX = 50;

@@ -3,7 +3,7 @@
  * parsed to: one copy per `absent` or `partial` source, aimed at the source's
  * own path under the target prefix. Pure.
  */
-import { EcrImageQueries, EcrInventory, EcrTagMutability } from '../ecr/types';
+import { BlobHolder, EcrImageQueries, EcrInventory, EcrTagMutability } from '../ecr/types';
 import { isTagImmutable } from '../oci/ecr-tag-mutability';
 import { ScannedRegistryId, formatEcrHost } from '../oci/ecr-host';
 import { ReportSource } from '../report/report-types';
@@ -11,7 +11,6 @@ import { ReferencedSource } from '../report/build-report';
 import { MigrationPlan, PLAN_SCHEMA_VERSION, PlannedCopy, PlannedReferrer, PlannedReferrerCopy, isCopyMade } from './plan-types';
 import { ecrNameProblem, targetRepositoryFor } from './target-name';
 import { accountTransfer, CopyBlobs } from './transfer';
-import { BlobHolder } from '../ecr/types';
 import { TargetRegistrySettings } from '../ecr/registry-settings';
 import { planPullThroughCache } from './pull-through-cache';
 
@@ -161,12 +160,7 @@ function addTransfer(
   }));
   const digests = [...new Set(inputs.flatMap((c) => c.blobs.map((b) => b.digest)))];
   const holders = digests.length > 0 && target.blobHolders ? target.blobHolders(digests) : [];
-  const accounted = accountTransfer(
-    inputs,
-    holders,
-    target.registry ?? '',
-    settings ? { blobMounting: settings.blobMounting, warnings: settings.warnings } : undefined,
-  );
+  const accounted = accountTransfer(inputs, holders, target.registry ?? '', settings);
   return { copies: drafts.map(({ copy }, k) => ({ ...copy, ...accounted.copies[k]! })), transfer: accounted.transfer };
 }
 
@@ -175,18 +169,17 @@ function addTransfer(
  * (pull-through-cache.ts), with the rules to create. Last, so each copy's bytes are already known.
  */
 function addPullThroughCache(plan: MigrationPlan, settings: TargetRegistrySettings): void {
-  const cache = settings.pullThroughCacheAvailable
-    ? planPullThroughCache(plan.copies, {
-        ...(plan.target.registry !== undefined ? { registry: plan.target.registry } : {}),
-        region: settings.region,
-        existingRules: settings.pullThroughCacheRules,
-      })
-    : undefined;
-  cache?.suggestions.forEach((suggestion, i) => {
+  if (!settings.pullThroughCacheAvailable) return;
+  const cache = planPullThroughCache(plan.copies, {
+    ...(plan.target.registry !== undefined ? { registry: plan.target.registry } : {}),
+    region: settings.region,
+    existingRules: settings.pullThroughCacheRules,
+  });
+  cache.suggestions.forEach((suggestion, i) => {
     if (suggestion) plan.copies[i]!.pullThroughCache = suggestion;
   });
-  if (cache && cache.warnings.length > 0) plan.transfer = { ...plan.transfer, warnings: [...plan.transfer.warnings, ...cache.warnings] };
-  if (cache) plan.pullThroughCache = { rules: cache.rules };
+  if (cache.warnings.length > 0) plan.transfer = { ...plan.transfer, warnings: [...plan.transfer.warnings, ...cache.warnings] };
+  plan.pullThroughCache = { rules: cache.rules };
 }
 
 /**
@@ -204,11 +197,9 @@ export function buildPlan(
     const copy = copyOf(source, prefix, existing);
     return copy ? [{ copy, source }] : [];
   });
-  markConflicts(drafts.map((d) => d.copy));
-  markTagsInUse(
-    drafts.map((d) => d.copy),
-    target,
-  );
+  const drafted = drafts.map((d) => d.copy);
+  markConflicts(drafted);
+  markTagsInUse(drafted, target);
   const { copies, transfer } = addTransfer(drafts, target, settings);
   const referrerCopies = sources.flatMap((s) => referrerCopyOf(s) ?? []);
   const create = new Set(copies.filter((c) => isCopyMade(c) && !c.repositoryExists).map((c) => c.targetRepository));

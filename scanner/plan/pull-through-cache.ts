@@ -76,10 +76,6 @@ function freePrefix(wanted: string, taken: ReadonlySet<string>): string {
   }
 }
 
-interface RuleTally extends PlannedPullThroughCacheRule {
-  order: number;
-}
-
 export function planPullThroughCache(copies: readonly PlannedCopy[], target: PullThroughCacheTarget): PullThroughCachePlan {
   const suggestions: Array<PullThroughCacheSuggestion | undefined> = copies.map(() => undefined);
   if (!regionHasPullThroughCache(target.region)) return { suggestions, rules: [], warnings: [] };
@@ -94,7 +90,8 @@ export function planPullThroughCache(copies: readonly PlannedCopy[], target: Pul
   }
   const taken = new Set(target.existingRules.map((r) => r.ecrRepositoryPrefix));
   const defaults = new Map<string, string>();
-  const tallies = new Map<string, RuleTally>();
+  // By prefix, in the order first used (a Map keeps insertion order).
+  const tallies = new Map<string, PlannedPullThroughCacheRule>();
 
   copies.forEach((copy, i) => {
     if (!isCopyMade(copy)) return;
@@ -125,15 +122,14 @@ export function planPullThroughCache(copies: readonly PlannedCopy[], target: Pul
         exists: existing !== undefined,
         copies: 0,
         bytes: 0,
-        order: tallies.size,
       };
       tallies.set(prefix, tally);
     }
     tally.copies++;
-    tally.bytes += copy.bytes ?? 0;
+    tally.bytes += copy.bytes;
   });
 
-  const rules = [...tallies.values()].sort((a, b) => a.order - b.order).map(({ order: _order, ...rule }) => rule);
+  const rules = [...tallies.values()];
   const created = rules.filter((r) => !r.exists).length;
   const warnings =
     target.existingRules.length + created > PULL_THROUGH_RULES_MAX

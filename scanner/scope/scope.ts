@@ -58,6 +58,9 @@ export interface RegistryScope {
 /** Scope cannot be decided (caller unknown, ListAccounts refused): nothing is scanned, exit 2. */
 export class ScopeError extends FatalError {}
 
+/** --assume-role-advice is repeated in the error of every registry it applies to: one short line. */
+const MAX_ASSUME_ROLE_ADVICE = 500;
+
 /** Whether the scope has several registries: then matches, duplicates and messages name each one's registry. */
 export function namesRegistries(scope: RegistryScope): boolean {
   return scope.registries.length > 1;
@@ -65,6 +68,9 @@ export function namesRegistries(scope: RegistryScope): boolean {
 
 /** Checks what parsing alone can; returns the problem in words, or undefined. */
 export function scopeRequestProblem(request: ScopeRequest): string | undefined {
+  const advice = request.assumeRoleAdvice;
+  if (advice !== undefined && (advice.length > MAX_ASSUME_ROLE_ADVICE || /\p{Cc}/u.test(advice)))
+    return `--assume-role-advice expects one line of at most ${MAX_ASSUME_ROLE_ADVICE} characters`;
   const badRegion = request.regions.find((r) => !isRegionName(r));
   if (badRegion !== undefined) return `--region expects a region name such as eu-west-1, got "${badRegion}"`;
   if (request.accounts !== 'organization') {
