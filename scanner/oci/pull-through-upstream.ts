@@ -25,8 +25,11 @@ export interface PullThroughUpstream {
   url: string;
   /** The repository prefix suggested when the target registry has no rule for this upstream yet. */
   defaultPrefix: string;
-  /** What a new rule needs to reach the upstream; null when it takes none. */
-  credentials: string | null;
+  /**
+   * What a new rule under this prefix needs to reach the upstream (a secret is named after the rule's
+   * prefix, which need not be the default); null when it takes none.
+   */
+  credentials: ((prefix: string) => string) | null;
 }
 
 /** ECR's prefix rule: 2 to 30 characters of the repository grammar, or `ROOT`. */
@@ -43,7 +46,7 @@ export function pullThroughPrefixProblem(prefix: string): string | undefined {
   return undefined;
 }
 
-const secret = (what: string, prefix: string) =>
+const secret = (what: string) => (prefix: string) =>
   `a Secrets Manager secret named ecr-pullthroughcache/${prefix} (same account and region) holding ${what}`;
 
 /** Fixed hosts; Azure and ECR private registries are recognised by their host patterns below. */
@@ -54,7 +57,7 @@ const FIXED: ReadonlyMap<string, PullThroughUpstream> = new Map([
       kind: 'docker-hub',
       url: DOCKER_HUB_API,
       defaultPrefix: 'docker-hub',
-      credentials: secret('a Docker Hub user name and access token', 'docker-hub'),
+      credentials: secret('a Docker Hub user name and access token'),
     },
   ],
   ['quay.io', { kind: 'quay', url: 'quay.io', defaultPrefix: 'quay', credentials: null }],
@@ -64,7 +67,7 @@ const FIXED: ReadonlyMap<string, PullThroughUpstream> = new Map([
       kind: 'github-container-registry',
       url: 'ghcr.io',
       defaultPrefix: 'ghcr',
-      credentials: secret('a GitHub user name and token', 'ghcr'),
+      credentials: secret('a GitHub user name and token'),
     },
   ],
   ['registry.k8s.io', { kind: 'k8s', url: 'registry.k8s.io', defaultPrefix: 'k8s', credentials: null }],
@@ -75,13 +78,10 @@ const FIXED: ReadonlyMap<string, PullThroughUpstream> = new Map([
       kind: 'gitlab-container-registry',
       url: 'registry.gitlab.com',
       defaultPrefix: 'gitlab',
-      credentials: secret('a GitLab user name and access token', 'gitlab'),
+      credentials: secret('a GitLab user name and access token'),
     },
   ],
-  [
-    'cgr.dev',
-    { kind: 'chainguard', url: 'cgr.dev', defaultPrefix: 'chainguard', credentials: secret('a Chainguard pull token', 'chainguard') },
-  ],
+  ['cgr.dev', { kind: 'chainguard', url: 'cgr.dev', defaultPrefix: 'chainguard', credentials: secret('a Chainguard pull token') }],
 ]);
 
 const AZURE_HOST = /^([a-z0-9]+)\.azurecr\.io$/;
@@ -102,7 +102,7 @@ export function pullThroughUpstreamOf(registryOrUrl: string): PullThroughUpstrea
       kind: 'azure-container-registry',
       url: host,
       defaultPrefix: prefix,
-      credentials: secret('an Azure service principal or token with pull rights', prefix),
+      credentials: secret('an Azure service principal or token with pull rights'),
     };
   }
   const ecr = parseEcrHost(host);
@@ -111,7 +111,7 @@ export function pullThroughUpstreamOf(registryOrUrl: string): PullThroughUpstrea
       kind: 'ecr',
       url: host,
       defaultPrefix: `ecr-${ecr.accountId}`,
-      credentials: `an IAM role that ECR assumes to pull from ${host} (--custom-role-arn)`,
+      credentials: () => `an IAM role that ECR assumes to pull from ${host} (--custom-role-arn)`,
     };
   }
   return undefined;

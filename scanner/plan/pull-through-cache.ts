@@ -118,7 +118,7 @@ export function planPullThroughCache(copies: readonly PlannedCopy[], target: Pul
       tally = {
         prefix,
         upstreamRegistryUrl: existing?.upstreamRegistryUrl ?? upstream.url,
-        credentials: existing ? (existing.credentialArn ?? existing.customRoleArn ?? null) : upstream.credentials,
+        credentials: existing ? (existing.credentialArn ?? existing.customRoleArn ?? null) : (upstream.credentials?.(prefix) ?? null),
         exists: existing !== undefined,
         copies: 0,
         bytes: 0,

@@ -97,6 +97,15 @@ test('an existing rule for the upstream is used (its prefix, ruleExists, its cre
   ]);
 });
 
+test('a rule under another prefix than the default (the default taken by another upstream) names the secret of its own prefix', () => {
+  const { rules } = plan([copyOf('nginx:1.25', 100)], [{ ecrRepositoryPrefix: 'docker-hub', upstreamRegistryUrl: 'quay.io' }]);
+  const rule = rules.find((r) => !r.exists)!;
+  expect(rule.prefix).toBe('docker-hub-2');
+  // The rule's words and its create command name the same secret.
+  expect(rule.credentials).toMatch(/^a Secrets Manager secret named ecr-pullthroughcache\/docker-hub-2 /);
+  expect(createRuleCommand(rule)).toContain("--credential-arn '<ARN of the secret ecr-pullthroughcache/docker-hub-2>'");
+});
+
 test('a ROOT rule maps paths to themselves; an ECR rule with an upstream namespace maps only that namespace', () => {
   const upstream = '210987654321.dkr.ecr.us-east-1.amazonaws.com';
   const existing: ExistingPullThroughCacheRule[] = [
