@@ -1,7 +1,8 @@
 /**
  * What the inventory's blob lists answer, worked over its typed arrays: which ACTIVE manifests list
  * given blobs (the plan's byte accounting asks it of its target registry), and what deleting
- * places frees (ecrDuplicates' freedBytes, defined in freed-bytes.ts). Blobs are handled by id,
+ * places frees (ecrDuplicates' freedBytes; test/support/freed-bytes.ts holds its definition as plain
+ * data, which the unit tests hold this to). Blobs are handled by id,
  * never as digest text, except in the holders returned.
  */
 import type { InventoryStore } from './inventory-store';
@@ -44,12 +45,19 @@ export function blobHoldersOf(store: InventoryStore, digests: readonly string[])
   return holders;
 }
 
-/** Blob keys: a config as -1 - its image ID's id, a layer as its layer id. */
+/**
+ * Blob keys: a layer as its layer id, then the config as -1 - its image ID's id, of the image's size
+ * less its layers' (as ManifestTable.configSizeAt): one walk of the layers.
+ */
 function forEachBlobKey(store: InventoryStore, digest: number, fn: (key: number, size: number) => void): void {
   const m = store.manifests;
   if (m.kindAt(digest) !== KIND_IMAGE) return;
-  fn(-1 - m.imageIdAt(digest), m.configSizeAt(digest));
-  m.forEachLayer(digest, fn);
+  let layerBytes = 0;
+  m.forEachLayer(digest, (layer, size) => {
+    layerBytes += size;
+    fn(layer, size);
+  });
+  fn(-1 - m.imageIdAt(digest), Math.max(0, m.sizeAt(digest) - layerBytes));
 }
 
 /**

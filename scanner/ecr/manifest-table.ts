@@ -145,10 +145,6 @@ export class ManifestTable {
     return Math.max(0, this.num[id]! - layers);
   }
 
-  layerSizeAt(layerId: number): number {
-    return this.layerSizes[layerId]!;
-  }
-
   /** For an artifact: its artifactType (else config media type). */
   artifactTypeAt(id: number): string | undefined {
     return this.kind[id] === KIND_ARTIFACT ? this.artifactTypes[this.ref[id]!] : undefined;

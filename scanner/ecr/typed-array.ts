@@ -1,10 +1,11 @@
 /**
  * Growth of the typed-array columns the inventory and the digest cache keep (a row per image,
- * a million of them): called once per batch of rows, never per item, so it adds no work to a loop.
+ * a million of them), called once per batch of rows, and of the count of registries holding each
+ * image ID (duplicates-across.ts), called per ID: a length check but for the amortized copies.
  */
 
 /** The typed arrays the columns are made of. */
-type Column = Uint8Array | Int32Array | Float64Array;
+type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
 
 /**
  * `array` when it already holds `length` items; else a copy at least half as long again

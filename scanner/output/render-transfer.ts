@@ -2,17 +2,16 @@
  * What the plan's copies cost and what could replace them, for report.md and report.html: the
  * transfer (bytes, what must upload, what could mount, manifest pulls per source registry, the
  * warnings), each copy's nearest ECR image when it holds at least half of the copy's bytes, and the
- * pull-through cache rules with the command that creates each one missing. Every part renders
- * nothing when the plan lacks it, so a plan without byte accounting still renders.
+ * pull-through cache rules with the command that creates each one missing. The transfer renders
+ * nothing without a copy to make or a warning; the rules, nothing without a rule.
  */
 import { parseEcrHost } from '../oci/ecr-host';
-import { MigrationPlan, PlannedCopy, PlannedPullThroughCacheRule, PlanTransfer, isCopyMade } from '../plan/plan-types';
+import { MigrationPlan, NearestImage, PlannedCopy, PlannedPullThroughCacheRule, PlanTransfer, isCopyMade } from '../plan/plan-types';
 import { createRuleCommand } from '../plan/pull-through-cache';
 import { formatBytes } from './format-bytes';
-import { byText } from '../text/by-text';
 
 /** A copy's nearest ECR image is shown from this share of its bytes on. */
-export const NEAREST_SHOWN_FROM = 0.5;
+const NEAREST_SHOWN_FROM = 0.5;
 
 type Escape = (text: string) => string;
 
@@ -30,30 +29,32 @@ function mountingNote(transfer: PlanTransfer): string {
   }
 }
 
-/** The transfer's sentences: bytes, upload, mountable, in that order, each only when known; none without a copy to make. */
+/** The transfer's sentences: bytes, upload, mountable, in that order; none without a copy to make. */
 function transferSentences(plan: MigrationPlan, transfer: PlanTransfer): string[] {
   const made = plan.copies.filter(isCopyMade).length;
-  const parts: string[] = [];
-  if (made === 0) return parts;
-  if (transfer.bytes !== undefined)
-    parts.push(`The ${made} ${made === 1 ? 'copy carries' : 'copies carry'} ${formatBytes(transfer.bytes)} of distinct blobs.`);
-  if (transfer.uploadBytes !== undefined)
-    parts.push(`${formatBytes(transfer.uploadBytes)} of them are not in their target repository yet and must be pushed.`);
-  if (transfer.mountableBytes !== undefined)
-    parts.push(
-      `${formatBytes(transfer.mountableBytes)} of those are in another repository of the target registry. ${mountingNote(transfer)}`,
-    );
-  else parts.push(mountingNote(transfer));
-  return parts;
+  if (made === 0) return [];
+  return [
+    `The ${made} ${made === 1 ? 'copy carries' : 'copies carry'} ${formatBytes(transfer.bytes)} of distinct blobs.`,
+    `${formatBytes(transfer.uploadBytes)} of them are not in their target repository yet and must be pushed.`,
+    `${formatBytes(transfer.mountableBytes)} of those are in another repository of the target registry. ${mountingNote(transfer)}`,
+  ];
 }
 
+/** The manifest pulls per source registry, hosts in text order (accountTransfer sorts them). */
 function pullRows(transfer: PlanTransfer): Array<[string, number]> {
-  return Object.entries(transfer.pullsBySourceRegistry ?? {}).sort(([a], [b]) => byText(a, b));
+  return Object.entries(transfer.pullsBySourceRegistry);
+}
+
+type WithNearest = PlannedCopy & { nearest: NearestImage };
+
+/** Whether the copy's nearest ECR image is shown: it holds at least half of the copy's bytes. */
+function showsNearest(copy: PlannedCopy): copy is WithNearest {
+  return copy.nearest !== undefined && copy.nearest.share >= NEAREST_SHOWN_FROM;
 }
 
 /** Copies whose nearest ECR image holds at least half of their bytes. */
-export function nearestShown(plan: MigrationPlan): PlannedCopy[] {
-  return plan.copies.filter((c) => c.nearest !== undefined && c.nearest.share >= NEAREST_SHOWN_FROM);
+function nearestShown(plan: MigrationPlan): WithNearest[] {
+  return plan.copies.filter(showsNearest);
 }
 
 /** The region create commands name: the target registry's; none when it is not known (the CLI's own then). */
@@ -61,7 +62,7 @@ function commandRegion(plan: MigrationPlan): string | undefined {
   return plan.target.registry !== undefined ? parseEcrHost(plan.target.registry)?.region : undefined;
 }
 
-export function ruleCommands(plan: MigrationPlan): string[] {
+function ruleCommands(plan: MigrationPlan): string[] {
   const region = commandRegion(plan);
   return (plan.pullThroughCache?.rules ?? []).filter((r) => !r.exists).map((r) => createRuleCommand(r, region));
 }
@@ -81,8 +82,8 @@ const CACHE_NOTE =
   'A cache is not a copy: ECR creates the repository on the first pull, re-checks a tag upstream at most once a day and serves its cached image when the upstream fails; the first pull needs a route to the internet.';
 
 /** Whether the transfer has anything to say: a copy to make, or a warning. */
-function hasTransfer(plan: MigrationPlan | undefined): plan is MigrationPlan & { transfer: PlanTransfer } {
-  return plan?.transfer !== undefined && (plan.copies.some(isCopyMade) || plan.transfer.warnings.length > 0);
+function hasTransfer(plan: MigrationPlan | undefined): plan is MigrationPlan {
+  return plan !== undefined && (plan.copies.some(isCopyMade) || plan.transfer.warnings.length > 0);
 }
 
 export function transferMarkdown(plan: MigrationPlan | undefined, cell: Escape): string[] {
@@ -105,7 +106,7 @@ export function transferMarkdown(plan: MigrationPlan | undefined, cell: Escape):
       '|---:|---|---|---:|',
       ...nearest.map(
         (c) =>
-          `| ${c.line} | ${cell(c.input)} | ${cell(c.nearest!.uri)} | ${formatBytes(c.nearest!.sharedBytes)} (${percent(c.nearest!.share)}) |`,
+          `| ${c.line} | ${cell(c.input)} | ${cell(c.nearest.uri)} | ${formatBytes(c.nearest.sharedBytes)} (${percent(c.nearest.share)}) |`,
       ),
       '',
     );
@@ -153,7 +154,7 @@ export function transferHtml(plan: MigrationPlan | undefined, esc: Escape): stri
 <table><thead><tr><th>Line</th><th>Source</th><th>Nearest ECR image</th><th>Shared</th></tr></thead><tbody>${nearest
           .map(
             (c) =>
-              `<tr><td class="num">${c.line}</td><td><code>${esc(c.input)}</code></td><td><code>${esc(c.nearest!.uri)}</code></td><td class="num">${esc(formatBytes(c.nearest!.sharedBytes))} (${percent(c.nearest!.share)})</td></tr>`,
+              `<tr><td class="num">${c.line}</td><td><code>${esc(c.input)}</code></td><td><code>${esc(c.nearest.uri)}</code></td><td class="num">${esc(formatBytes(c.nearest.sharedBytes))} (${percent(c.nearest.share)})</td></tr>`,
           )
           .join('')}</tbody></table>`
       : '';
@@ -184,7 +185,7 @@ export function copyNotesHtml(copy: PlannedCopy, esc: Escape): string {
     notes.push(
       `<br><span class="legend">or through the pull-through cache${copy.pullThroughCache.ruleExists ? '' : ' (rule to create)'}:</span> <code>${esc(copy.pullThroughCache.uri)}</code>`,
     );
-  if (copy.nearest && copy.nearest.share >= NEAREST_SHOWN_FROM)
+  if (showsNearest(copy))
     notes.push(
       `<br><span class="legend">ECR holds ${percent(copy.nearest.share)} of its bytes in</span> <code>${esc(copy.nearest.uri)}</code>`,
     );

@@ -91,22 +91,20 @@ export function referrerLines(
 
 /**
  * What the script will move, printed before it starts: the copies, and from the plan's transfer
- * (when the scan computed it) the bytes, what uploads, what could mount, the manifest pulls per
- * source registry and the plan's warnings. Values from ECR or a registry are single-quoted.
+ * the bytes, what uploads, what could mount, the manifest pulls per source registry (hosts in
+ * text order, as accountTransfer sorts them) and the plan's warnings. Values from ECR or a
+ * registry are single-quoted.
  */
 export function movingSummary(plan: MigrationPlan, copies: number): string[] {
   const t = plan.transfer;
-  const bytes = (n: number | undefined, what: string) => (n === undefined ? [] : [`${n} bytes ${what}`]);
-  const sizes = t ? [...bytes(t.bytes, 'in all'), ...bytes(t.uploadBytes, 'to upload'), ...bytes(t.mountableBytes, 'mountable')] : [];
-  const pulls = Object.entries(t?.pullsBySourceRegistry ?? {})
-    .map(([host, n]) => `${host} ${n}`)
-    .sort();
+  const sizes = [`${t.bytes} bytes in all`, `${t.uploadBytes} bytes to upload`, `${t.mountableBytes} bytes mountable`];
+  const pulls = Object.entries(t.pullsBySourceRegistry).map(([host, n]) => `${host} ${n}`);
   const lines = [
-    `echo ${shellQuote(`copy.sh: ${copies} cop${copies === 1 ? 'y' : 'ies'} to make${sizes.length > 0 ? `: ${sizes.join(', ')}` : ''}`)}`,
+    `echo ${shellQuote(`copy.sh: ${copies} cop${copies === 1 ? 'y' : 'ies'} to make: ${sizes.join(', ')}`)}`,
+    `echo ${shellQuote(`copy.sh: target registry BLOB_MOUNTING: ${t.blobMounting}`)}`,
   ];
-  if (t) lines.push(`echo ${shellQuote(`copy.sh: target registry BLOB_MOUNTING: ${t.blobMounting}`)}`);
   if (pulls.length > 0) lines.push(`echo ${shellQuote(`copy.sh: manifest pulls by source registry: ${pulls.join(', ')}`)}`);
-  for (const w of t?.warnings ?? []) lines.push(`echo ${shellQuote(`copy.sh: warning: ${w}`)} >&2`);
+  for (const w of t.warnings) lines.push(`echo ${shellQuote(`copy.sh: warning: ${w}`)} >&2`);
   return lines;
 }
 

@@ -19,7 +19,7 @@ export interface CopyBlobs {
   targetRepository: string;
   /** A copy not made (a conflict, an invalid target) carries nothing, and is left out of the sums. */
   made: boolean;
-  /** The copy's distinct blobs (distinctBlobs()). */
+  /** The copy's distinct blobs, each digest once (SourceTransfer.blobs, as source resolution collects them). */
   blobs: readonly BlobDescriptor[];
   /** Manifest GETs the copy makes at its source. */
   pulls: number;
@@ -44,6 +44,7 @@ export interface CopyTransfer {
   nearest?: NearestImage;
 }
 
+// Imported by nothing: kept because npm run schemas takes plan.schema.json's description of BlobMounting from its comment.
 /** The target registry's BLOB_MOUNTING account setting; "unknown" until GetAccountSetting says. */
 export type { BlobMounting };
 
@@ -70,13 +71,6 @@ export interface PlanTransfer {
 /** Docker Hub's anonymous pull limit: manifest GETs per 6 hours per IPv4 address (or IPv6 /64). */
 export const DOCKER_HUB_ANONYMOUS_PULLS = 100;
 const DOCKER_HUB_PERSONAL_PULLS = 200;
-
-/** Each digest once (the first size listed), in the order first listed. */
-export function distinctBlobs(blobs: Iterable<BlobDescriptor>): BlobDescriptor[] {
-  const seen = new Map<string, BlobDescriptor>();
-  for (const blob of blobs) if (!seen.has(blob.digest)) seen.set(blob.digest, { digest: blob.digest, size: blob.size });
-  return [...seen.values()];
-}
 
 /** The Docker Hub warning when the plan's pulls there pass the anonymous limit. */
 export function dockerHubWarning(pulls: number): string | undefined {

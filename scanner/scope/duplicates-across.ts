@@ -7,14 +7,8 @@
  */
 import { DigestTable } from '../ecr/digest-table';
 import { duplicateOf, sortDuplicates } from '../ecr/duplicates';
+import { grown } from '../ecr/typed-array';
 import { EcrDuplicate, EcrDuplicateLocation, EcrInventory } from '../ecr/types';
-
-function grown(array: Uint16Array, length: number): Uint16Array {
-  if (length <= array.length) return array;
-  const bigger = new Uint16Array(Math.max(length, array.length * 2));
-  bigger.set(array);
-  return bigger;
-}
 
 function locationsIn(inventory: EcrInventory, imageId: string): EcrDuplicateLocation[] {
   const { accountId, region } = inventory.registry;

@@ -41,7 +41,7 @@ const withTransfer: MigrationPlan = {
     uploadBytes: 2097152,
     mountableBytes: 1048576,
     blobMounting: 'DISABLED',
-    pullsBySourceRegistry: { 'quay.io': 1, 'docker.io': 3 },
+    pullsBySourceRegistry: { 'docker.io': 3, 'quay.io': 1 },
     warnings: [`docker.io: 3 manifest pulls ${EVIL}`],
   },
   pullThroughCache: {

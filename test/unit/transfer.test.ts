@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { InventoryStore, RepositoryListing, STATUS_ARCHIVED } from '../../scanner/ecr/inventory-store';
 import { BlobDescriptor, ManifestFacts } from '../../scanner/ecr/manifest-facts';
 import { ManifestTable } from '../../scanner/ecr/manifest-table';
-import { freedBytesIn, RepositoryManifest } from '../../scanner/ecr/freed-bytes';
 import { BlobHolder } from '../../scanner/ecr/types';
-import { accountTransfer, CopyBlobs, distinctBlobs, dockerHubWarning } from '../../scanner/plan/transfer';
+import { accountTransfer, CopyBlobs, dockerHubWarning } from '../../scanner/plan/transfer';
 import { resolveSource } from '../../scanner/source/resolve';
 import { PlatformFilter } from '../../scanner/oci/platform';
 import { parseReference } from '../../scanner/oci/reference';
 import { RegistryClient } from '../../scanner/registry/client';
+import { distinctBlobs } from '../support/distinct-blobs';
+import { freedBytesIn, RepositoryManifest } from '../support/freed-bytes';
 
 const digest = (label: string) => `sha256:${createHash('sha256').update(label).digest('hex')}`;
 const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';

@@ -4,7 +4,7 @@
  * stores a repository's blobs once). The definition as plain data; InventoryStore computes the
  * same over its typed arrays, and the unit tests hold the two to each other.
  */
-import { BlobDescriptor } from './manifest-facts';
+import { BlobDescriptor } from '../../scanner/ecr/manifest-facts';
 
 /** A manifest of the repository: its blobs (config and layers), undefined when they are not known. */
 export interface RepositoryManifest {
