@@ -243,6 +243,11 @@ function firstDifference(a: Report | undefined, b: Report | undefined): string {
   return i < 0 ? (la.length === lb.length ? 'none' : 'length') : `line ${i}: ${la.slice(i - 8, i + 1).join(' ')} vs ${lb[i]?.trim()}`;
 }
 
+/** The inventory's calls: every call but the plan's reads of the target's settings, which the lower bound leaves out. */
+function inventoryCalls(run: RunResult): number {
+  return run.calls.total - run.calls.targetSettings;
+}
+
 /**
  * A re-scan's calls beside the cold scan's. ECR tells no repository's change without listing it
  * (no change time, no ETag), so a re-scan still lists every repository of every storage class:
@@ -403,11 +408,6 @@ interface MainRun {
 }
 
 /** The main run: floor, cold scan and re-scan with the digest cache over --repositories x --images. */
-/** The inventory's calls: every call but the plan's reads of the target's settings, which the lower bound leaves out. */
-function inventoryCalls(run: RunResult): number {
-  return run.calls.total - run.calls.targetSettings;
-}
-
 async function mainRun(bench: Bench): Promise<MainRun> {
   const { bundle, floorScript, dir, options } = bench;
   const { repositories, images: perRepository, latency, concurrency, concurrencyArgs } = options;

@@ -3,9 +3,11 @@
  * (DescribeRepositories, ListImages of every storage class and DescribeImages of the archived images
  * per repository, BatchGetImage per 100
  * digests, same page sizes, same concurrency, kept-alive sockets) over plain
- * node:http with JSON.parse of each answer and nothing else: no SDK, no
- * signing, no manifest parsing, nothing kept. The bench bundles and runs it in
- * its own process, like the scanner, so CPU and RSS compare one to one.
+ * node:http with JSON.parse of each answer and of each manifest, keeping only
+ * what byte accounting needs (every blob digest once with its size, and each
+ * image's blob ids): no SDK, no signing, nothing else kept. The bench bundles
+ * and runs it in its own process, like the scanner, so CPU and RSS compare one
+ * to one.
  *
  *     node floor.js <endpoint> <concurrency> [<accessKeyId>@<region>,...]
  *

@@ -116,7 +116,7 @@ function optionalList(input: JsonObject, field: string): unknown[] | undefined {
   return value;
 }
 
-function stringList(input: JsonObject, field: string, max: number): string[] | undefined {
+export function stringList(input: JsonObject, field: string, max: number): string[] | undefined {
   const list = optionalList(input, field);
   if (list === undefined) return undefined;
   if (list.length < 1) throw constraint(field, 'Member must have length greater than or equal to 1');
@@ -125,7 +125,7 @@ function stringList(input: JsonObject, field: string, max: number): string[] | u
   return list as string[];
 }
 
-function pageLimit(input: JsonObject, cap: number | undefined, defaultPage = DEFAULT_PAGE, maxPage = MAX_PAGE): number {
+export function pageLimit(input: JsonObject, cap: number | undefined, defaultPage = DEFAULT_PAGE, maxPage = MAX_PAGE): number {
   const value = input.maxResults;
   let requested = defaultPage;
   if (value !== undefined && value !== null) {
@@ -162,7 +162,7 @@ function statusFilter(filter: JsonObject, field: string, support: ArchiveClassSu
 }
 
 /** Where a page ends. Opaque to clients; tied to operation, repository incarnation and filter so misuse is caught. */
-interface PageToken {
+export interface PageToken {
   op: string;
   repo: number;
   pos: number;
@@ -170,11 +170,11 @@ interface PageToken {
   filter?: string;
 }
 
-function encodeToken(token: PageToken): string {
+export function encodeToken(token: PageToken): string {
   return Buffer.from(JSON.stringify(token), 'utf8').toString('base64');
 }
 
-function decodeToken(raw: string | undefined, expect: Omit<PageToken, 'pos' | 'sub'>): PageToken | undefined {
+export function decodeToken(raw: string | undefined, expect: Omit<PageToken, 'pos' | 'sub'>): PageToken | undefined {
   if (raw === undefined) return undefined;
   let token: PageToken | undefined;
   try {

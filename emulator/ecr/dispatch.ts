@@ -26,8 +26,6 @@ export interface DispatchParts {
   throttles: RegistryThrottles;
   faults: FaultTable;
   distribution: DistributionRegistry | undefined;
-  /** Operations answered as an endpoint that predates them answers: UnknownOperationException. */
-  unknownOperations: Set<EcrOperation>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -73,9 +71,6 @@ export class EcrDispatcher {
     if (parsed instanceof EcrServiceError) return this.reject(res, parsed);
 
     const { operation, input } = parsed;
-    if (this.parts.unknownOperations.has(operation)) {
-      return this.reject(res, new EcrServiceError('UnknownOperationException', `Unknown operation ${target}`));
-    }
     const tally = this.parts.calls.begin(operation);
     const call: EcrCallInfo = {
       operation,

@@ -68,13 +68,12 @@ export interface EcrEmulatorOptions {
   pullThroughCacheRules?: PullThroughCacheRuleContent[];
   /** Account settings from the start, e.g. `{ BLOB_MOUNTING: 'ENABLED' }` (unset ones read as ECR's defaults). */
   accountSettings?: Record<string, string>;
-  /** Operations to answer as an endpoint that predates them would: UnknownOperationException. */
-  unknownOperations?: EcrOperation[];
   /** Server-side page caps: a page holds min(maxResults or 100, cap) items. */
   pageSize?: Partial<Record<PagedOperation, number>>;
   /** Added before each answer; a function can vary it by operation. */
   latencyMs?: number | ((operation: EcrOperation) => number);
   throttle?: ThrottleOptions;
+  /** Errors to answer instead of results; `{ code: 'UnknownOperationException' }` answers as an endpoint that predates the operation. */
   faults?: Partial<Record<EcrOperation, EcrFault | EcrFault[]>>;
   beforeOperation?: EcrCallHook;
   /** Serve a read-only OCI distribution API (requests without X-Amz-Target) from this content. */
@@ -117,8 +116,6 @@ export interface EcrEmulator {
   readonly settings: RegistrySettings;
   /** Those of one of the registries served. */
   settingsOf(accountId: string, region: string): RegistrySettings | undefined;
-  /** Answers these operations with UnknownOperationException from now on (none: every operation is known). */
-  setUnknownOperations(operations: readonly EcrOperation[]): void;
   /** Principals registered as pull-time update exclusions (RegisterPullTimeUpdateExclusion), sorted. */
   readonly pullTimeExclusions: readonly string[];
   /** The source-registry side; present when options.distribution was given. */
@@ -174,7 +171,6 @@ function emulatorParts(options: EcrEmulatorOptions): EmulatorParts {
     throttles: new RegistryThrottles(options.throttle),
     faults: new FaultTable(options.faults),
     distribution: options.distribution ? new DistributionRegistry(options.distribution) : undefined,
-    unknownOperations: new Set(options.unknownOperations ?? []),
   };
   return { ...parts, dispatcher: new EcrDispatcher(parts, options.latencyMs ?? 0) };
 }
@@ -213,10 +209,6 @@ function emulatorHandle(parts: EmulatorParts, port: number, stop: () => Promise<
     storeOf: (account, region) => registries.get(account, region)?.store,
     settings,
     settingsOf: (account, region) => registries.get(account, region)?.settings,
-    setUnknownOperations(operations) {
-      parts.unknownOperations.clear();
-      for (const o of operations) parts.unknownOperations.add(o);
-    },
     distribution: parts.distribution,
     get pullTimeExclusions() {
       return [...ctx.pullTimeExclusions].sort();

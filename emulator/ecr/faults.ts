@@ -1,13 +1,18 @@
 /**
  * Injected faults: errors the emulator answers instead of an operation's
  * result, so tests can prove how a client meets AccessDenied, server errors
- * and throttling from a given repository, registry or call onwards.
+ * and throttling from a given repository, registry or call onwards, and an
+ * endpoint that predates an operation (UnknownOperationException).
  */
 import { EcrOperation, EcrServiceError, JsonObject } from './api';
+import { TARGET_PREFIX } from './wire';
 
 /** An error to answer instead of the operation's result. */
 export interface EcrFault {
-  /** `__type` of the answer, e.g. 'AccessDeniedException', 'ServerException', 'ThrottlingException'. */
+  /**
+   * `__type` of the answer, e.g. 'AccessDeniedException', 'ServerException', 'ThrottlingException', or
+   * 'UnknownOperationException' to answer as an endpoint that predates the operation.
+   */
   code: string;
   /** Default: a message in the style ECR and IAM use for that code. */
   message?: string;
@@ -108,6 +113,8 @@ function defaultMessage(operation: EcrOperation, code: string, input: JsonObject
       return 'Rate exceeded';
     case 'ServerException':
       return 'We encountered an internal error. Please try again.';
+    case 'UnknownOperationException':
+      return `Unknown operation ${TARGET_PREFIX}.${operation}`;
     default:
       return `${code} injected by the ECR emulator for ${operation}`;
   }

@@ -12,7 +12,18 @@ import {
   pullThroughPrefixProblem,
   pullThroughUpstreamOf,
 } from '../../scanner/oci/pull-through-upstream';
-import { EcrServiceError, JsonObject, constraint, invalid, optionalString as text, requiredString as required } from './api';
+import {
+  EcrServiceError,
+  JsonObject,
+  constraint,
+  decodeToken,
+  encodeToken,
+  invalid,
+  optionalString as text,
+  pageLimit,
+  requiredString as required,
+  stringList,
+} from './api';
 
 /** A rule as a test gives it; `upstreamRegistry` is derived from the URL when absent, as ECR does. */
 export interface PullThroughCacheRuleContent {
@@ -39,8 +50,6 @@ const ACCOUNT_SETTINGS: Readonly<Record<string, { values: readonly string[]; def
 };
 
 const CREDENTIAL_ARN = /^arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr-pullthroughcache\/[a-zA-Z0-9/_+=.@-]+$/;
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 1000;
 
 function checkPrefix(field: string, prefix: string): void {
   const problem = pullThroughPrefixProblem(prefix);
@@ -144,35 +153,25 @@ export class RegistrySettings {
 
   /** Paginated by position; `ecrRepositoryPrefixes` names rules, and one that does not exist is an error (as in ECR). */
   describeRules(input: JsonObject, registryId: string, pageCap: number | undefined): JsonObject {
-    const named = input.ecrRepositoryPrefixes;
-    let wanted: string[] | undefined;
-    if (named !== undefined && named !== null) {
-      if (!Array.isArray(named) || !named.every((p): p is string => typeof p === 'string'))
-        throw new EcrServiceError('SerializationException', 'ecrRepositoryPrefixes must be a list of strings');
-      if (named.length < 1 || named.length > 100) throw invalid("Invalid parameter at 'ecrRepositoryPrefixes': 1 to 100 prefixes");
-      for (const p of named) checkPrefix('ecrRepositoryPrefixes', p);
-      const missing = named.find((p) => !this.rules.some((r) => r.ecrRepositoryPrefix === p));
+    const wanted = stringList(input, 'ecrRepositoryPrefixes', 100);
+    if (wanted !== undefined) {
+      for (const p of wanted) checkPrefix('ecrRepositoryPrefixes', p);
+      const missing = wanted.find((p) => !this.rules.some((r) => r.ecrRepositoryPrefix === p));
       if (missing !== undefined) {
         throw new EcrServiceError(
           'PullThroughCacheRuleNotFoundException',
           `The pull through cache rule with prefix '${missing}' does not exist in the registry with id '${registryId}'`,
         );
       }
-      wanted = named;
     }
-    const max = input.maxResults;
-    if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_PAGE))
-      throw invalid(`Invalid parameter at 'maxResults': must be an integer from 1 to ${MAX_PAGE}`);
-    const limit = Math.min(typeof max === 'number' ? max : DEFAULT_PAGE, pageCap ?? MAX_PAGE);
-    const token = text(input, 'nextToken');
-    const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64').toString('utf8').replace(/^ptc:/, ''));
-    if (!Number.isInteger(start) || start < 0) throw invalid("Invalid parameter at 'nextToken': Invalid NextToken");
+    const limit = pageLimit(input, pageCap);
+    const start = decodeToken(text(input, 'nextToken'), { op: 'DescribePullThroughCacheRules', repo: 0 })?.pos ?? 0;
     const matching = this.rules.filter((r) => wanted === undefined || wanted.includes(r.ecrRepositoryPrefix));
     const page = matching.slice(start, start + limit);
     const next = start + limit < matching.length ? start + limit : undefined;
     return {
       pullThroughCacheRules: page.map((r) => this.ruleJson(r, registryId)),
-      ...(next !== undefined ? { nextToken: Buffer.from(`ptc:${next}`, 'utf8').toString('base64') } : {}),
+      ...(next !== undefined ? { nextToken: encodeToken({ op: 'DescribePullThroughCacheRules', repo: 0, pos: next }) } : {}),
     };
   }
 

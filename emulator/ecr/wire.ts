@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { EcrOperation, EcrServiceError, JsonObject, isEcrOperation } from './api';
 
-const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
+export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 const JSON_TYPE = 'application/x-amz-json-1.1';
 
 export function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -116,12 +116,13 @@ test('per-call AccessDenied faults name the action without a resource; an older 
   await expect(sdk.send(new GetAccountSettingCommand({ name: 'BLOB_MOUNTING' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
   expect((await sdk.send(new GetAccountSettingCommand({ name: 'BLOB_MOUNTING' }))).value).toBe('DISABLED');
 
-  ecr.setFaults('DescribePullThroughCacheRules', undefined);
-  ecr.setUnknownOperations(['DescribePullThroughCacheRules', 'GetAccountSetting']);
+  ecr.setFaults('DescribePullThroughCacheRules', { code: 'UnknownOperationException' });
+  ecr.setFaults('GetAccountSetting', { code: 'UnknownOperationException' });
   await expect(sdk.send(new DescribePullThroughCacheRulesCommand({}))).rejects.toMatchObject({ name: 'UnknownOperationException' });
   await expect(sdk.send(new GetAccountSettingCommand({ name: 'BLOB_MOUNTING' }))).rejects.toMatchObject({
     name: 'UnknownOperationException',
   });
-  ecr.setUnknownOperations([]);
+  ecr.setFaults('DescribePullThroughCacheRules', undefined);
+  ecr.setFaults('GetAccountSetting', undefined);
   expect((await sdk.send(new DescribePullThroughCacheRulesCommand({}))).pullThroughCacheRules).toHaveLength(2);
 });

@@ -82,7 +82,12 @@ test('both denied: a warning each that names the IAM action and what is assumed'
 });
 
 test('an older endpoint that does not know the operations: said so, defaults assumed', async () => {
-  const { settings } = await settingsFrom({ unknownOperations: ['DescribePullThroughCacheRules', 'GetAccountSetting'] });
+  const { settings } = await settingsFrom({
+    faults: {
+      DescribePullThroughCacheRules: { code: 'UnknownOperationException' },
+      GetAccountSetting: { code: 'UnknownOperationException' },
+    },
+  });
   expect(settings).toMatchObject({ blobMounting: 'unknown', pullThroughCacheRules: [] });
   expect(settings.warnings).toEqual([
     'the ECR endpoint does not know DescribePullThroughCacheRules (UnknownOperationException); existing pull-through cache rules are unknown, the default prefixes are suggested',

@@ -47,15 +47,14 @@ function statementsOf(document: Json, values: TokenValues, where: string): Polic
   });
 }
 
-/** The identity policies of a role in a template (inline, and AWS::IAM::Policy resources attached to it), resolved. */
+/** The identity policies of a role in a template (inline, and AWS::IAM::Policy and ManagedPolicy resources attached to it), resolved. */
 export function rolePolicy(template: Json, roleLogicalId: string, values: TokenValues): PolicyStatement[] {
   const resources = template.Resources as Record<string, Json>;
   const out: PolicyStatement[] = [];
   for (const [id, r] of Object.entries(resources)) {
     const props = r.Properties as Json;
-    if (r.Type === 'AWS::IAM::Policy' && asArray(props.Roles as Json[]).some((ref) => ref.Ref === roleLogicalId))
-      out.push(...statementsOf(props.PolicyDocument as Json, values, id));
-    if (r.Type === 'AWS::IAM::ManagedPolicy' && asArray(props.Roles as Json[]).some((ref) => ref.Ref === roleLogicalId))
+    const isPolicy = r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy';
+    if (isPolicy && asArray(props.Roles as Json[]).some((ref) => ref.Ref === roleLogicalId))
       out.push(...statementsOf(props.PolicyDocument as Json, values, id));
   }
   const role = resources[roleLogicalId];
@@ -66,7 +65,7 @@ export function rolePolicy(template: Json, roleLogicalId: string, values: TokenV
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` any one; actions compare without case. */
-export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
   const source = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')

@@ -4,10 +4,10 @@
  * registry, several regions, an organization) the stack is synthesized, its settings file is
  * handed to the bundled scanner through buildspec/scan.yml's commands as CodeBuild runs them, twice
  * (a cold run, then one that reads its digest caches), against the ECR, STS and Organizations
- * emulators and s3rver behind a recording proxy. Each call of their logs becomes the IAM request
- * it is (action and resource ARN) and is checked against the build role's policy, or the member
- * role's for calls made in a member account with the role's credentials. Conditions are not
- * evaluated (test/support/iam-policy.ts).
+ * emulators and s3rver behind a gate proxy that only forwards and records (test/support/gate-proxy.ts).
+ * Each call of their logs becomes the IAM request it is (action and resource ARN) and is checked
+ * against the build role's policy, or the member role's for calls made in a member account with
+ * the role's credentials. Conditions are not evaluated (test/support/iam-policy.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,8 +24,8 @@ import { emulatorAccessKeyId } from '../../emulator/sts/identity';
 import { MediaType } from '../../scanner/oci/media-types';
 import { IamRequest, PolicyStatement, TokenValues, isAllowed, rolePolicy, unusedGrants } from '../support/iam-policy';
 import { runBuildspec } from '../support/buildspec';
+import { GateProxy, startGateProxy } from '../support/gate-proxy';
 import { ecrImageOf, imageConfig, oneLayerManifest } from '../support/emulator-content';
-import { RecordingProxy, startRecordingProxy } from '../support/recording-proxy';
 import { S3ServerHandle, startS3Server } from '../support/s3-server';
 import { logicalIdOf, synth } from '../cdk/synth';
 
@@ -124,7 +124,7 @@ describe.each(VARIANTS)('$name', (variant) => {
   let sts: StsEmulator;
   let organizations: OrganizationsEmulator;
   let s3: S3ServerHandle;
-  let proxy: RecordingProxy;
+  let proxy: GateProxy;
   let buildPolicy: PolicyStatement[];
   let memberPolicy: PolicyStatement[];
   let cacheGrants: string[];
@@ -167,7 +167,7 @@ describe.each(VARIANTS)('$name', (variant) => {
       accounts: [CALLER, MEMBER].map((id) => ({ id, name: `acct-${id}`, state: 'ACTIVE' as const })),
     });
     s3 = await startS3Server([BUCKET], [{ accessKeyId: callerKeys.AWS_ACCESS_KEY_ID, secretAccessKey: callerKeys.AWS_SECRET_ACCESS_KEY }]);
-    proxy = await startRecordingProxy(s3.endpoint);
+    proxy = await startGateProxy({ upstream: s3.endpoint });
 
     for (const run of ['1', '2']) {
       const src = await mkdtemp(join(work, 'src-'));
@@ -179,7 +179,7 @@ describe.each(VARIANTS)('$name', (variant) => {
           ...callerKeys,
           AWS_REGION: REGION,
           AWS_ENDPOINT_URL_ECR: ecr.endpoint,
-          AWS_ENDPOINT_URL_S3: proxy.endpoint,
+          AWS_ENDPOINT_URL_S3: proxy.url,
           AWS_ENDPOINT_URL_STS: sts.endpoint,
           AWS_ENDPOINT_URL_ORGANIZATIONS: organizations.endpoint,
           DOCKER_CONFIG: join(work, 'no-docker'),
@@ -212,7 +212,7 @@ describe.each(VARIANTS)('$name', (variant) => {
         policy: member ? memberPolicy : buildPolicy,
       });
     }
-    for (const r of proxy.requests) out.push({ who: 'build role', request: s3Request(r.method, r.url), policy: buildPolicy });
+    for (const r of proxy.requests) out.push({ who: 'build role', request: s3Request(r.method, r.path), policy: buildPolicy });
     for (const c of sts.log)
       if (c.action === 'AssumeRole')
         out.push({ who: 'build role', request: { action: 'sts:AssumeRole', resource: c.roleArn ?? '' }, policy: buildPolicy });
