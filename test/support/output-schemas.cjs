@@ -8,23 +8,15 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const Ajv2020 = require('ajv/dist/2020').default;
 
 const PATCHED = Symbol.for('ecr-duplicate-scanner.output-schemas');
-const LOAD_AJV = Symbol.for('ecr-duplicate-scanner.output-schemas.load-ajv');
-// fs is patched once a process, but jest loads this file again in each test file's own module
-// registry and tears the registry down after the file; ajv is loaded through the newest one.
-fs.promises[LOAD_AJV] = () => require('ajv/dist/2020').default;
 if (!fs.promises[PATCHED]) {
   const schemaDir = path.join(__dirname, '..', '..', 'docs', 'schemas');
-  /** Made on the first report.json or plan.json written, so a process that writes neither never loads ajv. */
-  let ajv;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
   const validators = new Map();
   const validatorOf = (name) => {
     if (!validators.has(name)) {
-      if (!ajv) {
-        const Ajv2020 = fs.promises[LOAD_AJV]();
-        ajv = new Ajv2020({ allErrors: true, strict: false });
-      }
       const schema = JSON.parse(fs.readFileSync(path.join(schemaDir, name.replace(/\.json$/, '.schema.json')), 'utf8'));
       validators.set(name, ajv.compile(schema));
     }
