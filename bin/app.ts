@@ -5,7 +5,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { ConfigError, readConfig } from '../lib/config';
-import { buildRoleRegion } from '../lib/scanner-region';
+import { scannerRegions } from '../lib/scanner-region';
 import { addNagChecks } from './nag-checks';
 import { addScannerStacks } from './scanner-app';
 import { bundleScanner } from '../scripts/bundle-scanner';
@@ -14,9 +14,9 @@ async function main(): Promise<void> {
   const app = new App();
   const config = readConfig(app.node);
   // The region the CLI deploys environment-agnostic stacks to, which scanRegions and the
-  // build role's name need (lib/scanner-region.ts, buildRoleRegion); checked before the bundle, as the context is.
+  // build role's name need (lib/scanner-region.ts, scannerRegions); checked before the bundle, as the context is.
   const deployment = { region: process.env.CDK_DEFAULT_REGION };
-  buildRoleRegion(config, deployment.region);
+  scannerRegions(config, deployment.region);
   const bundle = await bundleScanner();
   addScannerStacks(app, config, bundle.dir, deployment);
   addNagChecks(app);

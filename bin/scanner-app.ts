@@ -5,8 +5,8 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { MemberRoleStackSetConfig, ScanScopeConfig, ScannerConfig } from '../lib/config';
-import { buildRoleRegion, scanRegionsBeside } from '../lib/scanner-region';
+import { MemberRoleStackSetConfig, ScanScopeConfig, ScannerConfig, scansOtherAccounts } from '../lib/config';
+import { scannerRegions } from '../lib/scanner-region';
 import { EcrDuplicateScannerStack, EcrDuplicateScannerStackProps } from '../lib/ecr-duplicate-scanner-stack';
 import { ManagementReadRoleStack, managementExclusionStackName, managementReadRoleStackName } from '../lib/management-read-role-stack';
 import { MemberRoleStack, memberRoleStackName } from '../lib/member-role-stack';
@@ -49,15 +49,16 @@ export function addScannerStacks(
   scannerBundleDir: string,
   deployment: ScannerDeployment = {},
 ): ScannerStacks {
-  const { home, others } = scanRegionsBeside(config, deployment.region);
   // Other regions' stacks and other accounts' read roles name the build role by ARN, so it needs a name known at synth.
-  const roleRegion = buildRoleRegion(config, deployment.region);
+  const { home, others, roleRegion } = scannerRegions(config, deployment.region);
   const roleName = roleRegion !== undefined ? buildRoleName(config.stackName, roleRegion) : undefined;
+  // With scanRegions, the stack's region; else, with other accounts, the role's.
+  const deployRegion = home ?? roleRegion;
   const scanner = new EcrDuplicateScannerStack(app, config.stackName, {
     ...scannerStackProps(config),
     ...(roleName !== undefined ? { buildRoleName: roleName } : {}),
     // The role's name and which scanRegions are "other" were decided for this region: the template refuses any other.
-    ...(roleRegion !== undefined || home !== undefined ? { deployRegion: roleRegion ?? home } : {}),
+    ...(deployRegion !== undefined ? { deployRegion } : {}),
     scannerBundleDir,
     description: 'ECR duplicate image scanner: input.txt -> CodePipeline -> CodeBuild -> reports in S3',
   });
@@ -161,10 +162,9 @@ function scanScopeStackProps(
   stackName: string,
 ): Pick<EcrDuplicateScannerStackProps, 'scanAccounts' | 'scanRegions' | 'memberRoleName' | 'targetRegistry' | 'memberRoleStacks'> {
   const { accounts } = scope;
-  const others = accounts === 'organization' || accounts.length > 0;
   return {
     // The stacks this app makes for the management account, named where a member role is missing.
-    ...(others
+    ...(scansOtherAccounts(accounts)
       ? { scanAccounts: accounts, memberRoleStacks: [memberRoleStackName(stackName), managementReadRoleStackName(stackName)] }
       : {}),
     scanRegions: scope.regions,

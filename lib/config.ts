@@ -6,10 +6,12 @@
 import { normalizeTargetPrefix } from '../scanner/plan/target-name';
 import { buildRoleName, isBuildRoleName } from './role-name';
 import { ConfigError, ContextReader, ContextSource } from './settings/context-reader';
+import { listProblems, textProblems } from './settings/key-checks';
+import { CONTEXT_KEY_TABLE } from './settings/keys';
 import { arnRegion, isKmsKeyArn, isSecretArn, parseRoleArn } from './settings/value-rules';
 import type { VpcPlacement } from './scan-project';
 
-export { ConfigError, type ContextSource } from './settings/context-reader';
+export { ConfigError } from './settings/context-reader';
 export { CONTEXT_DEFAULTS, CONTEXT_KEYS } from './settings/keys';
 export { isScheduleExpression } from './settings/value-rules';
 
@@ -92,6 +94,14 @@ export interface ScanScopeConfig {
   readonly targetRegistry?: string;
 }
 
+/**
+ * Whether a scan reads registries of other accounts: `organization`, or at least one account
+ * ID. Absent or empty: this account only.
+ */
+export function scansOtherAccounts(accounts: ScanScopeConfig['accounts'] | undefined): boolean {
+  return accounts === 'organization' || (accounts !== undefined && accounts.length > 0);
+}
+
 /** The StackSets that put the member read role, and its pull-time update exclusions, into every account of some organizational units. */
 export interface MemberRoleStackSetConfig {
   /** OU IDs (`ou-…`) or the root (`r-…`) the StackSets deploy to, new accounts included. */
@@ -134,7 +144,7 @@ export function readConfig(context: ContextSource): ScannerConfig {
   const network = readNetworkRegistries(r);
   const targetPrefix = readTargetPrefix(r);
   const scanScope = readScanScope(r);
-  const memberRoleStackSet = readMemberRoleStackSet(r, stackName, scanScope?.regions ?? []);
+  const memberRoleStackSet = readMemberRoleStackSet(r, stackName, scanScope);
 
   if (r.problems.length > 0 || source === undefined) throw new ConfigError(r.problems);
   return {
@@ -242,7 +252,7 @@ function readScanScope(r: ContextReader): ScanScopeConfig | undefined {
     if (accountsList.length === 1 && accountsList[0] === 'organization') accounts = 'organization';
     else if (accountsList.length === 0) r.problems.push('scanAccounts: expected organization or at least one account ID');
     else {
-      r.list('scanAccounts');
+      r.report('scanAccounts', listProblems(CONTEXT_KEY_TABLE.scanAccounts, accountsList));
       accounts = [...new Set(accountsList)];
     }
   }
@@ -272,22 +282,36 @@ function buildRoleArnProblem(r: ContextReader, stackName: string, roleArn: strin
   );
 }
 
-/** `regions`: scanRegions as readScanScope read them (checked there, duplicates dropped). */
-function readMemberRoleStackSet(r: ContextReader, stackName: string, regions: readonly string[]): MemberRoleStackSetConfig | undefined {
+/**
+ * `scanScope`: as readScanScope read it; its regions are checked there, duplicates dropped,
+ * and its memberRoleName is read and checked there too (read here only without a scope).
+ */
+function readMemberRoleStackSet(
+  r: ContextReader,
+  stackName: string,
+  scanScope: ScanScopeConfig | undefined,
+): MemberRoleStackSetConfig | undefined {
   const units = r.list('memberOrganizationalUnits');
-  const roleArnGiven = r.raw('scannerBuildRoleArn');
+  // scannerBuildRoleArn has no default and no normalization: the raw text is its value.
+  const roleArn = r.raw('scannerBuildRoleArn');
   if (units === undefined) {
-    if (roleArnGiven !== undefined) r.problems.push('scannerBuildRoleArn: only meaningful with memberOrganizationalUnits');
+    if (roleArn !== undefined) r.problems.push('scannerBuildRoleArn: only meaningful with memberOrganizationalUnits');
     return undefined;
   }
-  if (roleArnGiven === undefined) {
+  if (roleArn === undefined) {
     r.problems.push(
       "scannerBuildRoleArn: required with memberOrganizationalUnits: the scanner stack's BuildRoleArn output (deploy the scanner stack first)",
     );
     return undefined;
   }
-  const before = r.problems.length;
-  const roleArn = r.text('scannerBuildRoleArn')!;
-  if (r.problems.length === before) buildRoleArnProblem(r, stackName, roleArn, regions);
-  return { organizationalUnits: [...new Set(units)], scannerBuildRoleArn: roleArn, memberRoleName: r.text('memberRoleName'), regions };
+  const roleArnProblems = textProblems(CONTEXT_KEY_TABLE.scannerBuildRoleArn, roleArn);
+  r.report('scannerBuildRoleArn', roleArnProblems);
+  const regions = scanScope?.regions ?? [];
+  if (roleArnProblems.length === 0) buildRoleArnProblem(r, stackName, roleArn, regions);
+  return {
+    organizationalUnits: [...new Set(units)],
+    scannerBuildRoleArn: roleArn,
+    memberRoleName: scanScope?.memberRoleName ?? r.text('memberRoleName'),
+    regions,
+  };
 }

@@ -28,7 +28,6 @@ import { ScannerArtifact } from './scanner-artifact';
 import { SecureBucket } from './secure-bucket';
 
 export { scanSettingsOf } from './scanner-stack-settings';
-export { stackPropsProblems } from './scanner-stack-validation';
 
 /** Sample input.txt and README committed to a new CodeCommit repository. */
 export const SEED_DIRECTORY = join(__dirname, '..', 'seed');

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { inventoryIamActions, targetSettingsIamActions } from '../scanner/ecr/operations';
 import { isRegionName } from '../scanner/oci/ecr-host';
 import { roleNameProblems } from './role-name';
-import { listProblems, textProblems } from './settings/key-checks';
+import { listProblems, textValueProblems } from './settings/key-checks';
 import { CONTEXT_KEY_TABLE } from './settings/keys';
 import { parseRoleArn } from './settings/value-rules';
 
@@ -122,9 +122,8 @@ export function memberReadRoleTemplate(roleName: string, trustedRoleArn: string)
 
 /** What is refused in a trusted role ARN known at synth (a token is CloudFormation's to resolve). */
 export function trustedRoleArnProblems(what: string, trustedRoleArn: string): string[] {
-  if (Token.isUnresolved(trustedRoleArn)) return [];
   // The rule of the context key that gives it (scannerBuildRoleArn), in the same words.
-  return textProblems(CONTEXT_KEY_TABLE.scannerBuildRoleArn, trustedRoleArn).map((p) => `${what}: ${p}`);
+  return textValueProblems(CONTEXT_KEY_TABLE.scannerBuildRoleArn, trustedRoleArn).map((p) => `${what}: ${p}`);
 }
 
 /**

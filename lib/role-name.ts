@@ -2,15 +2,14 @@
  * IAM role names: the build role's fixed name, and IAM's rules for any role name the
  * stacks set.
  */
-import { Token } from 'aws-cdk-lib';
 import { createHash } from 'node:crypto';
 import { isRegionName } from '../scanner/oci/ecr-host';
 import { MAX_ROLE_NAME } from '../scanner/settings/member-role';
-import { textProblems } from './settings/key-checks';
+import { textValueProblems } from './settings/key-checks';
 import { CONTEXT_KEY_TABLE } from './settings/keys';
 
 // IAM's rule for a role name is the scanner's too (--role-name): one home, scanner/settings/member-role.ts.
-export { MAX_ROLE_NAME, isRoleName } from '../scanner/settings/member-role';
+export { MAX_ROLE_NAME } from '../scanner/settings/member-role';
 /** What the build role's fixed name puts between the scanner stack's name and its region. */
 const BUILD_ROLE_INFIX = '-ScanBuild-';
 /** Hex digits of the hash that stands for a shortened stack name. */
@@ -52,6 +51,5 @@ export function isBuildRoleName(scannerStackName: string, roleName: string): boo
  * problem starting with `what`: the rule and words of the context key memberRoleName.
  */
 export function roleNameProblems(what: string, roleName: string): string[] {
-  if (Token.isUnresolved(roleName)) return [];
-  return textProblems(CONTEXT_KEY_TABLE.memberRoleName, roleName).map((p) => `${what}: ${p}`);
+  return textValueProblems(CONTEXT_KEY_TABLE.memberRoleName, roleName).map((p) => `${what}: ${p}`);
 }

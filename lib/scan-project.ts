@@ -373,11 +373,6 @@ export class ScanProject extends Construct {
     );
   }
 
-  /**
-   * sts:AssumeRole on the member read role's name only (in the listed accounts, or in
-   * any account of the organization), and organizations:ListAccounts only for the
-   * organization, which IAM grants only on "*".
-   */
   /** The registries whose caches a run keeps, when it scans more than the build's own (then it names each with --region/--account). */
   private cacheScope(): CacheScope | undefined {
     const { inventoryRegions, memberAccess } = this.props;
@@ -388,6 +383,11 @@ export class ScanProject extends Construct {
     return { accounts, regions: inventoryRegions ?? [stack.region] };
   }
 
+  /**
+   * sts:AssumeRole on the member read role's name only (in the listed accounts, or in
+   * any account of the organization), and organizations:ListAccounts only for the
+   * organization, which IAM grants only on "*".
+   */
   private grantMemberAccess(role: iam.Role, access: MemberAccess): void {
     const partition = Stack.of(this).partition;
     const accounts = access.accounts === 'organization' ? ['*'] : access.accounts;

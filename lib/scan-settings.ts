@@ -19,14 +19,7 @@
 /** The settings file's name inside the Scanner artifact (next to scan.sh and cli.js). */
 export const SCAN_SETTINGS_FILE = 'settings.env';
 
-export {
-  RUN_FOLDER_RUN_ID,
-  RUN_FOLDER_TIMESTAMP,
-  normalizeReportPrefix,
-  reportLayout,
-  runFolderKey,
-  type ReportLayout,
-} from '../scanner/storage/s3-layout';
+export { reportLayout, type ReportLayout } from '../scanner/storage/s3-layout';
 import type { ReportLayout } from '../scanner/storage/s3-layout';
 import { SETTINGS_FLAG_ON, SETTINGS_LIST_SEPARATOR, SettingsVariable, formatSettingsFile } from '../scanner/settings/settings-file';
 
@@ -67,7 +60,7 @@ export interface ScanSettings {
 }
 
 /** The settings file's variables (scanner/settings/settings-file.ts names them and who reads each). */
-export function scanSettingsVariables(s: ScanSettings): Partial<Record<SettingsVariable, string>> {
+function scanSettingsVariables(s: ScanSettings): Partial<Record<SettingsVariable, string>> {
   const list = (values: readonly string[]): string | undefined => (values.length > 0 ? values.join(SETTINGS_LIST_SEPARATOR) : undefined);
   const vars: Partial<Record<SettingsVariable, string | undefined>> = {
     INPUT_FILE: s.inputFile,

@@ -3,6 +3,7 @@
  * (lib/scan-settings.ts writes them) and the project's cross-account access, defaults applied.
  */
 import { Token } from 'aws-cdk-lib';
+import { scansOtherAccounts } from './config';
 import type { ScanSettingsProps } from './ecr-duplicate-scanner-stack';
 import type { ScanProjectProps } from './scan-project';
 import { ReportLayout, ScanSettings } from './scan-settings';
@@ -42,8 +43,7 @@ export function scanSettingsOf(props: ScanSettingsProps, layout: ReportLayout, p
  * first; CodePipeline starts it whatever the pipeline's settings.
  */
 function assumeRoleAdviceOf(props: ScanSettingsProps, pipelineName: string | undefined): Pick<ScanSettings, 'assumeRoleAdvice'> {
-  const accounts = props.scanAccounts;
-  if (accounts === undefined || accounts.length === 0) return {};
+  if (!scansOtherAccounts(props.scanAccounts)) return {};
   const stacks = (props.memberRoleStacks ?? []).filter((s) => !Token.isUnresolved(s));
   const rerun =
     pipelineName !== undefined && !Token.isUnresolved(pipelineName)
@@ -58,9 +58,10 @@ function assumeRoleAdviceOf(props: ScanSettingsProps, pipelineName: string | und
 
 export function organizationProps(props: ScanSettingsProps): Pick<ScanProjectProps, 'inventoryRegions' | 'memberAccess'> {
   const accounts = props.scanAccounts;
-  const others = accounts === 'organization' || (accounts !== undefined && accounts.length > 0);
   return {
     ...(props.scanRegions !== undefined ? { inventoryRegions: props.scanRegions } : {}),
-    ...(others ? { memberAccess: { roleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName, accounts } } : {}),
+    ...(accounts !== undefined && scansOtherAccounts(accounts)
+      ? { memberAccess: { roleName: props.memberRoleName ?? CONTEXT_DEFAULTS.memberRoleName, accounts } }
+      : {}),
   };
 }

@@ -6,10 +6,11 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { isRegionName } from '../scanner/oci/ecr-host';
+import { scansOtherAccounts } from './config';
 import type { EcrDuplicateScannerStackProps, InputSourceKind } from './ecr-duplicate-scanner-stack';
 import type { EnumKeyName, IntegerKeyName, ListKeyName, TextKeyName } from './settings/context-reader';
-import { enumProblem, integerProblem, listProblems, textProblems } from './settings/key-checks';
-import { CONTEXT_DEFAULTS, CONTEXT_KEY_TABLE, TextKey } from './settings/keys';
+import { enumProblem, integerProblem, listProblems, textValueProblems } from './settings/key-checks';
+import { CONTEXT_DEFAULTS, CONTEXT_KEY_TABLE } from './settings/keys';
 
 type Props = EcrDuplicateScannerStackProps;
 
@@ -41,11 +42,6 @@ const SOURCE_ONLY_PROPS: readonly [keyof Props, readonly InputSourceKind[]][] = 
   ['connectionArn', ['connection']],
   ['repository', ['connection']],
 ];
-
-function textValueProblems(spec: TextKey, value: string | undefined): string[] {
-  if (value === undefined || Token.isUnresolved(value)) return [];
-  return textProblems(spec, spec.normalize ? spec.normalize(value) : value);
-}
 
 /** Each prop's value by its context key's rule; values derived from a prop (a secret's ARN, the VPC's IDs) too. */
 function valueProblems(props: Props, stackName: string): [string, string][] {
@@ -105,7 +101,7 @@ function relationProblems(props: Props): [keyof Props, string][] {
   const organizationScan = props.scanAccounts !== undefined || props.scanRegions !== undefined;
   for (const prop of ['memberRoleName', 'targetRegistry'] as const)
     if (props[prop] !== undefined && !organizationScan) out.push([prop, 'only meaningful with scanAccounts or scanRegions']);
-  if (props.memberRoleStacks !== undefined && (props.scanAccounts === undefined || props.scanAccounts.length === 0))
+  if (props.memberRoleStacks !== undefined && !scansOtherAccounts(props.scanAccounts))
     out.push(['memberRoleStacks', 'only meaningful with scanAccounts']);
   // Written into the settings file, so known at synth.
   if (props.targetRegistry !== undefined && Token.isUnresolved(props.targetRegistry))

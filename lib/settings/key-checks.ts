@@ -3,6 +3,7 @@
  * `-c` value and for a prop of the scanner stack. Each problem is returned without the key
  * (the caller names the key or the prop); it ends with the value it got.
  */
+import { Token } from 'aws-cdk-lib';
 import { EnumKey, IntegerKey, ListKey, TextKey } from './keys';
 
 /** `a, b or c`. */
@@ -20,6 +21,15 @@ export function textProblems(spec: TextKey, value: string): string[] {
     if (expected !== undefined) problems.push(`${expected}, got "${value}"`);
   }
   return problems;
+}
+
+/**
+ * A text value known at synth, normalized as its key does, by `textProblems`; nothing to
+ * check when it is absent or a token (CloudFormation's to resolve).
+ */
+export function textValueProblems(spec: TextKey, value: string | undefined): string[] {
+  if (value === undefined || Token.isUnresolved(value)) return [];
+  return textProblems(spec, spec.normalize ? spec.normalize(value) : value);
 }
 
 export function enumProblem(spec: EnumKey, value: string): string | undefined {

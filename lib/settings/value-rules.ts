@@ -4,7 +4,7 @@
  * rule returns what was expected when the value breaks it, else undefined; the caller adds
  * the key and the value.
  */
-import { isRegionName, parseEcrHost } from '../../scanner/oci/ecr-host';
+import { isAccountId, isRegionName, parseEcrHost } from '../../scanner/oci/ecr-host';
 import { isRegistryHost } from '../../scanner/oci/reference';
 import { normalizeTargetPrefix, TargetPrefixError } from '../../scanner/plan/target-name';
 import { isRoleName } from '../../scanner/settings/member-role';
@@ -46,14 +46,12 @@ export function isGitBranch(name: string): boolean {
   return /^[A-Za-z0-9._/-]{1,200}$/.test(name) && !/^[-/.]|\/\/|\.\.|\/\.|[/.]$|\.lock$/.test(name);
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
 // The complete ARN: IAM matches a secret by it, suffix included.
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const KMS_KEY_ARN =
   /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const REPOSITORY_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 
-export const isAccountId = (v: string): boolean => ACCOUNT_ID.test(v);
 export const isSecretArn = (v: string): boolean => SECRET_ARN.test(v);
 export const isKmsKeyArn = (v: string): boolean => KMS_KEY_ARN.test(v);
 

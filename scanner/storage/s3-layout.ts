@@ -40,11 +40,6 @@ export function reportLayout(prefix: string): ReportLayout {
   };
 }
 
-/** The run folder's key for one run, as scan.sh computes it (run id already cleaned for a key). */
-export function runFolderKey(layout: ReportLayout, timestamp: string, runId: string): string {
-  return layout.runFolderPattern.replace(RUN_FOLDER_TIMESTAMP, timestamp).replace(RUN_FOLDER_RUN_ID, runId);
-}
-
 /** An (account, region) registry, as the cache keys name it. */
 export interface CacheRegistry {
   readonly accountId: string;
